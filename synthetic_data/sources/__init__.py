@@ -1,0 +1,32 @@
+"""The data providers, in the order they run (later ones may read what earlier ones shared).
+
+Each module exposes ``DOCTYPES`` (what it writes) and ``generate(ctx) -> list[Batch]``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from types import ModuleType
+
+SOURCE_MODULES = (
+    "enedis",           # Linky: load curve, daily energy, max power, half-hour statements, customer
+    "grdf",             # Gazpar daily statements
+    "water",            # daily litres, water bills
+    "energy_supplier",  # EDF client, contracts, payment terms, home profile, estimates, bills
+    "orange_mobility",  # fr.orange.geopoint (and the positions calls use)
+    "orange_calls",     # fr.orange.phonecommunicationlog, phone bills
+    "orange_vod",       # fr.orange.videostream
+    "maif",             # fr.maif.maifuser.*
+    "ground_truth",     # org.selfdata.groundtruth.event
+)
+
+
+def modules() -> list[ModuleType]:
+    return [import_module(f"synthetic_data.sources.{name}") for name in SOURCE_MODULES]
+
+
+def all_doctypes() -> list[str]:
+    seen: dict[str, None] = {}
+    for mod in modules():
+        seen.update(dict.fromkeys(mod.DOCTYPES))
+    return sorted(seen)

@@ -1,0 +1,60 @@
+"""``io.cozy.bills`` shared by every vendor: one bill per billing period, issued after it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import numpy as np
+
+from synthetic_data.context import SourceContext
+from synthetic_data.documents import Batch
+
+BILLS = "io.cozy.bills"
+
+
+def billing_periods(start: date, end: date, months: int) -> list[tuple[date, date]]:
+    """Consecutive periods of ``months`` calendar months starting on the 1st, clipped to
+    [start, end); the last day of each period is exclusive."""
+    out = []
+    first = date(start.year, start.month, 1)
+    while first < end:
+        m = first.month - 1 + months
+        nxt = date(first.year + m // 12, m % 12 + 1, 1)
+        a, b = max(first, start), min(nxt, end)
+        if b > a:
+            out.append((a, b))
+        first = nxt
+    return out
+
+
+def periodic_bills(ctx: SourceContext, *, months: int, vendor: str, bill_type: str,
+                   amounts: Callable[[np.ndarray], float], contract: str,
+                   extra: Callable[[date, date, float], dict] | None = None) -> Batch:
+    """Bills for each complete billing period inside the household's period.
+
+    ``amounts(mask)`` gets a boolean mask over the period's days and returns the euros due.
+    """
+    days = ctx.period.days
+    docs = []
+    for a, b in billing_periods(ctx.period.start, ctx.period.end, months):
+        mask = (days >= np.datetime64(a, "D")) & (days < np.datetime64(b, "D"))
+        amount = round(float(amounts(mask)), 2)
+        issued = b + timedelta(days=4)
+        doc = {
+            "vendor": vendor,
+            "type": bill_type,
+            "date": f"{issued.isoformat()}T00:00:00.000Z",
+            "amount": amount,
+            "currency": "EUR",
+            "recurrence": {1: "monthly", 2: "bi-monthly", 12: "yearly"}.get(months, "quarterly"),
+            "periodStart": a.isoformat(),
+            "periodEnd": (b - timedelta(days=1)).isoformat(),
+            "contractNumber": contract,
+            "vendorRef": f"{contract}-{a.strftime('%Y%m')}",
+            "isRefund": False,
+        }
+        if extra:
+            doc.update(extra(a, b, amount))
+        docs.append(doc)
+    return Batch.from_dicts(BILLS, docs)

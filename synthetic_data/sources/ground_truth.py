@@ -1,0 +1,41 @@
+"""Every injected event as a labelled document, so organisers can score detectors."""
+
+from __future__ import annotations
+
+from synthetic_data.context import SourceContext
+from synthetic_data.documents import Batch
+
+GROUND_TRUTH = "org.selfdata.groundtruth.event"
+DOCTYPES = (GROUND_TRUTH,)
+
+LABELS = {
+    "vacation": "Absence du domicile (vacances)",
+    "leak": "Fuite d'eau après compteur",
+    "claim": "Sinistre déclaré",
+    "new_occupant": "Nouvel occupant",
+    "tariff_change": "Changement d'option tarifaire",
+}
+AFFECTS = {
+    "vacation": ["fr.enedis.api.meteringdata.loadcurve", "org.fing.mesinfos.consumptionstatement",
+                 "fr.orange.geopoint", "fr.orange.phonecommunicationlog", "fr.orange.videostream"],
+    "leak": ["org.fing.mesinfos.consumptionstatement"],
+    "claim": ["fr.maif.maifuser.sinistre"],
+    "new_occupant": ["org.fing.mesinfos.consumptionstatement", "fr.maif.maifuser.foyer"],
+    "tariff_change": ["org.fing.mesinfos.contract", "io.cozy.bills"],
+}
+
+
+def generate(ctx: SourceContext) -> list[Batch]:
+    docs = []
+    for i, e in enumerate(ctx.timeline.events):
+        docs.append({
+            "eventId": f"{ctx.household.instance}-{i:03d}",
+            "kind": e.kind,
+            "label": LABELS[e.kind],
+            "start": e.start.isoformat(),
+            "end": e.end.isoformat(),
+            "details": e.details,
+            "affects": AFFECTS[e.kind],
+            "household": ctx.household.instance,
+        })
+    return [Batch.from_dicts(GROUND_TRUTH, docs)]

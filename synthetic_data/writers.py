@@ -1,0 +1,76 @@
+"""Write one household's batches in a chosen format.
+
+- ``json``: ``<instance>/<doctype>.json``, a JSON array per doctype (the MesInfos kit's layout);
+- ``ndjson``: ``<instance>/<doctype>.ndjson``, one document per line;
+- ``csv`` / ``parquet``: ``<doctype>/<instance>.<ext>``, flattened columns (dotted names) with a
+  leading ``household`` column, so ``<doctype>/`` reads as one dataset for the whole population.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from synthetic_data.documents import Batch
+
+FORMATS = ("json", "ndjson", "csv", "parquet")
+
+
+def group(batches: list[Batch]) -> dict[str, list[Batch]]:
+    by_type: dict[str, list[Batch]] = defaultdict(list)
+    for b in batches:
+        if b.n:
+            by_type[b.doctype].append(b)
+    return dict(sorted(by_type.items()))
+
+
+def write_household(root: Path, instance: str, batches: list[Batch],
+                    fmt: str) -> tuple[dict[str, int], int]:
+    """Returns (documents per doctype, bytes written)."""
+    counts: dict[str, int] = {}
+    size = 0
+    for doctype, parts in group(batches).items():
+        counts[doctype] = sum(b.n for b in parts)
+        if fmt in ("json", "ndjson"):
+            lines = [line for b in parts for line in b.lines()]
+            if fmt == "ndjson":
+                text = "\n".join(lines) + "\n"
+            else:
+                text = "[\n" + ",\n".join(lines) + "\n]\n"
+            path = root / instance / f"{doctype}.{fmt}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = text.encode("utf-8")
+            path.write_bytes(data)
+            size += len(data)
+        else:
+            table = _concat([b.table() for b in parts])
+            table = table.add_column(0, "household", pa.array([instance] * table.num_rows))
+            path = root / doctype / f"{instance}.{fmt}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if fmt == "csv":
+                pacsv.write_csv(table, path)
+            else:
+                pq.write_table(table, path)
+            size += path.stat().st_size
+    return counts, size
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    if len(tables) == 1:
+        return tables[0]
+    types: dict[str, set] = defaultdict(set)
+    for t in tables:
+        for f in t.schema:
+            if not pa.types.is_null(f.type):
+                types[f.name].add(f.type)
+    fixed = []
+    for t in tables:
+        for i, f in enumerate(t.schema):
+            if len(types[f.name]) > 1 and not pa.types.is_string(f.type):
+                t = t.set_column(i, f.name, t.column(i).cast(pa.string()))
+        fixed.append(t)
+    return pa.concat_tables(fixed, promote_options="permissive")
