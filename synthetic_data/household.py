@@ -207,7 +207,8 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
     contract = _contract(rng, hp, dwelling, start)
     cars_cfg = hp["cars"]
     n_cars = 0
-    if rng.random() < (cars_cfg["car_share_city"] if commune.is_city else cars_cfg["car_share_town"]):
+    car_share = cars_cfg["car_share_city"] if commune.is_city else cars_cfg["car_share_town"]
+    if rng.random() < car_share:
         n_cars = 1 + int(adults > 1 and rng.random() < cars_cfg["second_car_share"])
     habits = Habits(
         bedtime=float(np.clip(rng.normal(23.2, 0.8), 21.5, 25.5)),

@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from synthetic_data.documents import Batch
+from synthetic_data.schemas import tabular_columns
 
 FORMATS = ("json", "ndjson", "csv", "parquet")
 
@@ -47,7 +48,7 @@ def write_household(root: Path, instance: str, batches: list[Batch],
             path.write_bytes(data)
             size += len(data)
         else:
-            table = _concat([b.table() for b in parts])
+            table = conform(_concat([b.table() for b in parts]), doctype)
             table = table.add_column(0, "household", pa.array([instance] * table.num_rows))
             path = root / doctype / f"{instance}.{fmt}"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,3 +75,26 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
                 t = t.set_column(i, f.name, t.column(i).cast(pa.string()))
         fixed.append(t)
     return pa.concat_tables(fixed, promote_options="permissive")
+
+
+ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
+               "string": pa.string()}
+
+
+def conform(table: pa.Table, doctype: str) -> pa.Table:
+    """The columns the doctype's schema declares, in its order and types (nulls when absent)."""
+    arrays, names = [], []
+    for path, kind in tabular_columns(doctype):
+        target = ARROW_TYPES[kind]
+        if path in table.column_names:
+            col = table.column(path)
+            if col.type != target:
+                col = col.cast(target)
+            arrays.append(col)
+        else:
+            arrays.append(pa.nulls(table.num_rows, type=target))
+        names.append(path)
+    extra = sorted(set(table.column_names) - set(names))
+    if extra:
+        raise ValueError(f"{doctype}: fields {extra} are not in the doctype's JSON Schema")
+    return pa.table(arrays, names=names)

@@ -36,6 +36,5 @@ def generate(ctx: SourceContext) -> list[Batch]:
             "end": e.end.isoformat(),
             "details": e.details,
             "affects": AFFECTS[e.kind],
-            "household": ctx.household.instance,
         })
     return [Batch.from_dicts(GROUND_TRUTH, docs)]

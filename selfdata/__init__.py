@@ -1,0 +1,1 @@
+"""The ``selfdata`` command: one entry point for every package's subcommands."""

@@ -1,0 +1,21 @@
+"""``selfdata``: subcommands of every package under one command."""
+
+from __future__ import annotations
+
+import click
+
+from synthetic_data.cli import generate, realism, validate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="selfdata-sandbox")
+def main() -> None:
+    """Selfdata Sandbox: synthetic self-data, a personal-cloud sandbox and an app store."""
+
+
+main.add_command(generate)
+main.add_command(validate)
+main.add_command(realism)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,296 @@
+"""``selfdata realism``: statistics of a generated population beside targets from the reference.
+
+Reads the population one household at a time (memory stays flat), computes per-source figures and
+checks them against ``params/realism.toml``. Means are checked against their range; event rates
+(claims) against a Poisson interval around the range for the exposure observed, so a small
+population fails only on evidence. Coherence checks (Σ half-hours = daily energy = Δ index, Pmax
+under the subscribed power, no VOD while away) must hold exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from synthetic_data import parameters
+from synthetic_data.population import read_manifest
+from synthetic_data.reading import iter_documents
+
+STATEMENTS = "org.fing.mesinfos.consumptionstatement"
+CALLS = "fr.orange.phonecommunicationlog"
+
+
+@dataclass
+class Result:
+    source: str
+    metric: str
+    value: float | None
+    low: float
+    high: float
+    reference: str
+    ok: bool
+    detail: str = ""
+
+
+def _poisson_quantile(mean: float, q: float) -> int:
+    """Smallest k with P(X <= k) >= q for X ~ Poisson(mean)."""
+    term = cdf = math.exp(-mean)
+    k = 0
+    while cdf < q and k < 100_000:
+        k += 1
+        term *= mean / k
+        cdf += term
+    return k
+
+
+def _rate_ok(count: int, exposure: float, low: float, high: float) -> bool:
+    if exposure <= 0:
+        return True
+    return (_poisson_quantile(low * exposure, 0.0005) <= count
+            <= _poisson_quantile(high * exposure, 0.9995))
+
+
+class _Acc:
+    """Everything measured, accumulated household by household."""
+
+    def __init__(self) -> None:
+        self.kwh: dict[str, list[float]] = defaultdict(list)
+        self.gas_kwh: list[float] = []
+        self.gas_ratio: list[float] = []
+        self.water_lpd: list[float] = []
+        self.calls_day: list[float] = []
+        self.out_min_day: list[float] = []
+        self.sms_day: list[float] = []
+        self.durations: list[np.ndarray] = []
+        self.top3: list[float] = []
+        self.night = [0, 0]
+        self.geo_gaps: list[np.ndarray] = []
+        self.vod_month: list[float] = []
+        self.vod_evening = [0, 0]
+        self.home_claims = 0
+        self.car_claims = 0
+        self.home_years = 0.0
+        self.car_years = 0.0
+        self.premiums: list[float] = []
+        self.broken: Counter = Counter()
+        self.households = 0
+
+
+def _local_hour(ts: str) -> float:
+    t = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    offset = 2 if _summer(t) else 1
+    return (t.hour + offset + t.minute / 60) % 24
+
+
+def _summer(t: datetime) -> bool:
+    from synthetic_data.calendar_fr import dst_bounds_utc
+
+    a, b = dst_bounds_utc(t.year)
+    naive = np.datetime64(t.replace(tzinfo=None), "m")
+    return bool(a <= naive < b)
+
+
+def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int) -> None:
+    years = days / 365.25
+    acc.households += 1
+    _electricity(acc, hh, files, years)
+    stm = files.get(STATEMENTS, [])
+    gas = [d for d in stm if d.get("statementCategory") == "gazpar"
+           and d.get("statementReason") == "GazparDailyGazConsumption"]
+    if gas and hh["heating"] == "Gaz":
+        acc.gas_kwh.append(sum(float(d["value"]) for d in gas) / years)
+        by_month = defaultdict(list)
+        for d in gas:
+            by_month[d["period"][5:7]].append(float(d["value"]))
+        if by_month.get("01") and by_month.get("07"):
+            acc.gas_ratio.append(np.mean(by_month["01"]) / max(np.mean(by_month["07"]), 0.1))
+    water = [float(d["value"]) for d in stm if d.get("statementCategory") == "eau"]
+    if water:
+        acc.water_lpd.append(sum(water) / len(water) / max(hh["occupants"], 1))
+    _calls(acc, files.get(CALLS, []), days)
+    _geo(acc, files.get("fr.orange.geopoint", []))
+    vod = files.get("fr.orange.videostream", [])
+    orders = [d for d in vod if d.get("action") == "Commande"]
+    acc.vod_month.append(len(orders) / (days / 30.44))
+    for d in orders:
+        h = _local_hour(d["timestamp"])
+        acc.vod_evening[0] += h >= 18 or h < 2
+        acc.vod_evening[1] += 1
+    _insurance(acc, hh, files, years)
+
+
+def _electricity(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float) -> None:
+    energy = files.get("fr.enedis.api.meteringdata.energy", [])
+    daily = {}
+    for d in energy:
+        mr = d["usage_point"][0]["meter_reading"]
+        daily[mr["reading_type"]["start_measurement_period"]] = int(
+            mr["interval_block"][0]["value"])
+    if not daily:
+        return
+    key = "electric" if hh["heating"] == "Électricité" else "other"
+    acc.kwh[key].append(sum(daily.values()) / 1000 / years)
+    halves: dict[str, int] = defaultdict(int)
+    index: dict[str, list[int]] = defaultdict(list)
+    for d in files.get(STATEMENTS, []):
+        if d.get("statementCategory") == "linky":
+            day = d["start"][:10]
+            halves[day] += int(d["value"])
+            index[day].append(int(d["index"]))
+    prev_end = None
+    for day in sorted(daily):
+        if halves.get(day) != daily[day]:
+            acc.broken["Σ half-hours ≠ daily energy"] += 1
+        ends = index.get(day)
+        if ends and prev_end is not None and ends[-1] - prev_end != daily[day]:
+            acc.broken["daily energy ≠ Δ index"] += 1
+        if ends:
+            prev_end = ends[-1]
+    for d in files.get("fr.enedis.api.meteringdata.maxpower", []):
+        pmax = int(d["usage_point"][0]["meter_reading"]["interval_block"][0]["value"])
+        if pmax > int(d["contract_power"]) * 1000:
+            acc.broken["Pmax above subscribed power"] += 1
+
+
+def _calls(acc: _Acc, docs: list[dict], days: int) -> None:
+    by_line: dict[str, list[dict]] = defaultdict(list)
+    for d in docs:
+        by_line[d["msisdn"]].append(d)
+    for line in by_line.values():
+        calls = [d for d in line if d["chipType"] == "s"]
+        out = [d for d in calls if d["type"] == "appel sortant"]
+        acc.calls_day.append(len(calls) / days)
+        acc.out_min_day.append(sum(d["length"] for d in out) / 60 / days)
+        acc.sms_day.append(sum(1 for d in line if d["type"] == "SMS sortant") / days)
+        answered = [d["length"] for d in calls if "boite vocale" not in d["type"]]
+        acc.durations.append(np.asarray(answered, dtype=float))
+        partners = Counter(d["partner"] for d in calls)
+        if calls:
+            acc.top3.append(sum(c for _, c in partners.most_common(3)) / len(calls))
+        for d in line:
+            h = _local_hour(d["timestamp"])
+            acc.night[0] += 1 <= h < 7
+            acc.night[1] += 1
+
+
+def _geo(acc: _Acc, docs: list[dict]) -> None:
+    by_line: dict[str, list[str]] = defaultdict(list)
+    for d in docs:
+        by_line[d["msisdn"]].append(d["timestamp"])
+    for stamps in by_line.values():
+        t = np.array(sorted(s.rstrip("Z") for s in stamps), dtype="datetime64[s]")
+        if t.size > 1:
+            acc.geo_gaps.append(np.diff(t).astype(np.int64) / 60.0)
+
+
+def _insurance(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float) -> None:
+    for doc in files.get("fr.maif.maifuser.sinistre", []):
+        for claim in doc.get("sinistre", []):
+            if claim.get("type") == "Vehicule":
+                acc.car_claims += 1
+            else:
+                acc.home_claims += 1
+    acc.home_years += years
+    acc.car_years += hh.get("cars", 0) * years
+    for doc in files.get("fr.maif.maifuser.contrat", []):
+        for c in doc.get("contrat", []):
+            if not (c.get("objects") or {}).get("vehicule"):
+                acc.premiums.append(float(c["montantTarifTtc"]))
+
+
+def measure(directory: Path) -> list[Result]:
+    manifest = read_manifest(Path(directory))
+    by_instance = {h["instance"]: h for h in manifest["households"]}
+    start = np.datetime64(manifest["start"], "D")
+    days = int((np.datetime64(manifest["end"], "D") - start).astype(int))
+    acc = _Acc()
+    current, files = None, {}
+    for instance, doctype, docs in iter_documents(Path(directory)):
+        if instance != current:
+            if current is not None:
+                _household(acc, by_instance[current], files, days)
+            current, files = instance, {}
+        files[doctype] = docs
+    if current is not None:
+        _household(acc, by_instance[current], files, days)
+    return _results(acc)
+
+
+def _results(acc: _Acc) -> list[Result]:
+    targets = parameters.load("realism")
+    out: list[Result] = []
+
+    def mean_metric(source: str, name: str, values, required: bool = True) -> None:
+        # required: every population has this data; optional ones depend on its make-up
+        t = targets[name]
+        vals = [v for v in values if v is not None]
+        value = float(np.mean(vals)) if vals else None
+        lo, hi = t["range"]
+        ok = lo <= value <= hi if value is not None else not required
+        out.append(Result(source, name, value, lo, hi, t["reference"], ok,
+                          f"n={len(vals)}" if vals else "no data in this population"))
+
+    def share_metric(source: str, name: str, pair) -> None:
+        mean_metric(source, name, [pair[0] / pair[1]] if pair[1] else [])
+
+    def rate_metric(source: str, name: str, count: int, exposure: float) -> None:
+        t = targets[name]
+        lo, hi = t["range"]
+        value = count / exposure if exposure else None
+        out.append(Result(source, name, value, lo, hi, t["reference"],
+                          _rate_ok(count, exposure, lo, hi), f"{count} in {exposure:.1f}"))
+
+    mean_metric("Enedis", "electricity_kwh_no_electric_heating", acc.kwh["other"], False)
+    mean_metric("Enedis", "electricity_kwh_electric_heating", acc.kwh["electric"], False)
+    mean_metric("GRDF", "gas_kwh_gas_heating", acc.gas_kwh, False)
+    mean_metric("GRDF", "gas_january_july_ratio",
+                [float(np.median(acc.gas_ratio))] if acc.gas_ratio else [], False)
+    mean_metric("Water", "water_litres_per_person_day", acc.water_lpd)
+    mean_metric("Orange", "calls_per_line_day", acc.calls_day)
+    mean_metric("Orange", "outgoing_minutes_per_line_day", acc.out_min_day)
+    mean_metric("Orange", "sms_sent_per_line_day", acc.sms_day)
+    durations = np.concatenate(acc.durations) if acc.durations else np.array([])
+    mean_metric("Orange", "call_duration_median_s",
+                [float(np.median(durations))] if durations.size else [])
+    mean_metric("Orange", "call_duration_mean_s",
+                [float(durations.mean())] if durations.size else [])
+    mean_metric("Orange", "top3_contacts_share", acc.top3)
+    share_metric("Orange", "night_share_calls", acc.night)
+    gaps = np.concatenate(acc.geo_gaps) if acc.geo_gaps else np.array([])
+    mean_metric("Orange", "geopoint_interval_median_min",
+                [float(np.median(gaps))] if gaps.size else [])
+    mean_metric("Orange", "vod_orders_per_month", acc.vod_month)
+    share_metric("Orange", "vod_evening_share", acc.vod_evening)
+    rate_metric("MAIF", "home_claims_per_year", acc.home_claims, acc.home_years)
+    rate_metric("MAIF", "car_claims_per_car_year", acc.car_claims, acc.car_years)
+    mean_metric("MAIF", "home_premium_mean_eur", acc.premiums)
+    missing = acc.households - len(acc.kwh["other"]) - len(acc.kwh["electric"])
+    out.append(Result("Coherence", "households without Linky data", float(missing), 0, 0,
+                      "every household has a Linky meter", missing == 0, "households"))
+    for check in ("Σ half-hours ≠ daily energy", "daily energy ≠ Δ index",
+                  "Pmax above subscribed power"):
+        n = acc.broken.get(check, 0)
+        out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,
+                          "days"))
+    return out
+
+
+def render(results: list[Result]) -> str:
+    lines = [f"{'source':<10} {'metric':<38} {'value':>10}  {'target':<17} {'':<4} reference"]
+    for r in results:
+        value = "—" if r.value is None else (f"{r.value:,.3f}" if abs(r.value) < 10
+                                             else f"{r.value:,.0f}")
+        target = f"{r.low:g}–{r.high:g}"
+        flag = "ok" if r.ok else "OUT"
+        lines.append(f"{r.source:<10} {r.metric:<38} {value:>10}  {target:<17} {flag:<4} "
+                     f"{r.reference} ({r.detail})")
+    failed = [r for r in results if not r.ok]
+    lines.append("")
+    lines.append(f"{len(results) - len(failed)} of {len(results)} within range"
+                 + (": " + ", ".join(r.metric for r in failed) if failed else ""))
+    return "\n".join(lines)

@@ -1,0 +1,34 @@
+"""Shared fixtures: small generated households, cached per session."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import pytest
+
+from synthetic_data.calendar_fr import Period
+from synthetic_data.population import HouseholdData, generate_household
+
+SEED = 20160901
+YEAR = Period.of_years(date(2024, 1, 1), 1)  # a leap year with both DST changes
+
+
+@cache
+def household(index: int, seed: int = SEED, period: Period = YEAR) -> HouseholdData:
+    return generate_household(seed, index, period)
+
+
+@pytest.fixture(scope="session")
+def households() -> list[HouseholdData]:
+    """Twelve households over 2024, every source."""
+    return [household(i) for i in range(12)]
+
+
+def docs_of(data: HouseholdData, doctype: str, **match) -> list[dict]:
+    """Documents of ``doctype`` in one household, optionally filtered on top-level fields."""
+    out = []
+    for b in data.batches:
+        if b.doctype == doctype:
+            out.extend(d for d in b.dicts() if all(d.get(k) == v for k, v in match.items()))
+    return out
