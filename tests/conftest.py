@@ -32,3 +32,15 @@ def docs_of(data: HouseholdData, doctype: str, **match) -> list[dict]:
         if b.doctype == doctype:
             out.extend(d for d in b.dicts() if all(d.get(k) == v for k, v in match.items()))
     return out
+
+
+@cache
+def latent(index: int, seed: int = SEED, period: Period = YEAR):
+    """Household and timeline only (no sources): cheap enough for hundreds."""
+    from synthetic_data.household import sample_household
+    from synthetic_data.seeding import household_seed, stream
+    from synthetic_data.timeline import build_timeline
+
+    s = household_seed(seed, index)
+    hh = sample_household(index, stream(s, "household"), period.start)
+    return hh, build_timeline(hh, period, stream(s, "timeline"))

@@ -1,7 +1,460 @@
-"""Placeholder until this source lands (replaced in the same change)."""
+"""MAIF: contracts, insured home, household, member, payment terms, claims and premium bills.
 
-DOCTYPES: tuple[str, ...] = ()
+Every MAIF doctype holds **one document per policy holder** wrapping its payload under one key
+(``{"contrat": [...]}``, ``{"foyer": {...}}``…), as the MAIF konnector stored the ``mes_infos`` API
+body. Claims come from the timeline's ``claim`` events (so they agree with the ground truth, and a
+burst pipe on the water meter is followed by its water-damage claim). Premiums follow the dwelling
+(type, surface, owner or renter, contents band) and, for cars, the bonus-malus coefficient (CRM)
+built from the main driver's years of licence and at-fault claims; the CRM is revised every
+1 January with the at-fault claims of the year before.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from synthetic_data import parameters
+from synthetic_data.communes import Commune, sample_commune
+from synthetic_data.context import SourceContext
+from synthetic_data.documents import Batch
+from synthetic_data.household import Household, Member
+from synthetic_data.sources import bills
+
+CONTRAT = "fr.maif.maifuser.contrat"
+HOME = "fr.maif.maifuser.home"
+FOYER = "fr.maif.maifuser.foyer"
+SOCIETAIRE = "fr.maif.maifuser.societaire"
+PAYMENTTERMS = "fr.maif.maifuser.paymentterms"
+SINISTRE = "fr.maif.maifuser.sinistre"
+DOCTYPES = (CONTRAT, HOME, FOYER, SOCIETAIRE, PAYMENTTERMS, SINISTRE, bills.BILLS)
+
+VENDOR = "MAIF"
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
-def generate(ctx):
-    return []
+def _p() -> dict:
+    return parameters.load("insurance")
+
+
+def _pick(rng: np.random.Generator, shares) -> int:
+    p = np.asarray(shares, dtype=float)
+    return int(rng.choice(len(p), p=p / p.sum()))
+
+
+def _midnight(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00"
+
+
+def _between(rng: np.random.Generator, lo: date, hi: date) -> date:
+    if hi <= lo:
+        return hi
+    return lo + timedelta(days=int(rng.integers(0, (hi - lo).days + 1)))
+
+
+# --- identifiers -----------------------------------------------------------------------------
+
+def check_letter(societaire: str) -> str:
+    """The member number's check letter ("1234567N"): letters cycled by number."""
+    letters = _p()["membership"]["check_letters"]
+    return letters[int(societaire) % len(letters)]
+
+
+def rib_key(bank: str, branch: str, account: str) -> int:
+    """French RIB key (clé RIB) of a numeric bank code, branch code and account number."""
+    return 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account)) % 97
+
+
+def iban_fr(bank: str, branch: str, account: str) -> str:
+    """A French IBAN (FRkk + 23-character BBAN) with valid RIB key and ISO 13616 check digits."""
+    bban = f"{bank}{branch}{account}{rib_key(bank, branch, account):02d}"
+    # ISO 13616: BBAN + "FR00" with letters as numbers (F = 15, R = 27), mod 97.
+    check = 98 - int(bban + "152700") % 97
+    return f"FR{check:02d}{bban}"
+
+
+def iban_valid(iban: str) -> bool:
+    """ISO 13616 mod-97 check of an IBAN (any country)."""
+    s = iban.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", s):
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in s[4:] + s[:4])
+    return int(digits) % 97 == 1
+
+
+# --- addresses and people --------------------------------------------------------------------
+
+def insured_address(hh: Household) -> dict:
+    """The household address as every MAIF document writes it (same line as Enedis)."""
+    codes = _p()["dwelling_codes"]
+    a = hh.address
+    return {"street": a.line, "postCode": a.postcode, "city": a.city, "country": a.country,
+            "numeroPays": codes["numero_pays_france"]}
+
+
+def place_name(commune: Commune) -> str:
+    """"LYON 06" for an arrondissement (as in the kit), else the commune name in capitals."""
+    m = re.match(r"(.+?) (\d+)(?:er|e) Arrondissement$", commune.name)
+    if m:
+        return f"{m.group(1).upper()} {int(m.group(2)):02d}"
+    return commune.name.upper()
+
+
+def tel_mobile(member: Member) -> str:
+    """The kit's MAIF format: "+33" then the national number with its 0 ("+330612345678")."""
+    return f"+330{member.msisdn[2:]}" if member.msisdn else ""
+
+
+def _profession(member: Member) -> tuple[str, str]:
+    code = member.profession_code
+    return code, f"{code} {member.profession}" if code else member.profession
+
+
+@dataclass
+class People:
+    situation_code: str
+    situation: str
+    maiden: dict[int, str]            # member index -> maiden name
+    birthplaces: list[dict]
+
+
+def _people(ctx: SourceContext) -> People:
+    p = _p()
+    hh = ctx.household
+    rng = ctx.rng("maif-people")
+    fs = p["family_situation"]
+    couple = any(m.role == "Conjoint" for m in hh.members)
+    if couple:
+        i = _pick(rng, fs["couple_shares"])
+        code, label = fs["couple_codes"][i], fs["couple_labels"][i]
+    else:
+        old = hh.main.age_on(ctx.period.start) >= 60
+        i = _pick(rng, fs["single_shares_over_60" if old else "single_shares_under_60"])
+        code, label = fs["single_codes"][i], fs["single_labels"][i]
+    maiden: dict[int, str] = {}
+    names = [n for n in p["people"]["maiden_names"] if n != hh.main.family]
+    for k, m in enumerate(hh.members):
+        if code == "M" and m.sex == "F" and m.role in ("Membre principal", "Conjoint"):
+            maiden[k] = names[int(rng.integers(0, len(names)))]
+    country = p["dwelling_codes"]["country"]
+    numero = p["dwelling_codes"]["numero_pays_france"]
+    places = []
+    for m in hh.members:
+        local = m.arrives is not None or rng.random() < p["people"]["born_locally_share"]
+        c = hh.commune if local else sample_commune(rng)
+        places.append({"city": c.city.upper(), "country": country, "numeroPays": numero,
+                       "region": c.department})
+    return People(code, label, maiden, places)
+
+
+def _name(m: Member, maiden: str) -> dict:
+    pp = _p()["people"]
+    return {"codeTitrePersonne": pp["title_codes"][m.sex], "prefix": pp["prefixes"][m.sex],
+            "family": m.family.upper(), "given": m.given.upper(), "maiden": maiden}
+
+
+# --- bonus-malus -----------------------------------------------------------------------------
+
+@dataclass
+class Crm:
+    """Coefficient de réduction-majoration and the state its rules need."""
+
+    value: float
+    years_at_floor: int = 0
+    claim_free_years: int = 0
+
+    def year(self, at_fault: int) -> None:
+        """Apply one insurance year with ``at_fault`` at-fault claims (art. A121-1)."""
+        bm = _p()["bonus_malus"]
+        trunc = lambda x: math.floor(x * 100 + 1e-9) / 100  # noqa: E731 (2 decimals, rounded down)
+        if at_fault == 0:
+            self.claim_free_years += 1
+            if self.value > bm["start"] and self.claim_free_years >= bm["malus_reset_years"]:
+                self.value = bm["start"]
+            else:
+                self.value = max(bm["floor"], trunc(self.value * bm["claim_free_factor"]))
+            self.years_at_floor = self.years_at_floor + 1 if self.value <= bm["floor"] else 0
+            return
+        self.claim_free_years = 0
+        if self.value <= bm["floor"] and self.years_at_floor >= bm["forgiveness_years_at_floor"]:
+            at_fault -= 1  # the first at-fault claim after 3 years at 0.50 is forgiven
+        if at_fault:
+            self.value = min(bm["ceiling"], trunc(self.value * bm["at_fault_factor"] ** at_fault))
+        self.years_at_floor = 0
+
+
+def at_fault_rate() -> float:
+    """At-fault claims per car-year implied by the timeline's car-claim rate and causes."""
+    car = parameters.load("events")["car_claims"]
+    fault = _p()["fault"]
+    prob = dict(zip(fault["causes"], fault["at_fault_probability"], strict=True))
+    return car["rate_per_car"] * sum(s * prob[c] for c, s in zip(car["causes"],
+                                                                 car["cause_shares"], strict=True))
+
+
+def crm_at(years_licensed: int, rng: np.random.Generator) -> Crm:
+    """The CRM after ``years_licensed`` years of driving with random at-fault claims."""
+    crm = Crm(_p()["bonus_malus"]["start"])
+    rate = at_fault_rate()
+    for n in rng.poisson(rate, max(0, years_licensed)):
+        crm.year(int(n))
+    return crm
+
+
+# --- claims ----------------------------------------------------------------------------------
+
+def _claims(ctx: SourceContext, people_index: dict[str, int]) -> tuple[list[dict], dict]:
+    """Claim items (newest first) and, per plate, the at-fault claim dates."""
+    p = _p()
+    cp = p["claims"]
+    hh = ctx.household
+    tl = ctx.timeline
+    rng = ctx.rng("maif-claims")
+    fault = dict(zip(p["fault"]["causes"], p["fault"]["at_fault_probability"], strict=True))
+    place_home = place_name(hh.commune)
+    at_fault: dict[str, list[date]] = {plate: [] for plate in hh.cars}
+    items = []
+    seen: set[str] = set()
+    for e in (e for e in tl.events if e.kind == "claim"):
+        d = e.details
+        vehicle = d["type"] == "Vehicule"
+        hour = _pick(rng, cp["car_hour_weights" if vehicle else "home_hour_weights"])
+        minute = int(rng.integers(0, 60 // cp["minute_step"])) * cp["minute_step"]
+        ref = ""
+        while not ref or ref in seen:
+            ref = (f"F{e.start.year % 100:02d}" + "".join(str(x) for x in rng.integers(0, 10, 7))
+                   + ALNUM[int(rng.integers(0, 26))])
+        seen.add(ref)
+        item = {"type": d["type"], "societaire": hh.maif_societaire,
+                "horodatage": f"{e.start.isoformat()}T{hour:02d}:{minute:02d}"}
+        if vehicle:
+            k = _pick(rng, cp["car_place_shares"])
+            trip = int(tl.trip[tl.day_index(e.start)])
+            lieu = tl.trips[trip].details["destination"].upper() if trip >= 0 else place_home
+            member_i = people_index[d["driver"]]
+            driver = hh.members[member_i]
+            name = _name(driver, "")
+            responsible = bool(rng.random() < fault[d["cause"]])
+            if responsible:
+                at_fault[d["plate"]].append(e.start)
+            item |= {"lieuSurvenance": lieu, "referenceSinistre": ref,
+                     "typeLieuSurvenance": cp["place_codes"][k],
+                     "libelleTypeLieuSurvenance": cp["place_labels"][k],
+                     "immatriculationVehicule": d["plate"],
+                     "driver": {"prefix": name["prefix"], "family": name["family"],
+                                "given": name["given"]},
+                     "driverNumber": str(member_i + 1),
+                     "natureSinistre": d["cause"],
+                     "responsabilite": "Responsable" if responsible else "Non responsable",
+                     "montantSinistre": float(d["amount"])}
+        else:
+            item |= {"lieuSurvenance": place_home, "referenceSinistre": ref,
+                     "typeLieuSurvenance": cp["place_codes"][0],
+                     "libelleTypeLieuSurvenance": cp["place_labels"][0],
+                     "address": insured_address(hh),
+                     "natureSinistre": d["cause"],
+                     "montantSinistre": float(d["amount"])}
+        items.append(item)
+    items.sort(key=lambda c: (c["horodatage"], c["referenceSinistre"]), reverse=True)
+    return items, at_fault
+
+
+# --- premiums --------------------------------------------------------------------------------
+
+def _years(ctx: SourceContext) -> list[int]:
+    last = ctx.period.end - timedelta(days=1)
+    return list(range(ctx.period.start.year, last.year + 1))
+
+
+def contents_band(hh: Household, rng: np.random.Generator) -> int:
+    c = _p()["contents"]
+    value = (c["per_m2"] * hh.dwelling.surface + c["per_person"] * len(hh.members)) * float(
+        rng.lognormal(0.0, c["sigma"]))
+    return int(np.searchsorted(c["upper_bounds"], value, side="left"))
+
+
+def home_premium(hh: Household, band: int, formula: int, rng: np.random.Generator) -> float:
+    """Annual home premium TTC in force at the start of the period."""
+    p = _p()
+    hp = p["home_premium"]
+    key = ("flat" if hh.dwelling.kind == "Appartement" else "house") + (
+        "_owner" if hh.dwelling.owner else "_renter")
+    amount = hp["intercept"][key] + hp["per_m2"][key] * hh.dwelling.surface
+    amount *= p["contents"]["premium_factors"][band] * p["home_formulas"]["factors"][formula]
+    amount *= hp["city_factor"] if hh.commune.is_city else 1.0
+    amount *= float(rng.lognormal(0.0, hp["sigma"]))
+    return max(hp["minimum"], amount)
+
+
+def _daily_premium(ctx: SourceContext, yearly: dict[int, float], months: int) -> np.ndarray:
+    """Euros due per day for the yearly totals ``yearly``: spread over the year (one yearly
+    debit) or an equal twelfth per calendar month (monthly debits)."""
+    days = ctx.period.days
+    years = days.astype("datetime64[Y]")
+    amount = np.array([yearly[int(y)] for y in years.astype(int) + 1970])
+    if months == 12:
+        length = ((years + 1).astype("datetime64[D]") - years.astype("datetime64[D]"))
+        return amount / length.astype(float)
+    month = days.astype("datetime64[M]")
+    length = (month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")
+    return amount / 12.0 / length.astype(float)
+
+
+# --- the source ------------------------------------------------------------------------------
+
+def generate(ctx: SourceContext) -> list[Batch]:
+    p = _p()
+    hh = ctx.household
+    per = ctx.period
+    societaire = hh.maif_societaire
+    address = insured_address(hh)
+    years = _years(ctx)
+
+    # Membership and the home contract.
+    rng = ctx.rng("maif-membership")
+    ms = p["membership"]
+    adult_at = hh.main.birthdate + timedelta(days=int(ms["min_age"] * 365.25))
+    member_since = max(adult_at, per.start - timedelta(
+        days=int(rng.uniform(ms["years_min"], ms["years_max"]) * 365.25)))
+    member_since = min(member_since, per.start - timedelta(days=30))
+    home_start = min(max(hh.contract.start, member_since), per.start - timedelta(days=1))
+
+    rng = ctx.rng("maif-home")
+    band = contents_band(hh, rng)
+    hf = p["home_formulas"]
+    formula = _pick(rng, hf["shares"])
+    home0 = home_premium(hh, band, formula, rng)
+    home_yearly = {y: round(home0 * (1 + p["home_premium"]["yearly_increase"]) ** (y - years[0]), 2)
+                   for y in years}
+
+    # People, then claims (which fix the at-fault claims the CRM needs).
+    people = _people(ctx)
+    index = {f"{m.given} {m.family}": k for k, m in enumerate(hh.members)}
+    claims, at_fault = _claims(ctx, index)
+
+    # Cars: main driver, CRM at the start of the period, revised each 1 January.
+    rng = ctx.rng("maif-cars")
+    bm = p["bonus_malus"]
+    cp = p["car_premium"]
+    cf = p["car_formulas"]
+    adults = [m for m in hh.members if m.arrives is None and m.age_on(per.start) >= bm[
+        "licence_age"]]
+    car_contracts = []
+    car_yearly: dict[int, float] = dict.fromkeys(years, 0.0)
+    for k, plate in enumerate(hh.cars):
+        driver = adults[k % len(adults)]
+        age = driver.age_on(per.start)
+        licence_age = min(age, bm["licence_age"] + int(rng.integers(0, bm["max_licence_delay"] + 1)))
+        licensed = driver.birthdate + timedelta(days=int(licence_age * 365.25))
+        crm = crm_at(age - licence_age, rng)
+        f = _pick(rng, cf["shares"])
+        factor = cp["base"] * cf["factors"][f] * float(rng.lognormal(0.0, cp["sigma"]))
+        start = _between(rng, max(member_since, licensed), per.start - timedelta(days=30))
+        premium = crm_value = 0.0
+        for j, y in enumerate(years):
+            if j:
+                crm.year(sum(1 for d in at_fault[plate] if d.year == y - 1))
+            crm_value = crm.value
+            premium = round(max(cp["minimum"], factor * crm_value
+                                * (1 + cp["yearly_increase"]) ** j), 2)
+            car_yearly[y] += premium
+        car_contracts.append({
+            "societaire": societaire, "name": "VAM", "formuleBase": cf["labels"][f],
+            "codeFormuleReference": cf["codes"][f], "startDate": _midnight(start),
+            "montantTarifTtc": premium, "coefficientBonusMalus": crm_value,
+            "objects": {"startDate": _midnight(start),
+                        "vehicule": [{"immatriculationVehicule": plate}]},
+        })
+
+    home_contract = {
+        "societaire": societaire, "name": "NOR", "formuleBase": hf["labels"][formula],
+        "codeFormuleReference": hf["codes"][formula], "startDate": _midnight(home_start),
+        "montantTarifTtc": home_yearly[years[-1]],
+        "objects": {"startDate": _midnight(home_start), "lieu": [{"address": address}]},
+    }
+    contrat = {"contrat": [home_contract, *car_contracts]}
+
+    # Insured home.
+    codes = p["dwelling_codes"]
+    rooms = p["rooms"]
+    r = int(np.searchsorted(rooms["max_rooms"], hh.dwelling.rooms, side="left"))
+    flat = hh.dwelling.kind == "Appartement"
+    owner = hh.dwelling.owner
+    home = {"home": [{
+        "address": address, "societaire": societaire,
+        "codeNatureLieuRisque": codes["nature_flat" if flat else "nature_house"],
+        "natureLieu": hh.dwelling.kind,
+        "codeJuridique": codes["owner_code" if owner else "renter_code"],
+        "situationJuridiqueLieu": codes["owner_label" if owner else "renter_label"],
+        "codePieceLieuRisque": rooms["codes"][r], "nombrePieces": rooms["labels"][r],
+        "codeTrancheMobilier": p["contents"]["codes"][band],
+        "patrimoineMobilier": p["contents"]["labels"][band],
+    }]}
+
+    # Household and member.
+    rng = ctx.rng("maif-foyer")
+    pp = p["people"]
+    foyer_name = "1-" + "".join(ALNUM[i] for i in rng.integers(0, len(ALNUM), 7))
+    membres = []
+    for k, m in enumerate(hh.members):
+        code, profession = _profession(m)
+        membres.append({
+            "name": _name(m, people.maiden.get(k, "")), "email": m.email or "",
+            "telMobile": tel_mobile(m), "birthdate": m.birthdate.isoformat(),
+            "birthplace": people.birthplaces[k], "codeProfessionSocietaire": code,
+            "profession": profession, "codeQualitePersonne": pp["quality_codes"][m.role],
+            "quality": m.role,
+        })
+    foyer = {"foyer": {
+        "name": foyer_name,
+        "address": {**address, "deliveryOffice": hh.address.city, "inseeCode": hh.address.insee,
+                    "residence": ""},
+        "membres": membres,
+    }}
+    main = hh.main
+    code, profession = _profession(main)
+    arrivals = [m.arrives for m in hh.members if m.arrives is not None]
+    modified = max(arrivals) if arrivals else _between(rng, member_since, per.start)
+    societaire_doc = {"societaire": {
+        "name": _name(main, people.maiden.get(0, "")), "email": main.email or "",
+        "telMobile": tel_mobile(main), "birthdate": main.birthdate.isoformat(),
+        "birthplace": people.birthplaces[0], "codeProfessionSocietaire": code,
+        "profession": profession, "codeFamilySituation": people.situation_code,
+        "familySituation": people.situation,
+        "codeActif": pp["codeActif_retired" if code == pp["retired_profession_code"]
+                        else "codeActif_active"],
+        "codeEtat": "", "dateEtat": "",
+        "referenceClient": societaire + check_letter(societaire),
+        "timestampModification": modified.strftime("%d/%m/%Y"),
+    }}
+
+    # Payment terms and premium bills.
+    rng = ctx.rng("maif-payment")
+    pay = p["payment"]
+    mode = _pick(rng, pay["shares"])
+    bank = _pick(rng, pay["bank_shares"])
+    branch = "".join(str(x) for x in rng.integers(0, 10, 5))
+    account = "".join(str(x) for x in rng.integers(0, 10, 11))
+    paymentterms = {"paymentterms": {
+        "rib": {"bic": pay["bics"][bank], "iban": iban_fr(pay["bank_codes"][bank], branch, account)},
+        "modePaiement": pay["modes"][mode], "societaire": societaire,
+    }}
+    months = int(pay["months"][mode])
+    daily = _daily_premium(ctx, {y: home_yearly[y] + car_yearly[y] for y in years}, months)
+    premium_bills = bills.periodic_bills(
+        ctx, months=months, vendor=VENDOR, bill_type="insurance",
+        amounts=lambda mask: float(daily[mask].sum()), contract=societaire)
+
+    return [
+        Batch.from_dicts(CONTRAT, [contrat]),
+        Batch.from_dicts(HOME, [home]),
+        Batch.from_dicts(FOYER, [foyer]),
+        Batch.from_dicts(SOCIETAIRE, [societaire_doc]),
+        Batch.from_dicts(PAYMENTTERMS, [paymentterms]),
+        Batch.from_dicts(SINISTRE, [{"sinistre": claims}]),
+        premium_bills,
+    ]

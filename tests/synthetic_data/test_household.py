@@ -1,0 +1,76 @@
+"""Households and timelines: plausible make-up and coherent latent state."""
+
+from collections import Counter
+
+import numpy as np
+
+from synthetic_data.communes import all_communes
+
+from ..conftest import latent
+
+
+def test_households_are_diverse_and_plausible(households):
+    kinds = Counter(h.household.dwelling.kind for h in households)
+    assert set(kinds) == {"Appartement", "Maison"}
+    for data in households:
+        hh = data.household
+        assert 15 <= hh.dwelling.surface <= 320
+        assert hh.main.role == "Membre principal" and hh.main.age_on(data.timeline.period.start) >= 18
+        for m in hh.phones:
+            assert m.msisdn[:3] in ("336", "337") and len(m.msisdn) == 11
+        assert hh.contract.kva in (3, 6, 9, 12)
+        assert len(hh.contract.pdl) == 14
+        assert hh.commune.insee == hh.address.insee and hh.address.postcode == hh.commune.postcode
+        assert hh.instance.isascii() and hh.instance == hh.instance.lower()
+
+
+def test_communes_are_well_formed():
+    communes = all_communes()
+    assert len(communes) >= 40
+    assert len({c.insee for c in communes}) == len(communes)
+    for c in communes:
+        assert len(c.insee) == 5 and len(c.postcode) == 5
+        assert 41 < c.latitude < 51.5 and -5 < c.longitude < 9.6
+        assert c.school_zone in "ABC" and c.gas_zone in "HB"
+        assert c.climate_zone[:2] in ("H1", "H2", "H3")
+
+
+def test_timeline_absences_match_their_events(households):
+    for data in households:
+        tl = data.timeline
+        away_days = set(np.flatnonzero(tl.away).tolist())
+        from_events = set()
+        for e in tl.trips:
+            first = tl.day_index(e.start)
+            from_events.update(range(first, tl.day_index(e.end) + 1))
+        assert away_days == from_events
+        assert (tl.trip >= 0).sum() == len(away_days)
+
+
+def test_summer_holidays_are_common(households):
+    summer = sum(any(e.start.month in (7, 8) for e in h.timeline.trips) for h in households)
+    assert summer >= len(households) // 2
+
+
+def test_leak_days_carry_flow_and_events(households):
+    leaks = 0
+    for i in range(60):
+        tl = latent(i)[1]
+        for e in (e for e in tl.events if e.kind == "leak"):
+            leaks += 1
+            a, b = tl.day_index(e.start), tl.day_index(e.end)
+            assert (tl.leak_lph[a:b + 1] > 0).all()
+        assert (tl.leak_lph > 0).sum() == sum(
+            tl.day_index(e.end) - tl.day_index(e.start) + 1 for e in tl.events if e.kind == "leak")
+    assert 2 <= leaks <= 25  # 0.15 per household-year on 60 household-years
+
+
+def test_new_occupants_raise_the_occupant_count(households):
+    seen = 0
+    for i in range(400):
+        tl = latent(i)[1]
+        for e in (e for e in tl.events if e.kind == "new_occupant"):
+            seen += 1
+            k = tl.day_index(e.start)
+            assert tl.occupants[k] == tl.occupants[k - 1] + 1
+    assert seen >= 1
