@@ -1,0 +1,1 @@
+"""Tokens (JWT, HS512, one key per instance) and Cozy permission sets."""

@@ -1,0 +1,87 @@
+"""The access journal: every read and write by an app or client, per instance.
+
+Entries are buffered and written in batches (at most ``flush_every`` seconds late) so that a read
+request does not turn into a write transaction; reading the journal flushes first.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from sandbox.storage.database import Database
+from sandbox.storage.tables import journal
+
+
+@dataclass(frozen=True)
+class Entry:
+    instance_id: int
+    client: str
+    client_kind: str   # app, oauth, cli
+    doctype: str
+    verb: str
+    route: str
+    count: int
+    at: float
+
+
+class Journal:
+    def __init__(self, db: Database, flush_every: float = 0.5, max_buffer: int = 2000):
+        self.db = db
+        self.flush_every = flush_every
+        self.max_buffer = max_buffer
+        self._buf: list[dict] = []
+        self._lock = threading.Lock()
+        self._last = time.monotonic()
+
+    def record(self, instance_id: int, client: str, client_kind: str, doctype: str, verb: str,
+               route: str, count: int) -> None:
+        row = {"instance_id": instance_id, "client": client, "client_kind": client_kind,
+               "doctype": doctype, "verb": verb, "route": route, "count": int(count),
+               "at": time.time()}
+        with self._lock:
+            self._buf.append(row)
+            due = (len(self._buf) >= self.max_buffer
+                   or time.monotonic() - self._last >= self.flush_every)
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            rows, self._buf = self._buf, []
+            self._last = time.monotonic()
+        if rows:
+            with self.db.write() as conn:
+                conn.execute(sa.insert(journal), rows)
+
+    def entries(self, instance_id: int, *, limit: int = 500, client: str | None = None,
+                doctype: str | None = None) -> list[Entry]:
+        self.flush()
+        q = sa.select(journal).where(journal.c.instance_id == instance_id)
+        if client:
+            q = q.where(journal.c.client == client)
+        if doctype:
+            q = q.where(journal.c.doctype == doctype)
+        q = q.order_by(journal.c.id.desc()).limit(limit)
+        with self.db.read() as conn:
+            return [Entry(r.instance_id, r.client, r.client_kind, r.doctype, r.verb, r.route,
+                          r.count, r.at) for r in conn.execute(q)]
+
+    def summary(self, instance_id: int) -> list[dict]:
+        """Per client and doctype: reads, writes, documents, first and last access."""
+        self.flush()
+        j = journal.c
+        reading = j.verb.in_(["GET", "HEAD"])
+        q = (sa.select(j.client, j.client_kind, j.doctype,
+                       sa.func.sum(sa.case((reading, 1), else_=0)).label("reads"),
+                       sa.func.sum(sa.case((reading, 0), else_=1)).label("writes"),
+                       sa.func.sum(sa.case((reading, j.count), else_=0)).label("docs_read"),
+                       sa.func.sum(sa.case((reading, 0), else_=j.count)).label("docs_written"),
+                       sa.func.min(j.at).label("first"), sa.func.max(j.at).label("last"))
+             .where(j.instance_id == instance_id)
+             .group_by(j.client, j.client_kind, j.doctype).order_by(j.client, j.doctype))
+        with self.db.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]

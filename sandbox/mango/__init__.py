@@ -1,0 +1,1 @@
+"""Mango selectors: parsing with every problem reported, CouchDB collation, matching, SQL."""

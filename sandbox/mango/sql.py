@@ -1,0 +1,110 @@
+"""Compile a parsed selector to a SQLAlchemy condition on ``documents``.
+
+``compile_selector`` returns (condition, exact). When part of the selector cannot be said in SQL
+($regex, $elemMatch, $allMatch, $all, odd field names), that part becomes TRUE in SQL and
+``exact`` is False: the caller then checks candidates with :func:`sandbox.mango.match.matches`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from sandbox.mango.collate import rank
+from sandbox.mango.selector import Cond, Node
+from sandbox.storage.dialect import Dialect
+from sandbox.storage.tables import documents
+
+PYTHON_ONLY = {"$regex", "$elemMatch", "$allMatch", "$all"}
+
+
+def _cmp(op: str, left: list, right: list) -> ColumnElement:
+    lhs = left[0] if len(left) == 1 else sa.tuple_(*left)
+    rhs = right[0] if len(right) == 1 else sa.tuple_(*right)
+    return {"$eq": lhs == rhs, "$ne": lhs != rhs, "$gt": lhs > rhs, "$gte": lhs >= rhs,
+            "$lt": lhs < rhs, "$lte": lhs <= rhs}[op]
+
+
+def _id_cond(c: Cond, column) -> ColumnElement | None:
+    """Conditions on _id/_rev use the indexed columns (always strings)."""
+    if c.op == "$exists":
+        return sa.true() if c.arg else sa.false()
+    if c.op in ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte"):
+        r = rank(c.arg)
+        if r != 4:
+            below = r < 4  # every string sorts after the argument
+            verdict = {"$eq": False, "$ne": True, "$gt": below, "$gte": below,
+                       "$lt": not below, "$lte": not below}[c.op]
+            return sa.true() if verdict else sa.false()
+        return _cmp(c.op, [column], [sa.literal(c.arg)])
+    if c.op in ("$in", "$nin"):
+        strings = [v for v in c.arg if isinstance(v, str)]
+        cond = column.in_(strings) if strings else sa.false()
+        return cond if c.op == "$in" else sa.not_(cond)
+    if c.op == "$type":
+        return sa.true() if c.arg == "string" else sa.false()
+    return None
+
+
+def _cond(c: Cond, d: Dialect) -> ColumnElement | None:
+    if c.op in PYTHON_ONLY:
+        return None
+    if c.path in (("_id",), ("_rev",)):
+        col = documents.c.doc_id if c.path == ("_id",) else documents.c.rev
+        return _id_cond(c, col)
+    if not d.usable_path(c.path):
+        return None
+    path = c.path
+    if c.op == "$exists":
+        return d.exists(path) if c.arg else sa.not_(d.exists(path))
+    if c.op in ("$eq", "$gt", "$gte", "$lt", "$lte"):
+        return _cmp(c.op, d.key(path), d.key_literal(c.arg))
+    if c.op == "$ne":
+        return sa.and_(d.exists(path), _cmp("$ne", d.key(path), d.key_literal(c.arg)))
+    if c.op in ("$in", "$nin"):
+        key = d.key(path)
+        lits = [d.key_literal(v) for v in c.arg]
+        lhs = key[0] if len(key) == 1 else sa.tuple_(*key)
+        rhs = [x[0] if len(x) == 1 else sa.tuple_(*x) for x in lits]
+        cond = sa.or_(lhs.in_(rhs), d.array_contains_any(path, c.arg)) if rhs else sa.false()
+        return cond if c.op == "$in" else sa.and_(d.exists(path), sa.not_(cond))
+    if c.op == "$type":
+        return d.type_is(path, c.arg)
+    if c.op == "$size":
+        return d.array_length(path) == c.arg
+    if c.op == "$mod":
+        div, rem = c.arg
+        return sa.and_(d.is_integer(path), d.number(path) % div == rem)
+    return None
+
+
+def _node(node: Node, d: Dialect, strict: bool = False) -> tuple[ColumnElement | None, bool]:
+    """(condition or None if SQL cannot express it, exact).
+
+    ``strict``: under a negation, a missing field must give FALSE, not SQL's NULL, so that
+    NOT(...) is TRUE as CouchDB says; top-level conditions stay bare to remain sargable.
+    """
+    if isinstance(node, Cond):
+        cond = _cond(node, d)
+        if cond is not None and strict:
+            cond = sa.func.coalesce(cond, sa.false())
+        return cond, cond is not None
+    negates = node.op in ("$nor", "$not")
+    parts = [_node(c, d, strict or negates) for c in node.children]
+    exact = all(e for _, e in parts)
+    if node.op == "$and":
+        conds = [c for c, _ in parts if c is not None]
+        return (sa.and_(*conds) if conds else sa.true()), exact
+    if any(c is None for c, _ in parts):
+        return None, False
+    conds = [c for c, _ in parts]
+    if node.op == "$or":
+        return sa.or_(*conds), exact
+    if node.op == "$nor":
+        return sa.not_(sa.or_(*conds)), exact
+    return sa.not_(conds[0]), exact  # $not
+
+
+def compile_selector(node: Node, dialect: Dialect) -> tuple[ColumnElement, bool]:
+    cond, exact = _node(node, dialect)
+    return (cond if cond is not None else sa.true()), exact and cond is not None

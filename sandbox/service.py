@@ -1,0 +1,104 @@
+"""The sandbox's domain façade: what the web layer and the CLI call. No HTTP here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+import sqlalchemy as sa
+
+from sandbox.auth import tokens
+from sandbox.auth.permissions import PermissionSet, parse_scope, rules_from_manifest
+from sandbox.errors import InvalidToken, NotFound
+from sandbox.instances import Instance, Instances
+from sandbox.journal import Journal
+from sandbox.mango.selector import Limits
+from sandbox.settings import Settings
+from sandbox.storage.database import Database
+from sandbox.storage.documents import DocumentStore
+from sandbox.storage.finder import Finder
+from sandbox.storage.tables import apps, oauth_clients
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the instance their token is bound to, and what they may do."""
+
+    instance: Instance
+    client: str
+    kind: str            # "app", "oauth", "cli"
+    permissions: PermissionSet
+    claims: tokens.Claims
+
+
+class Sandbox:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.db.create_all()
+        self.instances = Instances(self.db)
+        self.store = DocumentStore(self.db)
+        self.finder = Finder(self.store, Limits(settings.max_selector_depth,
+                                                settings.max_in_values,
+                                                settings.max_regex_length),
+                             settings.find_default_limit, settings.find_max_limit)
+        self.journal = Journal(self.db)
+
+    def close(self) -> None:
+        self.journal.flush()
+        self.db.dispose()
+
+    @property
+    def ttls(self) -> dict[str, int | None]:
+        s = self.settings
+        return {"app": s.app_token_ttl_s, "cli": s.cli_token_ttl_s, "access": s.access_token_ttl_s,
+                "refresh": None, "registration": None}
+
+    def cli_token(self, instance: str, scope: str, ttl: int | None = None) -> str:
+        inst = self.instances.get(instance)
+        parse_scope(scope)  # refuse a malformed scope now, not at first use
+        return tokens.issue(inst.secret, aud="cli", instance=inst.name, sub="cli", scope=scope,
+                            ttl=ttl)
+
+    def app_token(self, instance: str, slug: str) -> str:
+        inst = self.instances.get(instance)
+        return tokens.issue(inst.secret, aud="app", instance=inst.name, sub=slug)
+
+    def authenticate(self, token: str, host_instance: str | None = None) -> Caller:
+        name = tokens.unverified_issuer(token)
+        inst = self.instances.find(name)
+        if inst is None or (host_instance and host_instance != name):
+            raise InvalidToken()
+        claims = tokens.verify(token, inst.secret, self.ttls)
+        if claims.aud == "cli":
+            return Caller(inst, "cli", "cli", PermissionSet(parse_scope(claims.scope)), claims)
+        if claims.aud == "app":
+            return Caller(inst, claims.sub, "app", self._app_permissions(inst, claims.sub),
+                          claims)
+        if claims.aud == "access":
+            client = self._oauth_client(inst, claims.sub)
+            if client is None:
+                raise InvalidToken()
+            name = orjson.loads(client.metadata).get("client_name", claims.sub)
+            return Caller(inst, name, "oauth", PermissionSet(parse_scope(claims.scope)), claims)
+        raise InvalidToken()
+
+    def _app_permissions(self, inst: Instance, slug: str) -> PermissionSet:
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(apps.c.permissions, apps.c.state).where(
+                apps.c.instance_id == inst.id, apps.c.slug == slug)).first()
+        if row is None:
+            raise InvalidToken()
+        return PermissionSet(rules_from_manifest(orjson.loads(row.permissions)))
+
+    def _oauth_client(self, inst: Instance, client_id: str):
+        with self.db.read() as conn:
+            return conn.execute(sa.select(oauth_clients).where(
+                oauth_clients.c.client_id == client_id,
+                oauth_clients.c.instance_id == inst.id)).first()
+
+    def instance(self, name: str) -> Instance:
+        try:
+            return self.instances.get(name)
+        except NotFound:
+            raise

@@ -1,0 +1,47 @@
+"""Sandbox settings: one object, read from ``SELFDATA_*`` environment variables, passed in."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/sandbox.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Where the generated population is loaded from by `selfdata sandbox load`.
+    population_dir: Path = Path("var/population")
+    max_body_bytes: int = 16 * 1024 * 1024
+    find_default_limit: int = 100
+    find_max_limit: int = 1000
+    # Mango guards against hostile selectors.
+    max_selector_depth: int = 16
+    max_in_values: int = 10_000
+    max_regex_length: int = 512
+    regex_timeout_s: float = 0.5
+    app_token_ttl_s: int = 24 * 3600
+    access_token_ttl_s: int = 7 * 24 * 3600
+    cli_token_ttl_s: int = 30 * 60
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            key = f"SELFDATA_{f.name.upper()}"
+            if key in env and f.name != "extra":
+                raw = env[key]
+                if f.type in ("int", int):
+                    values[f.name] = int(raw)
+                elif f.type in ("float", float):
+                    values[f.name] = float(raw)
+                elif f.type in ("Path",):
+                    values[f.name] = Path(raw)
+                else:
+                    values[f.name] = raw
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,1 @@
+"""Document storage on SQLAlchemy 2: SQLite by default, PostgreSQL by URL."""

@@ -1,0 +1,388 @@
+"""Documents of one instance and doctype: CRUD with revisions, bulk, listings, changes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from sandbox.errors import BadRequest, Conflict, NotFound
+from sandbox.storage.database import Database
+from sandbox.storage.revs import new_id, next_rev, valid_rev
+from sandbox.storage.tables import databases, documents
+
+DOCS = documents.c
+NO_DB = "Database does not exist."
+
+
+def _dumps(doc: dict) -> bytes:
+    return orjson.dumps(doc)
+
+
+@dataclass
+class WriteResult:
+    id: str
+    rev: str
+    body: bytes  # the stored document, _id and _rev first
+
+
+def with_type(body: bytes | str, doctype: str) -> bytes:
+    """Add ``_type`` to a stored document without parsing it."""
+    raw = body.encode() if isinstance(body, str) else body
+    prefix = b'{"_type":' + orjson.dumps(doctype)
+    return prefix + (b"," + raw[1:] if raw.strip() != b"{}" else b"}")
+
+
+def _stored(doc_id: str, rev: str, fields: dict) -> bytes:
+    body = {"_id": doc_id, "_rev": rev}
+    body.update({k: v for k, v in fields.items() if k not in ("_id", "_rev", "_type")})
+    return _dumps(body)
+
+
+def _check_fields(doc: dict) -> None:
+    bad = [k for k in doc if k.startswith("_") and k not in ("_id", "_rev", "_type", "_deleted",
+                                                             "_attachments")]
+    if bad:
+        raise BadRequest(f"Bad special document member: {bad[0]}", "doc_validation")
+
+
+class DocumentStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self.d = db.dialect
+
+    # ---- databases -------------------------------------------------------------------------
+
+    def _where(self, instance_id: int, doctype: str):
+        return sa.and_(DOCS.instance_id == instance_id, DOCS.doctype == doctype)
+
+    def db_exists(self, conn: sa.Connection, instance_id: int, doctype: str) -> bool:
+        q = sa.select(databases.c.doctype).where(databases.c.instance_id == instance_id,
+                                                 databases.c.doctype == doctype)
+        return conn.execute(q).first() is not None
+
+    def require_db(self, conn: sa.Connection, instance_id: int, doctype: str) -> None:
+        if not self.db_exists(conn, instance_id, doctype):
+            raise NotFound(NO_DB)
+
+    def ensure_db(self, conn: sa.Connection, instance_id: int, doctype: str) -> bool:
+        """Create the doctype's database if missing; True when it was created."""
+        if self.db_exists(conn, instance_id, doctype):
+            return False
+        conn.execute(sa.insert(databases).values(instance_id=instance_id, doctype=doctype,
+                                                 created_at=time.time()))
+        return True
+
+    def create_db(self, instance_id: int, doctype: str) -> bool:
+        with self.db.write() as conn:
+            return self.ensure_db(conn, instance_id, doctype)
+
+    def drop_db(self, instance_id: int, doctype: str) -> None:
+        from sandbox.storage.finder import drop_indexes
+
+        with self.db.write() as conn:
+            self.require_db(conn, instance_id, doctype)
+            drop_indexes(conn, self.d, instance_id, doctype)
+            conn.execute(sa.delete(documents).where(self._where(instance_id, doctype)))
+            conn.execute(sa.delete(databases).where(databases.c.instance_id == instance_id,
+                                                    databases.c.doctype == doctype))
+
+    def doctypes(self, instance_id: int) -> list[str]:
+        with self.db.read() as conn:
+            q = (sa.select(databases.c.doctype).where(databases.c.instance_id == instance_id)
+                 .order_by(databases.c.doctype))
+            return [r[0] for r in conn.execute(q)]
+
+    def db_info(self, instance_id: int, doctype: str) -> dict:
+        with self.db.read() as conn:
+            self.require_db(conn, instance_id, doctype)
+            w = self._where(instance_id, doctype)
+            live = conn.execute(sa.select(sa.func.count()).where(w, DOCS.deleted.is_(False)))
+            dead = conn.execute(sa.select(sa.func.count()).where(w, DOCS.deleted.is_(True)))
+            seq = conn.execute(sa.select(sa.func.max(DOCS.seq)).where(w)).scalar()
+            return {"db_name": doctype, "doc_count": live.scalar(), "doc_del_count": dead.scalar(),
+                    "update_seq": str(seq or 0), "instance_start_time": "0"}
+
+    # ---- single documents ------------------------------------------------------------------
+
+    def _row(self, conn, instance_id, doctype, doc_id):
+        q = (sa.select(DOCS.seq, DOCS.rev, DOCS.deleted, self.d.body_text())
+             .where(self._where(instance_id, doctype), DOCS.doc_id == doc_id))
+        return conn.execute(q).first()
+
+    def get(self, instance_id: int, doctype: str, doc_id: str) -> bytes:
+        with self.db.read() as conn:
+            row = self._row(conn, instance_id, doctype, doc_id)
+            if row is None:
+                if not self.db_exists(conn, instance_id, doctype):
+                    raise NotFound("wrong_doctype")
+                raise NotFound("missing")
+            if row.deleted:
+                raise NotFound("deleted")
+            body = row[3]
+            return body.encode() if isinstance(body, str) else body
+
+    def get_dict(self, instance_id: int, doctype: str, doc_id: str) -> dict | None:
+        try:
+            return orjson.loads(self.get(instance_id, doctype, doc_id))
+        except NotFound:
+            return None
+
+    def _insert(self, conn, instance_id, doctype, doc_id, rev, body: bytes, deleted=False):
+        conn.execute(sa.insert(documents).values(
+            instance_id=instance_id, doctype=doctype, doc_id=doc_id, rev=rev, deleted=deleted,
+            body=self.d.body_param("b")), {"b": body.decode()})
+
+    def create(self, instance_id: int, doctype: str, doc: dict,
+               doc_id: str | None = None) -> WriteResult:
+        """POST (server id) or PUT with a fixed id and no _rev."""
+        _check_fields(doc)
+        with self.db.write() as conn:
+            self.ensure_db(conn, instance_id, doctype)
+            return self._create(conn, instance_id, doctype, doc, doc_id)
+
+    def _create(self, conn, instance_id, doctype, doc, doc_id) -> WriteResult:
+        doc_id = doc_id or new_id()
+        existing = self._row(conn, instance_id, doctype, doc_id)
+        previous = None
+        if existing is not None:
+            if not existing.deleted:
+                raise Conflict()
+            previous = existing.rev
+            conn.execute(sa.delete(documents).where(DOCS.seq == existing.seq))
+        content = _dumps({k: v for k, v in doc.items() if k not in ("_id", "_rev", "_type")})
+        rev = next_rev(previous, content)
+        body = _stored(doc_id, rev, doc)
+        self._insert(conn, instance_id, doctype, doc_id, rev, body)
+        return WriteResult(doc_id, rev, body)
+
+    def update(self, instance_id: int, doctype: str, doc_id: str, doc: dict) -> WriteResult:
+        _check_fields(doc)
+        rev = doc.get("_rev")
+        if not valid_rev(rev):
+            raise BadRequest("Invalid rev format", "bad_request")
+        with self.db.write() as conn:
+            return self._update(conn, instance_id, doctype, doc_id, doc)
+
+    def _update(self, conn, instance_id, doctype, doc_id, doc) -> WriteResult:
+        rev = doc["_rev"]
+        gone = conn.execute(sa.delete(documents).where(
+            self._where(instance_id, doctype), DOCS.doc_id == doc_id, DOCS.rev == rev,
+            DOCS.deleted.is_(False)))
+        if gone.rowcount != 1:
+            row = self._row(conn, instance_id, doctype, doc_id)
+            if row is None:
+                if not self.db_exists(conn, instance_id, doctype):
+                    raise NotFound(NO_DB)
+                raise NotFound("missing")
+            raise Conflict()
+        content = _dumps({k: v for k, v in doc.items() if k not in ("_id", "_rev", "_type")})
+        new = next_rev(rev, content)
+        body = _stored(doc_id, new, doc)
+        self._insert(conn, instance_id, doctype, doc_id, new, body)
+        return WriteResult(doc_id, new, body)
+
+    def delete(self, instance_id: int, doctype: str, doc_id: str, rev: str) -> WriteResult:
+        if not valid_rev(rev):
+            raise BadRequest("Invalid rev format", "bad_request")
+        with self.db.write() as conn:
+            return self._delete(conn, instance_id, doctype, doc_id, rev)
+
+    def _delete(self, conn, instance_id, doctype, doc_id, rev) -> WriteResult:
+        gone = conn.execute(sa.delete(documents).where(
+            self._where(instance_id, doctype), DOCS.doc_id == doc_id, DOCS.rev == rev,
+            DOCS.deleted.is_(False)))
+        if gone.rowcount != 1:
+            row = self._row(conn, instance_id, doctype, doc_id)
+            if row is None:
+                raise NotFound(NO_DB if not self.db_exists(conn, instance_id, doctype)
+                               else "missing")
+            if row.deleted:
+                raise NotFound("deleted")
+            raise Conflict()
+        new = next_rev(rev, b"deleted")
+        body = _dumps({"_id": doc_id, "_rev": new, "_deleted": True})
+        self._insert(conn, instance_id, doctype, doc_id, new, body, deleted=True)
+        return WriteResult(doc_id, new, body)
+
+    # ---- bulk ------------------------------------------------------------------------------
+
+    def bulk_docs(self, instance_id: int, doctype: str, docs: list[Any]) -> list[dict]:
+        """CouchDB ``_bulk_docs``: one result per document, errors per document."""
+        out: list[dict] = []
+        with self.db.write() as conn:
+            self.ensure_db(conn, instance_id, doctype)
+            for doc in docs:
+                if not isinstance(doc, dict):
+                    out.append({"error": "bad_request", "reason": "Document must be a JSON "
+                                "object"})
+                    continue
+                doc_id = doc.get("_id")
+                try:
+                    _check_fields(doc)
+                    if doc_id is not None and (not isinstance(doc_id, str) or not doc_id):
+                        raise BadRequest("Document id must be a non-empty string", "bad_request")
+                    if isinstance(doc_id, str) and doc_id.startswith("_") and not \
+                            doc_id.startswith("_design/"):
+                        raise BadRequest("Only reserved document ids may start with underscore.",
+                                         "illegal_docid")
+                    with conn.begin_nested():
+                        if doc.get("_deleted"):
+                            if not doc_id or not valid_rev(doc.get("_rev")):
+                                raise Conflict()
+                            res = self._delete(conn, instance_id, doctype, doc_id, doc["_rev"])
+                        elif doc.get("_rev") is not None:
+                            if not doc_id or not valid_rev(doc["_rev"]):
+                                raise BadRequest("Invalid rev format", "bad_request")
+                            res = self._update(conn, instance_id, doctype, doc_id, doc)
+                        else:
+                            res = self._create(conn, instance_id, doctype, doc, doc_id)
+                    out.append({"ok": True, "id": res.id, "rev": res.rev})
+                except (Conflict, NotFound) as exc:
+                    err = {"id": doc_id, "error": exc.error, "reason": exc.reason}
+                    if isinstance(exc, NotFound):
+                        err = {"id": doc_id, "error": "conflict",
+                               "reason": "Document update conflict."}
+                    out.append(err)
+                except BadRequest as exc:
+                    out.append({"id": doc_id, "error": exc.error, "reason": exc.reason})
+        return out
+
+    def load(self, instance_id: int, doctype: str, docs: list[dict]) -> int:
+        """Fast path for loading generated data: new documents only, one transaction."""
+        rows = []
+        for doc in docs:
+            doc_id = doc.get("_id") or new_id()
+            content = _dumps(doc)
+            rev = next_rev(None, content)
+            rows.append({"instance_id": instance_id, "doctype": doctype, "doc_id": doc_id,
+                         "rev": rev, "deleted": False,
+                         "b": _stored(doc_id, rev, doc).decode()})
+        with self.db.write() as conn:
+            self.ensure_db(conn, instance_id, doctype)
+            if rows:
+                stmt = sa.insert(documents).values(
+                    instance_id=sa.bindparam("instance_id"), doctype=sa.bindparam("doctype"),
+                    doc_id=sa.bindparam("doc_id"), rev=sa.bindparam("rev"),
+                    deleted=sa.bindparam("deleted"), body=self.d.body_param("b"))
+                conn.execute(stmt, rows)
+        return len(rows)
+
+    # ---- listings --------------------------------------------------------------------------
+
+    def all_docs(self, instance_id: int, doctype: str, *, keys: list | None = None,
+                 include_docs: bool = False, limit: int | None = None, skip: int = 0,
+                 descending: bool = False, startkey: str | None = None,
+                 endkey: str | None = None, design: bool = True) -> dict:
+        with self.db.read() as conn:
+            self.require_db(conn, instance_id, doctype)
+            w = [self._where(instance_id, doctype)]
+            total = conn.execute(sa.select(sa.func.count()).where(
+                *w, DOCS.deleted.is_(False))).scalar()
+            cols = [DOCS.doc_id, DOCS.rev, DOCS.deleted, self.d.body_text()]
+            if keys is not None:
+                q = sa.select(*cols).where(*w, DOCS.doc_id.in_(
+                    [k for k in keys if isinstance(k, str)]))
+                found = {r.doc_id: r for r in conn.execute(q)}
+                rows = []
+                for k in keys:
+                    r = found.get(k) if isinstance(k, str) else None
+                    if r is None:
+                        rows.append({"key": k, "error": "not_found"})
+                    elif r.deleted:
+                        rows.append({"id": k, "key": k, "value": {"rev": r.rev, "deleted": True},
+                                     **({"doc": None} if include_docs else {})})
+                    else:
+                        rows.append(self._row_json(r, include_docs))
+                return {"total_rows": total, "offset": 0, "rows": rows}
+            w.append(DOCS.deleted.is_(False))
+            if not design:
+                w.append(sa.not_(DOCS.doc_id.startswith("_design/")))
+            if startkey is not None:
+                w.append(DOCS.doc_id <= startkey if descending else DOCS.doc_id >= startkey)
+            if endkey is not None:
+                w.append(DOCS.doc_id >= endkey if descending else DOCS.doc_id <= endkey)
+            order = DOCS.doc_id.desc() if descending else DOCS.doc_id.asc()
+            q = sa.select(*cols).where(*w).order_by(order).offset(skip)
+            if limit is not None:
+                q = q.limit(limit)
+            rows = [self._row_json(r, include_docs) for r in conn.execute(q)]
+            return {"total_rows": total, "offset": skip, "rows": rows}
+
+    @staticmethod
+    def _row_json(r, include_docs: bool) -> dict:
+        row = {"id": r.doc_id, "key": r.doc_id, "value": {"rev": r.rev}}
+        if include_docs:
+            row["doc"] = orjson.Fragment(r[3])
+        return row
+
+    def normal_docs(self, instance_id: int, doctype: str, *, limit: int, skip: int,
+                    bookmark: str | None) -> dict:
+        """Bare documents without design docs; the bookmark is the last id of the page."""
+        with self.db.read() as conn:
+            self.require_db(conn, instance_id, doctype)
+            w = [self._where(instance_id, doctype), DOCS.deleted.is_(False),
+                 sa.not_(DOCS.doc_id.startswith("_design/"))]
+            total = conn.execute(sa.select(sa.func.count()).where(*w)).scalar()
+            q = sa.select(DOCS.doc_id, self.d.body_text()).where(*w)
+            q = q.where(DOCS.doc_id > _unbook(bookmark)) if bookmark else q.offset(skip)
+            rows = conn.execute(q.order_by(DOCS.doc_id).limit(limit)).all()
+            mark = _book(rows[-1][0]) if len(rows) == limit and rows else ""
+            return {"rows": [orjson.Fragment(r[1]) for r in rows], "total_rows": total,
+                    "bookmark": mark}
+
+    def changes(self, instance_id: int, doctype: str, *, since: str | None, limit: int | None,
+                include_docs: bool, doc_ids: list[str] | None = None,
+                descending: bool = False) -> dict:
+        with self.db.read() as conn:
+            self.require_db(conn, instance_id, doctype)
+            w = [self._where(instance_id, doctype)]
+            if since not in (None, "", "0", 0, "now"):
+                try:
+                    w.append(DOCS.seq > int(str(since).split("-")[0]))
+                except ValueError:
+                    raise BadRequest(f"Malformed since value: {since}", "bad_request") from None
+            if doc_ids is not None:
+                w.append(DOCS.doc_id.in_(doc_ids))
+            last = conn.execute(sa.select(sa.func.max(DOCS.seq)).where(
+                self._where(instance_id, doctype))).scalar() or 0
+            if since == "now":
+                return {"last_seq": str(last), "pending": 0, "results": []}
+            q = sa.select(DOCS.seq, DOCS.doc_id, DOCS.rev, DOCS.deleted, self.d.body_text()) \
+                .where(*w).order_by(DOCS.seq.desc() if descending else DOCS.seq)
+            if limit is not None:
+                q = q.limit(limit)
+            results = []
+            for r in conn.execute(q):
+                item: dict = {"id": r.doc_id, "seq": str(r.seq), "changes": [{"rev": r.rev}]}
+                if r.deleted:
+                    item["deleted"] = True
+                if include_docs:
+                    item["doc"] = orjson.Fragment(r[4])
+                results.append(item)
+            end = results[-1]["seq"] if results else str(last if descending or not limit
+                                                          else (since or 0))
+            pending = 0
+            if limit is not None and results and not descending:
+                pending = conn.execute(sa.select(sa.func.count()).where(
+                    self._where(instance_id, doctype), DOCS.seq > int(end))).scalar()
+            return {"last_seq": end, "pending": pending, "results": results}
+
+
+def _book(last_id: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(orjson.dumps({"after": last_id})).decode().rstrip("=")
+
+
+def _unbook(mark: str) -> str:
+    import base64
+
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(mark + "=" * (-len(mark) % 4)))
+        return str(data["after"])
+    except Exception:
+        raise BadRequest("Invalid bookmark value", "invalid_bookmark") from None

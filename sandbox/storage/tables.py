@@ -1,0 +1,98 @@
+"""Tables. Documents keep their latest revision only; every write inserts a fresh row, so the
+autoincrement primary key doubles as the changes-feed sequence."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+
+BodyType = sa.Text().with_variant(JSONB(), "postgresql")
+
+instances = sa.Table(
+    "instances", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("secret", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("profile", sa.Text, nullable=False, server_default="{}"),
+)
+
+databases = sa.Table(
+    "databases", metadata,
+    sa.Column("instance_id", sa.Integer, sa.ForeignKey("instances.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("doctype", sa.String(255), primary_key=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+documents = sa.Table(
+    "documents", metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("instance_id", sa.Integer, nullable=False),
+    sa.Column("doctype", sa.String(255), nullable=False),
+    sa.Column("doc_id", sa.String(512), nullable=False),
+    sa.Column("rev", sa.String(64), nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("body", BodyType, nullable=False),
+    sa.UniqueConstraint("instance_id", "doctype", "doc_id", name="uq_documents_id"),
+    sa.Index("ix_documents_seq", "instance_id", "doctype", "seq"),
+    sqlite_autoincrement=True,
+)
+
+indexes = sa.Table(
+    "mango_indexes", metadata,
+    sa.Column("instance_id", sa.Integer, primary_key=True),
+    sa.Column("doctype", sa.String(255), primary_key=True),
+    sa.Column("ddoc", sa.String(255), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),      # JSON list of [field, direction]
+    sa.Column("partial", sa.Text, nullable=True),      # JSON partial_filter_selector
+    sa.Column("sql_name", sa.String(63), nullable=False),
+)
+
+journal = sa.Table(
+    "access_journal", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("instance_id", sa.Integer, nullable=False, index=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("client", sa.String(255), nullable=False),
+    sa.Column("client_kind", sa.String(32), nullable=False),
+    sa.Column("doctype", sa.String(255), nullable=False),
+    sa.Column("verb", sa.String(8), nullable=False),
+    sa.Column("route", sa.String(64), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+oauth_clients = sa.Table(
+    "oauth_clients", metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("instance_id", sa.Integer, nullable=False, index=True),
+    sa.Column("client_secret", sa.String(128), nullable=False),
+    sa.Column("registration_token", sa.Text, nullable=False),
+    sa.Column("metadata", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+access_codes = sa.Table(
+    "oauth_access_codes", metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("instance_id", sa.Integer, nullable=False),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("challenge", sa.String(128), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+apps = sa.Table(
+    "installed_apps", metadata,
+    sa.Column("instance_id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(64), primary_key=True),
+    sa.Column("manifest", sa.Text, nullable=False),
+    sa.Column("permissions", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("installed_at", sa.Float, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""HTTP layer: FastAPI routers, error envelopes, request → caller resolution."""

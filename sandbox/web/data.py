@@ -1,0 +1,368 @@
+"""``/data``: the cozy-stack data API (CouchDB-like), with permissions and the journal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from sandbox import doctypes
+from sandbox.errors import BadRequest, Forbidden, NotFound
+from sandbox.service import Caller, Sandbox
+from sandbox.storage.documents import with_type
+from sandbox.web.context import caller, json_body, sandbox
+from sandbox.web.responses import JSON
+
+router = APIRouter(prefix="/data", tags=["data"])
+DOCTYPES_DOCTYPE = "io.cozy.doctypes"
+
+
+def _record(sb: Sandbox, who: Caller, doctype: str, verb: str, route: str, count: int) -> None:
+    sb.journal.record(who.instance.id, who.client, who.kind, doctype, verb, route, count)
+
+
+def _need_whole(who: Caller, verb: str, doctype: str) -> None:
+    if not who.permissions.allow_whole_type(verb, doctype):
+        raise Forbidden()
+
+
+def _bool(v: str | None) -> bool:
+    return (v or "").lower() in ("true", "1")
+
+
+def _int(v: str | None, name: str, default: int | None = None) -> int | None:
+    if v in (None, ""):
+        return default
+    try:
+        n = int(v)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer, got {v!r}", "bad_request") from None
+    return n
+
+
+def _doc_id(doc_id: str) -> str:
+    if doc_id.startswith("_") and not doc_id.startswith("_design/"):
+        raise BadRequest("Only reserved document ids may start with underscore.", "bad_id")
+    return doc_id
+
+
+@router.get("/")
+async def welcome() -> JSON:
+    return JSON({"message": "welcome to a cozy API"})
+
+
+@router.get("/_all_doctypes")
+async def all_doctypes(request: Request, who: Caller = Depends(caller)) -> JSON:
+    _need_whole(who, "GET", DOCTYPES_DOCTYPE)
+    sb = sandbox(request)
+    names = await run_in_threadpool(sb.store.doctypes, who.instance.id)
+    return JSON([n for n in names if n not in doctypes.HIDDEN])
+
+
+@router.get("/{doctype}/")
+async def db_info(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    return JSON(await run_in_threadpool(sandbox(request).store.db_info, who.instance.id, doctype))
+
+
+@router.put("/{doctype}/")
+async def create_db(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_writable(doctype)
+    _need_whole(who, "POST", doctype)
+    created = await run_in_threadpool(sandbox(request).store.create_db, who.instance.id, doctype)
+    if not created:
+        raise BadRequest("The database could not be created, the file already exists.",
+                         "file_exists")
+    return JSON({"ok": True}, status_code=201)
+
+
+@router.delete("/{doctype}/")
+async def drop_db(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_writable(doctype)
+    _need_whole(who, "DELETE", doctype)
+    await run_in_threadpool(sandbox(request).store.drop_db, who.instance.id, doctype)
+    return JSON({"ok": True, "deleted": True})
+
+
+@router.post("/{doctype}/")
+async def create_doc(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_writable(doctype)
+    doc = await json_body(request)
+    if not isinstance(doc, dict):
+        raise BadRequest("the document must be a JSON object", "bad_request")
+    if "_id" in doc:
+        raise BadRequest("document _id should be empty", "defined_id")
+    if not who.permissions.allow("POST", doctype, doc):
+        raise Forbidden()
+    sb = sandbox(request)
+    res = await run_in_threadpool(sb.store.create, who.instance.id, doctype, doc)
+    _record(sb, who, doctype, "POST", "create", 1)
+    return _write_reply(doctype, res, 201)
+
+
+def _write_reply(doctype: str, res, status: int = 200) -> JSON:
+    body = (b'{"ok":true,"id":' + orjson.dumps(res.id) + b',"rev":' + orjson.dumps(res.rev)
+            + b',"type":' + orjson.dumps(doctype) + b',"data":' + with_type(res.body, doctype)
+            + b"}")
+    return JSON(body, status_code=status)
+
+
+@router.get("/{doctype}/_all_docs")
+@router.post("/{doctype}/_all_docs")
+async def all_docs(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    q = request.query_params
+    keys: Any = None
+    if q.get("keys"):
+        try:
+            keys = orjson.loads(q["keys"])
+        except orjson.JSONDecodeError:
+            raise BadRequest("keys must be a JSON array", "bad_request") from None
+    if request.method == "POST":
+        raw = await request.body()
+        body = orjson.loads(raw) if raw.strip() else {}
+        if not isinstance(body, dict):
+            raise BadRequest("body must be a JSON object like {\"keys\": [...]}", "bad_request")
+        keys = body.get("keys", keys)
+    if keys is not None and not isinstance(keys, list):
+        raise BadRequest("keys must be a JSON array", "bad_request")
+    fields = q.get("Fields")
+    design = q.get("DesignDocs", "true").lower() != "false"
+    sb = sandbox(request)
+    res = await run_in_threadpool(
+        sb.store.all_docs, who.instance.id, doctype, keys=keys,
+        include_docs=_bool(q.get("include_docs")) or bool(fields),
+        limit=_int(q.get("limit"), "limit"), skip=_int(q.get("skip"), "skip", 0) or 0,
+        descending=_bool(q.get("descending")), startkey=_jsonish(q.get("startkey")),
+        endkey=_jsonish(q.get("endkey")), design=design)
+    if fields:
+        wanted = [f for f in fields.split(",") if f]
+        from sandbox.storage.finder import _project
+
+        for row in res["rows"]:
+            if row.get("doc") is not None:
+                row["doc"] = _project(orjson.loads(orjson.dumps(row["doc"])),
+                                      ["_id", "_rev", *wanted])
+    _record(sb, who, doctype, "GET", "_all_docs", sum(1 for r in res["rows"] if "value" in r))
+    return JSON(res)
+
+
+def _jsonish(v: str | None) -> str | None:
+    if v is None:
+        return None
+    try:
+        parsed = orjson.loads(v)
+        return parsed if isinstance(parsed, str) else v
+    except orjson.JSONDecodeError:
+        return v
+
+
+@router.get("/{doctype}/_normal_docs")
+async def normal_docs(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    q = request.query_params
+    sb = sandbox(request)
+    try:
+        limit = int(q.get("limit", "100"))
+    except ValueError:
+        limit = 100
+    if limit < 0 or limit > sb.settings.find_max_limit:
+        limit = sb.settings.find_default_limit
+    skip = _int(q.get("skip"), "skip", 0) or 0
+    res = await run_in_threadpool(sb.store.normal_docs, who.instance.id, doctype, limit=limit,
+                                  skip=max(skip, 0), bookmark=q.get("bookmark") or None)
+    if not res["bookmark"] and len(res["rows"]) < limit:
+        res["total_rows"] = skip + len(res["rows"]) if not q.get("bookmark") else \
+            res["total_rows"]
+    _record(sb, who, doctype, "GET", "_normal_docs", len(res["rows"]))
+    return JSON(res)
+
+
+@router.post("/{doctype}/_find")
+async def find(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    body = await json_body(request)
+    sb = sandbox(request)
+    res = await run_in_threadpool(sb.finder.find, who.instance.id, doctype, body)
+    _record(sb, who, doctype, "GET", "_find", len(res["docs"]))
+    return JSON(res)
+
+
+@router.post("/{doctype}/_index")
+async def define_index(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object with an index", "bad_request")
+    return JSON(await run_in_threadpool(sandbox(request).finder.define_index, who.instance.id,
+                                        doctype, body))
+
+
+@router.get("/{doctype}/_design_docs")
+async def design_docs(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    return JSON(await run_in_threadpool(sandbox(request).finder.design_docs, who.instance.id,
+                                        doctype, _bool(request.query_params.get("include_docs"))))
+
+
+@router.get("/{doctype}/_design/{ddoc}")
+async def get_design(doctype: str, ddoc: str, request: Request,
+                     who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    body = await run_in_threadpool(sandbox(request).store.get, who.instance.id, doctype,
+                                   f"_design/{ddoc}")
+    return JSON(body)
+
+
+@router.delete("/{doctype}/_design/{ddoc}")
+async def delete_design(doctype: str, ddoc: str, request: Request,
+                        who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    rev = request.query_params.get("rev")
+    if not rev:
+        raise BadRequest("delete without revision", "bad_request")
+    return JSON(await run_in_threadpool(sandbox(request).finder.delete_design, who.instance.id,
+                                        doctype, f"_design/{ddoc}", rev))
+
+
+@router.post("/{doctype}/_design/{ddoc}/copy")
+async def copy_design(doctype: str, ddoc: str, request: Request,
+                      who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    rev = request.query_params.get("rev")
+    dest = request.headers.get("destination")
+    if not rev or not dest:
+        raise BadRequest("copy needs ?rev= and a Destination header", "bad_request")
+    res = await run_in_threadpool(sandbox(request).finder.copy_design, who.instance.id, doctype,
+                                  f"_design/{ddoc}", rev, dest)
+    return JSON(res, status_code=201)
+
+
+CHANGES_PARAMS = {"feed", "style", "since", "limit", "timeout", "include_docs", "heartbeat",
+                  "_nonce", "seq_interval", "descending", "filter"}
+
+
+@router.get("/{doctype}/_changes")
+@router.post("/{doctype}/_changes")
+async def changes(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _need_whole(who, "GET", doctype)
+    q = request.query_params
+    unknown = sorted(set(q) - CHANGES_PARAMS)
+    if unknown:
+        raise BadRequest(f"Unsupported query parameter '{unknown[0]}'", "bad_request")
+    if q.get("feed", "normal") != "normal":
+        raise BadRequest("Only the normal feed is supported", "bad_request")
+    doc_ids = None
+    filt = q.get("filter")
+    if filt:
+        if request.method != "POST" or filt != "_doc_ids":
+            raise BadRequest("filter is only supported as POST with filter=_doc_ids",
+                             "bad_request")
+        body = await json_body(request)
+        doc_ids = body.get("doc_ids") if isinstance(body, dict) else None
+        if not isinstance(doc_ids, list):
+            raise BadRequest("doc_ids must be an array", "bad_request")
+    sb = sandbox(request)
+    res = await run_in_threadpool(
+        sb.store.changes, who.instance.id, doctype, since=q.get("since"),
+        limit=_int(q.get("limit"), "limit"), include_docs=_bool(q.get("include_docs")),
+        doc_ids=doc_ids, descending=_bool(q.get("descending")))
+    _record(sb, who, doctype, "GET", "_changes", len(res["results"]))
+    return JSON(res)
+
+
+@router.post("/{doctype}/_bulk_docs")
+async def bulk_docs(doctype: str, request: Request, who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_writable(doctype)
+    _need_whole(who, "POST", doctype)
+    body = await json_body(request)
+    docs = body.get("docs") if isinstance(body, dict) else None
+    if not isinstance(docs, list):
+        raise BadRequest("body must be {\"docs\": [...]}", "bad_request")
+    sb = sandbox(request)
+    res = await run_in_threadpool(sb.store.bulk_docs, who.instance.id, doctype, docs)
+    _record(sb, who, doctype, "POST", "_bulk_docs", sum(1 for r in res if r.get("ok")))
+    return JSON(res, status_code=201)
+
+
+@router.get("/{doctype}/{doc_id:path}")
+async def get_doc(doctype: str, doc_id: str, request: Request,
+                  who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_readable(doctype)
+    _doc_id(doc_id)
+    sb = sandbox(request)
+    try:
+        body = await run_in_threadpool(sb.store.get, who.instance.id, doctype, doc_id)
+    except NotFound:
+        if not who.permissions.allow("GET", doctype, {}, doc_id=doc_id):
+            raise Forbidden() from None
+        raise
+    doc = orjson.loads(body)
+    if not who.permissions.allow("GET", doctype, doc):
+        raise Forbidden()
+    _record(sb, who, doctype, "GET", "get", 1)
+    return JSON(with_type(body, doctype))
+
+
+@router.put("/{doctype}/{doc_id:path}")
+async def put_doc(doctype: str, doc_id: str, request: Request,
+                  who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_writable(doctype)
+    _doc_id(doc_id)
+    doc = await json_body(request)
+    if not isinstance(doc, dict):
+        raise BadRequest("the document must be a JSON object", "bad_request")
+    doc.pop("_type", None)
+    has_id, has_rev = "_id" in doc, "_rev" in doc
+    sb = sandbox(request)
+    if has_id and doc["_id"] != doc_id:
+        raise BadRequest("document _id doesnt match url", "bad_request")
+    if not has_id and not has_rev:
+        if not who.permissions.allow("POST", doctype, {**doc, "_id": doc_id}):
+            raise Forbidden()
+        res = await run_in_threadpool(sb.store.create, who.instance.id, doctype, doc, doc_id)
+        _record(sb, who, doctype, "POST", "create", 1)
+        return _write_reply(doctype, res, 200)
+    if has_id != has_rev:
+        raise BadRequest("You must either provide an _id and _rev in document (update) or "
+                         "neither (create with fixed id).", "bad_request")
+    stored = await run_in_threadpool(sb.store.get_dict, who.instance.id, doctype, doc_id)
+    if not who.permissions.allow("PUT", doctype, doc) or (
+            stored is not None and not who.permissions.allow("PUT", doctype, stored)):
+        raise Forbidden()
+    res = await run_in_threadpool(sb.store.update, who.instance.id, doctype, doc_id, doc)
+    _record(sb, who, doctype, "PUT", "update", 1)
+    return _write_reply(doctype, res, 200)
+
+
+@router.delete("/{doctype}/{doc_id:path}")
+async def delete_doc(doctype: str, doc_id: str, request: Request,
+                     who: Caller = Depends(caller)) -> JSON:
+    doctypes.check_writable(doctype)
+    _doc_id(doc_id)
+    rev_q = request.query_params.get("rev")
+    rev_h = request.headers.get("if-match")
+    if rev_q and rev_h and rev_q != rev_h.strip('"'):
+        raise BadRequest("The revision in the query string and in If-Match differ", "bad_request")
+    rev = rev_q or (rev_h.strip('"') if rev_h else None)
+    if not rev:
+        raise BadRequest("delete without revision", "bad_request")
+    sb = sandbox(request)
+    stored = await run_in_threadpool(sb.store.get_dict, who.instance.id, doctype, doc_id)
+    if not who.permissions.allow("DELETE", doctype, stored or {}, doc_id=doc_id):
+        raise Forbidden()
+    res = await run_in_threadpool(sb.store.delete, who.instance.id, doctype, doc_id, rev)
+    _record(sb, who, doctype, "DELETE", "delete", 1)
+    return JSON({"ok": True, "id": res.id, "rev": res.rev, "type": doctype, "deleted": True})
