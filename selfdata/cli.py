@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sandbox.cli import sandbox, serve, token
 from synthetic_data.cli import generate, realism, validate
 
 
@@ -16,6 +17,9 @@ def main() -> None:
 main.add_command(generate)
 main.add_command(validate)
 main.add_command(realism)
+main.add_command(serve)
+main.add_command(sandbox)
+main.add_command(token)
 
 if __name__ == "__main__":
     main()

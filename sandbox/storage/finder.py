@@ -206,13 +206,19 @@ class Finder:
         required = required_fields(node)
         sort_names = [f for f, _ in sort]
 
+        fixed = _equality_fields(node)
+
         def usable(ix: Index) -> bool:
-            if not set(ix.names) <= required | set(sort_names):
+            # CouchDB: every column but the sort fields and _id/_rev must be required by the
+            # selector, and the sort must follow the columns (after columns fixed by $eq).
+            if not set(ix.names) - set(sort_names) - {"_id", "_rev"} <= required:
                 return False
-            if not set(ix.names) & required and not sort_names:
-                return False
-            if sort_names and ix.names[:len(sort_names)] != sort_names:
-                return False
+            if sort_names:
+                cols = list(ix.names)
+                while cols and cols[:len(sort_names)] != sort_names and cols[0] in fixed:
+                    cols.pop(0)
+                if cols[:len(sort_names)] != sort_names:
+                    return False
             return not (ix.partial and not _implies(node, ix.partial))
 
         candidates = [ix for ix in idx if usable(ix)]
@@ -303,6 +309,16 @@ class Finder:
                     if len(out) >= limit:
                         break
         return out
+
+
+def _equality_fields(node) -> set[str]:
+    from sandbox.mango.selector import Bool, Cond
+
+    if isinstance(node, Cond):
+        return {node.field} if node.op == "$eq" else set()
+    if node.op == "$and":
+        return set().union(*(_equality_fields(c) for c in node.children))
+    return set()
 
 
 def _sql_literal(s: str) -> str:

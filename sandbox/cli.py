@@ -1,0 +1,105 @@
+"""``selfdata serve``, ``selfdata sandbox load|instances`` and ``selfdata token``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sandbox.settings import Settings
+
+
+def _settings(database_url: str | None) -> Settings:
+    return Settings.from_env(**({"database_url": database_url} if database_url else {}))
+
+
+db_option = click.option("--database-url", envvar="SELFDATA_DATABASE_URL", default=None,
+                         help="SQLAlchemy URL (default sqlite:///var/sandbox.db).")
+
+
+@click.command()
+@db_option
+@click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080).")
+@click.option("--workers", type=int, default=1, show_default=True)
+def serve(database_url: str | None, port: int | None, workers: int) -> None:
+    """Serve the sandbox API on 127.0.0.1."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(database_url)
+    if database_url:
+        os.environ["SELFDATA_DATABASE_URL"] = database_url
+    port = port or settings.port
+    click.echo(f"Sandbox API on http://127.0.0.1:{port}/ (docs: /docs), database "
+               f"{settings.database_url}")
+    uvicorn.run("sandbox.web.asgi:build", host="127.0.0.1", port=port, workers=workers,
+                log_level="warning", factory=True)
+
+
+@click.group()
+def sandbox() -> None:
+    """Instances of the personal-cloud sandbox."""
+
+
+@sandbox.command("load")
+@click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@db_option
+@click.option("--ground-truth", is_flag=True, help="Also load org.selfdata.groundtruth.event.")
+@click.option("--replace", is_flag=True, help="Recreate instances that already exist.")
+def load(directory: Path, database_url: str | None, ground_truth: bool, replace: bool) -> None:
+    """Create one instance per household of a generated population and load its data."""
+    from sandbox.errors import SandboxError
+    from sandbox.loader import load_population
+    from sandbox.service import Sandbox
+    from synthetic_data.errors import OutputError
+
+    sb = Sandbox(_settings(database_url))
+    try:
+        report = load_population(sb, directory, include_ground_truth=ground_truth,
+                                 replace=replace, progress=lambda n: click.echo(f"  {n}"))
+    except (OutputError, SandboxError) as exc:
+        click.echo(f"Error: {getattr(exc, 'reason', exc)}", err=True)
+        sys.exit(2)
+    finally:
+        sb.close()
+    click.echo(f"{len(report.instances)} instances loaded, {report.documents:,} documents"
+               + (f"; {len(report.skipped)} already there (kept, use --replace)"
+                  if report.skipped else ""))
+
+
+@sandbox.command("instances")
+@db_option
+def instances(database_url: str | None) -> None:
+    """List instances."""
+    from sandbox.service import Sandbox
+
+    sb = Sandbox(_settings(database_url))
+    try:
+        for inst in sb.instances.all():
+            p = inst.profile
+            click.echo(f"{inst.name:<40} {p.get('main_member', ''):<28} {p.get('commune', '')}")
+    finally:
+        sb.close()
+
+
+@click.command()
+@click.option("--instance", "-i", required=True, help="Instance name (see sandbox instances).")
+@click.option("--scope", "-s", required=True,
+              help='Cozy scope, e.g. "fr.orange.phonecommunicationlog:GET io.cozy.bills:GET".')
+@click.option("--ttl", type=int, default=24 * 3600, show_default=True, help="Seconds.")
+@db_option
+def token(instance: str, scope: str, ttl: int, database_url: str | None) -> None:
+    """Print an API token bound to one instance with the given scope."""
+    from sandbox.errors import CouchError
+    from sandbox.service import Sandbox
+
+    sb = Sandbox(_settings(database_url))
+    try:
+        click.echo(sb.cli_token(instance, scope, ttl=ttl))
+    except CouchError as exc:
+        click.echo(f"Error: {exc.reason}", err=True)
+        sys.exit(2)
+    finally:
+        sb.close()

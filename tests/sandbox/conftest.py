@@ -1,0 +1,92 @@
+"""Sandbox fixtures: the app on SQLite and on PostgreSQL, instances and tokens."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sandbox.settings import Settings
+from sandbox.web.app import create_app
+from tests.support.postgres import Cluster, find_bin_dir
+from tests.support.requirements import require
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    require(find_bin_dir() is not None, "PostgreSQL server binaries (initdb) are not installed")
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sandbox.db'}"
+    cluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(f"t{next(_names)}")
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return Settings(database_url=database_url, max_body_bytes=1024 * 1024)
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    yield app
+    app.state.sandbox.close()
+
+
+@pytest.fixture
+def sb(app):
+    return app.state.sandbox
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    return TestClient(app)
+
+
+class Api:
+    """A client bound to one instance and scope."""
+
+    def __init__(self, client: TestClient, token: str):
+        self.c = client
+        self.h = {"Authorization": f"Bearer {token}"}
+
+    def _h(self, kw):
+        return {**self.h, **kw.pop("headers", {})}
+
+    def get(self, path, **kw):
+        return self.c.get(path, headers=self._h(kw), **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.c.post(path, headers=self._h(kw), json=body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.c.put(path, headers=self._h(kw), json=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.c.delete(path, headers=self._h(kw), **kw)
+
+
+FULL = "io.cozy.doctypes:GET test.notes test.other io.cozy.journal:GET"
+
+
+@pytest.fixture
+def alice(sb, client) -> Api:
+    sb.instances.create("alice")
+    return Api(client, sb.cli_token("alice", FULL))
+
+
+@pytest.fixture
+def bob(sb, client) -> Api:
+    sb.instances.create("bob")
+    return Api(client, sb.cli_token("bob", FULL))
