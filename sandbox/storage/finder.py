@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from sandbox.errors import BadRequest, CouchError
 from sandbox.mango.match import MISSING, get_path, matches
-from sandbox.mango.selector import Limits, parse, required_fields, split_path
+from sandbox.mango.selector import Bool, Cond, Limits, parse, required_fields, split_path
 from sandbox.mango.sql import compile_selector
 from sandbox.storage.dialect import Dialect
 from sandbox.storage.documents import DOCS, DocumentStore, NotFound
@@ -312,8 +312,6 @@ class Finder:
 
 
 def _equality_fields(node) -> set[str]:
-    from sandbox.mango.selector import Bool, Cond
-
     if isinstance(node, Cond):
         return {node.field} if node.op == "$eq" else set()
     if node.op == "$and":
@@ -328,8 +326,6 @@ def _sql_literal(s: str) -> str:
 def _implies(node, partial: dict) -> bool:
     # A partial index is used only when the query repeats its filter (CouchDB requires the
     # selector to be compatible); we accept when every partial condition appears verbatim.
-    from sandbox.mango.selector import Bool
-
     p = parse(partial)
     parts = p.children if isinstance(p, Bool) and p.op == "$and" else (p,)
     have = node.children if isinstance(node, Bool) and node.op == "$and" else (node,)

@@ -348,7 +348,8 @@ def generate(ctx: SourceContext) -> list[Batch]:
     for k, plate in enumerate(hh.cars):
         driver = adults[k % len(adults)]
         age = driver.age_on(per.start)
-        licence_age = min(age, bm["licence_age"] + int(rng.integers(0, bm["max_licence_delay"] + 1)))
+        delay = int(rng.integers(0, bm["max_licence_delay"] + 1))
+        licence_age = min(age, bm["licence_age"] + delay)
         licensed = driver.birthdate + timedelta(days=int(licence_age * 365.25))
         crm = crm_at(age - licence_age, rng)
         f = _pick(rng, cf["shares"])
@@ -440,7 +441,8 @@ def generate(ctx: SourceContext) -> list[Batch]:
     branch = "".join(str(x) for x in rng.integers(0, 10, 5))
     account = "".join(str(x) for x in rng.integers(0, 10, 11))
     paymentterms = {"paymentterms": {
-        "rib": {"bic": pay["bics"][bank], "iban": iban_fr(pay["bank_codes"][bank], branch, account)},
+        "rib": {"bic": pay["bics"][bank],
+                "iban": iban_fr(pay["bank_codes"][bank], branch, account)},
         "modePaiement": pay["modes"][mode], "societaire": societaire,
     }}
     months = int(pay["months"][mode])

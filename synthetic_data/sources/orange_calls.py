@@ -1,7 +1,416 @@
-"""Placeholder until this source lands (replaced in the same change)."""
+"""Orange mobile calls and SMS (fr.orange.phonecommunicationlog) and the monthly phone bills.
 
-DOCTYPES: tuple[str, ...] = ()
+Per line (a member with an msisdn):
+
+- Volumes: ARCEP averages (~6.5 outgoing voice minutes and ~3.4 SMS sent a day) times a per-user
+  lognormal factor with mean 1; teens text more and call less, the elderly text little. Incoming
+  calls = outgoing x a per-user in/out ratio (1 +/- 0.3); 10-20 % of them end in voicemail.
+- Contacts: 20-150 numbers with Zipf-like rank weights (the top 3 take a large share); the other
+  household members are among the first ranks with their real msisdns; fixed lines "33[1-5]…"
+  get calls but no SMS.
+- Timing: per half-hour slot, a Poisson count whose rate is the diurnal weight (near zero 01-07 h,
+  plateau 10-20 h, fewer on Sunday mornings) x a day factor x a two-state active/quiet Markov
+  chain (bursts). SMS come as conversations of 1-6 messages minutes apart, mostly alternating.
+- Durations: per-user truncated log-logistic, median 60-90 s, capped at 2 h. Calls of one msisdn
+  never overlap (later overlapping calls are dropped) and timestamps are unique per msisdn (the
+  konnector deduplicates on msisdn + timestamp).
+- Calls and SMS between two household members appear in both logs (same instant, mirrored type).
+- Positions come from the mobility model (``ctx.shared["mobility"]``), so calls during a trip are
+  at the destination, abroad included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from synthetic_data import parameters
+from synthetic_data.context import SourceContext
+from synthetic_data.documents import Batch, Col
+from synthetic_data.household import Member
+from synthetic_data.sources import bills
+from synthetic_data.sources.orange_mobility import iso_utc_text, mobility
+
+LOG = "fr.orange.phonecommunicationlog"
+DOCTYPES = (LOG, bills.BILLS)
+
+TYPES = ("appel sortant", "appel entrant", "appel entrant renvoyé - vers la boite vocale",
+         "SMS entrant", "SMS sortant")
+OUT, IN, VOICEMAIL, SMS_IN, SMS_OUT = range(5)
+FLIP = np.array([IN, OUT, OUT, SMS_OUT, SMS_IN])  # the other party's view of each type
+NETWORKS = np.array(["3G", "4G"])
 
 
-def generate(ctx):
-    return []
+@dataclass
+class Line:
+    k: int                    # member index in the household
+    member: Member
+    msisdn: str
+    contacts: np.ndarray      # partner numbers (U11)
+    call_p: np.ndarray        # probability of each contact for a call
+    sms_p: np.ndarray         # ... for an SMS conversation (mobiles only)
+    hh: np.ndarray            # member index of each contact inside the household, else -1
+    out_per_day: float
+    in_per_day: float
+    sms_sent_per_day: float
+    sms_recv_per_day: float
+    alpha: float              # log-logistic median duration (s)
+    voicemail_share: float
+    share_4g: float
+    handset: dict
+    # events, filled by _events (seconds since epoch, type, partner, length, pair id)
+    ev: dict = field(default_factory=dict)
+
+
+def _loglogistic_mean(alpha: float, beta: float, cap: float) -> float:
+    f_cap = 1.0 / (1.0 + (cap / alpha) ** -beta)
+    u = (np.arange(4000) + 0.5) / 4000 * f_cap
+    return float(np.mean(alpha * (u / (1 - u)) ** (1 / beta)))
+
+
+def _durations(rng: np.random.Generator, alpha: float, n: int) -> np.ndarray:
+    """Truncated log-logistic call lengths in whole seconds (>= 1)."""
+    c = parameters.load("telecom")["calls"]
+    beta, cap = c["duration_shape"], c["duration_cap_s"]
+    f_cap = 1.0 / (1.0 + (cap / alpha) ** -beta)
+    u = rng.uniform(0.0, f_cap, n)
+    return np.maximum(1, np.round(alpha * (u / (1 - u)) ** (1 / beta))).astype(np.int64)
+
+
+def _region_digit(ctx: SourceContext) -> str:
+    c = parameters.load("telecom")["regions"]
+    commune = ctx.household.commune
+    if commune.department in c["idf_departments"]:
+        return "1"
+    if commune.latitude > c["split_latitude"]:
+        return "2" if commune.longitude < c["split_longitude_north"] else "3"
+    return "4" if commune.longitude > c["split_longitude_south"] else "5"
+
+
+def _numbers(rng: np.random.Generator, prefixes: list[str], shares, n: int) -> np.ndarray:
+    pfx = np.asarray(prefixes)[rng.choice(len(prefixes), n, p=np.asarray(shares) / sum(shares))]
+    tail = np.char.zfill(rng.integers(0, 10**8, n).astype(str), 8)
+    return np.char.add(pfx, tail).astype("U11")
+
+
+def _line(ctx: SourceContext, member: Member, k: int, phones: list[tuple[int, Member]]) -> Line:
+    c = parameters.load("telecom")["calls"]
+    rng = ctx.rng(f"calls-line-{k}")
+    n = int(rng.integers(c["contacts"][0], c["contacts"][1] + 1))
+    mobile = rng.random(n) >= c["landline_contact_share"]
+    numbers = _numbers(rng, c["mobile_prefixes"], c["mobile_prefix_shares"], n)
+    home_digit = _region_digit(ctx)
+    digits = np.where(rng.random(n) < c["landline_home_region_share"], home_digit,
+                      rng.integers(1, 6, n).astype(str))
+    fixed = np.char.add(np.char.add("33", digits),
+                        np.char.zfill(rng.integers(0, 10**8, n).astype(str), 8))
+    numbers = np.where(mobile, numbers, fixed).astype("U11")
+    hh = np.full(n, -1, dtype=np.int64)
+    others = [(j, m) for j, m in phones if j != k]
+    max_rank = max(c["household_contact_max_rank"], len(others))
+    ranks = rng.choice(max_rank, len(others), replace=False) if others else []
+    for (j, m), r in zip(others, ranks, strict=True):
+        numbers[r], mobile[r], hh[r] = m.msisdn, True, j
+    s = rng.uniform(*c["contact_zipf"])
+    w = np.arange(1, n + 1, dtype=float) ** -s
+    sms_w = w * mobile
+
+    age = member.age_on(ctx.period.start)
+    call_f, sms_f = 1.0, 1.0
+    if age <= c["teen_max_age"]:
+        call_f, sms_f = c["teen_call_factor"], c["teen_sms_factor"]
+    elif age >= c["elderly_min_age"]:
+        call_f, sms_f = c["elderly_call_factor"], c["elderly_sms_factor"]
+    sig = c["user_sigma"]
+    alpha = float(rng.uniform(*c["duration_median_s"]))
+    mean_s = _loglogistic_mean(alpha, c["duration_shape"], c["duration_cap_s"])
+    out = c["out_minutes_per_day"] * 60.0 / mean_s * call_f * rng.lognormal(-sig**2 / 2, sig)
+    ratio = float(np.clip(rng.normal(c["in_out_ratio_mean"], c["in_out_ratio_sd"]),
+                          *c["in_out_ratio_clip"]))
+    sent = c["sms_sent_per_day"] * sms_f * rng.lognormal(-sig**2 / 2, sig)
+    sms_ratio = max(0.3, rng.normal(c["sms_in_out_ratio_mean"], c["sms_in_out_ratio_sd"]))
+    handsets = parameters.load("telecom")["handsets"]
+    return Line(k, member, member.msisdn or "", numbers, w / w.sum(), sms_w / sms_w.sum(), hh,
+                float(out), float(out * ratio), float(sent), float(sent * sms_ratio), alpha,
+                float(rng.uniform(*c["voicemail_share"])), float(rng.uniform(*c["share_4g"])),
+                handsets[int(rng.integers(0, len(handsets)))])
+
+
+def _slot_weights(ctx: SourceContext, hour_weights: list[float]) -> np.ndarray:
+    """Diurnal weight of each half-hour slot, normalised to sum to 1 over each local day."""
+    c = parameters.load("telecom")["calls"]
+    per = ctx.period
+    hh = per.halfhours
+    hour = hh.local_hour.astype(np.int64)
+    w = np.asarray(hour_weights, dtype=float)[hour]
+    wd = per.weekday[hh.day_index]
+    sunday = (wd == 6) | per.public_holiday[hh.day_index]
+    m0, m1 = c["morning_hours"]
+    morning = (hour >= m0) & (hour < m1)
+    w = np.where(sunday & morning, w * c["sunday_morning_factor"], w)
+    w = np.where((wd == 5) & morning & ~sunday, w * c["saturday_morning_factor"], w)
+    w = np.where(((wd == 4) | (wd == 5)) & (hour >= 21), w * c["weekend_late_evening_factor"], w)
+    per_day = np.bincount(hh.day_index, weights=w, minlength=per.n_days)
+    return w / per_day[hh.day_index]
+
+
+def _person_activity(ctx: SourceContext, rng: np.random.Generator) -> np.ndarray:
+    """Per half-hour slot: day factor x burst state (two-state Markov chain) x trip factor."""
+    c = parameters.load("telecom")["calls"]
+    per = ctx.period
+    hh = per.halfhours
+    n_slots = hh.start_utc.size
+    mean_a, mean_q = c["active_mean_hours"] * 2, c["quiet_mean_hours"] * 2
+    n_runs = int(n_slots / (mean_a + mean_q) * 1.5) + 8
+    run_a = rng.geometric(1 / mean_a, n_runs)
+    run_q = rng.geometric(1 / mean_q, n_runs)
+    lengths = np.column_stack([run_q, run_a]).ravel()
+    states = np.tile([c["quiet_multiplier"], c["active_multiplier"]], n_runs)
+    if rng.random() < 0.5:
+        lengths, states = lengths[1:], states[1:]
+    burst = np.repeat(states, lengths)[:n_slots]
+    burst = burst / burst.mean()
+    sig = c["day_sigma"]
+    day = rng.lognormal(-sig**2 / 2, sig, per.n_days)
+    tl = ctx.timeline
+    abroad = np.array([bool(t.details.get("abroad")) for t in tl.trips] + [False])
+    trip_f = np.where(tl.trip >= 0, np.where(abroad[tl.trip], c["trip_factor_abroad"],
+                                             c["trip_factor_domestic"]), 1.0)
+    return burst * (day * trip_f)[hh.day_index]
+
+
+def _slot_seconds(ctx: SourceContext) -> np.ndarray:
+    """Start of each half-hour slot, seconds since the epoch (cached in ``ctx.shared``)."""
+    if "halfhour_seconds" not in ctx.shared:
+        start = ctx.period.halfhours.start_utc.astype("datetime64[s]").astype(np.int64)
+        ctx.shared["halfhour_seconds"] = start
+    return ctx.shared["halfhour_seconds"]
+
+
+def _times(ctx: SourceContext, rng: np.random.Generator, rate: np.ndarray) -> np.ndarray:
+    """Poisson event instants (seconds since epoch) for a per-slot expected count."""
+    counts = rng.poisson(rate)
+    slots = np.repeat(np.arange(counts.size), counts)
+    return np.sort(_slot_seconds(ctx)[slots] + rng.integers(0, 1800, slots.size))
+
+
+def _events(ctx: SourceContext, line: Line, w_calls: np.ndarray, w_sms: np.ndarray) -> None:
+    c = parameters.load("telecom")["calls"]
+    rng = ctx.rng(f"calls-events-{line.k}")
+    act = _person_activity(ctx, rng)
+    n_c = line.contacts.size
+    # Calls
+    t_out = _times(ctx, rng, line.out_per_day * w_calls * act)
+    t_in = _times(ctx, rng, line.in_per_day * w_calls * act)
+    p_out = rng.choice(n_c, t_out.size, p=line.call_p)
+    p_in = rng.choice(n_c, t_in.size, p=line.call_p)
+    len_out = _durations(rng, line.alpha, t_out.size)
+    vm = rng.random(t_in.size) < line.voicemail_share
+    len_in = np.where(vm, rng.integers(c["voicemail_seconds"][0], c["voicemail_seconds"][1] + 1,
+                                       t_in.size), _durations(rng, line.alpha, t_in.size))
+    kind_in = np.where(vm, VOICEMAIL, IN)
+    # SMS conversations
+    sizes_v = np.asarray(c["sms_burst_sizes"])
+    shares = np.asarray(c["sms_burst_shares"], dtype=float)
+    shares = shares / shares.sum()
+    total = line.sms_sent_per_day + line.sms_recv_per_day
+    t_conv = _times(ctx, rng, total / float(sizes_v @ shares) * w_sms * act)
+    size = sizes_v[rng.choice(sizes_v.size, t_conv.size, p=shares)]
+    p_conv = rng.choice(n_c, t_conv.size, p=line.sms_p)
+    first_out = rng.random(t_conv.size) < line.sms_sent_per_day / total
+    conv = np.repeat(np.arange(t_conv.size), size)
+    first = np.cumsum(size) - size
+    pos = np.arange(conv.size) - first[conv]
+    gap = np.minimum(c["sms_gap_median_s"] * rng.lognormal(0.0, c["sms_gap_sigma"], conv.size),
+                     c["sms_gap_max_s"])
+    gap[pos == 0] = 0.0
+    cum = np.cumsum(gap)
+    offs = cum - cum[first][conv]
+    flips = (rng.random(conv.size) < c["sms_reply_probability"]) & (pos > 0)
+    cflips = np.cumsum(flips)
+    parity = (cflips - cflips[first][conv]) % 2
+    outgoing = first_out[conv] ^ parity.astype(bool)
+    t_sms = t_conv[conv] + np.round(offs).astype(np.int64)
+    # Inside the household: the caller's side generates the pair; drop the callee-side draws.
+    keep_in = line.hh[p_in] < 0
+    keep_sms = (line.hh[p_conv] < 0) | first_out
+    keep_sms = keep_sms[conv]
+    line.ev = {
+        "t": np.concatenate([t_out, t_in[keep_in], t_sms[keep_sms]]),
+        "kind": np.concatenate([np.full(t_out.size, OUT), kind_in[keep_in],
+                                np.where(outgoing, SMS_OUT, SMS_IN)[keep_sms]]),
+        "partner": np.concatenate([p_out, p_in[keep_in], p_conv[conv][keep_sms]]),
+        "length": np.concatenate([len_out, len_in[keep_in], np.ones(int(keep_sms.sum()),
+                                                                    dtype=np.int64)]),
+    }
+
+
+def _mirror(ctx: SourceContext, lines: dict[int, Line]) -> dict[int, dict]:
+    """Calls/SMS between household members, copied into the other member's log."""
+    c = parameters.load("telecom")["calls"]
+    rng = ctx.rng("calls-mirror")
+    logs: dict[int, dict] = {}
+    next_pair = 1
+    for k, line in lines.items():
+        ev = line.ev
+        partner_hh = line.hh[ev["partner"]]
+        inner = partner_hh >= 0
+        pair = np.zeros(ev["t"].size, dtype=np.int64) - 1
+        calls_inner = inner & (ev["kind"] == OUT)
+        pair[calls_inner] = next_pair + np.arange(int(calls_inner.sum()))
+        next_pair += int(calls_inner.sum())
+        # The callee's voicemail: the caller's leg is as short as the voicemail greeting.
+        length = ev["length"].copy()
+        kind_other = FLIP[ev["kind"]]
+        for j in np.unique(partner_hh[inner]):
+            sel = inner & (partner_hh == j)
+            vm = sel & (ev["kind"] == OUT) & (rng.random(sel.size) < lines[int(j)].voicemail_share)
+            kind_other[vm] = VOICEMAIL
+            length[vm] = rng.integers(c["voicemail_seconds"][0], c["voicemail_seconds"][1] + 1,
+                                      int(vm.sum()))
+        own = {"t": ev["t"], "kind": ev["kind"], "partner": line.contacts[ev["partner"]],
+               "length": length, "pair": pair}
+        logs.setdefault(k, {kk: [] for kk in own})
+        for kk, v in own.items():
+            logs[k][kk].append(v)
+        for j in np.unique(partner_hh[inner]):
+            sel = inner & (partner_hh == j)
+            other = {"t": ev["t"][sel], "kind": kind_other[sel],
+                     "partner": np.full(int(sel.sum()), line.msisdn, dtype="U11"),
+                     "length": length[sel], "pair": pair[sel]}
+            logs.setdefault(int(j), {kk: [] for kk in own})
+            for kk, v in other.items():
+                logs[int(j)][kk].append(v)
+    return {k: {kk: np.concatenate(v) for kk, v in log.items()} for k, log in logs.items()}
+
+
+def _clean(log: dict) -> tuple[dict, np.ndarray]:
+    """Sort, make timestamps unique, drop calls overlapping an earlier call.
+
+    Returns the log and the pair ids of household calls dropped here (to drop on both sides)."""
+    order = np.lexsort((log["kind"], log["t"]))
+    log = {k: v[order] for k, v in log.items()}
+    t = log["t"]
+    idx = np.arange(t.size)
+    log["t"] = t = np.maximum.accumulate(t - idx) + idx  # strictly increasing seconds
+    is_call = log["kind"] <= VOICEMAIL
+    ct, cl = t[is_call], log["length"][is_call]
+    end = ct + cl
+    prev_end = np.concatenate([[np.iinfo(np.int64).min], np.maximum.accumulate(end)[:-1]])
+    keep = np.ones(t.size, dtype=bool)
+    keep[np.flatnonzero(is_call)] = ct >= prev_end
+    dropped = log["pair"][~keep]
+    return {k: v[keep] for k, v in log.items()}, dropped[dropped >= 0]
+
+
+def generate(ctx: SourceContext) -> list[Batch]:
+    p = parameters.load("telecom")
+    c = p["calls"]
+    phones = [(k, m) for k, m in enumerate(ctx.household.members) if m.msisdn]
+    if not phones:
+        return []
+    mob = mobility(ctx)
+    w_calls = _slot_weights(ctx, c["hour_weights_calls"])
+    w_sms = _slot_weights(ctx, c["hour_weights_sms"])
+    lines = {k: _line(ctx, m, k, phones) for k, m in phones}
+    for line in lines.values():
+        _events(ctx, line, w_calls, w_sms)
+    logs = _mirror(ctx, lines)
+    cleaned, dropped = {}, []
+    for k, log in logs.items():
+        cleaned[k], d = _clean(log)
+        dropped.append(d)
+    gone = np.concatenate(dropped)
+    out = []
+    extras = np.zeros(ctx.period.n_days)
+    call, sms = (OUT, IN, VOICEMAIL), (SMS_IN, SMS_OUT)
+    by_kind = {  # per-type constants, indexed by the type code
+        "type": np.asarray(TYPES),
+        "chip": np.asarray(["s" if k in call else "M" for k in range(5)]),
+        "cause": np.asarray([c["end_cause_call"] if k not in sms else c["end_cause_sms"]
+                             for k in range(5)]),
+        "label": np.asarray([c["end_cause_label_call"] if k not in sms
+                             else c["end_cause_label_sms"] for k in range(5)]),
+    }
+    for k, line in lines.items():
+        log = cleaned[k]
+        keep = ~np.isin(log["pair"], gone) | (log["pair"] < 0)
+        log = {kk: v[keep] for kk, v in log.items()}
+        rng = ctx.rng(f"calls-docs-{k}")
+        t = log["t"].astype("datetime64[s]")
+        lat, lon, _, abroad = mob.locate(line.msisdn, t, rng)
+        kind = log["kind"]
+        extras += _roaming(ctx, t, kind, log["length"], abroad)
+        spec = {
+            "docTypeVersion": c["doc_type_version"],
+            "timestamp": Col("ts"),
+            "msisdn": line.msisdn,
+            "partner": Col("partner"),
+            "type": Col("type"),
+            "length": Col("length", "int"),
+            "chipType": Col("chip"),
+            "latitude": Col("lat", "float"),
+            "longitude": Col("lon", "float"),
+            "networkType": Col("net"),
+            "endCause": Col("cause"),
+            "endCauseLabel": Col("label"),
+            "deviceLabel": line.handset["label"],
+            "deviceTac": line.handset["tac"],
+        }
+        out.append(Batch.from_columns(LOG, spec, {
+            "ts": iso_utc_text(t),
+            "partner": log["partner"],
+            "type": by_kind["type"][kind],
+            "length": log["length"],
+            "chip": by_kind["chip"][kind],
+            "lat": lat,
+            "lon": lon,
+            "net": NETWORKS[(rng.random(t.size) < line.share_4g).astype(np.int64)],
+            "cause": by_kind["cause"][kind],
+            "label": by_kind["label"][kind],
+        }))
+    out.append(_bills(ctx, lines, extras, phones[0][1].msisdn or ""))
+    return out
+
+
+def _roaming(ctx: SourceContext, t: np.ndarray, kind: np.ndarray, length: np.ndarray,
+             abroad: np.ndarray) -> np.ndarray:
+    """Roaming surcharges per local day (EU rules by date: none since roam-like-at-home)."""
+    b = parameters.load("telecom")["bills"]
+    per = ctx.period
+    charged = abroad & ((kind == OUT) | (kind == SMS_OUT))
+    if not charged.any():
+        return np.zeros(per.n_days)
+    day_s = t[charged].astype("datetime64[D]")
+    until = np.array(b["roaming_periods_until"], dtype="datetime64[D]")
+    band = np.searchsorted(until, day_s, side="right")
+    per_min = np.append(b["roaming_per_minute"], 0.0)[band]
+    per_sms = np.append(b["roaming_per_sms"], 0.0)[band]
+    minutes = np.ceil(length[charged] / 60.0)
+    cost = np.where(kind[charged] == OUT, minutes * per_min, per_sms)
+    idx = np.clip((day_s - np.datetime64(per.start, "D")).astype(np.int64), 0, per.n_days - 1)
+    return np.bincount(idx, weights=cost, minlength=per.n_days)
+
+
+def _bills(ctx: SourceContext, lines: dict[int, Line], extras: np.ndarray, contract: str) -> Batch:
+    b = parameters.load("telecom")["bills"]
+    c = parameters.load("telecom")["calls"]
+    rng = ctx.rng("calls-plans")
+    plans = []
+    for line in lines.values():
+        teen = line.member.age_on(ctx.period.start) <= c["teen_max_age"]
+        prices = b["teen_plan_prices" if teen else "adult_plan_prices"]
+        shares = np.asarray(b["teen_plan_shares" if teen else "adult_plan_shares"], dtype=float)
+        plans.append(prices[int(rng.choice(len(prices), p=shares / shares.sum()))])
+    monthly = float(sum(plans))
+    days = ctx.period.days
+
+    def amount(mask: np.ndarray) -> float:
+        month = days[mask][0].astype("datetime64[M]")
+        in_month = int(((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]"))
+                       .astype(np.int64))
+        return monthly * int(mask.sum()) / in_month + float(extras[mask].sum())
+
+    return bills.periodic_bills(ctx, months=1, vendor="Orange", bill_type="phone",
+                                amounts=amount, contract=contract)

@@ -1,7 +1,277 @@
-"""Placeholder until this source lands (replaced in the same change)."""
+"""Orange mobile positions: where each phone is, sampled about every 30 minutes.
 
-DOCTYPES: tuple[str, ...] = ()
+Doctype ``fr.orange.geopoint``.
+
+Each member with a mobile line follows a daily routine on the local clock: at home at night (the
+dwelling's GPS location), at the work or school place during working hours on working days (not on
+public holidays, school holidays for pupils, days off or trips), and a few visits to frequent places
+near home (shops, friends, sport) with skewed frequencies. On trip days (``timeline.trip >= 0``) the
+phone is at the trip's destination, France or abroad: nights at a lodging, days around it.
+
+The reported position is the place plus a scatter scaled to the accuracy radius (cells are denser
+in cities). The model is published as ``ctx.shared["mobility"]`` (:class:`Mobility`): calls ask it
+where a phone was at any UTC instant, so call positions and geopoints agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthetic_data import parameters
+from synthetic_data.calendar_fr import local_midnight_utc, utc_offset_minutes
+from synthetic_data.context import SourceContext
+from synthetic_data.documents import Batch, Col
+from synthetic_data.household import Member
+
+GEOPOINT = "fr.orange.geopoint"
+DOCTYPES = (GEOPOINT,)
+
+HOME, WORK = 0, 1
+METRES_PER_DEGREE = 111_320.0
 
 
-def generate(ctx):
-    return []
+@dataclass
+class Track:
+    """One phone's routine: places and the local-clock episodes spent at each."""
+
+    msisdn: str
+    place_lat: np.ndarray     # per place id: 0 home, 1 work/school (home if none), 2.. frequent
+    place_lon: np.ndarray
+    place_radius: np.ndarray  # median accuracy radius (m) around each place
+    ep_start: np.ndarray      # episode starts, local hours since the period's first midnight
+    ep_place: np.ndarray      # place id from each start on
+    lodging_lat: np.ndarray   # per trip of the timeline
+    lodging_lon: np.ndarray
+
+
+class Mobility:
+    """Where each phone of the household is; shared with the sources that need positions."""
+
+    def __init__(self, ctx: SourceContext, tracks: dict[str, Track]):
+        self.tracks = tracks
+        self._p = parameters.load("telecom")
+        self._trip = ctx.timeline.trip
+        self._abroad = np.array([bool(t.details.get("abroad")) for t in ctx.timeline.trips]
+                                + [False], dtype=bool)
+        self._start_naive = np.datetime64(ctx.period.start, "s")
+        self._n_days = ctx.period.n_days
+        self._town_radius = self._p["geopoint"]["radius_median_town"]
+
+    def local_hours(self, instants: np.ndarray) -> np.ndarray:
+        """Local clock hours since the period's first local midnight, for UTC instants."""
+        t = instants.astype("datetime64[s]")
+        seconds = (t - self._start_naive).astype(np.int64) + utc_offset_minutes(t) * 60
+        return seconds / 3600.0
+
+    def place(self, msisdn: str, instants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Place id (0 home, 1 work/school, 2.. frequent places) and trip index (-1 when none)."""
+        tr = self.tracks[msisdn]
+        x = self.local_hours(instants)
+        day = np.clip(np.floor(x / 24.0).astype(np.int64), 0, self._n_days - 1)
+        idx = np.searchsorted(tr.ep_start, x, side="right") - 1
+        place = np.where(idx >= 0, tr.ep_place[np.maximum(idx, 0)], HOME)
+        return place, self._trip[day]
+
+    def locate(self, msisdn: str, instants: np.ndarray, rng: np.random.Generator,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Reported (latitude, longitude, radius in m, abroad flag) of ``msisdn`` at UTC
+        ``instants`` (any datetime64 unit), vectorised; ``rng`` draws the reporting scatter."""
+        g = self._p["geopoint"]
+        mob = self._p["mobility"]
+        tr = self.tracks[msisdn]
+        n = len(instants)
+        x = self.local_hours(instants)
+        place, trip = self.place(msisdn, instants)
+        lat = tr.place_lat[place].astype(float)
+        lon = tr.place_lon[place].astype(float)
+        median_r = tr.place_radius[place].astype(float)
+        on_trip = trip >= 0
+        if on_trip.any():
+            tp = trip[on_trip]
+            hour = x[on_trip] - np.floor(x[on_trip] / 24.0) * 24.0
+            h0, h1 = mob["destination_day_hours"]
+            day_km = np.where((hour >= h0) & (hour < h1), mob["destination_wander_km"], 0.0)
+            tlat = tr.lodging_lat[tp]
+            lat[on_trip] = tlat + rng.normal(0.0, 1.0, tp.size) * day_km / 111.32
+            lon[on_trip] = tr.lodging_lon[tp] + rng.normal(0.0, 1.0, tp.size) * day_km / (
+                111.32 * np.cos(np.radians(tlat)))
+            median_r[on_trip] = self._town_radius
+        radius = np.clip(np.round(median_r * rng.lognormal(0.0, g["radius_sigma"], n)),
+                         g["radius_min"], g["radius_max"]).astype(np.int64)
+        sd = g["jitter_share_of_radius"] * radius / METRES_PER_DEGREE
+        lat = lat + rng.normal(0.0, 1.0, n) * sd
+        lon = lon + rng.normal(0.0, 1.0, n) * sd / np.cos(np.radians(lat))
+        abroad = self._abroad[np.where(on_trip, trip, -1)] & on_trip
+        return np.round(lat, 6), np.round(lon, 6), radius, abroad
+
+
+def _offset(rng: np.random.Generator, lat: float, lon: float, km: np.ndarray,
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Points at distance ``km`` in random directions from (lat, lon)."""
+    angle = rng.uniform(0.0, 2 * np.pi, km.size)
+    dlat = km * np.cos(angle) / 111.32
+    dlon = km * np.sin(angle) / (111.32 * np.cos(np.radians(lat)))
+    return lat + dlat, lon + dlon
+
+
+def _track(ctx: SourceContext, member: Member, k: int) -> Track:
+    p = parameters.load("telecom")
+    mob = p["mobility"]
+    g = p["geopoint"]
+    rng = ctx.rng(f"mobility-{k}")
+    hh = ctx.household
+    per = ctx.period
+    tl = ctx.timeline
+    city = hh.commune.is_city
+    home = hh.dwelling.location
+    r_med = g["radius_median_city"] if city else g["radius_median_town"]
+
+    # Places: home, work or school, and a few frequent places around home.
+    n_places = int(rng.integers(mob["places_per_member"][0], mob["places_per_member"][1] + 1))
+    median_km = mob["place_distance_km_city" if city else "place_distance_km_town"]
+    km = median_km * rng.lognormal(0.0, mob["place_distance_sigma"], n_places)
+    flat, flon = _offset(rng, home.latitude, home.longitude, km)
+    work = member.work_place or home
+    place_lat = np.concatenate([[home.latitude, work.latitude], flat])
+    place_lon = np.concatenate([[home.longitude, work.longitude], flon])
+    place_radius = np.full(place_lat.size, r_med)
+
+    # Working days and hours (local clock).
+    n = per.n_days
+    has_work = member.work_place is not None
+    pupil = has_work and not member.works
+    workday = (per.weekday < 5) & ~per.public_holiday & ~tl.away
+    workday &= rng.random(n) >= mob["day_off_share"]
+    if pupil:
+        workday &= ~per.school_holiday(hh.commune.school_zone)
+    if not has_work:
+        workday[:] = False
+    jit = mob["work_hours_jitter"]
+    ws = member.work_start + rng.normal(0.0, jit, n)
+    we = np.maximum(member.work_end + rng.normal(0.0, jit, n), ws + 1.0)
+    base = np.arange(n) * 24.0
+    wd = np.flatnonzero(workday)
+
+    # Visits to frequent places: after work on working days, any time on free days.
+    rate = np.where(workday, mob["outings_per_day_workday"], mob["outings_per_day_free"])
+    rate[tl.away] = 0.0
+    counts = rng.poisson(rate)
+    od = np.repeat(np.arange(n), counts)
+    w0, w1 = mob["outing_window"]
+    lo = np.where(workday[od], we[od] + mob["after_work_delay_hours"], w0)
+    ok = lo < w1
+    od, lo = od[ok], lo[ok]
+    start = lo + rng.random(od.size) * (w1 - lo)
+    dur = np.minimum(mob["outing_hours_median"] * rng.lognormal(
+        0.0, mob["outing_hours_sigma"], od.size), mob["outing_hours_max"])
+    end = np.minimum(start + dur, mob["outing_end_latest"])
+    ranks = np.arange(1, n_places + 1, dtype=float) ** -mob["place_zipf"]
+    where = 2 + rng.choice(n_places, od.size, p=ranks / ranks.sum())
+    s_abs, e_abs = base[od] + start, base[od] + end
+    order = np.argsort(s_abs, kind="stable")
+    s_abs, e_abs, where = s_abs[order], e_abs[order], where[order]
+    if s_abs.size > 1:  # a visit starting before the previous one ends waits for it
+        s_abs[1:] = np.maximum(s_abs[1:], e_abs[:-1])
+    keep = s_abs < e_abs
+    s_abs, e_abs, where = s_abs[keep], e_abs[keep], where[keep]
+
+    starts = np.concatenate([base[wd] + ws[wd], base[wd] + we[wd], s_abs, e_abs])
+    places = np.concatenate([np.full(wd.size, WORK), np.full(wd.size, HOME), where,
+                             np.full(e_abs.size, HOME)]).astype(np.int64)
+    order = np.argsort(starts, kind="stable")
+
+    # Lodging at each trip's destination.
+    n_trips = len(tl.trips)
+    dlat = np.array([t.details["latitude"] for t in tl.trips], dtype=float)
+    dlon = np.array([t.details["longitude"] for t in tl.trips], dtype=float)
+    hh_rng = ctx.rng("mobility-lodging")  # same lodging for the whole household
+    lkm = mob["destination_lodging_km"]
+    llat = dlat + hh_rng.normal(0.0, lkm / 111.32, n_trips)
+    llon = dlon + hh_rng.normal(0.0, 1.0, n_trips) * lkm / (111.32 * np.cos(np.radians(dlat)))
+    return Track(member.msisdn or "", place_lat, place_lon, place_radius, starts[order],
+                 places[order], llat, llon)
+
+
+def mobility(ctx: SourceContext) -> Mobility:
+    """The household's :class:`Mobility`, built once and kept in ``ctx.shared``."""
+    if "mobility" not in ctx.shared:
+        tracks = {m.msisdn: _track(ctx, m, k) for k, m in enumerate(ctx.household.members)
+                  if m.msisdn}
+        ctx.shared["mobility"] = Mobility(ctx, tracks)
+    return ctx.shared["mobility"]
+
+
+def sample_instants(ctx: SourceContext, rng: np.random.Generator) -> np.ndarray:
+    """UTC sampling instants (``datetime64[s]``) of one phone: ~30 min apart, jittered, with
+    isolated misses and a few longer outages."""
+    g = parameters.load("telecom")["geopoint"]
+    t0 = int(local_midnight_utc(ctx.period.start).astype("datetime64[s]").astype(np.int64))
+    t1 = int(local_midnight_utc(ctx.period.end).astype("datetime64[s]").astype(np.int64))
+    step = g["interval_minutes"] * 60.0
+    n = int((t1 - t0) / step * 1.05) + 16
+    gaps = np.clip(rng.normal(step, g["interval_jitter_minutes"] * 60.0, n), step * 0.6,
+                   step * 1.4)
+    t = t0 + rng.uniform(0.0, step) + np.cumsum(gaps)
+    t = t[t < t1]
+    keep = rng.random(t.size) >= g["drop_share"]
+    weeks = (t1 - t0) / (7 * 86400.0)
+    n_out = rng.poisson(g["outages_per_week"] * weeks)
+    if n_out:
+        o_start = np.sort(rng.uniform(t0, t1, n_out))
+        o_end = o_start + rng.uniform(*g["outage_hours"], n_out) * 3600.0
+        i = np.searchsorted(o_start, t, side="right") - 1
+        inside = (i >= 0) & (t < o_end[np.maximum(i, 0)])
+        keep &= ~inside
+    return np.round(t[keep]).astype(np.int64).astype("datetime64[s]")
+
+
+def iso_utc_text(instants: np.ndarray, suffix: str = "Z") -> np.ndarray:
+    """UTC instants as ``2016-09-01T08:00:45`` + ``suffix`` ("Z" or ".000Z"), whole seconds.
+
+    Same strings as :func:`synthetic_data.documents.iso_utc` at about twice the speed: each day's
+    date text is formatted once and the clock digits are written into a byte matrix.
+    """
+    sec = instants.astype("datetime64[s]").astype(np.int64)
+    days, sod = np.divmod(sec, 86400)
+    d0 = int(days.min()) if sec.size else 0
+    d1 = int(days.max()) if sec.size else d0
+    span = np.arange(d0, d1 + 1).astype("datetime64[D]")
+    table = np.datetime_as_string(span).astype("S10").view(np.uint8).reshape(-1, 10)
+    suf = np.frombuffer(suffix.encode(), dtype=np.uint8)
+    width = 19 + suf.size
+    out = np.empty((sec.size, width), dtype=np.uint8)
+    out[:, :10] = table[days - d0]
+    out[:, 10:19] = np.frombuffer(b"T00:00:00", dtype=np.uint8)
+    out[:, 19:] = suf
+    hours, rest = np.divmod(sod, 3600)
+    minutes, seconds = np.divmod(rest, 60)
+    for col, value in ((11, hours), (14, minutes), (17, seconds)):
+        tens, ones = np.divmod(value, 10)
+        out[:, col] += tens.astype(np.uint8)
+        out[:, col + 1] += ones.astype(np.uint8)
+    return out.view(f"S{width}").ravel().astype(f"U{width}")
+
+
+def generate(ctx: SourceContext) -> list[Batch]:
+    g = parameters.load("telecom")["geopoint"]
+    mob = mobility(ctx)
+    out = []
+    for k, member in enumerate(ctx.household.members):
+        if not member.msisdn:
+            continue
+        rng = ctx.rng(f"geopoint-{k}")
+        t = sample_instants(ctx, rng)
+        lat, lon, radius, _ = mob.locate(member.msisdn, t, rng)
+        spec = {
+            "docTypeVersion": g["doc_type_version"],
+            "msisdn": member.msisdn,
+            "timestamp": Col("ts"),
+            "latitude": Col("lat", "float"),
+            "longitude": Col("lon", "float"),
+            "radius": Col("radius", "int"),
+        }
+        out.append(Batch.from_columns(GEOPOINT, spec, {
+            "ts": iso_utc_text(t, ".000Z"), "lat": lat, "lon": lon, "radius": radius}))
+    return out

@@ -15,7 +15,8 @@ def test_households_are_diverse_and_plausible(households):
     for data in households:
         hh = data.household
         assert 15 <= hh.dwelling.surface <= 320
-        assert hh.main.role == "Membre principal" and hh.main.age_on(data.timeline.period.start) >= 18
+        assert hh.main.role == "Membre principal"
+        assert hh.main.age_on(data.timeline.period.start) >= 18
         for m in hh.phones:
             assert m.msisdn[:3] in ("336", "337") and len(m.msisdn) == 11
         assert hh.contract.kva in (3, 6, 9, 12)
