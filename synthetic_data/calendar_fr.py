@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 
 import holidays
 import numpy as np
@@ -33,15 +33,32 @@ def dst_bounds_utc(year: int) -> tuple[np.datetime64, np.datetime64]:
     return np.datetime64(start, "m"), np.datetime64(end, "m")
 
 
+@cache
+def _dst_edges(first_year: int, last_year: int) -> np.ndarray:
+    """Epoch seconds of every summer-time start and end, in order."""
+    edges = []
+    for year in range(first_year, last_year + 1):
+        edges.extend(dst_bounds_utc(year))
+    return np.array(edges, dtype="datetime64[s]").astype(np.int64)
+
+
+def utc_offset_seconds(sec: np.ndarray) -> np.ndarray:
+    """Europe/Paris offset (3600 or 7200) for UTC instants given as epoch seconds.
+
+    Summer time is in force between a start edge and the next end edge: one ``searchsorted``.
+    """
+    sec = np.asarray(sec, dtype=np.int64)
+    if sec.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    years = sec.astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
+    edges = _dst_edges(int(years.min()), int(years.max()))
+    summer = np.searchsorted(edges, sec, side="right") % 2 == 1
+    return np.where(summer, 7200, 3600)
+
+
 def utc_offset_minutes(utc: np.ndarray) -> np.ndarray:
     """Europe/Paris offset (60 or 120) for each UTC instant (any datetime64 unit)."""
-    utc_m = utc.astype("datetime64[m]")
-    years = utc_m.astype("datetime64[Y]").astype(int) + 1970
-    offset = np.full(utc_m.shape, 60, dtype=np.int64)
-    for year in np.unique(years):
-        start, end = dst_bounds_utc(int(year))
-        offset[(years == year) & (utc_m >= start) & (utc_m < end)] = 120
-    return offset
+    return utc_offset_seconds(np.asarray(utc).astype("datetime64[s]").astype(np.int64)) // 60
 
 
 def local_midnight_utc(day: date) -> np.datetime64:
@@ -96,7 +113,10 @@ class Period:
         return np.isin(self.days, hol)
 
     def school_holiday(self, zone: str) -> np.ndarray:
-        return school_holidays(self, zone)
+        cached = self.__dict__.setdefault("_school", {})
+        if zone not in cached:
+            cached[zone] = school_holidays(self, zone)
+        return cached[zone]
 
     @cached_property
     def halfhours(self) -> HalfHourGrid:

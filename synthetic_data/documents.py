@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
-KINDS = ("int", "float", "str", "text", "raw", "bool")
+KINDS = ("int", "float", "str", "text", "raw", "bool", "utc", "local")
 
 
 @dataclass(frozen=True)
@@ -28,50 +29,117 @@ class Col:
 
     kinds: ``int``; ``float`` (finite); ``str`` (no character needing JSON escaping: digits,
     ISO dates, codes); ``text`` (any unicode, escaped); ``raw`` (already JSON, ``None`` → null);
-    ``bool``.
+    ``bool``; ``utc`` (datetime64 → ``"2016-10-01T08:59:08Z"``); ``local`` (datetime64 →
+    ``"2017-03-01T06:00:00"``). A ``str``/``text`` column may be a :class:`Categorical`.
     """
 
     name: str
     kind: str = "str"
+    suffix: str = "Z"  # for "utc": what follows the seconds (the kit's geopoints use ".000Z")
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown column kind {self.kind!r}; use one of {KINDS}")
 
 
+@dataclass(frozen=True)
+class Categorical:
+    """A text column as a small vocabulary and one code per document (cheap to render)."""
+
+    vocabulary: Sequence[str]
+    codes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def values(self) -> list[str]:
+        return np.asarray(self.vocabulary, dtype=object)[self.codes].tolist()
+
+
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _render(values: Sequence | np.ndarray, kind: str) -> list[str]:
-    seq = values.tolist() if isinstance(values, np.ndarray) else list(values)
+def _arrow_text(values: Sequence | np.ndarray | Categorical, kind: str) -> pa.Array:
+    """One column as JSON text, vectorised in Arrow (no Python per value for numbers)."""
+    if isinstance(values, Categorical):
+        vocab = list(values.vocabulary)
+        if kind == "text":
+            vocab = [_dumps(v) for v in vocab]
+        return pc.take(pa.array(vocab, type=pa.string()), pa.array(np.asarray(values.codes)))
+    if kind in ("utc", "local"):
+        stamps = pa.array(np.asarray(values).astype("datetime64[s]"))
+        return pc.replace_substring(pc.cast(stamps, pa.string()), " ", "T", max_replacements=1)
     if kind == "int":
-        return [str(int(v)) for v in seq] if seq and not isinstance(seq[0], int) else list(
-            map(str, seq))
+        return pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
     if kind == "float":
-        arr = np.asarray(values, dtype=float)
+        arr = np.asarray(values, dtype=np.float64)
         if not np.isfinite(arr).all():
             raise ValueError("float column holds NaN or infinity, which JSON cannot carry")
-        return list(map(repr, arr.tolist()))
+        return pc.cast(pa.array(arr), pa.string())
+    if kind == "bool":
+        return pc.if_else(pa.array(np.asarray(values, dtype=bool)), "true", "false")
+    seq = values.tolist() if isinstance(values, np.ndarray) and values.dtype == object else values
     if kind == "str":
-        return seq
+        return pa.array(seq, type=pa.string())
     if kind == "text":
-        return list(map(_dumps, seq))
-    if kind == "raw":
-        return ["null" if v is None else v for v in seq]
-    return ["true" if v else "false" for v in seq]
+        seq = values.tolist() if isinstance(values, np.ndarray) else values
+        return pa.array([_dumps(v) for v in seq], type=pa.string())
+    seq = values.tolist() if isinstance(values, np.ndarray) else values
+    return pa.array(["null" if v is None else v for v in seq], type=pa.string())  # raw
 
 
-def _compile(spec: Any, cols: list[Col]) -> str:
+def _pieces(spec: Any, out: list) -> None:
+    """Flatten a spec into literal strings and Col leaves, in output order."""
     if isinstance(spec, Col):
-        cols.append(spec)
-        return '"%s"' if spec.kind == "str" else "%s"
-    if isinstance(spec, dict):
-        return "{" + ",".join(_dumps(str(k)).replace("%", "%%") + ":" + _compile(v, cols)
-                              for k, v in spec.items()) + "}"
-    if isinstance(spec, list):
-        return "[" + ",".join(_compile(v, cols) for v in spec) + "]"
-    return _dumps(spec).replace("%", "%%")
+        if spec.kind in ("str", "local"):
+            out.extend(['"', spec, '"'])
+        elif spec.kind == "utc":
+            out.extend(['"', spec, spec.suffix + '"'])
+        else:
+            out.append(spec)
+    elif isinstance(spec, dict):
+        out.append("{")
+        for i, (k, v) in enumerate(spec.items()):
+            out.append(("," if i else "") + _dumps(str(k)) + ":")
+            _pieces(v, out)
+        out.append("}")
+    elif isinstance(spec, list):
+        out.append("[")
+        for i, v in enumerate(spec):
+            if i:
+                out.append(",")
+            _pieces(v, out)
+        out.append("]")
+    else:
+        out.append(_dumps(spec))
+
+
+def _pieces_of(spec: Any) -> list:
+    out: list = []
+    _pieces(spec, out)
+    return out
+
+
+def _merge_literals(pieces: list) -> list:
+    merged: list = []
+    for p in pieces:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        else:
+            merged.append(p)
+    return merged
+
+
+def _buffer_bytes(arr: pa.Array) -> bytes:
+    """The concatenated values of a string array, straight from its data buffer."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count:
+        raise ValueError("a document rendered as null: a column holds a missing value")
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1,
+                            offset=arr.offset * 4)
+    return bytes(memoryview(arr.buffers()[2])[offsets[0]:offsets[-1]])
 
 
 def _flatten(spec: Any, prefix: str, out: dict[str, Any]) -> None:
@@ -109,18 +177,26 @@ class Batch:
     def from_dicts(cls, doctype: str, docs: list[dict]) -> Batch:
         return cls(doctype, len(docs), docs=docs)
 
-    def lines(self) -> list[str]:
-        """One compact JSON text per document, keys in spec order, UTF-8 unescaped."""
+    def ndjson(self) -> bytes:
+        """Every document as compact JSON followed by a newline, UTF-8, keys in spec order.
+
+        The canonical rendering: ``lines()`` and ``dicts()`` derive from it.
+        """
         if self._docs is not None:
-            return [_dumps(d) for d in self._docs]
-        cols: list[Col] = []
-        fmt = _compile(self._spec, cols)
-        if not cols:
-            return [fmt.replace("%%", "%")] * self.n
-        rendered = [_render(self._columns[c.name], c.kind) for c in cols]
-        if len(rendered) == 1:
-            return [fmt % (v,) for v in rendered[0]]
-        return [fmt % row for row in zip(*rendered, strict=True)]
+            return b"".join(orjson.dumps(d) + b"\n" for d in self._docs)
+        if self.n == 0:
+            return b""
+        pieces = _merge_literals([*_pieces_of(self._spec), "\n"])
+        if not any(isinstance(p, Col) for p in pieces):  # constants only
+            return "".join(pieces).encode() * self.n
+        args = [p if isinstance(p, str) else _arrow_text(self._columns[p.name], p.kind)
+                for p in pieces]
+        return _buffer_bytes(pc.binary_join_element_wise(*args, ""))
+
+    def lines(self) -> list[str]:
+        """One compact JSON text per document."""
+        text = self.ndjson().decode("utf-8")
+        return text.split("\n")[:-1] if text else []
 
     def dicts(self) -> list[dict]:
         if self._docs is not None:
@@ -137,7 +213,14 @@ class Batch:
         for path, leaf in leaves.items():
             if isinstance(leaf, Col):
                 values = self._columns[leaf.name]
-                if leaf.kind in ("raw",):
+                if isinstance(values, Categorical):
+                    values = values.values()
+                if leaf.kind in ("utc", "local"):
+                    values = _arrow_text(values, leaf.kind)
+                    if leaf.kind == "utc":
+                        values = pc.binary_join_element_wise(values, leaf.suffix, "")
+                    arrays[path] = values
+                elif leaf.kind in ("raw",):
                     arrays[path] = pa.array(list(values), type=pa.string())
                 elif leaf.kind == "bool":
                     arrays[path] = pa.array(np.asarray(values, dtype=bool))

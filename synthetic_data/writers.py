@@ -37,14 +37,11 @@ def write_household(root: Path, instance: str, batches: list[Batch],
     for doctype, parts in group(batches).items():
         counts[doctype] = sum(b.n for b in parts)
         if fmt in ("json", "ndjson"):
-            lines = [line for b in parts for line in b.lines()]
-            if fmt == "ndjson":
-                text = "\n".join(lines) + "\n"
-            else:
-                text = "[\n" + ",\n".join(lines) + "\n]\n"
+            data = b"".join(b.ndjson() for b in parts)
+            if fmt == "json":  # one array per file, a document per line
+                data = b"[\n" + data[:-1].replace(b"\n", b",\n") + b"\n]\n"
             path = root / instance / f"{doctype}.{fmt}"
             path.parent.mkdir(parents=True, exist_ok=True)
-            data = text.encode("utf-8")
             path.write_bytes(data)
             size += len(data)
         else:

@@ -27,10 +27,10 @@ import numpy as np
 
 from synthetic_data import parameters
 from synthetic_data.context import SourceContext
-from synthetic_data.documents import Batch, Col
+from synthetic_data.documents import Batch, Categorical, Col
 from synthetic_data.household import Member
 from synthetic_data.sources import bills
-from synthetic_data.sources.orange_mobility import iso_utc_text, mobility
+from synthetic_data.sources.orange_mobility import mobility
 
 LOG = "fr.orange.phonecommunicationlog"
 DOCTYPES = (LOG, bills.BILLS)
@@ -344,7 +344,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
         extras += _roaming(ctx, t, kind, log["length"], abroad)
         spec = {
             "docTypeVersion": c["doc_type_version"],
-            "timestamp": Col("ts"),
+            "timestamp": Col("ts", "utc"),
             "msisdn": line.msisdn,
             "partner": Col("partner"),
             "type": Col("type"),
@@ -359,16 +359,16 @@ def generate(ctx: SourceContext) -> list[Batch]:
             "deviceTac": line.handset["tac"],
         }
         out.append(Batch.from_columns(LOG, spec, {
-            "ts": iso_utc_text(t),
+            "ts": t,
             "partner": log["partner"],
-            "type": by_kind["type"][kind],
+            "type": Categorical(by_kind["type"], kind),
             "length": log["length"],
-            "chip": by_kind["chip"][kind],
+            "chip": Categorical(by_kind["chip"], kind),
             "lat": lat,
             "lon": lon,
-            "net": NETWORKS[(rng.random(t.size) < line.share_4g).astype(np.int64)],
-            "cause": by_kind["cause"][kind],
-            "label": by_kind["label"][kind],
+            "net": Categorical(NETWORKS, (rng.random(t.size) < line.share_4g).astype(np.int64)),
+            "cause": Categorical(by_kind["cause"], kind),
+            "label": Categorical(by_kind["label"], kind),
         }))
     out.append(_bills(ctx, lines, extras, phones[0][1].msisdn or ""))
     return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthetic_data import parameters
-from synthetic_data.calendar_fr import local_midnight_utc, utc_offset_minutes
+from synthetic_data.calendar_fr import local_midnight_utc, utc_offset_seconds
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col
 from synthetic_data.household import Member
@@ -61,14 +61,16 @@ class Mobility:
 
     def local_hours(self, instants: np.ndarray) -> np.ndarray:
         """Local clock hours since the period's first local midnight, for UTC instants."""
-        t = instants.astype("datetime64[s]")
-        seconds = (t - self._start_naive).astype(np.int64) + utc_offset_minutes(t) * 60
+        sec = instants.astype("datetime64[s]").astype(np.int64)
+        seconds = sec - self._start_naive.astype(np.int64) + utc_offset_seconds(sec)
         return seconds / 3600.0
 
-    def place(self, msisdn: str, instants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Place id (0 home, 1 work/school, 2.. frequent places) and trip index (-1 when none)."""
+    def place(self, msisdn: str, instants: np.ndarray, x: np.ndarray | None = None,
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Place id (0 home, 1 work/school, 2.. frequent places) and trip index (-1 when none);
+        ``x``: the instants' :meth:`local_hours` when already known."""
         tr = self.tracks[msisdn]
-        x = self.local_hours(instants)
+        x = self.local_hours(instants) if x is None else x
         day = np.clip(np.floor(x / 24.0).astype(np.int64), 0, self._n_days - 1)
         idx = np.searchsorted(tr.ep_start, x, side="right") - 1
         place = np.where(idx >= 0, tr.ep_place[np.maximum(idx, 0)], HOME)
@@ -83,7 +85,7 @@ class Mobility:
         tr = self.tracks[msisdn]
         n = len(instants)
         x = self.local_hours(instants)
-        place, trip = self.place(msisdn, instants)
+        place, trip = self.place(msisdn, instants, x)
         lat = tr.place_lat[place].astype(float)
         lon = tr.place_lon[place].astype(float)
         median_r = tr.place_radius[place].astype(float)
@@ -227,33 +229,6 @@ def sample_instants(ctx: SourceContext, rng: np.random.Generator) -> np.ndarray:
     return np.round(t[keep]).astype(np.int64).astype("datetime64[s]")
 
 
-def iso_utc_text(instants: np.ndarray, suffix: str = "Z") -> np.ndarray:
-    """UTC instants as ``2016-09-01T08:00:45`` + ``suffix`` ("Z" or ".000Z"), whole seconds.
-
-    Same strings as :func:`synthetic_data.documents.iso_utc` at about twice the speed: each day's
-    date text is formatted once and the clock digits are written into a byte matrix.
-    """
-    sec = instants.astype("datetime64[s]").astype(np.int64)
-    days, sod = np.divmod(sec, 86400)
-    d0 = int(days.min()) if sec.size else 0
-    d1 = int(days.max()) if sec.size else d0
-    span = np.arange(d0, d1 + 1).astype("datetime64[D]")
-    table = np.datetime_as_string(span).astype("S10").view(np.uint8).reshape(-1, 10)
-    suf = np.frombuffer(suffix.encode(), dtype=np.uint8)
-    width = 19 + suf.size
-    out = np.empty((sec.size, width), dtype=np.uint8)
-    out[:, :10] = table[days - d0]
-    out[:, 10:19] = np.frombuffer(b"T00:00:00", dtype=np.uint8)
-    out[:, 19:] = suf
-    hours, rest = np.divmod(sod, 3600)
-    minutes, seconds = np.divmod(rest, 60)
-    for col, value in ((11, hours), (14, minutes), (17, seconds)):
-        tens, ones = np.divmod(value, 10)
-        out[:, col] += tens.astype(np.uint8)
-        out[:, col + 1] += ones.astype(np.uint8)
-    return out.view(f"S{width}").ravel().astype(f"U{width}")
-
-
 def generate(ctx: SourceContext) -> list[Batch]:
     g = parameters.load("telecom")["geopoint"]
     mob = mobility(ctx)
@@ -267,11 +242,11 @@ def generate(ctx: SourceContext) -> list[Batch]:
         spec = {
             "docTypeVersion": g["doc_type_version"],
             "msisdn": member.msisdn,
-            "timestamp": Col("ts"),
+            "timestamp": Col("ts", "utc", suffix=".000Z"),
             "latitude": Col("lat", "float"),
             "longitude": Col("lon", "float"),
             "radius": Col("radius", "int"),
         }
         out.append(Batch.from_columns(GEOPOINT, spec, {
-            "ts": iso_utc_text(t, ".000Z"), "lat": lat, "lon": lon, "radius": radius}))
+            "ts": t, "lat": lat, "lon": lon, "radius": radius}))
     return out

@@ -17,15 +17,17 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 
 from synthetic_data import parameters
 from synthetic_data.calendar_fr import utc_offset_minutes
 from synthetic_data.context import SourceContext
-from synthetic_data.documents import Batch
-from synthetic_data.sources.orange_mobility import iso_utc_text
+from synthetic_data.documents import Batch, iso_utc
 from synthetic_data.sources.vod_catalogue import Catalogue, Film, Series, catalogue
 
 VIDEOSTREAM = "fr.orange.videostream"
@@ -44,8 +46,9 @@ class Slot:
 
 
 def _mixture(rng: np.random.Generator, comps: list[dict]) -> float:
-    shares = np.array([c["share"] for c in comps], dtype=float)
-    c = comps[int(rng.choice(len(comps), p=shares / shares.sum()))]
+    """A start hour from a mixture of normal/uniform components with shares."""
+    cum = list(accumulate(c["share"] for c in comps))
+    c = comps[min(bisect_right(cum, rng.random() * cum[-1]), len(comps) - 1)]
     if "normal" in c:
         return float(rng.normal(*c["normal"]))
     return float(rng.uniform(*c["uniform"]))
@@ -67,31 +70,45 @@ class _Picker:
         self.seen: set[str] = set()
         self.pick_ocs = parameters.load("vod")["prices"]["ocs_pick_share"]
 
-    def _cat(self, day: int) -> Catalogue:
+    def _pool(self, day: int, kind: str) -> tuple[tuple, np.ndarray, np.ndarray]:
+        """Titles of ``kind`` in the day's catalogue and the cumulative popularity within the OCS
+        catalogue and within the paid one (cached per catalogue year)."""
         year = int(self.ctx.period.days[day].astype("datetime64[Y]").astype(np.int64)) + 1970
-        return catalogue(self.ctx.master_seed, year)
+        return _pools(self.ctx.master_seed, year, kind)
 
     def pick(self, day: int, kind: str) -> Film | Series:
-        cat = self._cat(day)
-        items, weights = {
-            "film": (cat.films, cat.film_weights),
-            "kids_film": (cat.kids_films, cat.kids_film_weights),
-            "series": (cat.series, cat.series_weights),
-            "kids_series": (cat.kids_series, cat.kids_series_weights),
-        }[kind]
-        ocs = np.array([it.ocs for it in items])
+        items, cdf_ocs, cdf_paid = self._pool(day, kind)
         want_ocs = self.subscriber and self.rng.random() < self.pick_ocs
-        w = weights * (ocs == want_ocs)
-        if w.sum() == 0:
-            w = weights
+        cdf = cdf_ocs if want_ocs else cdf_paid
         choice = items[0]
-        for _ in range(6):
-            choice = items[int(self.rng.choice(len(items), p=w / w.sum()))]
-            key = choice.title if isinstance(choice, Film) else choice.name
-            if key not in self.seen:
+        for u in self.rng.random(6) * cdf[-1]:
+            choice = items[min(int(np.searchsorted(cdf, u, side="right")), len(items) - 1)]
+            if _key(choice) not in self.seen:
                 break
-        self.seen.add(choice.title if isinstance(choice, Film) else choice.name)
+        self.seen.add(_key(choice))
         return choice
+
+
+def _key(item: Film | Series) -> str:
+    return item.title if isinstance(item, Film) else item.name
+
+
+@lru_cache(maxsize=256)
+def _pools(master_seed: int, year: int, kind: str) -> tuple[tuple, np.ndarray, np.ndarray]:
+    cat: Catalogue = catalogue(master_seed, year)
+    items, weights = {
+        "film": (cat.films, cat.film_weights),
+        "kids_film": (cat.kids_films, cat.kids_film_weights),
+        "series": (cat.series, cat.series_weights),
+        "kids_series": (cat.kids_series, cat.kids_series_weights),
+    }[kind]
+    ocs = np.array([it.ocs for it in items])
+    out = []
+    for flag in (True, False):
+        w = weights * (ocs == flag)
+        w = weights if w.sum() == 0 else w
+        out.append(np.cumsum(w / w.sum()))
+    return items, out[0], out[1]
 
 
 def _next_open_day(away: np.ndarray, day: int) -> int:
@@ -177,33 +194,40 @@ def _schedule(ctx: SourceContext, rng: np.random.Generator, slots: list[Slot]) -
     p = parameters.load("vod")
     tod, view = p["time_of_day"], p["viewing"]
     per, tl = ctx.period, ctx.timeline
-    free = (per.weekday >= 5) | per.public_holiday | per.school_holiday(
-        ctx.household.commune.school_zone)
+    free = ((per.weekday >= 5) | per.public_holiday | per.school_holiday(
+        ctx.household.commune.school_zone)).tolist()
+    away = tl.away.tolist()
+    n = len(slots)
     abandon = rng.uniform(*view["abandon_share"])
-    by_day: dict[int, list[Slot]] = {}
-    for s in slots:
-        by_day.setdefault(s.day, []).append(s)
+    pause = (rng.uniform(*view["pause_seconds"], n) / 3600).tolist()
+    delay = rng.integers(view["delay_seconds"][0], view["delay_seconds"][1] + 1, n).tolist()
+    lo_a, hi_a = view["abandon_fraction"]
+    lo_c, hi_c = view["complete_fraction"]
+    quit_ = rng.random(n) < abandon
+    frac = np.where(quit_, rng.uniform(lo_a, hi_a, n), rng.uniform(lo_c, hi_c, n)).tolist()
+    by_day: dict[int, list[int]] = {}
+    for i, s in enumerate(slots):
+        by_day.setdefault(s.day, []).append(i)
     kept: list[Slot] = []
     for day in sorted(by_day):
         group_start: dict[int, float] = {}
-        for s in by_day[day]:
+        for i in by_day[day]:
+            s = slots[i]
             if s.group not in group_start:
                 kids = s.item.kind.startswith("kids")
                 key = ("kids_" if kids else "") + ("free_day" if free[day] else "weekday")
                 group_start[s.group] = _mixture(rng, tod[key])
         nxt = day + 1
-        latest = tod["latest_hour"] if nxt < per.n_days and not tl.away[nxt] else tod[
+        latest = tod["latest_hour"] if nxt < per.n_days and not away[nxt] else tod[
             "latest_before_away"]
         prev_end = -1.0
-        for s in sorted(by_day[day], key=lambda x: group_start[x.group]):  # stable within group
-            start = max(group_start[s.group], prev_end + rng.uniform(*view["pause_seconds"]) / 3600)
+        for i in sorted(by_day[day], key=lambda j: group_start[slots[j].group]):
+            s = slots[i]  # (the sort is stable: episodes of a run keep their order)
+            start = max(group_start[s.group], prev_end + pause[i])
             if start > latest:
                 continue
-            s.start = start
-            s.delay = int(rng.integers(view["delay_seconds"][0], view["delay_seconds"][1] + 1))
-            frac = rng.uniform(*(view["abandon_fraction"] if rng.random() < abandon
-                                 else view["complete_fraction"]))
-            s.watched = _whole_minutes(_length(s) * frac, _length(s))
+            s.start, s.delay = start, delay[i]
+            s.watched = _whole_minutes(_length(s) * frac[i], _length(s))
             prev_end = start + (s.delay + s.watched) / 3600
             kept.append(s)
     return kept
@@ -262,12 +286,12 @@ def _documents(ctx: SourceContext, rng: np.random.Generator, kept: list[Slot],
     p = parameters.load("vod")
     det, prices = p["details"], p["prices"]
     kept.sort(key=lambda s: (s.day, s.start))
-    naive = np.array([np.datetime64(ctx.period.days[s.day], "s")
-                      + np.timedelta64(round(s.start * 3600), "s") for s in kept],
-                     dtype="datetime64[s]")
+    day = np.array([s.day for s in kept])
+    sec = np.round(np.array([s.start for s in kept]) * 3600).astype(np.int64)
+    naive = ctx.period.days[day].astype("datetime64[s]") + sec.astype("timedelta64[s]")
     order_utc = local_to_utc(naive)
     view_utc = order_utc + np.array([s.delay for s in kept]).astype("timedelta64[s]")
-    order_ts, view_ts = iso_utc_text(order_utc), iso_utc_text(view_utc)
+    order_ts, view_ts = iso_utc(order_utc), iso_utc(view_utc)
     client = ctx.household.habits.orange_client_id
     docs = []
     for i, s in enumerate(kept):

@@ -80,6 +80,9 @@ def test_the_pilots_own_queries_find_data_in_every_household(households):
     queries = json.loads(LEGACY.read_text(encoding="utf-8"))
     for q in queries:
         for data in households:
+            if "Gaz" in json.dumps(q["selector"]) and "$in" in json.dumps(q["selector"]) \
+                    and not data.household.dwelling.uses_gas:
+                continue  # gas estimates exist only for homes with a gas contract
             docs = [dict(d, _id=f"id{i}") for i, d in enumerate(docs_of(data, q["doctype"]))]
             found = [d for d in docs if _matches(d, q["selector"])]
             assert found, f"{q['label']!r} ({q['doctype']}) finds nothing for " \

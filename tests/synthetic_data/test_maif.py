@@ -1,0 +1,295 @@
+"""MAIF source: one document per doctype, coherence with the household and the timeline, rates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cache
+
+import numpy as np
+import pytest
+
+from synthetic_data import parameters, schemas
+from synthetic_data.calendar_fr import Period
+from synthetic_data.context import SourceContext
+from synthetic_data.household import sample_household
+from synthetic_data.seeding import household_seed, stream
+from synthetic_data.sources import maif
+from synthetic_data.timeline import build_timeline
+from tests.conftest import docs_of
+
+MAIF_DOCTYPES = [d for d in maif.DOCTYPES if d.startswith("fr.maif.")]
+
+
+def _one(data, doctype: str) -> dict:
+    docs = docs_of(data, doctype)
+    assert len(docs) == 1, f"{data.household.instance}: {len(docs)} {doctype} documents"
+    return docs[0]
+
+
+def _address(hh) -> dict:
+    a = hh.address
+    return {"street": f"{a.street_number} {a.street}", "postCode": a.postcode, "city": a.city,
+            "country": "FRANCE", "numeroPays": "0"}
+
+
+@cache
+def _maif_only(seed: int, index: int, period: Period):
+    """Household, timeline and the MAIF documents alone (fast, for rates over many households)."""
+    s = household_seed(seed, index)
+    hh = sample_household(index, stream(s, "household"), period.start)
+    tl = build_timeline(hh, period, stream(s, "timeline"))
+    zeros = np.zeros(period.n_days)
+    ctx = SourceContext(hh, period, tl, zeros, zeros, s, seed)
+    docs: dict[str, list[dict]] = {}
+    for b in maif.generate(ctx):
+        docs.setdefault(b.doctype, []).extend(b.dicts())
+    return hh, tl, docs
+
+
+@pytest.fixture(scope="module")
+def population():
+    period = Period.of_years(date(2016, 9, 1), 2)
+    return period, [_maif_only(77, i, period) for i in range(800)]
+
+
+def test_one_document_per_maif_doctype(households):
+    for data in households:
+        for doctype in MAIF_DOCTYPES:
+            _one(data, doctype)
+
+
+def test_every_document_validates_and_schemas_are_documented(households):
+    for doctype in MAIF_DOCTYPES:
+        schema = schemas.load_schema(doctype)
+        assert schemas.undocumented_fields(schema) == [], doctype
+        for example in schema["examples"]:
+            assert schemas.problems(doctype, example) == [], doctype
+    for data in households:
+        for doctype in MAIF_DOCTYPES:
+            doc = _one(data, doctype)
+            assert schemas.problems(doctype, doc) == [], (data.household.instance, doctype)
+
+
+def test_addresses_identical_to_the_household_address(households):
+    for data in households:
+        hh = data.household
+        expected = _address(hh)
+        contrat = _one(data, maif.CONTRAT)["contrat"]
+        homes = [c for c in contrat if c["name"] == "NOR"]
+        assert len(homes) == 1
+        assert homes[0]["objects"]["lieu"] == [{"address": expected}]
+        assert _one(data, maif.HOME)["home"][0]["address"] == expected
+        foyer = _one(data, maif.FOYER)["foyer"]["address"]
+        assert {k: foyer[k] for k in expected} == expected
+        assert foyer["inseeCode"] == hh.address.insee
+        for claim in _one(data, maif.SINISTRE)["sinistre"]:
+            if claim["type"] == "Habitation":
+                assert claim["address"] == expected
+
+
+def test_one_vam_contract_per_car(households):
+    saw_no_car = saw_car = False
+    for data in households:
+        hh = data.household
+        contrat = _one(data, maif.CONTRAT)["contrat"]
+        plates = [c["objects"]["vehicule"][0]["immatriculationVehicule"]
+                  for c in contrat if c["name"] == "VAM"]
+        assert plates == hh.cars
+        saw_car |= bool(hh.cars)
+        saw_no_car |= not hh.cars
+        for c in contrat:
+            assert c["societaire"] == hh.maif_societaire
+            assert c["startDate"] < data.timeline.period.start.isoformat()
+            assert c["startDate"][:10] >= hh.main.birthdate.isoformat()
+    assert saw_car and saw_no_car
+
+
+def test_home_item_follows_the_dwelling(households):
+    for data in households:
+        d = data.household.dwelling
+        item = _one(data, maif.HOME)["home"][0]
+        assert item["natureLieu"] == d.kind
+        assert item["situationJuridiqueLieu"].startswith("Propriétaire" if d.owner else "Locataire")
+
+
+def test_foyer_lists_every_member_including_arrivals(households):
+    saw_arrival = False
+    for data in households:
+        hh = data.household
+        membres = _one(data, maif.FOYER)["foyer"]["membres"]
+        assert [(m["name"]["given"], m["birthdate"]) for m in membres] == [
+            (m.given.upper(), m.birthdate.isoformat()) for m in hh.members]
+        assert [m["quality"] for m in membres] == [m.role for m in hh.members]
+        assert membres[0]["quality"] == "Membre principal"
+        for m, member in zip(membres, hh.members, strict=True):
+            assert m["telMobile"] == ("+330" + member.msisdn[2:] if member.msisdn else "")
+        saw_arrival |= any(m.arrives for m in hh.members)
+        soc = _one(data, maif.SOCIETAIRE)["societaire"]
+        assert soc["name"] == membres[0]["name"]
+        assert soc["referenceClient"][:7] == hh.maif_societaire
+        couple = any(m.role == "Conjoint" for m in hh.members)
+        assert (soc["familySituation"] in ("marié(e)", "union libre", "pacsé(e)")) == couple
+    if not saw_arrival:  # the twelve fixture households may have no birth: look further
+        for i in range(200):
+            hh, _, docs = _maif_only(5, i, Period.of_years(date(2024, 1, 1), 1))
+            babies = [m for m in hh.members if m.arrives]
+            if babies:
+                names = [m["name"]["given"] for m in docs[maif.FOYER][0]["foyer"]["membres"]]
+                assert babies[0].given.upper() in names
+                return
+        pytest.fail("no arrival in 200 households")
+
+
+def test_claims_match_timeline_events_newest_first(households):
+    for data in households:
+        claims = _one(data, maif.SINISTRE)["sinistre"]
+        stamps = [c["horodatage"] for c in claims]
+        assert stamps == sorted(stamps, reverse=True)
+        events = [e for e in data.timeline.events if e.kind == "claim"]
+        got = sorted((c["horodatage"][:10], c["type"], c.get("immatriculationVehicule"),
+                      c["natureSinistre"]) for c in claims)
+        want = sorted((e.start.isoformat(), e.details["type"], e.details.get("plate"),
+                       e.details["cause"]) for e in events)
+        assert got == want
+        refs = [c["referenceSinistre"] for c in claims]
+        assert len(set(refs)) == len(refs)
+        for c in claims:
+            if c["type"] == "Vehicule":
+                driver = f"{c['driver']['given']} {c['driver']['family']}"
+                assert driver in {f"{m.given} {m.family}".upper() for m in data.household.members}
+
+
+def test_claims_over_a_population_match_events(population):
+    _, households = population
+    n = 0
+    for _, tl, docs in households:
+        claims = docs[maif.SINISTRE][0]["sinistre"]
+        events = [e for e in tl.events if e.kind == "claim"]
+        assert sorted(c["horodatage"][:10] for c in claims) == sorted(
+            e.start.isoformat() for e in events)
+        n += len(claims)
+    assert n > 100
+
+
+def test_water_damage_claim_after_each_burst_pipe(population):
+    _, households = population
+    bursts = 0
+    for _, tl, docs in households:
+        claims = docs[maif.SINISTRE][0]["sinistre"]
+        for leak in (e for e in tl.events if e.kind == "leak" and e.details["kind"] ==
+                     "burst_pipe"):
+            bursts += 1
+            window = {(leak.start + timedelta(days=k)).isoformat() for k in range(0, 5)}
+            assert any(c["type"] == "Habitation" and c["natureSinistre"] == "Dégât des eaux"
+                       and c["horodatage"][:10] in window for c in claims), leak
+    assert bursts >= 5
+
+
+def test_claim_frequencies(population):
+    period, households = population
+    years = period.n_days / 365.25
+    home = {"Appartement": [0, 0.0], "Maison": [0, 0.0]}
+    cars = [0, 0.0]
+    for hh, _, docs in households:
+        claims = docs[maif.SINISTRE][0]["sinistre"]
+        home[hh.dwelling.kind][0] += sum(c["type"] == "Habitation" for c in claims)
+        home[hh.dwelling.kind][1] += years
+        cars[0] += sum(c["type"] == "Vehicule" for c in claims)
+        cars[1] += years * len(hh.cars)
+    all_home = (home["Appartement"][0] + home["Maison"][0]) / (
+        home["Appartement"][1] + home["Maison"][1])
+    assert 0.08 <= all_home <= 0.115
+    assert home["Maison"][0] / home["Maison"][1] > home["Appartement"][0] / home[
+        "Appartement"][1]
+    rate = parameters.load("events")["car_claims"]["rate_per_car"]
+    assert 0.75 * rate <= cars[0] / cars[1] <= 1.25 * rate
+
+
+def test_premiums_in_range_and_houses_cost_more(population):
+    _, households = population
+    by_kind: dict[str, list[float]] = {"Appartement": [], "Maison": []}
+    car = []
+    for hh, _, docs in households:
+        contrat = docs[maif.CONTRAT][0]["contrat"]
+        by_kind[hh.dwelling.kind].append(contrat[0]["montantTarifTtc"])
+        car += [c["montantTarifTtc"] for c in contrat[1:]]
+        for c in contrat[1:]:
+            assert 0.5 <= c["coefficientBonusMalus"] <= 3.5
+    flats, houses = np.array(by_kind["Appartement"]), np.array(by_kind["Maison"])
+    assert flats.min() >= 60 and houses.max() < 1500
+    assert 150 <= flats.mean() <= 260
+    assert 230 <= houses.mean() <= 420
+    assert houses.mean() > flats.mean() * 1.2
+    assert 300 <= np.mean(car) <= 600
+    assert np.min(car) >= 100 and np.max(car) < 3500
+
+
+def test_renter_flat_premium_profile(population):
+    _, households = population
+    small = [docs[maif.CONTRAT][0]["contrat"][0]["montantTarifTtc"]
+             for hh, _, docs in households
+             if hh.dwelling.kind == "Appartement" and not hh.dwelling.owner
+             and hh.dwelling.surface <= 45 and len(hh.members) == 1]
+    assert small and 80 <= float(np.median(small)) <= 160
+
+
+def test_bonus_malus_rules():
+    crm = maif.Crm(1.0)
+    for _ in range(13):
+        crm.year(0)
+    assert crm.value == 0.5
+    crm.year(1)  # not yet 3 years at 0.50: counts
+    assert crm.value == 0.62
+    crm.year(0)
+    crm.year(2)
+    assert crm.value == 0.9  # 0.62 → 0.58 → ×1.25² = 0.906, truncated
+    crm = maif.Crm(1.0)
+    crm.year(1)
+    assert crm.value == 1.25
+    crm.year(0)
+    crm.year(0)
+    assert crm.value == 1.0  # two claim-free years wipe the malus
+    crm = maif.Crm(0.5, years_at_floor=3)
+    crm.year(1)
+    assert crm.value == 0.5  # first at-fault claim after 3 years at 0.50 is forgiven
+    crm = maif.Crm(3.4)
+    crm.year(3)
+    assert crm.value == 3.5
+
+
+def test_payment_terms_and_iban(households, population):
+    _, pop = population
+    modes = set()
+    for data in households:
+        pt = _one(data, maif.PAYMENTTERMS)["paymentterms"]
+        assert maif.iban_valid(pt["rib"]["iban"])
+        assert pt["societaire"] == data.household.maif_societaire
+        modes.add(pt["modePaiement"])
+    for _, _, docs in pop[:100]:
+        assert maif.iban_valid(docs[maif.PAYMENTTERMS][0]["paymentterms"]["rib"]["iban"])
+    assert maif.iban_valid("FR1420041010050500013M02606")
+    assert not maif.iban_valid("FR1420041010050500013M02607")
+    assert modes
+
+
+def test_premium_bills(households):
+    for data in households:
+        bills = docs_of(data, "io.cozy.bills", vendor="MAIF")
+        pt = _one(data, maif.PAYMENTTERMS)["paymentterms"]
+        contrat = _one(data, maif.CONTRAT)["contrat"]
+        yearly = sum(c["montantTarifTtc"] for c in contrat)
+        assert bills and all(b["type"] == "insurance" for b in bills)
+        assert {b["contractNumber"] for b in bills} == {data.household.maif_societaire}
+        if pt["modePaiement"] == "Prélèvement (1 fois)":
+            assert [b["recurrence"] for b in bills] == ["yearly"]
+        else:
+            assert len(bills) == 12 and {b["recurrence"] for b in bills} == {"monthly"}
+            assert all(b["amount"] == pytest.approx(yearly / 12, abs=0.01) for b in bills)
+        assert sum(b["amount"] for b in bills) == pytest.approx(yearly, abs=0.1)
+
+
+def test_deterministic():
+    period = Period.of_years(date(2017, 3, 1), 1)
+    a = _maif_only.__wrapped__(3, 11, period)[2]
+    b = _maif_only.__wrapped__(3, 11, period)[2]
+    assert a == b

@@ -1,0 +1,194 @@
+"""Orange calls and SMS: volumes, durations, contacts, rhythms, no overlap, positions, bills."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from synthetic_data.calendar_fr import utc_offset_minutes
+from synthetic_data.schemas import problems
+
+from ..conftest import docs_of
+
+LOG = "fr.orange.phonecommunicationlog"
+OUT, IN, VM = "appel sortant", "appel entrant", "appel entrant renvoyé - vers la boite vocale"
+CALLS = (OUT, IN, VM)
+
+
+def _seconds(docs: list[dict]) -> np.ndarray:
+    return np.array([d["timestamp"].rstrip("Z") for d in docs],
+                    dtype="datetime64[s]").astype(np.int64)
+
+
+def _local_hour_weekday(docs: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    t = np.array([d["timestamp"].rstrip("Z") for d in docs], dtype="datetime64[s]")
+    local = t + utc_offset_minutes(t) * np.timedelta64(1, "m")
+    day = local.astype("datetime64[D]")
+    hour = (local - day).astype(np.int64) / 3600.0
+    return day, hour, (day.astype(np.int64) + 3) % 7
+
+
+def _by_phone(data) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for d in docs_of(data, LOG):
+        out.setdefault(d["msisdn"], []).append(d)
+    return out
+
+
+def _phones(households):
+    for data in households:
+        for msisdn, docs in _by_phone(data).items():
+            member = next(m for m in data.household.members if m.msisdn == msisdn)
+            yield data, member, docs
+
+
+def test_daily_volumes_follow_arcep_averages(households):
+    out_calls, sms_sent, minutes = [], [], []
+    days = households[0].timeline.period.n_days
+    for _, _, docs in _phones(households):
+        kinds = Counter(d["type"] for d in docs)
+        out_calls.append(kinds[OUT] / days)
+        sms_sent.append(kinds["SMS sortant"] / days)
+        minutes.append(sum(d["length"] for d in docs if d["type"] == OUT) / 60 / days)
+        assert 0.05 < kinds[OUT] / days < 20
+        assert 0.4 < (kinds[IN] + kinds[VM]) / max(1, kinds[OUT]) < 2.5
+    assert len(out_calls) >= 12
+    assert 1.5 < np.mean(out_calls) < 4.5
+    assert 3.0 < np.mean(minutes) < 10.0        # ~6.5 outgoing minutes a day [C2]
+    assert 1.5 < np.mean(sms_sent) < 6.0        # ~3.4 SMS sent a day [C2]
+
+
+def test_teens_text_more_and_elderly_less(households):
+    ratio = {"teen": [], "adult": [], "elderly": []}
+    for data, member, docs in _phones(households):
+        age = member.age_on(data.timeline.period.start)
+        group = "teen" if age <= 17 else ("elderly" if age >= 70 else "adult")
+        kinds = Counter(d["type"] for d in docs)
+        ratio[group].append(kinds["SMS sortant"] / max(1, kinds[OUT]))
+    if ratio["teen"]:
+        assert np.median(ratio["teen"]) > np.median(ratio["adult"])
+    if ratio["elderly"]:
+        assert np.median(ratio["elderly"]) < np.median(ratio["adult"])
+
+
+def test_durations_are_log_logistic_like(households):
+    pooled = []
+    for _, _, docs in _phones(households):
+        lengths = np.array([d["length"] for d in docs if d["type"] in (OUT, IN)])
+        pooled.extend(lengths)
+        assert lengths.max() <= 7200
+    pooled = np.array(pooled)
+    assert 60 <= np.median(pooled) <= 90
+    assert np.mean(pooled) > 1.4 * np.median(pooled)   # heavy tail
+    assert (pooled > 1200).mean() > 0.005
+
+
+def test_voicemail_share_and_sms_fields(households):
+    vm = inc = 0
+    for _, _, docs in _phones(households):
+        for d in docs:
+            if d["type"] == VM:
+                vm += 1
+                assert d["length"] <= 30
+            if d["type"] in (IN, VM):
+                inc += 1
+            if d["type"].startswith("SMS"):
+                assert (d["length"], d["chipType"], d["endCause"]) == (1, "M", "255")
+            else:
+                assert (d["chipType"], d["endCause"]) == ("s", "0")
+    assert 0.08 < vm / inc < 0.25
+
+
+def test_calls_never_overlap_and_timestamps_are_unique(households):
+    for _, _, docs in _phones(households):
+        t = _seconds(docs)
+        assert len(set(t.tolist())) == len(t)
+        calls = sorted((s, d["length"]) for s, d in zip(t, docs, strict=True)
+                       if d["type"] in CALLS)
+        starts = np.array([c[0] for c in calls])
+        ends = starts + np.array([c[1] for c in calls])
+        assert (starts[1:] >= ends[:-1]).all()
+
+
+def test_contacts_are_concentrated_and_stable(households):
+    top3 = []
+    for data, member, docs in _phones(households):
+        partners = Counter(d["partner"] for d in docs if d["type"] in (OUT, IN))
+        total = sum(partners.values())
+        top3.append(sum(n for _, n in partners.most_common(3)) / total)
+        assert 10 <= len(partners) <= 150
+        others = {m.msisdn for m in data.household.members if m.msisdn and m is not member}
+        assert others <= set(partners)     # household members call each other
+        fixed = [p for p in partners if p[2] in "12345"]
+        sms_partners = {d["partner"] for d in docs if d["type"].startswith("SMS")}
+        assert not sms_partners & set(fixed)   # no SMS to fixed lines
+    assert np.median(top3) > 0.3
+
+
+def test_household_calls_appear_in_both_logs(households):
+    pairs = 0
+    for data in households:
+        logs = _by_phone(data)
+        for msisdn, docs in logs.items():
+            for d in docs:
+                if d["type"] == OUT and d["partner"] in logs:
+                    other = {(x["timestamp"], x["partner"], x["type"]) for x in logs[d["partner"]]}
+                    assert ((d["timestamp"], msisdn, IN) in other
+                            or (d["timestamp"], msisdn, VM) in other)
+                    pairs += 1
+    assert pairs > 50
+
+
+def test_diurnal_and_weekly_rhythm(households):
+    hours, weekdays = [], []
+    for _, _, docs in _phones(households):
+        calls = [d for d in docs if d["type"] in CALLS]
+        _, h, wd = _local_hour_weekday(calls)
+        hours.extend(h)
+        weekdays.extend(wd)
+    hours, weekdays = np.array(hours), np.array(weekdays)
+    assert ((hours >= 1) & (hours < 7)).mean() < 0.03
+    assert ((hours >= 10) & (hours < 20)).mean() > 0.6
+    morning = (hours >= 8) & (hours < 12)
+    sunday = (morning & (weekdays == 6)).sum()
+    weekday = (morning & (weekdays < 5)).sum() / 5
+    assert sunday < 0.75 * weekday
+
+
+def test_positions_follow_trips(households):
+    checked = 0
+    for data in households:
+        tl = data.timeline
+        start = np.datetime64(tl.period.start, "D")
+        for _, docs in _by_phone(data).items():
+            day, _, _ = _local_hour_weekday(docs)
+            idx = (day - start).astype(np.int64)
+            ok = (idx >= 0) & (idx < tl.trip.size)
+            for d, i, inside in zip(docs, idx, ok, strict=True):
+                if not inside or tl.trip[i] < 0:
+                    continue
+                dest = tl.trips[tl.trip[i]].details
+                dy = (d["latitude"] - dest["latitude"]) * 111.32
+                dx = (d["longitude"] - dest["longitude"]) * 111.32 * np.cos(
+                    np.radians(dest["latitude"]))
+                assert np.hypot(dx, dy) < 30
+                checked += 1
+    assert checked > 100
+
+
+def test_phone_bills_are_monthly(households):
+    for data in households:
+        phone = docs_of(data, "io.cozy.bills", vendor="Orange", type="phone")
+        if not any(m.msisdn for m in data.household.members):
+            assert phone == []
+            continue
+        assert len(phone) == 12
+        assert all(b["recurrence"] == "monthly" and 9 < b["amount"] < 400 for b in phone)
+
+
+def test_call_logs_validate(households):
+    for data in households[:6]:
+        docs = docs_of(data, LOG)
+        for doc in docs[:: max(1, len(docs) // 400)]:
+            assert problems(LOG, doc) == []
