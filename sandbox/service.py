@@ -13,6 +13,7 @@ from sandbox.errors import InvalidToken, NotFound
 from sandbox.instances import Instance, Instances
 from sandbox.journal import Journal
 from sandbox.mango.selector import Limits
+from sandbox.oauth import OAuth
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.storage.documents import DocumentStore
@@ -43,6 +44,7 @@ class Sandbox:
                                                 settings.max_regex_length),
                              settings.find_default_limit, settings.find_max_limit)
         self.journal = Journal(self.db)
+        self.oauth = OAuth(self.db)
 
     def close(self) -> None:
         self.journal.flush()

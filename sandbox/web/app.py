@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 
 from sandbox.errors import PayloadTooLarge
 from sandbox.service import Caller, Sandbox
 from sandbox.settings import Settings
-from sandbox.web import data, errors
+from sandbox.web import auth_routes, data, errors, pages
 from sandbox.web.context import caller, sandbox
 from sandbox.web.responses import JSON, JSONAPI
 
@@ -62,10 +64,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Selfdata Sandbox — personal cloud API",
                   description="The Cozy stack's data API over synthetic MesInfos households.",
-                  version="0.1.0", lifespan=lifespan)
+                  version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.sandbox = Sandbox(settings)
     errors.install(app)
     app.include_router(data.router)
+    app.include_router(auth_routes.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
+              name="static")
 
     @app.get("/status/", tags=["status"])
     @app.get("/status", include_in_schema=False)

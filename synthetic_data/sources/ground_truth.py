@@ -21,7 +21,8 @@ AFFECTS = {
     "leak": ["org.fing.mesinfos.consumptionstatement"],
     "claim": ["fr.maif.maifuser.sinistre"],
     "new_occupant": ["org.fing.mesinfos.consumptionstatement", "fr.maif.maifuser.foyer"],
-    "tariff_change": ["org.fing.mesinfos.contract", "io.cozy.bills"],
+    "tariff_change": ["org.fing.mesinfos.contract", "io.cozy.bills",
+                      "fr.enedis.api.meteringdata.energy", "fr.enedis.api.customers.usagepoints"],
 }
 
 

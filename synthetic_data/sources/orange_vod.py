@@ -151,6 +151,11 @@ def _plan(ctx: SourceContext, rng: np.random.Generator, picker: _Picker,
     runs += [(int(d), "kids_series") for d in np.repeat(np.arange(n), rng.poisson(
         per_day * kids_share * ks / run_mean))]
     runs.sort()
+    if not slots and not runs and w.sum() > 0:
+        # every household with a box orders at least once, so the pilot's VOD query finds data
+        d = int(rng.choice(n, p=w / w.sum()))
+        slots.append(Slot(d, picker.pick(d, "film"), group))
+        group += 1
     gaps, gshares = np.asarray(vol["run_gap_days"]), np.asarray(vol["run_gap_shares"], float)
     planned: dict[str, int] = {}     # episodes planned per series
     first: dict[str, int] = {}

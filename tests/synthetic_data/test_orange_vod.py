@@ -126,3 +126,24 @@ def test_vod_documents_validate(households):
     for data in households:
         for doc in docs_of(data, VOD):
             assert problems(VOD, doc) == []
+
+
+def test_a_household_with_almost_no_appetite_still_orders_once(monkeypatch):
+    """The pilot's VOD query must find data in every tester's cloud."""
+    from datetime import date
+
+    import synthetic_data.population as population
+    from synthetic_data.calendar_fr import Period
+
+    real = population.sample_household
+
+    def frugal(*args, **kwargs):
+        hh = real(*args, **kwargs)
+        hh.habits.vod_per_month = 1e-4
+        return hh
+
+    monkeypatch.setattr(population, "sample_household", frugal)
+    data = population.generate_household(5, 0, Period.of_years(date(2024, 1, 1), 1))
+    vod = [b for b in data.batches if b.doctype == "fr.orange.videostream"]
+    orders = [d for b in vod for d in b.dicts() if d["action"] == "Commande"]
+    assert len(orders) == 1

@@ -1,0 +1,96 @@
+"""``/auth``: OAuth 2 registration, authorization (a consent page) and tokens."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sandbox.auth.permissions import parse_scope
+from sandbox.errors import BadRequest, NotFound
+from sandbox.instances import Instance
+from sandbox.labels import rule_in_words
+from sandbox.oauth import OAuthError
+from sandbox.web.context import host_instance, json_body, sandbox
+from sandbox.web.pages import render
+from sandbox.web.responses import JSON
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _instance(request: Request) -> Instance:
+    """The instance from the Host (``alice.localhost``) or, for clients that cannot set a
+    Host, the ``instance`` query parameter."""
+    name = host_instance(request) or request.query_params.get("instance")
+    if not name:
+        raise OAuthError("unknown instance: call /auth on <instance>.localhost or add "
+                         "?instance=<name>")
+    try:
+        return sandbox(request).instances.get(name)
+    except NotFound:
+        raise OAuthError(f"no instance named {name!r}", 404) from None
+
+
+@router.post("/register", status_code=201)
+async def register(request: Request) -> JSON:
+    inst = _instance(request)
+    try:
+        body = await json_body(request)
+    except BadRequest as exc:
+        raise OAuthError(exc.reason) from None
+    return JSON(sandbox(request).oauth.register(inst, body), status_code=201)
+
+
+@router.delete("/register/{client_id}", status_code=204)
+async def unregister(client_id: str, request: Request) -> Response:
+    inst = _instance(request)
+    sb = sandbox(request)
+    client = sb.oauth.get(inst, client_id)
+    auth = request.headers.get("authorization", "")
+    if client is None or auth[7:] != client.registration_token:
+        raise OAuthError("invalid registration token", 401)
+    sb.oauth.delete(inst, client_id)
+    return Response(status_code=204)
+
+
+@router.get("/authorize", response_class=HTMLResponse)
+async def authorize_page(request: Request) -> HTMLResponse:
+    inst = _instance(request)
+    q = request.query_params
+    sb = sandbox(request)
+    client = sb.oauth.check_authorize(inst, q.get("client_id"), q.get("redirect_uri"),
+                                      q.get("scope"), q.get("response_type"))
+    rules = parse_scope(q["scope"])
+    return render(request, "consent.html", instance=inst, client=client.metadata,
+                  client_id=client.client_id, rules=[rule_in_words(r) for r in rules],
+                  params=dict(q))
+
+
+@router.post("/authorize")
+async def authorize(request: Request) -> Response:
+    inst = _instance(request)
+    form = await request.form()
+    sb = sandbox(request)
+    client = sb.oauth.check_authorize(inst, form.get("client_id"), form.get("redirect_uri"),
+                                      form.get("scope"), form.get("response_type"))
+    redirect = str(form["redirect_uri"])
+    sep = "&" if "?" in redirect else "?"
+    state = form.get("state") or ""
+    if form.get("decision") != "accept":
+        refused = urlencode({"state": state, "error": "access_denied"})
+        return RedirectResponse(f"{redirect}{sep}{refused}", status_code=302)
+    challenge = form.get("code_challenge") or None
+    if challenge and form.get("code_challenge_method") not in (None, "", "S256"):
+        raise OAuthError("code_challenge_method must be S256")
+    code = sb.oauth.grant(inst, client, str(form["scope"]), challenge)
+    query = urlencode({"state": state, "code": code, "access_code": code})
+    return RedirectResponse(f"{redirect}{sep}{query}", status_code=302)
+
+
+@router.post("/access_token")
+async def access_token(request: Request) -> JSON:
+    inst = _instance(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    sb = sandbox(request)
+    return JSON(sb.oauth.exchange(inst, form, sb.settings.access_token_ttl_s))

@@ -1,0 +1,153 @@
+"""Pages: instance list, a tester's dashboard, the data browser, the API reference."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from sandbox import dashboard
+from sandbox.errors import NotFound
+from sandbox.labels import doctype_in_words
+from sandbox.web import charts
+from sandbox.web.context import host_instance, sandbox
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES),
+                      autoescape=select_autoescape(["html"]))
+    env.filters["json"] = lambda v: orjson.dumps(v, option=orjson.OPT_INDENT_2).decode()
+    return env
+
+
+def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    port = request.url.port
+    ctx.setdefault("port_suffix", f":{port}" if port else "")
+    html = _env().get_template(name).render(request=request, **ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def _instance_or_page(request: Request):
+    name = host_instance(request)
+    if not name:
+        return None, render(request, "message.html", 404, title="Which personal cloud?",
+                            message="Open this page on an instance's address, e.g. "
+                                    "http://<instance>.localhost" + (
+                                        f":{request.url.port}" if request.url.port else "")
+                                    + "/ — the list is on the home page.")
+    try:
+        return sandbox(request).instances.get(name), None
+    except NotFound:
+        return None, render(request, "message.html", 404, title="No such personal cloud",
+                            message=f"There is no instance named {name}.")
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    sb = sandbox(request)
+    if not host_instance(request):
+        return render(request, "instances.html", instances=sb.instances.all())
+    inst, page = _instance_or_page(request)
+    if page:
+        return page
+    ov = dashboard.overview(sb, inst)
+    ch = {
+        "electricity": charts.line("Electricity per day", *ov.electricity, "kWh"),
+        "curve": charts.line("Load curve, last 7 days", *ov.week_curve, "W"),
+        "gas": charts.line("Gas per gas day", *ov.gas, "kWh") if ov.gas[0] else None,
+        "water": charts.line("Water per day", *ov.water, "L"),
+        "hours": charts.bars("Calls by hour of the day",
+                             [f"{h}h" for h in range(24)], ov.calls_by_hour, "calls"),
+        "contacts": charts.bars("Minutes on the phone with the top contacts",
+                                *ov.top_contacts, "min"),
+        "vod": charts.bars("Videos ordered per month", *ov.vod_by_month, "orders"),
+    }
+    from sandbox.apps_registry import installed_apps
+
+    return render(request, "dashboard.html", instance=inst, ov=ov, charts=ch,
+                  apps=installed_apps(sb, inst), journal=sb.journal.summary(inst.id),
+                  recent=sb.journal.entries(inst.id, limit=30), words=doctype_in_words)
+
+
+@router.get("/browse/", response_class=HTMLResponse)
+async def browse(request: Request) -> HTMLResponse:
+    inst, page = _instance_or_page(request)
+    if page:
+        return page
+    counts = dashboard.doc_counts(sandbox(request), inst)
+    return render(request, "browse.html", instance=inst, counts=counts, words=doctype_in_words,
+                  describe=_schema_description)
+
+
+@router.get("/browse/{doctype}", response_class=HTMLResponse)
+async def browse_doctype(doctype: str, request: Request) -> HTMLResponse:
+    inst, page = _instance_or_page(request)
+    if page:
+        return page
+    sb = sandbox(request)
+    count = dashboard.doc_counts(sb, inst).get(doctype, 0)
+    fields = _fields(doctype)
+    if not count and not fields:
+        return render(request, "message.html", 404, instance=inst, title="Unknown doctype",
+                      message=f"{doctype} has no documents here and no documentation; "
+                              "see the data browser for the doctypes of this cloud.")
+    samples = dashboard.documents(sb, inst, doctype, limit=3)
+    return render(request, "doctype.html", instance=inst, doctype=doctype, fields=fields,
+                  samples=samples, words=doctype_in_words,
+                  description=_schema_description(doctype), count=count)
+
+
+@router.get("/api-docs", response_class=HTMLResponse)
+async def api_docs(request: Request) -> HTMLResponse:
+    spec = request.app.openapi()
+    routes = [(method.upper(), path, op.get("summary", ""), op.get("description", ""))
+              for path, ops in spec["paths"].items() for method, op in ops.items()]
+    return render(request, "api.html", routes=routes)
+
+
+def _schema_description(doctype: str) -> str:
+    try:
+        from synthetic_data.schemas import load_schema
+
+        return load_schema(doctype).get("description", "")
+    except KeyError:
+        return ""
+
+
+def _fields(doctype: str) -> list[tuple[str, str, str]]:
+    try:
+        from synthetic_data.schemas import load_schema
+    except ImportError:
+        return []
+    try:
+        schema = load_schema(doctype)
+    except KeyError:
+        return []
+    out: list[tuple[str, str, str]] = []
+
+    def walk(s: dict, prefix: str) -> None:
+        s = s if "$ref" not in s else schema.get("$defs", {}).get(s["$ref"].split("/")[-1], s)
+        props: dict = {}
+        for branch in [s, *s.get("oneOf", []), *s.get("anyOf", []), *s.get("allOf", [])]:
+            props.update(branch.get("properties") or {})
+        for name, sub in props.items():
+            path = f"{prefix}.{name}" if prefix else name
+            t = sub.get("type", "")
+            t = "/".join(t) if isinstance(t, list) else t
+            if path not in {p for p, _, _ in out}:
+                out.append((path, t, sub.get("description", "")))
+            walk(sub, path)
+            if isinstance(sub.get("items"), dict):
+                walk(sub["items"], path + "[]")
+
+    walk(schema, "")
+    return out
