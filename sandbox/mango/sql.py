@@ -3,6 +3,9 @@
 ``compile_selector`` returns (condition, exact). When part of the selector cannot be said in SQL
 ($regex, $elemMatch, $allMatch, $all, odd field names), that part becomes TRUE in SQL and
 ``exact`` is False: the caller then checks candidates with :func:`sandbox.mango.match.matches`.
+
+Known deviation: ``sort`` on a field whose values are arrays or objects orders those values by
+their JSON text, not element by element (scalars of every type sort as CouchDB does).
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ def _cond(c: Cond, d: Dialect) -> ColumnElement | None:
     path = c.path
     if c.op == "$exists":
         return d.exists(path) if c.arg else sa.not_(d.exists(path))
+    if c.op in ("$gt", "$gte", "$lt", "$lte") and rank(c.arg) >= 5:
+        return None  # arrays/objects order element by element: checked in Python
     if c.op in ("$eq", "$gt", "$gte", "$lt", "$lte"):
         return _cmp(c.op, d.key(path), d.key_literal(c.arg))
     if c.op == "$ne":
@@ -71,7 +76,7 @@ def _cond(c: Cond, d: Dialect) -> ColumnElement | None:
     if c.op == "$type":
         return d.type_is(path, c.arg)
     if c.op == "$size":
-        return d.array_length(path) == c.arg
+        return sa.and_(d.type_is(path, "array"), d.array_length(path) == c.arg)
     if c.op == "$mod":
         div, rem = c.arg
         return sa.and_(d.is_integer(path), d.number(path) % div == rem)
@@ -97,6 +102,8 @@ def _node(node: Node, d: Dialect, strict: bool = False) -> tuple[ColumnElement |
         return (sa.and_(*conds) if conds else sa.true()), exact
     if any(c is None for c, _ in parts):
         return None, False
+    if node.op in ("$nor", "$not") and not exact:
+        return None, False  # a negated superset is no longer a superset
     conds = [c for c, _ in parts]
     if node.op == "$or":
         return sa.or_(*conds), exact

@@ -14,6 +14,7 @@ escaped here and come only from parsed selectors.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ from sandbox.mango.collate import rank as value_rank
 from sandbox.storage.tables import documents
 
 NEG_INF = "-9e999"
+_param_ids = itertools.count()  # unique bind names for hand-written SQL fragments
 FALSE_KEY = "-1.7976931348623157e308"
 TRUE_KEY = "-1.7976931348623155e308"
 
@@ -102,7 +104,8 @@ class SQLiteDialect(Dialect):
             return [sa.literal_column(TRUE_KEY)]
         if r in (5, 6):
             return [sa.literal(orjson.dumps(value), sa.LargeBinary)]
-        return [sa.literal(value)]
+        # untyped: SQLAlchemy must not coerce a mixed list ($in) to the first value's type
+        return [sa.literal(value, sa.types.NullType())]
 
     def exists(self, path):
         return sa.literal_column(f"json_type(body, {self._jpath(path)})").is_not(None)
@@ -126,8 +129,9 @@ class SQLiteDialect(Dialect):
         elem = (f"CASE e.type WHEN 'null' THEN {NEG_INF} WHEN 'false' THEN {FALSE_KEY} "
                 f"WHEN 'true' THEN {TRUE_KEY} WHEN 'array' THEN CAST(e.value AS BLOB) "
                 f"WHEN 'object' THEN CAST(e.value AS BLOB) ELSE e.value END")
-        params = {f"ac{i}": v for i, v in enumerate(self._literal_values(values))}
-        names = ", ".join(f":ac{i}" for i in range(len(params)))
+        tag = next(_param_ids)
+        params = {f"ac{tag}_{i}": v for i, v in enumerate(self._literal_values(values))}
+        names = ", ".join(f":{k}" for k in params)
         return sa.text(
             f"(json_type(body, {self._jpath(path)}) = 'array' AND EXISTS (SELECT 1 FROM "
             f"json_each(body, {self._jpath(path)}) AS e WHERE ({elem}) IN ({names})))"
@@ -211,8 +215,9 @@ class PostgresDialect(Dialect):
 
     def array_contains_any(self, path, values):
         x = self._x(path)
-        params = {f"ac{i}": orjson.dumps(v).decode() for i, v in enumerate(values)}
-        names = ", ".join(f"CAST(:ac{i} AS jsonb)" for i in range(len(params)))
+        tag = next(_param_ids)
+        params = {f"ac{tag}_{i}": orjson.dumps(v).decode() for i, v in enumerate(values)}
+        names = ", ".join(f"CAST(:{k} AS jsonb)" for k in params)
         return sa.text(
             f"(jsonb_typeof({x}) = 'array' AND EXISTS (SELECT 1 FROM jsonb_array_elements("
             f"CASE WHEN jsonb_typeof({x}) = 'array' THEN {x} ELSE '[]'::jsonb END) AS e(v) "

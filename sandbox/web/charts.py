@@ -16,8 +16,17 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
 
 
+def _empty(title: str, width: int, height: int) -> Chart:
+    svg = (f'<svg viewBox="0 0 {width} {height // 3}" role="img" aria-label="{escape(title)}">'
+           f'<title>{escape(title)}</title><text x="4" y="20" class="tick">No data yet.</text>'
+           "</svg>")
+    return Chart(svg, [])
+
+
 def line(title: str, labels: list[str], values: list[float], unit: str,
          width: int = 640, height: int = 180) -> Chart:
+    if not values:
+        return _empty(title, width, height)
     pad_l, pad_b, pad_t = 48, 22, 10
     top = max(values) if values else 1.0
     top = top or 1.0
@@ -41,6 +50,8 @@ def line(title: str, labels: list[str], values: list[float], unit: str,
 
 def bars(title: str, labels: list[str], values: list[float], unit: str,
          width: int = 640, height: int = 180) -> Chart:
+    if not values or not any(values):
+        return _empty(title, width, height)
     pad_l, pad_b, pad_t = 48, 30, 10
     top = max(values) if values else 1.0
     top = top or 1.0

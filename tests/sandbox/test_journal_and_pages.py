@@ -1,0 +1,46 @@
+"""The access journal and the pages a tester sees."""
+
+from .conftest import Api
+
+DT = "test.notes"
+
+
+def test_reads_and_writes_are_journaled_with_counts(sb, client, alice):
+    for i in range(5):
+        alice.put(f"/data/{DT}/d{i}", {"i": i})
+    alice.get(f"/data/{DT}/_normal_docs?limit=3")
+    alice.get(f"/data/{DT}/d1")
+    entries = alice.get("/journal/").json()["data"]
+    routes = [(e["attributes"]["verb"], e["attributes"]["route"], e["attributes"]["count"])
+              for e in entries]
+    assert ("GET", "_normal_docs", 3) in routes and ("GET", "get", 1) in routes
+    assert routes.count(("POST", "create", 1)) == 5
+    summary = sb.journal.summary(sb.instances.get("alice").id)
+    row = next(r for r in summary if r["doctype"] == DT)
+    assert row["reads"] == 2 and row["docs_read"] == 4 and row["writes"] == 5
+    no_right = Api(client, sb.cli_token("alice", DT))
+    assert no_right.get("/journal/").status_code == 403
+
+
+def test_other_instances_journal_is_separate(sb, alice, bob):
+    alice.put(f"/data/{DT}/a", {"v": 1})
+    assert bob.get("/journal/").json()["data"] == []
+
+
+def test_instance_list_dashboard_and_browser(sb, client, alice):
+    alice.put(f"/data/{DT}/a", {"v": 1})
+    home = client.get("/")
+    assert home.status_code == 200 and "alice" in home.text
+    dash = client.get("/", headers={"Host": "alice.localhost"})
+    assert dash.status_code == 200 and "Who read your data" in dash.text
+    assert "<svg" in dash.text and 'role="img"' in dash.text
+    browse = client.get("/browse/", headers={"Host": "alice.localhost"})
+    assert DT in browse.text
+    page = client.get("/browse/fr.orange.geopoint", headers={"Host": "alice.localhost"})
+    assert page.status_code == 200 and "radius" in page.text  # field docs from the schema
+    assert client.get("/browse/no.such.type", headers={"Host": "alice.localhost"}) \
+        .status_code == 404
+    assert client.get("/", headers={"Host": "nobody.localhost"}).status_code == 404
+    assert client.get("/browse/").status_code == 404
+    assert client.get("/api-docs").status_code == 200
+    assert "/data/{doctype}/_find" in client.get("/openapi.json").json()["paths"]
