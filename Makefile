@@ -8,6 +8,7 @@ HOUSEHOLDS ?= 20
 YEARS      ?= 1
 SEED       ?= 42
 OUT        ?= var/population
+PORT       ?= 8080
 
 .PHONY: install run generate test lint bench clean
 
@@ -22,8 +23,8 @@ install: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/selfdata generate --households $(HOUSEHOLDS) --years $(YEARS) --seed $(SEED) --out $(OUT) --force
 
-run: generate
-	$(BIN)/selfdata realism $(OUT)
+run: $(STAMP)
+	$(BIN)/selfdata up --households $(HOUSEHOLDS) --years $(YEARS) --seed $(SEED) --data $(OUT) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

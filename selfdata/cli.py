@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from sandbox.cli import sandbox, serve, token
+from selfdata.up import up
 from synthetic_data.cli import generate, realism, validate
 
 
@@ -20,6 +21,7 @@ main.add_command(realism)
 main.add_command(serve)
 main.add_command(sandbox)
 main.add_command(token)
+main.add_command(up)
 
 if __name__ == "__main__":
     main()

@@ -211,45 +211,90 @@ class DocumentStore:
     # ---- bulk ------------------------------------------------------------------------------
 
     def bulk_docs(self, instance_id: int, doctype: str, docs: list[Any]) -> list[dict]:
-        """CouchDB ``_bulk_docs``: one result per document, errors per document."""
-        out: list[dict] = []
+        """CouchDB ``_bulk_docs``: one result per document, in order, errors per document.
+
+        New documents (no ``_rev``) are inserted in one batch after one look-up of the ids they
+        name; updates, deletions and re-creations over a tombstone go one by one.
+        """
+        out: list[dict | None] = [None] * len(docs)
+        fresh: list[tuple[int, str, dict]] = []   # (position, id, doc) to insert
+        single: list[int] = []
+        for i, doc in enumerate(docs):
+            if not isinstance(doc, dict):
+                out[i] = {"error": "bad_request", "reason": "Document must be a JSON object"}
+                continue
+            doc_id = doc.get("_id")
+            try:
+                _check_fields(doc)
+                if doc_id is not None and (not isinstance(doc_id, str) or not doc_id):
+                    raise BadRequest("Document id must be a non-empty string", "bad_request")
+                if isinstance(doc_id, str) and doc_id.startswith("_") and not \
+                        doc_id.startswith("_design/"):
+                    raise BadRequest("Only reserved document ids may start with underscore.",
+                                     "illegal_docid")
+            except BadRequest as exc:
+                out[i] = {"id": doc_id, "error": exc.error, "reason": exc.reason}
+                continue
+            if doc.get("_rev") is None and not doc.get("_deleted"):
+                fresh.append((i, doc_id or new_id(), doc))
+            else:
+                single.append(i)
         with self.db.write() as conn:
             self.ensure_db(conn, instance_id, doctype)
-            for doc in docs:
-                if not isinstance(doc, dict):
-                    out.append({"error": "bad_request", "reason": "Document must be a JSON "
-                                "object"})
-                    continue
-                doc_id = doc.get("_id")
-                try:
-                    _check_fields(doc)
-                    if doc_id is not None and (not isinstance(doc_id, str) or not doc_id):
-                        raise BadRequest("Document id must be a non-empty string", "bad_request")
-                    if isinstance(doc_id, str) and doc_id.startswith("_") and not \
-                            doc_id.startswith("_design/"):
-                        raise BadRequest("Only reserved document ids may start with underscore.",
-                                         "illegal_docid")
-                    with conn.begin_nested():
-                        if doc.get("_deleted"):
-                            if not doc_id or not valid_rev(doc.get("_rev")):
-                                raise Conflict()
-                            res = self._delete(conn, instance_id, doctype, doc_id, doc["_rev"])
-                        elif doc.get("_rev") is not None:
-                            if not doc_id or not valid_rev(doc["_rev"]):
-                                raise BadRequest("Invalid rev format", "bad_request")
-                            res = self._update(conn, instance_id, doctype, doc_id, doc)
-                        else:
-                            res = self._create(conn, instance_id, doctype, doc, doc_id)
-                    out.append({"ok": True, "id": res.id, "rev": res.rev})
-                except (Conflict, NotFound) as exc:
-                    err = {"id": doc_id, "error": exc.error, "reason": exc.reason}
-                    if isinstance(exc, NotFound):
-                        err = {"id": doc_id, "error": "conflict",
-                               "reason": "Document update conflict."}
-                    out.append(err)
-                except BadRequest as exc:
-                    out.append({"id": doc_id, "error": exc.error, "reason": exc.reason})
-        return out
+            named = [d for _, d, _ in fresh]
+            existing: dict[str, bool] = {}
+            for chunk in range(0, len(named), 5000):
+                q = sa.select(DOCS.doc_id, DOCS.deleted).where(
+                    self._where(instance_id, doctype),
+                    DOCS.doc_id.in_(named[chunk:chunk + 5000]))
+                existing.update({r.doc_id: r.deleted for r in conn.execute(q)})
+            rows, seen = [], set()
+            for i, doc_id, doc in fresh:
+                if doc_id in seen or existing.get(doc_id) is False:
+                    out[i] = {"id": doc_id, "error": "conflict",
+                              "reason": "Document update conflict."}
+                elif doc_id in existing:  # over a tombstone: keep the revision history
+                    single.append(i)
+                else:
+                    seen.add(doc_id)
+                    content = _dumps({k: v for k, v in doc.items()
+                                      if k not in ("_id", "_rev", "_type")})
+                    rev = next_rev(None, content)
+                    rows.append({"instance_id": instance_id, "doctype": doctype,
+                                 "doc_id": doc_id, "rev": rev, "deleted": False,
+                                 "b": _stored(doc_id, rev, doc).decode()})
+                    out[i] = {"ok": True, "id": doc_id, "rev": rev}
+            if rows:
+                conn.execute(self._insert_many(), rows)
+            for i in sorted(single):
+                out[i] = self._bulk_one(conn, instance_id, doctype, docs[i])
+        return [r for r in out if r is not None]
+
+    def _insert_many(self):
+        return sa.insert(documents).values(
+            instance_id=sa.bindparam("instance_id"), doctype=sa.bindparam("doctype"),
+            doc_id=sa.bindparam("doc_id"), rev=sa.bindparam("rev"),
+            deleted=sa.bindparam("deleted"), body=self.d.body_param("b"))
+
+    def _bulk_one(self, conn, instance_id: int, doctype: str, doc: dict) -> dict:
+        doc_id = doc.get("_id")
+        try:
+            with conn.begin_nested():
+                if doc.get("_deleted"):
+                    if not doc_id or not valid_rev(doc.get("_rev")):
+                        raise Conflict()
+                    res = self._delete(conn, instance_id, doctype, doc_id, doc["_rev"])
+                elif doc.get("_rev") is not None:
+                    if not doc_id or not valid_rev(doc["_rev"]):
+                        raise BadRequest("Invalid rev format", "bad_request")
+                    res = self._update(conn, instance_id, doctype, doc_id, doc)
+                else:
+                    res = self._create(conn, instance_id, doctype, doc, doc_id)
+            return {"ok": True, "id": res.id, "rev": res.rev}
+        except (Conflict, NotFound):
+            return {"id": doc_id, "error": "conflict", "reason": "Document update conflict."}
+        except BadRequest as exc:
+            return {"id": doc_id, "error": exc.error, "reason": exc.reason}
 
     def load(self, instance_id: int, doctype: str, docs: list[dict]) -> int:
         """Fast path for loading generated data: new documents only, one transaction."""
@@ -264,11 +309,7 @@ class DocumentStore:
         with self.db.write() as conn:
             self.ensure_db(conn, instance_id, doctype)
             if rows:
-                stmt = sa.insert(documents).values(
-                    instance_id=sa.bindparam("instance_id"), doctype=sa.bindparam("doctype"),
-                    doc_id=sa.bindparam("doc_id"), rev=sa.bindparam("rev"),
-                    deleted=sa.bindparam("deleted"), body=self.d.body_param("b"))
-                conn.execute(stmt, rows)
+                conn.execute(self._insert_many(), rows)
         return len(rows)
 
     # ---- listings --------------------------------------------------------------------------

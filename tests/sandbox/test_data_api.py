@@ -239,3 +239,19 @@ def test_databases_create_info_drop_and_all_doctypes(alice):
 
 def test_welcome(client):
     assert client.get("/data/").json() == {"message": "welcome to a cozy API"}
+
+
+def test_bulk_docs_batch_of_new_documents_keeps_order_and_reports_duplicates(alice):
+    t = alice.put(f"/data/{DT}/tomb", {"v": 1}).json()
+    alice.delete(f"/data/{DT}/tomb?rev={t['rev']}")
+    alice.put(f"/data/{DT}/live", {"v": 1})
+    docs = [{"n": 0}, {"_id": "x", "n": 1}, {"_id": "x", "n": 2}, {"_id": "live", "n": 3},
+            {"_id": "tomb", "n": 4}, {"_id": "_bad", "n": 5}, {"n": 6}]
+    res = alice.post(f"/data/{DT}/_bulk_docs", {"docs": docs}).json()
+    assert [("ok" in r, r.get("error")) for r in res] == [
+        (True, None), (True, None), (False, "conflict"), (False, "conflict"), (True, None),
+        (False, "illegal_docid"), (True, None)]
+    assert res[4]["rev"].startswith("3-")  # recreated over the tombstone: history kept
+    assert alice.get(f"/data/{DT}/x").json()["n"] == 1
+    ids = {d["_id"] for d in alice.get(f"/data/{DT}/_normal_docs").json()["rows"]}
+    assert ids == {res[0]["id"], "x", "live", "tomb", res[6]["id"]}

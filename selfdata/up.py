@@ -1,0 +1,99 @@
+"""``selfdata up``: one command for an event — data, sandbox, URLs and a token."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+READ_SCOPE = " ".join(f"{d}:GET" for d in (
+    "fr.orange.phonecommunicationlog", "fr.orange.geopoint", "fr.orange.videostream",
+    "fr.enedis.api.meteringdata.loadcurve", "fr.enedis.api.meteringdata.energy",
+    "fr.enedis.api.meteringdata.maxpower", "fr.enedis.api.customers.identity",
+    "fr.enedis.api.customers.usagepoints", "fr.enedis.api.customers.usagepointaddress",
+    "org.fing.mesinfos.consumptionstatement", "org.fing.mesinfos.client",
+    "org.fing.mesinfos.contract", "org.fing.mesinfos.paymentterms", "org.fing.mesinfos.home",
+    "io.cozy.bills", "fr.maif.maifuser.contrat", "fr.maif.maifuser.home",
+    "fr.maif.maifuser.foyer", "fr.maif.maifuser.societaire", "fr.maif.maifuser.paymentterms",
+    "fr.maif.maifuser.sinistre", "io.cozy.doctypes", "io.cozy.journal"))
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@click.command()
+@click.option("--households", "-n", type=int, default=20, show_default=True)
+@click.option("--years", "-y", type=int, default=1, show_default=True)
+@click.option("--start", default="2025-01-01", show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path("var/population"),
+              show_default=True, help="Where the population is (generated if missing).")
+@click.option("--database", type=click.Path(path_type=Path), default=Path("var/sandbox.db"),
+              show_default=True, help="SQLite file of the sandbox (rebuilt).")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Prepare everything, print the URLs, exit.")
+def up(households: int, years: int, start: str, seed: int, data_dir: Path, database: Path,
+       port: int, no_serve: bool) -> None:
+    """Generate a population (if needed), load it into a fresh sandbox and serve it."""
+    from sandbox.loader import load_population
+    from sandbox.service import Sandbox
+    from sandbox.settings import Settings
+    from synthetic_data.population import Options, generate_population, read_manifest
+
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        click.echo(f"Error: --start: {start!r} is not a date (YYYY-MM-DD)", err=True)
+        sys.exit(2)
+    manifest = data_dir / "manifest.json"
+    if manifest.is_file():
+        m = read_manifest(data_dir)
+        click.echo(f"Using the population in {data_dir} ({len(m['households'])} households, "
+                   f"seed {m['seed']}, from {m['start']}).")
+    else:
+        click.echo(f"Generating {households} households x {years} year(s) into {data_dir} ...")
+        s = generate_population(Options(households=households, years=years, start=first,
+                                         seed=seed, out=data_dir, format="ndjson", force=True))
+        click.echo(f"  {s.total_docs:,} documents in {s.seconds:.1f} s")
+    if not _port_free(port):
+        click.echo(f"Error: --port: 127.0.0.1:{port} is taken; pass another --port", err=True)
+        sys.exit(2)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
+    sb = Sandbox(Settings(database_url=url))
+    click.echo("Loading the households into the sandbox ...")
+    report = load_population(sb, data_dir)
+    first_inst = report.instances[0]
+    token = sb.cli_token(first_inst, READ_SCOPE, ttl=7 * 24 * 3600)
+    sb.close()
+    base = f"http://127.0.0.1:{port}"
+    click.echo(f"""
+  Sandbox (personal clouds)   {base}/
+  First tester's dashboard    http://{first_inst}.localhost:{port}/
+  Data browser                http://{first_inst}.localhost:{port}/browse/
+  API reference               {base}/api-docs   (OpenAPI: {base}/openapi.json)
+  {len(report.instances)} instances, {report.documents:,} documents, database {database}
+
+  A read token for {first_inst} (7 days):
+  export TOKEN={token}
+  curl -s "{base}/data/io.cozy.bills/_normal_docs?limit=3" -H "Authorization: Bearer $TOKEN"
+  More tokens: .venv/bin/selfdata token --instance NAME --scope "DOCTYPE:GET" --database-url {url}
+
+  The app store (submissions, judging, catalogue) is not part of this build yet.""")
+    if no_serve:
+        return
+    import os
+
+    import uvicorn
+
+    os.environ["SELFDATA_DATABASE_URL"] = url
+    click.echo("\nServing on 127.0.0.1 (Ctrl-C to stop).")
+    uvicorn.run("sandbox.web.asgi:build", host="127.0.0.1", port=port, factory=True,
+                log_level="warning")
