@@ -48,9 +48,10 @@ def _type_name(v: Any) -> str:
 
 
 def _in(value: Any, options: list) -> bool:
-    if any(compare(value, o) == 0 for o in options):
-        return True
-    return isinstance(value, list) and any(compare(v, o) == 0 for v in value for o in options)
+    # CouchDB: an array field matches when one of its elements is among the options
+    if isinstance(value, list):
+        return any(compare(v, o) == 0 for v in value for o in options)
+    return any(compare(value, o) == 0 for o in options)
 
 
 def _cond(c: Cond, doc: Any) -> bool:
@@ -91,6 +92,9 @@ def _cond(c: Cond, doc: Any) -> bool:
     if op == "$all":
         return isinstance(value, list) and all(any(compare(v, a) == 0 for v in value)
                                                for a in arg)
+    if op == "$not":  # a negated leaf with no opposite operator: the field must exist
+        assert isinstance(c.sub, Cond)
+        return not _cond(Cond((), c.sub.op, c.sub.arg, c.sub.sub), value)
     if op in ("$elemMatch", "$allMatch"):
         if not isinstance(value, list) or not value:
             return False

@@ -178,14 +178,56 @@ class _Parser:
 
 
 def parse(selector: Any, limits: Limits | None = None) -> Node:
-    """The selector's tree, or :class:`BadRequest` listing every problem."""
+    """The selector's tree, or :class:`BadRequest` listing every problem.
+
+    Negations are pushed down to the leaves as CouchDB does (``mango_selector:negate``), so the
+    tree holds no ``$not``/``$nor`` above a field: ``$not {a: {$gt: 1}}`` is ``a $lte 1``, which,
+    like every leaf, is false when ``a`` is missing. A leaf with no opposite operator becomes
+    ``$not`` at the field (the field must exist, its value must not match).
+    """
     p = _Parser(limits or Limits())
     if not isinstance(selector, dict):
         raise BadRequest("selector must be a JSON object", "bad_request")
     node = p.parse_object(selector, (), "", 0)
     if p.problems:
         raise BadRequest("invalid selector: " + "; ".join(p.problems), "invalid_selector")
-    return node
+    return _normalise(node)
+
+
+OPPOSITE = {"$eq": "$ne", "$ne": "$eq", "$gt": "$lte", "$lte": "$gt", "$gte": "$lt",
+            "$lt": "$gte", "$in": "$nin", "$nin": "$in"}
+
+
+def _normalise(node: Node) -> Node:
+    if isinstance(node, Cond):
+        if node.sub is not None and node.op in ("$elemMatch", "$allMatch"):
+            return Cond(node.path, node.op, node.arg, _normalise(node.sub))
+        return node
+    if node.op == "$not":
+        return negate(node.children[0])
+    if node.op == "$nor":
+        return Bool("$and", tuple(negate(c) for c in node.children))
+    return Bool(node.op, tuple(_normalise(c) for c in node.children))
+
+
+def negate(node: Node) -> Node:
+    if isinstance(node, Cond):
+        if node.op in OPPOSITE:
+            return Cond(node.path, OPPOSITE[node.op], node.arg)
+        if node.op == "$exists":
+            return Cond(node.path, "$exists", not node.arg)
+        if node.op == "$not":  # not(not x) at a field
+            assert node.sub is not None
+            return Cond(node.path, node.sub.op, node.sub.arg, node.sub.sub) \
+                if isinstance(node.sub, Cond) else node
+        return Cond(node.path, "$not", None, Cond((), node.op, node.arg, node.sub))
+    if node.op == "$and":
+        return Bool("$or", tuple(negate(c) for c in node.children))
+    if node.op == "$or":
+        return Bool("$and", tuple(negate(c) for c in node.children))
+    if node.op == "$nor":
+        return Bool("$or", tuple(_normalise(c) for c in node.children))
+    return _normalise(node.children[0])  # $not $not x
 
 
 def required_fields(node: Node) -> set[str]:

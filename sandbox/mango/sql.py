@@ -71,8 +71,19 @@ def _cond(c: Cond, d: Dialect) -> ColumnElement | None:
         lits = [d.key_literal(v) for v in c.arg]
         lhs = key[0] if len(key) == 1 else sa.tuple_(*key)
         rhs = [x[0] if len(x) == 1 else sa.tuple_(*x) for x in lits]
-        cond = sa.or_(lhs.in_(rhs), d.array_contains_any(path, c.arg)) if rhs else sa.false()
-        return cond if c.op == "$in" else sa.and_(d.exists(path), sa.not_(cond))
+        if not rhs:
+            cond = sa.false()
+        else:  # an array matches by its elements only, any other value by itself
+            cond = sa.or_(sa.and_(sa.not_(d.type_is(path, "array")), lhs.in_(rhs)),
+                          d.array_contains_any(path, c.arg))
+        return cond if c.op == "$in" else sa.and_(d.exists(path),
+                                                  sa.not_(sa.func.coalesce(cond, sa.false())))
+    if c.op == "$not":
+        assert isinstance(c.sub, Cond)
+        inner = _cond(Cond(c.path, c.sub.op, c.sub.arg, c.sub.sub), d)
+        if inner is None:
+            return None
+        return sa.and_(d.exists(path), sa.not_(sa.func.coalesce(inner, sa.false())))
     if c.op == "$type":
         return d.type_is(path, c.arg)
     if c.op == "$size":
@@ -83,33 +94,20 @@ def _cond(c: Cond, d: Dialect) -> ColumnElement | None:
     return None
 
 
-def _node(node: Node, d: Dialect, strict: bool = False) -> tuple[ColumnElement | None, bool]:
-    """(condition or None if SQL cannot express it, exact).
-
-    ``strict``: under a negation, a missing field must give FALSE, not SQL's NULL, so that
-    NOT(...) is TRUE as CouchDB says; top-level conditions stay bare to remain sargable.
-    """
+def _node(node: Node, d: Dialect) -> tuple[ColumnElement | None, bool]:
+    """(condition or None if SQL cannot express it, exact). After parsing, the tree holds only
+    $and and $or above the leaves (negations are pushed down)."""
     if isinstance(node, Cond):
         cond = _cond(node, d)
-        if cond is not None and strict:
-            cond = sa.func.coalesce(cond, sa.false())
         return cond, cond is not None
-    negates = node.op in ("$nor", "$not")
-    parts = [_node(c, d, strict or negates) for c in node.children]
+    parts = [_node(c, d) for c in node.children]
     exact = all(e for _, e in parts)
     if node.op == "$and":
         conds = [c for c, _ in parts if c is not None]
         return (sa.and_(*conds) if conds else sa.true()), exact
     if any(c is None for c, _ in parts):
         return None, False
-    if node.op in ("$nor", "$not") and not exact:
-        return None, False  # a negated superset is no longer a superset
-    conds = [c for c, _ in parts]
-    if node.op == "$or":
-        return sa.or_(*conds), exact
-    if node.op == "$nor":
-        return sa.not_(sa.or_(*conds)), exact
-    return sa.not_(conds[0]), exact  # $not
+    return sa.or_(*(c for c, _ in parts)), exact  # $or of supersets is a superset
 
 
 def compile_selector(node: Node, dialect: Dialect) -> tuple[ColumnElement, bool]:

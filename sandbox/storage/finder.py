@@ -21,6 +21,7 @@ from sandbox.errors import BadRequest, CouchError
 from sandbox.mango.match import MISSING, get_path, matches
 from sandbox.mango.selector import Bool, Cond, Limits, parse, required_fields, split_path
 from sandbox.mango.sql import compile_selector
+from sandbox.storage import fastfind
 from sandbox.storage.dialect import Dialect
 from sandbox.storage.documents import DOCS, DocumentStore, NotFound
 from sandbox.storage.revs import next_rev
@@ -267,26 +268,13 @@ class Finder:
             self.store.require_db(conn, instance_id, doctype)
             index, warning = self._choose(self.list_indexes(conn, instance_id, doctype), node,
                                           sort, body.get("use_index"))
-            cond, exact = compile_selector(node, self.d)
-            where = [DOCS.instance_id == sa.literal_column(str(int(instance_id))),
-                     DOCS.doctype == sa.literal_column(_sql_literal(doctype)),
-                     DOCS.deleted.is_(False), sa.not_(DOCS.doc_id.startswith("_design/")), cond]
             order_fields = sort or (index.fields if index else [])
-            order = []
-            for f, direction in order_fields:
-                path = split_path(f)
-                if path == ("_id",):
-                    continue
-                where.append(self.d.exists(path))
-                for k in self.d.key(path):
-                    order.append(k.desc() if direction == "desc" else k.asc())
-            desc = bool(order_fields) and order_fields[0][1] == "desc"
-            order.append(DOCS.doc_id.desc() if desc else DOCS.doc_id.asc())
-            q = sa.select(self.d.body_text()).where(*where).order_by(*order)
-            if exact:
-                rows = [r[0] for r in conn.execute(q.offset(skip).limit(limit))]
+            fast = fastfind.plan(node, sort, order_fields, self.d)
+            if fast is not None:
+                rows = self._fast(conn, instance_id, doctype, fast, skip, limit)
             else:
-                rows = self._filtered(conn, q, node, skip, limit)
+                rows = self._general(conn, instance_id, doctype, node, order_fields, skip,
+                                     limit)
         docs = [orjson.Fragment(r) for r in rows] if fields is None else \
             [_project(orjson.loads(r), fields) for r in rows]
         out: dict = {"docs": docs, "limit": limit, "next": len(docs) >= limit,
@@ -294,8 +282,42 @@ class Finder:
         if warning:
             out["warning"] = warning
         if body.get("execution_stats"):
-            out["execution_stats"] = {"results_returned": len(docs), "exact_sql": exact}
+            out["execution_stats"] = {"results_returned": len(docs),
+                                      "plan": "fast" if fast is not None else "general"}
         return out
+
+    def _fast(self, conn, instance_id: int, doctype: str, fast, skip: int, limit: int) -> list:
+        shape, values = fast
+        pg = self.d.name == "postgresql"
+        body = "body::text" if pg else "body"
+        deleted = "false" if pg else "0"
+        sql = (f"SELECT {body} FROM documents WHERE instance_id = {int(instance_id)} AND "
+               f"doctype = {_sql_literal(doctype)} AND deleted = {deleted} AND "
+               "substr(doc_id, 1, 8) <> '_design/' AND "
+               + fastfind.sql_for(shape, self.d)
+               + (" LIMIT %s OFFSET %s" if pg else " LIMIT ? OFFSET ?"))
+        return [r[0] for r in conn.exec_driver_sql(sql, (*values, limit, skip))]
+
+    def _general(self, conn, instance_id: int, doctype: str, node, order_fields, skip: int,
+             limit: int) -> list:
+        cond, exact = compile_selector(node, self.d)
+        where = [DOCS.instance_id == sa.literal_column(str(int(instance_id))),
+                 DOCS.doctype == sa.literal_column(_sql_literal(doctype)),
+                 DOCS.deleted.is_(False), sa.not_(DOCS.doc_id.startswith("_design/")), cond]
+        order = []
+        for f, direction in order_fields:
+            path = split_path(f)
+            if path == ("_id",):
+                continue
+            where.append(self.d.exists(path))
+            for k in self.d.key(path):
+                order.append(k.desc() if direction == "desc" else k.asc())
+        desc = bool(order_fields) and order_fields[0][1] == "desc"
+        order.append(DOCS.doc_id.desc() if desc else DOCS.doc_id.asc())
+        q = sa.select(self.d.body_text()).where(*where).order_by(*order)
+        if exact:
+            return [r[0] for r in conn.execute(q.offset(skip).limit(limit))]
+        return self._filtered(conn, q, node, skip, limit)
 
     @staticmethod
     def _filtered(conn, q, node, skip: int, limit: int) -> list:

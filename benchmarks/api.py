@@ -1,0 +1,246 @@
+"""API speed: bulk load and indexed ``_find`` under 16 concurrent clients, beside pouchdb-server.
+
+    .venv/bin/python benchmarks/api.py                      # 1,000,000 documents, every backend
+    .venv/bin/python benchmarks/api.py --docs 200000 --backends sqlite,pouchdb
+
+Per backend (sandbox on SQLite, sandbox on PostgreSQL, pouchdb-server in memory), in one run:
+1. bulk load of the same documents (Linky-like half-hour statements, one doctype, one instance):
+   through the loader (``selfdata sandbox load``'s path) and through HTTP ``_bulk_docs`` in
+   batches, documents/s;
+2. ``_index`` on (statementCategory, start), then ``_find`` with equality + range, limit 100,
+   from ``wrk`` (C, one thread, 16 connections, random ranges) against one server process:
+   requests/s, p50 and p99 latency.
+Everything listens on 127.0.0.1 only and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+JS = ROOT / "tests" / "sandbox" / "js"
+DOCTYPE = "org.fing.mesinfos.consumptionstatement"
+CATEGORIES = ["linky", "linky", "linky", "gazpar", "eau", "edelia"]
+DAYS = 3650
+LUA = """
+math.randomseed(42)
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+%s
+request = function()
+  local d = math.random(0, %d)
+  local y = 2016 + math.floor(d / 365)
+  local doy = d %% 365
+  local m = math.floor(doy / 31) + 1
+  local day = doy %% 28 + 1
+  local a = string.format("%%04d-%%02d-%%02dT00:00:00", y, m, day)
+  local b = string.format("%%04d-%%02d-%%02dT23:59:59", y, m, day)
+  local body = '{"selector":{"statementCategory":"linky","start":{"$gte":"' .. a ..
+               '","$lt":"' .. b .. '"}},"limit":100}'
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def documents(n: int) -> list[dict]:
+    """n half-hour statements spread over ten years (the shape of the Linky documents)."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    t0 = np.datetime64("2016-01-01T00:00:00")
+    slots = rng.integers(0, DAYS * 48, n)
+    starts = np.datetime_as_string(t0 + (slots * 1800).astype("timedelta64[s]"), unit="s")
+    cats = np.asarray(CATEGORIES)[rng.integers(0, len(CATEGORIES), n)]
+    values = rng.integers(20, 2000, n)
+    return [{"docTypeVersion": "bench", "contractNumber": "1234567890", "start": s,
+             "value": int(v), "unit": "Wh", "index": int(i * 7), "statementType": "mesure",
+             "statementCategory": c, "statementReason": "LinkyHalfHourElecConsumption"}
+            for i, (s, c, v) in enumerate(zip(starts.tolist(), cats.tolist(), values.tolist(),
+                                              strict=True))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def post(url: str, body: object, token: str | None = None, method: str = "POST") -> object:
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method=method,
+                                 headers={"Content-Type": "application/json",
+                                          **({"Authorization": f"Bearer {token}"} if token
+                                             else {})})
+    with urllib.request.urlopen(req, timeout=600) as r:
+        return json.loads(r.read())
+
+
+def run_wrk(url: str, token: str | None, clients: int, seconds: int) -> dict:
+    auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(LUA % (auth, DAYS - 1))
+    try:
+        out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency",
+                              "-s", fh.name, url], capture_output=True, text=True,
+                             check=True).stdout
+    finally:
+        os.unlink(fh.name)
+
+    def ms(label: str) -> float:
+        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": ms("50"), "p99": ms("99"),
+            "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def bench_sandbox(name: str, url: str, docs: list[dict], http_docs: int, clients: int,
+                  seconds: int) -> dict:
+    from sandbox.service import Sandbox
+    from sandbox.settings import Settings
+
+    sb = Sandbox(Settings(database_url=url))
+    inst = sb.instances.create("bench")
+    t = time.perf_counter()
+    for i in range(0, len(docs), 20_000):
+        sb.store.load(inst.id, DOCTYPE, docs[i:i + 20_000])
+    load_rate = len(docs) / (time.perf_counter() - t)
+    token = sb.cli_token("bench", f"{DOCTYPE} bench.http", ttl=3600)
+    sb.close()
+    port = free_port()
+    env = {**os.environ, "SELFDATA_DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "sandbox.web.asgi:build",
+                               "--factory", "--host", "127.0.0.1", "--port", str(port),
+                               "--log-level", "warning", "--no-access-log"], env=env, cwd=ROOT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/status/")
+        t = time.perf_counter()
+        sample = docs[:http_docs]
+        for i in range(0, len(sample), 5000):
+            post(f"{base}/data/bench.http/_bulk_docs", {"docs": sample[i:i + 5000]}, token)
+        http_rate = len(sample) / (time.perf_counter() - t)
+        t = time.perf_counter()
+        post(f"{base}/data/{DOCTYPE}/_index",
+             {"index": {"fields": ["statementCategory", "start"]}, "ddoc": "by_cat_start"},
+             token)
+        index_s = time.perf_counter() - t
+        r = run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, seconds)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    return {"backend": name, "load_rate": load_rate, "http_rate": http_rate,
+            "index_s": index_s, **r}
+
+
+def bench_pouchdb(docs: list[dict], http_docs: int, clients: int, seconds: int) -> dict:
+    binary = JS / "node_modules" / "pouchdb-server" / "bin" / "pouchdb-server"
+    if not binary.exists():
+        subprocess.run(["npm", "install", "--legacy-peer-deps", "--no-audit", "--no-fund"],
+                       cwd=JS, check=True, capture_output=True)
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="pouch-bench-")
+    server = subprocess.Popen(["node", "--max-old-space-size=12000", str(binary), "--in-memory",
+                               "--host", "127.0.0.1", "--port", str(port)], cwd=workdir,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/")
+        post(f"{base}/bench", {}, method="PUT")
+        t = time.perf_counter()
+        for i in range(0, len(docs), 10_000):
+            post(f"{base}/bench/_bulk_docs", {"docs": docs[i:i + 10_000]})
+        load_rate = len(docs) / (time.perf_counter() - t)
+        t = time.perf_counter()
+        post(f"{base}/bench/_index", {"index": {"fields": ["statementCategory", "start"]},
+                                     "ddoc": "by_cat_start"})
+        post(f"{base}/bench/_find", {"selector": {"statementCategory": "linky",
+                                                  "start": {"$gte": "2016"}}, "limit": 1})
+        index_s = time.perf_counter() - t
+        r = run_wrk(f"{base}/bench/_find", None, clients, seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {"backend": "pouchdb-server (memory)", "load_rate": load_rate, "http_rate": load_rate,
+            "index_s": index_s, **r}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=1_000_000)
+    ap.add_argument("--http-docs", type=int, default=100_000,
+                    help="documents sent through HTTP _bulk_docs (sandbox)")
+    ap.add_argument("--backends", default="sqlite,postgres,pouchdb")
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--seconds", type=int, default=20)
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed (apt-get install wrk)")
+    docs = documents(args.docs)
+    print(f"{args.docs:,} documents of {DOCTYPE}; _find: statementCategory = linky and start in "
+          f"one random day, limit 100; wrk, {args.clients} connections, {args.seconds} s")
+    results = []
+    tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
+    try:
+        for backend in args.backends.split(","):
+            if backend == "sqlite":
+                results.append(bench_sandbox("sandbox, SQLite", f"sqlite:///{tmp / 'b.db'}",
+                                             docs, args.http_docs, args.clients, args.seconds))
+            elif backend == "postgres":
+                from tests.support.postgres import Cluster
+
+                cluster = Cluster().start()
+                try:
+                    results.append(bench_sandbox("sandbox, PostgreSQL",
+                                                 cluster.create_database("bench"), docs,
+                                                 args.http_docs, args.clients, args.seconds))
+                finally:
+                    cluster.stop()
+            elif backend == "pouchdb":
+                results.append(bench_pouchdb(docs, args.http_docs, args.clients, args.seconds))
+            print(json.dumps(results[-1]), flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\n{'backend':<26} {'load docs/s':>12} {'_bulk_docs/s':>13} {'index s':>8} "
+          f"{'_find req/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for r in results:
+        print(f"{r['backend']:<26} {r['load_rate']:>12,.0f} {r['http_rate']:>13,.0f} "
+              f"{r['index_s']:>8.1f} {r['rps']:>12,.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
+              f"{r['non2xx']:>8}")
+    pouch = next((r for r in results if r["backend"].startswith("pouchdb")), None)
+    if pouch:
+        for r in results:
+            if r is not pouch:
+                print(f"{r['backend']}: _find {r['rps'] / pouch['rps']:.1f}x pouchdb-server's "
+                      f"requests/s; load {r['load_rate'] / pouch['load_rate']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
