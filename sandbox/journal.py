@@ -1,7 +1,8 @@
 """The access journal: every read and write by an app or client, per instance.
 
-Entries are buffered and written in batches (at most ``flush_every`` seconds late) so that a read
-request does not turn into a write transaction; reading the journal flushes first.
+Entries are buffered and written in batches by a background thread (at most ``flush_every``
+seconds late), so that a read request never waits for a write transaction; reading the journal
+flushes first, and closing flushes what is left.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ class Journal:
         self.max_buffer = max_buffer
         self._buf: list[dict] = []
         self._lock = threading.Lock()
-        self._last = time.monotonic()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="journal-flush", daemon=True)
+        self._thread.start()
 
     def record(self, instance_id: int, client: str, client_kind: str, doctype: str, verb: str,
                route: str, count: int) -> None:
@@ -44,18 +48,36 @@ class Journal:
                "at": time.time()}
         with self._lock:
             self._buf.append(row)
-            due = (len(self._buf) >= self.max_buffer
-                   or time.monotonic() - self._last >= self.flush_every)
-        if due:
-            self.flush()
+            full = len(self._buf) >= self.max_buffer
+        if full:
+            self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_every)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # the database went away (shutdown); keep the rows for close()
+                time.sleep(self.flush_every)
 
     def flush(self) -> None:
         with self._lock:
             rows, self._buf = self._buf, []
-            self._last = time.monotonic()
         if rows:
-            with self.db.write() as conn:
-                conn.execute(sa.insert(journal), rows)
+            try:
+                with self.db.write() as conn:
+                    conn.execute(sa.insert(journal), rows)
+            except Exception:
+                with self._lock:
+                    self._buf[:0] = rows
+                raise
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=5)
+        self.flush()
 
     def entries(self, instance_id: int, *, limit: int = 500, client: str | None = None,
                 doctype: str | None = None) -> list[Entry]:

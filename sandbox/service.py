@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import orjson
@@ -19,6 +20,8 @@ from sandbox.storage.database import Database
 from sandbox.storage.documents import DocumentStore
 from sandbox.storage.finder import Finder
 from sandbox.storage.tables import apps, oauth_clients
+
+AUTH_CACHE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,10 @@ class Sandbox:
                              settings.find_default_limit, settings.find_max_limit)
         self.journal = Journal(self.db)
         self.oauth = OAuth(self.db)
+        self._auth_cache: dict[str, tuple[Caller, float]] = {}
 
     def close(self) -> None:
-        self.journal.flush()
+        self.journal.close()
         self.db.dispose()
 
     @property
@@ -67,6 +71,28 @@ class Sandbox:
         return tokens.issue(inst.secret, aud="app", instance=inst.name, sub=slug)
 
     def authenticate(self, token: str, host_instance: str | None = None) -> Caller:
+        """The caller of a token, cached for a few seconds (revocations and uninstalls take
+        effect within ``AUTH_CACHE_S``); expiry is checked on every call."""
+        now = time.time()
+        hit = self._auth_cache.get(token)
+        if hit is not None and now - hit[1] < AUTH_CACHE_S:
+            caller = hit[0]
+            if host_instance and host_instance != caller.instance.name:
+                raise InvalidToken()
+            exp = caller.claims.exp or (caller.claims.iat + (self.ttls.get(caller.claims.aud)
+                                                             or 10**12))
+            if now <= exp:
+                return caller
+        caller = self._authenticate(token, host_instance)
+        if len(self._auth_cache) > 10_000:
+            self._auth_cache.clear()
+        self._auth_cache[token] = (caller, now)
+        return caller
+
+    def forget_tokens(self) -> None:
+        self._auth_cache.clear()
+
+    def _authenticate(self, token: str, host_instance: str | None = None) -> Caller:
         name = tokens.unverified_issuer(token)
         inst = self.instances.find(name)
         if inst is None or (host_instance and host_instance != name):

@@ -60,9 +60,9 @@ class DocumentStore:
         return sa.and_(DOCS.instance_id == instance_id, DOCS.doctype == doctype)
 
     def db_exists(self, conn: sa.Connection, instance_id: int, doctype: str) -> bool:
-        q = sa.select(databases.c.doctype).where(databases.c.instance_id == instance_id,
-                                                 databases.c.doctype == doctype)
-        return conn.execute(q).first() is not None
+        ph = self.db.ph  # plain SQL: this runs on every request
+        sql = f"SELECT 1 FROM databases WHERE instance_id = {ph} AND doctype = {ph}"
+        return conn.exec_driver_sql(sql, (instance_id, doctype)).first() is not None
 
     def require_db(self, conn: sa.Connection, instance_id: int, doctype: str) -> None:
         if not self.db_exists(conn, instance_id, doctype):

@@ -83,10 +83,13 @@ class Finder:
     # ---- indexes ---------------------------------------------------------------------------
 
     def list_indexes(self, conn, instance_id: int, doctype: str) -> list[Index]:
-        q = sa.select(indexes).where(indexes.c.instance_id == instance_id,
-                                     indexes.c.doctype == doctype).order_by(indexes.c.ddoc)
-        return [Index(r.ddoc, r.name, [tuple(x) for x in orjson.loads(r.fields)],
-                      orjson.loads(r.partial) if r.partial else None) for r in conn.execute(q)]
+        ph = self.db.ph  # plain SQL: this runs on every _find
+        sql = (f"SELECT ddoc, name, fields, partial FROM mango_indexes WHERE instance_id = {ph} "
+               f"AND doctype = {ph} ORDER BY ddoc")
+        return [Index(ddoc, name, [tuple(x) for x in orjson.loads(fields)],
+                      orjson.loads(partial) if partial else None)
+                for ddoc, name, fields, partial in conn.exec_driver_sql(sql,
+                                                                        (instance_id, doctype))]
 
     def define_index(self, instance_id: int, doctype: str, body: dict) -> dict:
         spec = body.get("index")
@@ -245,7 +248,10 @@ class Finder:
             return None, warning
         raise CouchError(400, "no_index", "no matching index found, create an index")
 
-    def find(self, instance_id: int, doctype: str, body: dict) -> dict:
+    def find(self, instance_id: int, doctype: str, body: dict,
+             only_fast: bool = False) -> dict | None:
+        """The ``_find`` answer. With ``only_fast``, None unless the query takes the fast path
+        (an index-friendly conjunction: bounded work, safe to run on the event loop)."""
         if not isinstance(body, dict):
             raise BadRequest("request body must be a JSON object", "bad_request")
         node = parse(body.get("selector", {}), self.limits)
@@ -264,12 +270,15 @@ class Finder:
         if fields is not None and (not isinstance(fields, list) or
                                    not all(isinstance(f, str) for f in fields)):
             raise BadRequest("fields must be an array of field names", "bad_request")
-        with self.db.read() as conn:
+        reading = self.db.raw_read() if only_fast else self.db.read()
+        with reading as conn:
             self.store.require_db(conn, instance_id, doctype)
             index, warning = self._choose(self.list_indexes(conn, instance_id, doctype), node,
                                           sort, body.get("use_index"))
             order_fields = sort or (index.fields if index else [])
             fast = fastfind.plan(node, sort, order_fields, self.d)
+            if fast is None and only_fast:
+                return None
             if fast is not None:
                 rows = self._fast(conn, instance_id, doctype, fast, skip, limit)
             else:

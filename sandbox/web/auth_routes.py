@@ -51,6 +51,7 @@ async def unregister(client_id: str, request: Request) -> Response:
     if client is None or auth[7:] != client.registration_token:
         raise OAuthError("invalid registration token", 401)
     sb.oauth.delete(inst, client_id)
+    sb.forget_tokens()
     return Response(status_code=204)
 
 

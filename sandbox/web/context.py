@@ -44,7 +44,7 @@ def token_of(request: Request) -> str | None:
     return request.query_params.get("bearer_token") or None
 
 
-def caller(request: Request) -> Caller:
+async def caller(request: Request) -> Caller:
     token = token_of(request)
     if not token:
         raise NoToken()
