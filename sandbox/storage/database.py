@@ -50,7 +50,6 @@ class Database:
         else:
             kwargs["pool_size"] = 20
             kwargs["max_overflow"] = 20
-            kwargs["pool_pre_ping"] = True
         self.engine = sa.create_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.dialect: Dialect = for_engine(self.engine)
@@ -91,6 +90,10 @@ class Database:
         are written as plain SQL (SQLAlchemy's wrapping costs more than the query there)."""
         dbapi = self.engine.raw_connection()
         try:
+            if not self.is_sqlite:  # one statement, no BEGIN/ROLLBACK round trips
+                dbapi.driver_connection.autocommit = True
+            if self.is_sqlite:  # documents go out as they are stored: no decode, no re-encode
+                dbapi.driver_connection.text_factory = bytes
             cur = dbapi.cursor()
             if self.is_sqlite:
                 cur.execute("BEGIN")
@@ -99,9 +102,10 @@ class Database:
             finally:
                 if self.is_sqlite:
                     cur.execute("COMMIT")
-                else:
-                    dbapi.rollback()
+                    dbapi.driver_connection.text_factory = str
                 cur.close()
+                if not self.is_sqlite:
+                    dbapi.driver_connection.autocommit = False
         finally:
             dbapi.close()  # back to the pool
 

@@ -231,10 +231,11 @@ class PostgresDialect(Dialect):
         return sa.cast(sa.bindparam(name, type_=sa.Text), documents.c.body.type)
 
     def index_sql(self, sql_name, paths, instance_id, doctype):
+        # The partial predicate fixes instance and doctype; as leading columns they would get
+        # no index condition (PostgreSQL drops implied quals) and the scan would not seek.
         cols = ", ".join(part for p in paths for part in self._parts(p))
-        return (f'CREATE INDEX IF NOT EXISTS "{sql_name}" ON documents (instance_id, doctype, '
-                f"{cols}, doc_id) WHERE instance_id = {int(instance_id)} AND "
-                f"doctype = {_sql_str(doctype)}")
+        return (f'CREATE INDEX IF NOT EXISTS "{sql_name}" ON documents ({cols}, doc_id) '
+                f"WHERE instance_id = {int(instance_id)} AND doctype = {_sql_str(doctype)}")
 
 
 def _pg_jsonb_text(value: Any) -> str:

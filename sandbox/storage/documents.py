@@ -53,6 +53,12 @@ class DocumentStore:
     def __init__(self, db: Database):
         self.db = db
         self.d = db.dialect
+        # called with (instance_id, doctype) when a database appears or disappears
+        self.on_change: list = []
+
+    def _changed(self, instance_id: int, doctype: str) -> None:
+        for callback in self.on_change:
+            callback(instance_id, doctype)
 
     # ---- databases -------------------------------------------------------------------------
 
@@ -74,6 +80,7 @@ class DocumentStore:
             return False
         conn.execute(sa.insert(databases).values(instance_id=instance_id, doctype=doctype,
                                                  created_at=time.time()))
+        self._changed(instance_id, doctype)
         return True
 
     def create_db(self, instance_id: int, doctype: str) -> bool:
@@ -89,6 +96,7 @@ class DocumentStore:
             conn.execute(sa.delete(documents).where(self._where(instance_id, doctype)))
             conn.execute(sa.delete(databases).where(databases.c.instance_id == instance_id,
                                                     databases.c.doctype == doctype))
+        self._changed(instance_id, doctype)
 
     def doctypes(self, instance_id: int) -> list[str]:
         with self.db.read() as conn:

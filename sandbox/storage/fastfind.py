@@ -57,34 +57,87 @@ def plan(node: Node, sort: list[tuple[str, str]], order_fields: list[tuple[str, 
 
 
 @lru_cache(maxsize=512)
-def sql_for(shape: tuple, d: Dialect) -> str:
-    """``WHERE ... ORDER BY ...`` (with the instance/doctype prefix added by the caller)."""
+def sql_for(shape: tuple, d: Dialect) -> tuple[str, tuple[int, ...]]:
+    """(``WHERE ... ORDER BY ...``, the order of the values for its placeholders).
+
+    The caller adds the instance/doctype prefix. Values are numbered in selector order (only
+    conditions on numbers and strings carry one).
+    """
     conds, order_fields, _ = shape
     pg = isinstance(d, PostgresDialect)
     ph = "%s" if pg else "?"
     where: list[str] = []
-    for path, op, r in conds:
+    order_of_values: list[int] = []
+    numbered = []
+    n = 0
+    for _path, _op, r in conds:
+        numbered.append(n if r in (3, 4) else None)
+        n += r in (3, 4)
+    ranged = _same_rank_ranges(conds, numbered) if pg else {}
+    for (path, op, r), k in zip(conds, numbered, strict=True):
+        if path in ranged:
+            # both bounds of one type: rank = r AND value in range (PostgreSQL then uses the
+            # index for both bounds; two row comparisons would give it only one)
+            if ranged[path] is not None:
+                bounds = ranged[path]
+                where.append(_range_sql(d, path, bounds, ph))
+                order_of_values.extend(k2 for _, _, k2 in bounds)
+                ranged[path] = None
+            continue
         if path in (("_id",), ("_rev",)):
             col = "doc_id" if path == ("_id",) else "rev"
             if op == "$exists":
                 continue
             where.append(f"{col} {OPS[op]} {ph}")
+            order_of_values.append(k)
             continue
         if op == "$exists":
             where.append(_exists_sql(d, path))
             continue
         where.append(_cmp_sql(d, path, OPS[op], r, ph))
+        if k is not None:
+            order_of_values.append(k)
     order: list[str] = []
     desc = bool(order_fields) and order_fields[0][1] == "desc"
+    fixed = {path for path, op, _ in conds if op == "$eq"}
     for field, direction in order_fields:
         path = split_path(field)
         if path == ("_id",):
             continue
         where.append(_exists_sql(d, path))
+        if path in fixed:
+            continue  # one value only: ordering by it changes nothing, and would cost a sort
         for part in _key_parts(d, path):
             order.append(f"{part} {'DESC' if direction == 'desc' else 'ASC'}")
     order.append(f"doc_id {'DESC' if desc else 'ASC'}")
-    return (" AND ".join(f"({w})" for w in where) or "1 = 1") + " ORDER BY " + ", ".join(order)
+    sql = (" AND ".join(f"({w})" for w in where) or "1 = 1") + " ORDER BY " + ", ".join(order)
+    return sql, tuple(order_of_values)
+
+
+def _same_rank_ranges(conds: tuple, numbered: list) -> dict:
+    """Fields with a lower and an upper bound of the same rank (number or string):
+    path -> ((op, rank, value number), (op, rank, value number))."""
+    by_path: dict[tuple, list] = {}
+    for (path, op, r), k in zip(conds, numbered, strict=True):
+        if op in ("$gt", "$gte", "$lt", "$lte") and r in (3, 4) and \
+                path not in (("_id",), ("_rev",)):
+            by_path.setdefault(path, []).append((op, r, k))
+    out = {}
+    for path, bounds in by_path.items():
+        ops = {op for op, _, _ in bounds}
+        if len(bounds) == 2 and len({r for _, r, _ in bounds}) == 1 and \
+                ops & {"$gt", "$gte"} and ops & {"$lt", "$lte"}:
+            out[path] = (bounds[0], bounds[1])
+    return out
+
+
+def _range_sql(d: Dialect, path: tuple[str, ...], bounds, ph: str) -> str:
+    rk, num, txt = (_pg(p) for p in d._parts(path))  # type: ignore[attr-defined]
+    (op1, r, _), (op2, _, _) = bounds
+    if r == 3:
+        return f"{rk} = 3 AND {num} {OPS[op1]} {ph} AND {num} {OPS[op2]} {ph}"
+    # the number part of a string's key is always 0: saying so lets the index seek on the text
+    return f"{rk} = 4 AND {num} = 0 AND {txt} {OPS[op1]} {ph} AND {txt} {OPS[op2]} {ph}"
 
 
 def _pg(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from sandbox.storage.revs import next_rev
 from sandbox.storage.tables import documents, indexes
 
 MISSING_INDEX_WARNING = "was not used because it does not contain a valid index for this query."
+CATALOG_S = 1.0
 
 
 @dataclass
@@ -79,19 +81,43 @@ class Finder:
         self.limits = limits
         self.default_limit = default_limit
         self.max_limit = max_limit
+        self._catalog: dict[tuple[int, str], tuple[float, list[Index]]] = {}
+        store.on_change.append(self.forget)
 
     # ---- indexes ---------------------------------------------------------------------------
+
+    def catalog(self, conn, instance_id: int, doctype: str) -> list[Index]:
+        """The doctype's indexes (NotFound if it has no database), cached for ``CATALOG_S``.
+
+        Changes made by this process clear the cache at once; another worker's new index or
+        dropped database is seen within the cache time.
+        """
+        key = (instance_id, doctype)
+        hit = self._catalog.get(key)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < CATALOG_S:
+            return hit[1]
+        self.store.require_db(conn, instance_id, doctype)
+        found = self.list_indexes(conn, instance_id, doctype)
+        if len(self._catalog) > 50_000:
+            self._catalog.clear()
+        self._catalog[key] = (now, found)
+        return found
+
+    def forget(self, instance_id: int, doctype: str) -> None:
+        self._catalog.pop((instance_id, doctype), None)
 
     def list_indexes(self, conn, instance_id: int, doctype: str) -> list[Index]:
         ph = self.db.ph  # plain SQL: this runs on every _find
         sql = (f"SELECT ddoc, name, fields, partial FROM mango_indexes WHERE instance_id = {ph} "
                f"AND doctype = {ph} ORDER BY ddoc")
-        return [Index(ddoc, name, [tuple(x) for x in orjson.loads(fields)],
+        return [Index(_text(ddoc), _text(name), [tuple(x) for x in orjson.loads(fields)],
                       orjson.loads(partial) if partial else None)
                 for ddoc, name, fields, partial in conn.exec_driver_sql(sql,
                                                                         (instance_id, doctype))]
 
     def define_index(self, instance_id: int, doctype: str, body: dict) -> dict:
+        self.forget(instance_id, doctype)
         spec = body.get("index")
         if not isinstance(spec, dict):
             raise BadRequest("Missing required key: index", "bad_request")
@@ -146,6 +172,7 @@ class Finder:
         return res.rev
 
     def delete_design(self, instance_id: int, doctype: str, ddoc_id: str, rev: str) -> dict:
+        self.forget(instance_id, doctype)
         with self.db.write() as conn:
             res = self.store._delete(conn, instance_id, doctype, ddoc_id, rev)
             self._drop_sql(conn, instance_id, doctype, ddoc_id)
@@ -170,6 +197,7 @@ class Finder:
 
     def copy_design(self, instance_id: int, doctype: str, ddoc_id: str, rev: str,
                     destination: str) -> dict:
+        self.forget(instance_id, doctype)
         if not destination.startswith("_design/"):
             raise BadRequest("Destination must be a design document id", "bad_request")
         with self.db.write() as conn:
@@ -272,8 +300,7 @@ class Finder:
             raise BadRequest("fields must be an array of field names", "bad_request")
         reading = self.db.raw_read() if only_fast else self.db.read()
         with reading as conn:
-            self.store.require_db(conn, instance_id, doctype)
-            index, warning = self._choose(self.list_indexes(conn, instance_id, doctype), node,
+            index, warning = self._choose(self.catalog(conn, instance_id, doctype), node,
                                           sort, body.get("use_index"))
             order_fields = sort or (index.fields if index else [])
             fast = fastfind.plan(node, sort, order_fields, self.d)
@@ -297,13 +324,15 @@ class Finder:
 
     def _fast(self, conn, instance_id: int, doctype: str, fast, skip: int, limit: int) -> list:
         shape, values = fast
+        where_order, value_order = fastfind.sql_for(shape, self.d)
+        values = [values[k] for k in value_order]
         pg = self.d.name == "postgresql"
         body = "body::text" if pg else "body"
         deleted = "false" if pg else "0"
         sql = (f"SELECT {body} FROM documents WHERE instance_id = {int(instance_id)} AND "
                f"doctype = {_sql_literal(doctype)} AND deleted = {deleted} AND "
                "substr(doc_id, 1, 8) <> '_design/' AND "
-               + fastfind.sql_for(shape, self.d)
+               + where_order
                + (" LIMIT %s OFFSET %s" if pg else " LIMIT ? OFFSET ?"))
         return [r[0] for r in conn.exec_driver_sql(sql, (*values, limit, skip))]
 
@@ -340,6 +369,10 @@ class Finder:
                     if len(out) >= limit:
                         break
         return out
+
+
+def _text(v: str | bytes) -> str:
+    return v.decode() if isinstance(v, bytes) else v
 
 
 def _equality_fields(node) -> set[str]:

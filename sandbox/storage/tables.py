@@ -17,6 +17,7 @@ instances = sa.Table(
     sa.Column("secret", sa.String(128), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("profile", sa.Text, nullable=False, server_default="{}"),
+    sqlite_autoincrement=True,  # ids are never reused (caches key on them)
 )
 
 databases = sa.Table(

@@ -255,3 +255,21 @@ def test_bulk_docs_batch_of_new_documents_keeps_order_and_reports_duplicates(ali
     assert alice.get(f"/data/{DT}/x").json()["n"] == 1
     ids = {d["_id"] for d in alice.get(f"/data/{DT}/_normal_docs").json()["rows"]}
     assert ids == {res[0]["id"], "x", "live", "tomb", res[6]["id"]}
+
+
+def test_find_ranges_in_any_order_with_other_conditions_between(alice):
+    for i in range(20):
+        alice.post(f"/data/{DT}/", {"n": i, "kind": "even" if i % 2 == 0 else "odd",
+                                    "s": f"k{i:02d}"})
+    alice.post(f"/data/{DT}/_index", {"index": {"fields": ["kind", "n"]}})
+    alice.post(f"/data/{DT}/_index", {"index": {"fields": ["kind", "s"]}})
+    queries = [
+        {"kind": "even", "n": {"$gte": 5, "$lt": 12}},
+        {"$and": [{"n": {"$gte": 5}}, {"kind": "even"}, {"n": {"$lt": 12}}]},
+        {"$and": [{"n": {"$lt": 12}}, {"kind": "even"}, {"n": {"$gte": 5}}]},
+        {"kind": "even", "s": {"$gt": "k05", "$lte": "k11"}},
+    ]
+    for q in queries:
+        r = alice.post(f"/data/{DT}/_find", {"selector": q, "execution_stats": True}).json()
+        assert sorted(d["n"] for d in r["docs"]) == [6, 8, 10], q
+        assert r["execution_stats"]["plan"] == "fast"
