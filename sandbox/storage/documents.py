@@ -175,18 +175,25 @@ class DocumentStore:
         with self.db.write() as conn:
             return self._update(conn, instance_id, doctype, doc_id, doc)
 
-    def _update(self, conn, instance_id, doctype, doc_id, doc) -> WriteResult:
-        rev = doc["_rev"]
+    def _take_current(self, conn, instance_id: int, doctype: str, doc_id: str, rev: str,
+                      tombstone_error: Exception) -> None:
+        """Remove the current revision ``rev`` of a live document (its successor is inserted
+        next), or raise what the stack answers: no database, missing, the given error for a
+        deleted document, or a conflict for a stale revision. Concurrent writers: one wins."""
         gone = conn.execute(sa.delete(documents).where(
             self._where(instance_id, doctype), DOCS.doc_id == doc_id, DOCS.rev == rev,
             DOCS.deleted.is_(False)))
-        if gone.rowcount != 1:
-            row = self._row(conn, instance_id, doctype, doc_id)
-            if row is None:
-                if not self.db_exists(conn, instance_id, doctype):
-                    raise NotFound(NO_DB)
-                raise NotFound("missing")
-            raise Conflict()
+        if gone.rowcount == 1:
+            return
+        row = self._row(conn, instance_id, doctype, doc_id)
+        if row is None:
+            raise NotFound(NO_DB if not self.db_exists(conn, instance_id, doctype)
+                           else "missing")
+        raise tombstone_error if row.deleted else Conflict()
+
+    def _update(self, conn, instance_id, doctype, doc_id, doc) -> WriteResult:
+        rev = doc["_rev"]
+        self._take_current(conn, instance_id, doctype, doc_id, rev, Conflict())
         content = _dumps({k: v for k, v in doc.items() if k not in ("_id", "_rev", "_type")})
         new = next_rev(rev, content)
         body = _stored(doc_id, new, doc)
@@ -200,17 +207,7 @@ class DocumentStore:
             return self._delete(conn, instance_id, doctype, doc_id, rev)
 
     def _delete(self, conn, instance_id, doctype, doc_id, rev) -> WriteResult:
-        gone = conn.execute(sa.delete(documents).where(
-            self._where(instance_id, doctype), DOCS.doc_id == doc_id, DOCS.rev == rev,
-            DOCS.deleted.is_(False)))
-        if gone.rowcount != 1:
-            row = self._row(conn, instance_id, doctype, doc_id)
-            if row is None:
-                raise NotFound(NO_DB if not self.db_exists(conn, instance_id, doctype)
-                               else "missing")
-            if row.deleted:
-                raise NotFound("deleted")
-            raise Conflict()
+        self._take_current(conn, instance_id, doctype, doc_id, rev, NotFound("deleted"))
         new = next_rev(rev, b"deleted")
         body = _dumps({"_id": doc_id, "_rev": new, "_deleted": True})
         self._insert(conn, instance_id, doctype, doc_id, new, body, deleted=True)
