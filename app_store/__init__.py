@@ -1,0 +1,1 @@
+"""The app store: submissions checked, built into locked-down containers, reviewed, listed."""

