@@ -1,0 +1,146 @@
+"""Judging: criteria with weights, 1-5 scores per criterion, conflicts, leaderboard, CSV.
+
+Scores are averaged per criterion over the judges who scored an app, then combined with the
+criteria weights. Because judges differ in leniency (the Gavel argument), the leaderboard also
+shows a normalised score: each judge's scores as z-scores over the apps that judge scored, then
+averaged the same way. The ranking uses the weighted mean; the normalised score is shown beside.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class JudgingError(ValueError):
+    """A score or a set of criteria that cannot be accepted; the message says why."""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    label: str
+    weight: float = 1.0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Score:
+    judge: str
+    app: str          # app slug
+    criterion: str
+    value: int        # 1..5
+    comment: str = ""
+
+
+DEFAULT_CRITERIA = (
+    Criterion("usefulness", "Usefulness for the tester", 3.0,
+              "Does it help someone understand or act on their own data?"),
+    Criterion("crossing", "Crossing sources", 2.0, "Does it combine several sources?"),
+    Criterion("ease", "Ease of use", 2.0, "Can a tester use it without help?"),
+    Criterion("privacy", "Data frugality", 1.0, "Does it ask only for what it uses?"),
+)
+
+
+def check_criteria(criteria: list[Criterion]) -> list[str]:
+    """Every problem with a set of criteria (empty when they are fine)."""
+    problems = []
+    if not 1 <= len(criteria) <= 10:
+        problems.append("give between 1 and 10 criteria")
+    keys = [c.key for c in criteria]
+    for c in criteria:
+        if not KEY.match(c.key):
+            problems.append(f"criterion key {c.key!r}: lowercase letters, digits and _, "
+                            "starting with a letter")
+        if not c.label.strip():
+            problems.append(f"criterion {c.key!r} needs a label")
+        if not (isinstance(c.weight, int | float) and 0 < c.weight <= 100):
+            problems.append(f"criterion {c.key!r}: the weight must be above 0 and at most 100")
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        problems.append(f"criterion keys must be unique: {', '.join(dupes)} appear twice")
+    return problems
+
+
+def check_score(score: Score, criteria: list[Criterion], app_team: str,
+                judge_teams: set[str], conflicts: set[str] = frozenset()) -> None:
+    """Raise :class:`JudgingError` when the score cannot be recorded."""
+    if score.criterion not in {c.key for c in criteria}:
+        raise JudgingError(f"unknown criterion {score.criterion!r}; use one of "
+                           f"{', '.join(c.key for c in criteria)}")
+    if not isinstance(score.value, int) or isinstance(score.value, bool) or \
+            not 1 <= score.value <= 5:
+        raise JudgingError("a score is a whole number from 1 to 5")
+    if app_team in judge_teams:
+        raise JudgingError(f"{score.judge} is a member of {app_team} and cannot score its app")
+    if app_team in conflicts:
+        raise JudgingError(f"{score.judge} declared a conflict of interest with {app_team}")
+
+
+@dataclass
+class Row:
+    rank: int
+    app: str
+    team: str
+    score: float                 # weighted mean, 1..5
+    normalised: float            # weighted mean of judge z-scores
+    judges: int
+    by_criterion: dict[str, float]
+
+
+def leaderboard(criteria: list[Criterion], scores: list[Score],
+                teams: dict[str, str]) -> list[Row]:
+    """Apps ranked by weighted score (ties: more judges first, then slug)."""
+    weights = {c.key: c.weight for c in criteria}
+    values: dict[tuple[str, str], list[int]] = defaultdict(list)
+    judges: dict[str, set[str]] = defaultdict(set)
+    for s in scores:
+        values[(s.app, s.criterion)].append(s.value)
+        judges[s.app].add(s.judge)
+    z = _z_scores(scores)
+    rows = []
+    for app, team in teams.items():
+        by_c = {c: statistics.fmean(values[(app, c)]) for c in weights if values.get((app, c))}
+        if not by_c:
+            continue
+        score = sum(by_c[c] * weights[c] for c in by_c) / sum(weights[c] for c in by_c)
+        zc = {c: statistics.fmean(z[(app, c)]) for c in by_c if z.get((app, c))}
+        norm = sum(zc[c] * weights[c] for c in zc) / sum(weights[c] for c in zc) if zc else 0.0
+        rows.append(Row(0, app, team, round(score, 3), round(norm, 3), len(judges[app]),
+                        {c: round(v, 3) for c, v in by_c.items()}))
+    rows.sort(key=lambda r: (-r.score, -r.judges, r.app))
+    for i, r in enumerate(rows, 1):
+        r.rank = i
+    return rows
+
+
+def _z_scores(scores: list[Score]) -> dict[tuple[str, str], list[float]]:
+    by_judge: dict[str, list[Score]] = defaultdict(list)
+    for s in scores:
+        by_judge[s.judge].append(s)
+    out: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for given in by_judge.values():
+        vals = [s.value for s in given]
+        mean = statistics.fmean(vals)
+        sd = statistics.pstdev(vals) or 1.0
+        for s in given:
+            out[(s.app, s.criterion)].append((s.value - mean) / sd)
+    return out
+
+
+def to_csv(rows: list[Row], criteria: list[Criterion]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["rank", "app", "team", "score", "normalised", "judges",
+                     *[c.key for c in criteria]])
+    for r in rows:
+        writer.writerow([r.rank, r.app, r.team, f"{r.score:.3f}", f"{r.normalised:.3f}",
+                         r.judges, *[f"{r.by_criterion[c.key]:.3f}" if c.key in r.by_criterion
+                                     else "" for c in criteria]])
+    return buf.getvalue()
