@@ -161,6 +161,11 @@ class DocumentStore:
                 raise Conflict()
             previous = existing.rev
             conn.execute(sa.delete(documents).where(DOCS.seq == existing.seq))
+        return self._write_revision(conn, instance_id, doctype, doc_id, previous, doc)
+
+    def _write_revision(self, conn, instance_id: int, doctype: str, doc_id: str,
+                        previous: str | None, doc: dict) -> WriteResult:
+        """Insert the revision after ``previous`` (None for a new document)."""
         content = _dumps({k: v for k, v in doc.items() if k not in ("_id", "_rev", "_type")})
         rev = next_rev(previous, content)
         body = _stored(doc_id, rev, doc)
@@ -194,11 +199,7 @@ class DocumentStore:
     def _update(self, conn, instance_id, doctype, doc_id, doc) -> WriteResult:
         rev = doc["_rev"]
         self._take_current(conn, instance_id, doctype, doc_id, rev, Conflict())
-        content = _dumps({k: v for k, v in doc.items() if k not in ("_id", "_rev", "_type")})
-        new = next_rev(rev, content)
-        body = _stored(doc_id, new, doc)
-        self._insert(conn, instance_id, doctype, doc_id, new, body)
-        return WriteResult(doc_id, new, body)
+        return self._write_revision(conn, instance_id, doctype, doc_id, rev, doc)
 
     def delete(self, instance_id: int, doctype: str, doc_id: str, rev: str) -> WriteResult:
         if not valid_rev(rev):

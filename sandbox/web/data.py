@@ -28,6 +28,15 @@ def _need_whole(who: Caller, verb: str, doctype: str) -> None:
         raise Forbidden()
 
 
+async def _whole_type(request: Request, doctype: str, verb: str, write: bool = False) -> Caller:
+    """The prologue of every route on a whole doctype: who calls, whether the doctype may be
+    read (or written), and whether the caller's rights cover the whole type."""
+    who = await caller(request)
+    (doctypes.check_writable if write else doctypes.check_readable)(doctype)
+    _need_whole(who, verb, doctype)
+    return who
+
+
 def _bool(v: str | None) -> bool:
     return (v or "").lower() in ("true", "1")
 
@@ -56,9 +65,7 @@ async def welcome() -> JSON:
 # first: the hottest route (FastAPI tries routes in order)
 @router.post("/{doctype}/_find")
 async def find(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     body = await json_body(request)
     sb = sandbox(request)
     # An indexed conjunction returns at most `limit` rows in well under a millisecond: run it
@@ -81,17 +88,13 @@ async def all_doctypes(request: Request) -> JSON:
 
 @router.get("/{doctype}/")
 async def db_info(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     return JSON(await run_in_threadpool(sandbox(request).store.db_info, who.instance.id, doctype))
 
 
 @router.put("/{doctype}/")
 async def create_db(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_writable(doctype)
-    _need_whole(who, "POST", doctype)
+    who = await _whole_type(request, doctype, "POST", write=True)
     created = await run_in_threadpool(sandbox(request).store.create_db, who.instance.id, doctype)
     if not created:
         raise BadRequest("The database could not be created, the file already exists.",
@@ -101,9 +104,7 @@ async def create_db(doctype: str, request: Request) -> JSON:
 
 @router.delete("/{doctype}/")
 async def drop_db(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_writable(doctype)
-    _need_whole(who, "DELETE", doctype)
+    who = await _whole_type(request, doctype, "DELETE", write=True)
     await run_in_threadpool(sandbox(request).store.drop_db, who.instance.id, doctype)
     return JSON({"ok": True, "deleted": True})
 
@@ -135,9 +136,7 @@ def _write_reply(doctype: str, res, status: int = 200) -> JSON:
 @router.get("/{doctype}/_all_docs")
 @router.post("/{doctype}/_all_docs")
 async def all_docs(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     q = request.query_params
     keys: Any = None
     if q.get("keys"):
@@ -186,9 +185,7 @@ def _jsonish(v: str | None) -> str | None:
 
 @router.get("/{doctype}/_normal_docs")
 async def normal_docs(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     q = request.query_params
     sb = sandbox(request)
     try:
@@ -209,9 +206,7 @@ async def normal_docs(doctype: str, request: Request) -> JSON:
 
 @router.post("/{doctype}/_index")
 async def define_index(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     body = await json_body(request)
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object with an index", "bad_request")
@@ -221,18 +216,14 @@ async def define_index(doctype: str, request: Request) -> JSON:
 
 @router.get("/{doctype}/_design_docs")
 async def design_docs(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     return JSON(await run_in_threadpool(sandbox(request).finder.design_docs, who.instance.id,
                                         doctype, _bool(request.query_params.get("include_docs"))))
 
 
 @router.get("/{doctype}/_design/{ddoc}")
 async def get_design(doctype: str, ddoc: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     body = await run_in_threadpool(sandbox(request).store.get, who.instance.id, doctype,
                                    f"_design/{ddoc}")
     return JSON(body)
@@ -240,9 +231,7 @@ async def get_design(doctype: str, ddoc: str, request: Request) -> JSON:
 
 @router.delete("/{doctype}/_design/{ddoc}")
 async def delete_design(doctype: str, ddoc: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     rev = request.query_params.get("rev")
     if not rev:
         raise BadRequest("delete without revision", "bad_request")
@@ -252,9 +241,7 @@ async def delete_design(doctype: str, ddoc: str, request: Request) -> JSON:
 
 @router.post("/{doctype}/_design/{ddoc}/copy")
 async def copy_design(doctype: str, ddoc: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     rev = request.query_params.get("rev")
     dest = request.headers.get("destination")
     if not rev or not dest:
@@ -271,9 +258,7 @@ CHANGES_PARAMS = {"feed", "style", "since", "limit", "timeout", "include_docs", 
 @router.get("/{doctype}/_changes")
 @router.post("/{doctype}/_changes")
 async def changes(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_readable(doctype)
-    _need_whole(who, "GET", doctype)
+    who = await _whole_type(request, doctype, "GET")
     q = request.query_params
     unknown = sorted(set(q) - CHANGES_PARAMS)
     if unknown:
@@ -301,9 +286,7 @@ async def changes(doctype: str, request: Request) -> JSON:
 
 @router.post("/{doctype}/_bulk_docs")
 async def bulk_docs(doctype: str, request: Request) -> JSON:
-    who = await caller(request)
-    doctypes.check_writable(doctype)
-    _need_whole(who, "POST", doctype)
+    who = await _whole_type(request, doctype, "POST", write=True)
     body = await json_body(request)
     docs = body.get("docs") if isinstance(body, dict) else None
     if not isinstance(docs, list):
