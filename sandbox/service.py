@@ -19,6 +19,7 @@ from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.storage.documents import DocumentStore
 from sandbox.storage.finder import Finder
+from sandbox.storage.indexes import Indexes
 from sandbox.storage.tables import apps, oauth_clients
 
 AUTH_CACHE_S = 5.0
@@ -42,10 +43,11 @@ class Sandbox:
         self.db.create_all()
         self.instances = Instances(self.db)
         self.store = DocumentStore(self.db)
-        self.finder = Finder(self.store, Limits(settings.max_selector_depth,
-                                                settings.max_in_values,
-                                                settings.max_regex_length),
-                             settings.find_default_limit, settings.find_max_limit)
+        limits = Limits(settings.max_selector_depth, settings.max_in_values,
+                        settings.max_regex_length)
+        self.indexes = Indexes(self.store, limits)
+        self.finder = Finder(self.store, self.indexes, limits, settings.find_default_limit,
+                             settings.find_max_limit)
         self.journal = Journal(self.db)
         self.oauth = OAuth(self.db)
         self._auth_cache: dict[str, tuple[Caller, float]] = {}

@@ -88,7 +88,7 @@ class DocumentStore:
             return self.ensure_db(conn, instance_id, doctype)
 
     def drop_db(self, instance_id: int, doctype: str) -> None:
-        from sandbox.storage.finder import drop_indexes
+        from sandbox.storage.indexes import drop_indexes
 
         with self.db.write() as conn:
             self.require_db(conn, instance_id, doctype)

@@ -10,9 +10,6 @@ fields. ``_index`` creates a real SQL expression index on the fields' collation 
 from __future__ import annotations
 
 import base64
-import hashlib
-import time
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -24,211 +21,25 @@ from sandbox.mango.selector import Bool, Cond, Limits, parse, required_fields, s
 from sandbox.mango.sql import compile_selector
 from sandbox.storage import fastfind
 from sandbox.storage.dialect import Dialect
-from sandbox.storage.documents import DOCS, DocumentStore, NotFound
-from sandbox.storage.revs import next_rev
-from sandbox.storage.tables import documents, indexes
+from sandbox.storage.documents import DOCS, DocumentStore
+from sandbox.storage.finder_spec import sort_spec
+from sandbox.storage.indexes import Index, Indexes
 
 MISSING_INDEX_WARNING = "was not used because it does not contain a valid index for this query."
-CATALOG_S = 1.0
-
-
-@dataclass
-class Index:
-    ddoc: str       # "_design/by_x"
-    name: str
-    fields: list[tuple[str, str]]  # (field, "asc"|"desc")
-    partial: dict | None
-
-    @property
-    def names(self) -> list[str]:
-        return [f for f, _ in self.fields]
-
-
-def _sort_spec(sort: Any) -> list[tuple[str, str]]:
-    if sort is None:
-        return []
-    if not isinstance(sort, list):
-        raise BadRequest("sort must be an array", "bad_request")
-    out = []
-    for item in sort:
-        if isinstance(item, str):
-            out.append((item, "asc"))
-        elif isinstance(item, dict) and len(item) == 1:
-            (f, d), = item.items()
-            if d not in ("asc", "desc"):
-                raise BadRequest(f"sort direction of {f} must be asc or desc", "bad_request")
-            out.append((f, d))
-        else:
-            raise BadRequest("each sort item is a field name or {field: asc|desc}", "bad_request")
-    if len({d for _, d in out}) > 1:
-        raise BadRequest("Sorts currently only support a single direction for all fields.",
-                         "unsupported_mixed_sort")
-    return out
-
-
-def _index_fields(spec: Any) -> list[tuple[str, str]]:
-    if not isinstance(spec, list) or not spec:
-        raise BadRequest("index.fields must be a non-empty array of field names", "bad_request")
-    return _sort_spec(spec)
 
 
 class Finder:
-    def __init__(self, store: DocumentStore, limits: Limits, default_limit: int = 100,
-                 max_limit: int = 1000):
+    def __init__(self, store: DocumentStore, indexes: Indexes, limits: Limits,
+                 default_limit: int = 100, max_limit: int = 1000):
         self.store = store
         self.db = store.db
         self.d: Dialect = store.d
         self.limits = limits
         self.default_limit = default_limit
         self.max_limit = max_limit
-        self._catalog: dict[tuple[int, str], tuple[float, list[Index]]] = {}
-        store.on_change.append(self.forget)
+        self.indexes = indexes
 
     # ---- indexes ---------------------------------------------------------------------------
-
-    def catalog(self, conn, instance_id: int, doctype: str) -> list[Index]:
-        """The doctype's indexes (NotFound if it has no database), cached for ``CATALOG_S``.
-
-        Changes made by this process clear the cache at once; another worker's new index or
-        dropped database is seen within the cache time.
-        """
-        key = (instance_id, doctype)
-        hit = self._catalog.get(key)
-        now = time.monotonic()
-        if hit is not None and now - hit[0] < CATALOG_S:
-            return hit[1]
-        self.store.require_db(conn, instance_id, doctype)
-        found = self.list_indexes(conn, instance_id, doctype)
-        if len(self._catalog) > 50_000:
-            self._catalog.clear()
-        self._catalog[key] = (now, found)
-        return found
-
-    def forget(self, instance_id: int, doctype: str) -> None:
-        self._catalog.pop((instance_id, doctype), None)
-
-    def list_indexes(self, conn, instance_id: int, doctype: str) -> list[Index]:
-        ph = self.db.ph  # plain SQL: this runs on every _find
-        sql = (f"SELECT ddoc, name, fields, partial FROM mango_indexes WHERE instance_id = {ph} "
-               f"AND doctype = {ph} ORDER BY ddoc")
-        return [Index(_text(ddoc), _text(name), [tuple(x) for x in orjson.loads(fields)],
-                      orjson.loads(partial) if partial else None)
-                for ddoc, name, fields, partial in conn.exec_driver_sql(sql,
-                                                                        (instance_id, doctype))]
-
-    def define_index(self, instance_id: int, doctype: str, body: dict) -> dict:
-        self.forget(instance_id, doctype)
-        spec = body.get("index")
-        if not isinstance(spec, dict):
-            raise BadRequest("Missing required key: index", "bad_request")
-        fields = _index_fields(spec.get("fields"))
-        partial = spec.get("partial_filter_selector")
-        if partial is not None:
-            parse(partial, self.limits)
-        ddoc = body.get("ddoc")
-        if ddoc is not None and (not isinstance(ddoc, str) or not ddoc):
-            raise BadRequest("ddoc must be a non-empty string", "bad_request")
-        key = orjson.dumps([fields, partial])
-        digest = hashlib.sha1(key, usedforsecurity=False).hexdigest()
-        ddoc_id = ddoc if ddoc and ddoc.startswith("_design/") else f"_design/{ddoc or digest}"
-        name = body.get("name") or digest
-        with self.db.write() as conn:
-            self.store.ensure_db(conn, instance_id, doctype)
-            for ix in self.list_indexes(conn, instance_id, doctype):
-                if ix.fields == fields and ix.partial == partial and (ix.ddoc == ddoc_id or
-                                                                       not ddoc):
-                    return {"result": "exists", "id": ix.ddoc, "name": ix.name}
-            self._write_index(conn, instance_id, doctype, ddoc_id, name, fields, partial)
-        return {"result": "created", "id": ddoc_id, "name": name}
-
-    def _write_index(self, conn, instance_id, doctype, ddoc_id, name, fields, partial) -> str:
-        design = {"language": "query", "views": {name: {
-            "map": {"fields": {f: d for f, d in fields},
-                    "partial_filter_selector": partial or {}},
-            "reduce": "_count",
-            "options": {"def": {"fields": [{f: d} for f, d in fields]}}}}}
-        existing = self.store._row(conn, instance_id, doctype, ddoc_id)
-        if existing is not None and not existing.deleted:
-            doc = orjson.loads(existing[3])
-            doc.setdefault("views", {}).update(design["views"])
-            doc["language"] = "query"
-            res = self.store._update(conn, instance_id, doctype, ddoc_id, doc)
-        else:
-            res = self.store._create(conn, instance_id, doctype, design, ddoc_id)
-        sql_name = "mx_" + hashlib.sha1(f"{instance_id}/{doctype}/{ddoc_id}/{name}".encode(),
-                                        usedforsecurity=False).hexdigest()[:24]
-        conn.execute(sa.delete(indexes).where(indexes.c.instance_id == instance_id,
-                                              indexes.c.doctype == doctype,
-                                              indexes.c.ddoc == ddoc_id))
-        conn.execute(sa.insert(indexes).values(
-            instance_id=instance_id, doctype=doctype, ddoc=ddoc_id, name=name,
-            fields=orjson.dumps(fields).decode(),
-            partial=orjson.dumps(partial).decode() if partial is not None else None,
-            sql_name=sql_name))
-        paths = [split_path(f) for f, _ in fields]
-        if all(self.d.usable_path(p) for p in paths) and \
-                all(p not in (("_id",), ("_rev",)) for p in paths):
-            conn.exec_driver_sql(self.d.index_sql(sql_name, paths, instance_id, doctype))
-        return res.rev
-
-    def delete_design(self, instance_id: int, doctype: str, ddoc_id: str, rev: str) -> dict:
-        self.forget(instance_id, doctype)
-        with self.db.write() as conn:
-            res = self.store._delete(conn, instance_id, doctype, ddoc_id, rev)
-            self._drop_sql(conn, instance_id, doctype, ddoc_id)
-        return {"ok": True, "id": res.id, "rev": res.rev}
-
-    def _drop_sql(self, conn, instance_id, doctype, ddoc_id) -> None:
-        q = sa.select(indexes.c.sql_name).where(indexes.c.instance_id == instance_id,
-                                                indexes.c.doctype == doctype,
-                                                indexes.c.ddoc == ddoc_id)
-        for (sql_name,) in conn.execute(q).all():
-            if not self._shared(conn, sql_name, ddoc_id):
-                conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{sql_name}"')
-        conn.execute(sa.delete(indexes).where(indexes.c.instance_id == instance_id,
-                                              indexes.c.doctype == doctype,
-                                              indexes.c.ddoc == ddoc_id))
-
-    @staticmethod
-    def _shared(conn, sql_name: str, ddoc_id: str) -> bool:
-        q = sa.select(sa.func.count()).where(indexes.c.sql_name == sql_name,
-                                             indexes.c.ddoc != ddoc_id)
-        return conn.execute(q).scalar() > 0
-
-    def copy_design(self, instance_id: int, doctype: str, ddoc_id: str, rev: str,
-                    destination: str) -> dict:
-        self.forget(instance_id, doctype)
-        if not destination.startswith("_design/"):
-            raise BadRequest("Destination must be a design document id", "bad_request")
-        with self.db.write() as conn:
-            row = self.store._row(conn, instance_id, doctype, ddoc_id)
-            if row is None or row.deleted:
-                raise NotFound("missing")
-            if row.rev != rev:
-                raise CouchError(409, "conflict", "Document update conflict.")
-            doc = orjson.loads(row[3])
-            res = self.store._create(conn, instance_id, doctype, doc, destination)
-            q = sa.select(indexes).where(indexes.c.instance_id == instance_id,
-                                         indexes.c.doctype == doctype, indexes.c.ddoc == ddoc_id)
-            for r in conn.execute(q).all():
-                conn.execute(sa.insert(indexes).values(
-                    instance_id=instance_id, doctype=doctype, ddoc=destination, name=r.name,
-                    fields=r.fields, partial=r.partial, sql_name=r.sql_name))
-        return {"ok": True, "id": res.id, "rev": res.rev}
-
-    def design_docs(self, instance_id: int, doctype: str, include_docs: bool) -> dict:
-        with self.db.read() as conn:
-            self.store.require_db(conn, instance_id, doctype)
-            q = sa.select(DOCS.doc_id, DOCS.rev, self.d.body_text()).where(
-                DOCS.instance_id == instance_id, DOCS.doctype == doctype,
-                DOCS.deleted.is_(False), DOCS.doc_id.startswith("_design/")).order_by(DOCS.doc_id)
-            rows = []
-            for r in conn.execute(q):
-                row = {"id": r.doc_id, "key": r.doc_id, "value": {"rev": r.rev}}
-                if include_docs:
-                    row["doc"] = orjson.Fragment(r[2])
-                rows.append(row)
-            return {"total_rows": len(rows), "offset": 0, "rows": rows}
 
     # ---- find ------------------------------------------------------------------------------
 
@@ -283,7 +94,7 @@ class Finder:
         if not isinstance(body, dict):
             raise BadRequest("request body must be a JSON object", "bad_request")
         node = parse(body.get("selector", {}), self.limits)
-        sort = _sort_spec(body.get("sort"))
+        sort = sort_spec(body.get("sort"))
         limit = body.get("limit")
         if limit is None or not isinstance(limit, int) or isinstance(limit, bool) or \
                 limit > self.max_limit or limit < 0:
@@ -300,7 +111,7 @@ class Finder:
             raise BadRequest("fields must be an array of field names", "bad_request")
         reading = self.db.raw_read() if only_fast else self.db.read()
         with reading as conn:
-            index, warning = self._choose(self.catalog(conn, instance_id, doctype), node,
+            index, warning = self._choose(self.indexes.catalog(conn, instance_id, doctype), node,
                                           sort, body.get("use_index"))
             order_fields = sort or (index.fields if index else [])
             fast = fastfind.plan(node, sort, order_fields, self.d)
@@ -371,10 +182,6 @@ class Finder:
         return out
 
 
-def _text(v: str | bytes) -> str:
-    return v.decode() if isinstance(v, bytes) else v
-
-
 def _equality_fields(node) -> set[str]:
     if isinstance(node, Cond):
         return {node.field} if node.op == "$eq" else set()
@@ -425,13 +232,3 @@ def _project(doc: dict, fields: list[str]) -> dict:
     return out
 
 
-def drop_indexes(conn, d: Dialect, instance_id: int, doctype: str) -> None:
-    q = sa.select(indexes.c.sql_name).where(indexes.c.instance_id == instance_id,
-                                            indexes.c.doctype == doctype)
-    for (name,) in conn.execute(q).all():
-        conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
-    conn.execute(sa.delete(indexes).where(indexes.c.instance_id == instance_id,
-                                          indexes.c.doctype == doctype))
-
-
-__all__ = ["Finder", "Index", "documents", "next_rev"]

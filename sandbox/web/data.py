@@ -210,14 +210,14 @@ async def define_index(doctype: str, request: Request) -> JSON:
     body = await json_body(request)
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object with an index", "bad_request")
-    return JSON(await run_in_threadpool(sandbox(request).finder.define_index, who.instance.id,
+    return JSON(await run_in_threadpool(sandbox(request).indexes.define_index, who.instance.id,
                                         doctype, body))
 
 
 @router.get("/{doctype}/_design_docs")
 async def design_docs(doctype: str, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "GET")
-    return JSON(await run_in_threadpool(sandbox(request).finder.design_docs, who.instance.id,
+    return JSON(await run_in_threadpool(sandbox(request).indexes.design_docs, who.instance.id,
                                         doctype, _bool(request.query_params.get("include_docs"))))
 
 
@@ -235,7 +235,7 @@ async def delete_design(doctype: str, ddoc: str, request: Request) -> JSON:
     rev = request.query_params.get("rev")
     if not rev:
         raise BadRequest("delete without revision", "bad_request")
-    return JSON(await run_in_threadpool(sandbox(request).finder.delete_design, who.instance.id,
+    return JSON(await run_in_threadpool(sandbox(request).indexes.delete_design, who.instance.id,
                                         doctype, f"_design/{ddoc}", rev))
 
 
@@ -246,7 +246,7 @@ async def copy_design(doctype: str, ddoc: str, request: Request) -> JSON:
     dest = request.headers.get("destination")
     if not rev or not dest:
         raise BadRequest("copy needs ?rev= and a Destination header", "bad_request")
-    res = await run_in_threadpool(sandbox(request).finder.copy_design, who.instance.id, doctype,
+    res = await run_in_threadpool(sandbox(request).indexes.copy_design, who.instance.id, doctype,
                                   f"_design/{ddoc}", rev, dest)
     return JSON(res, status_code=201)
 

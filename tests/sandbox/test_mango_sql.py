@@ -83,7 +83,7 @@ def test_sql_agrees_with_the_matcher(sb, docs, selector, sort_field):
     sb.store.load(inst.id, "t.docs", docs)
     body: dict = {"selector": {"_id": {"$gt": None}, "$and": [selector]}, "limit": 1000}
     if sort_field:
-        sb.finder.define_index(inst.id, "t.docs", {"index": {"fields": [sort_field]}})
+        sb.indexes.define_index(inst.id, "t.docs", {"index": {"fields": [sort_field]}})
         body["selector"][sort_field] = {"$exists": True}
         body["sort"] = [sort_field]
     got = [d["_id"] for d in orjson.loads(orjson.dumps(
