@@ -24,12 +24,20 @@ def pg_cluster() -> Iterator[Cluster]:
     cluster.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path) -> str:
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def url_for_backend(request, folder, prefix: str) -> str:
+    """A fresh database for the fixture's backend parameter: a SQLite file in ``folder`` or a
+    new database in the session's PostgreSQL cluster."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'sandbox.db'}"
-    cluster = request.getfixturevalue("pg_cluster")
-    return cluster.create_database(f"t{next(_names)}")
+        return f"sqlite:///{folder / 'sandbox.db'}"
+    return request.getfixturevalue("pg_cluster").create_database(f"{prefix}{next(_names)}")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    return url_for_backend(request, tmp_path, "t")
 
 
 @pytest.fixture

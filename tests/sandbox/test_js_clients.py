@@ -9,7 +9,6 @@ npm the tests skip locally and fail in CI.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from sandbox.settings import Settings
+from tests.sandbox.conftest import BACKENDS, url_for_backend
 from tests.support.live_server import JsSetupError, LiveServer, js_packages, live_server
 from tests.support.requirements import require
 
@@ -28,7 +28,6 @@ DT_BIG, DT_RW, DT_BULK, DT_NONE, DT_OLD = (f"test.js.{n}" for n in
 REV = re.compile(r"^\d+-[0-9a-f]{32}$")
 N = 260  # > 250: three pages of 100 for all(), two bookmarks for findAll
 ALL_IDS = [f"doc-{i:03d}" for i in range(N)]
-_names = itertools.count()
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +39,9 @@ def js_dir() -> Path:
         raise
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def server(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('js-live') / 'sandbox.db'}"
-    else:
-        url = request.getfixturevalue("pg_cluster").create_database(f"js{next(_names)}")
+    url = url_for_backend(request, tmp_path_factory.mktemp("js-live"), "js")
     yield from live_server(Settings(database_url=url))
 
 

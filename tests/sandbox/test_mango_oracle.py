@@ -58,6 +58,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sandbox.settings import Settings
+from tests.sandbox.conftest import BACKENDS, url_for_backend
 from tests.support.live_server import JsSetupError, js_packages, live_server
 from tests.support.requirements import require
 
@@ -110,13 +111,9 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise RuntimeError(f"pouchdb-server did not answer on {url} within {timeout}s")
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def sandbox_api(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('oracle') / 'sandbox.db'}"
-    else:
-        url = request.getfixturevalue("pg_cluster").create_database(f"oracle{next(_names)}")
+    url = url_for_backend(request, tmp_path_factory.mktemp("oracle"), "oracle")
     for server in live_server(Settings(database_url=url)):
         server.sandbox.instances.create("oracle")
         token = server.sandbox.cli_token("oracle", f"{DT_PREFIX}.*", ttl=6 * 3600)
