@@ -223,20 +223,30 @@ def measure(directory: Path) -> list[Result]:
 
 def _results(acc: _Acc) -> list[Result]:
     targets = parameters.load("realism")
+    min_n = targets["judging"]["min_sample"]
     out: list[Result] = []
 
-    def mean_metric(source: str, name: str, values, required: bool = True) -> None:
-        # required: every population has this data; optional ones depend on its make-up
+    def mean_metric(source: str, name: str, values, required: bool = True,
+                    n: int | None = None) -> None:
+        # required: every population has this data; optional ones depend on its make-up.
+        # n: how many households, lines or documents the value rests on; below the minimum the
+        # value is shown but not judged (one household is no evidence about a population).
         t = targets[name]
         vals = [v for v in values if v is not None]
         value = float(np.mean(vals)) if vals else None
         lo, hi = t["range"]
-        ok = lo <= value <= hi if value is not None else not required
-        out.append(Result(source, name, value, lo, hi, t["reference"], ok,
-                          f"n={len(vals)}" if vals else "no data in this population"))
+        count = len(vals) if n is None else n
+        detail = f"n={count}" if vals else "no data in this population"
+        if value is None:
+            ok = not required
+        elif count < min_n:
+            ok, detail = True, f"n={count}, too few to judge (needs {min_n})"
+        else:
+            ok = lo <= value <= hi
+        out.append(Result(source, name, value, lo, hi, t["reference"], ok, detail))
 
     def share_metric(source: str, name: str, pair) -> None:
-        mean_metric(source, name, [pair[0] / pair[1]] if pair[1] else [])
+        mean_metric(source, name, [pair[0] / pair[1]] if pair[1] else [], n=pair[1])
 
     def rate_metric(source: str, name: str, count: int, exposure: float) -> None:
         t = targets[name]
@@ -249,21 +259,22 @@ def _results(acc: _Acc) -> list[Result]:
     mean_metric("Enedis", "electricity_kwh_electric_heating", acc.kwh["electric"], False)
     mean_metric("GRDF", "gas_kwh_gas_heating", acc.gas_kwh, False)
     mean_metric("GRDF", "gas_january_july_ratio",
-                [float(np.median(acc.gas_ratio))] if acc.gas_ratio else [], False)
+                [float(np.median(acc.gas_ratio))] if acc.gas_ratio else [], False,
+                n=len(acc.gas_ratio))
     mean_metric("Water", "water_litres_per_person_day", acc.water_lpd)
     mean_metric("Orange", "calls_per_line_day", acc.calls_day)
     mean_metric("Orange", "outgoing_minutes_per_line_day", acc.out_min_day)
     mean_metric("Orange", "sms_sent_per_line_day", acc.sms_day)
     durations = np.concatenate(acc.durations) if acc.durations else np.array([])
     mean_metric("Orange", "call_duration_median_s",
-                [float(np.median(durations))] if durations.size else [])
+                [float(np.median(durations))] if durations.size else [], n=durations.size)
     mean_metric("Orange", "call_duration_mean_s",
-                [float(durations.mean())] if durations.size else [])
+                [float(durations.mean())] if durations.size else [], n=durations.size)
     mean_metric("Orange", "top3_contacts_share", acc.top3)
     share_metric("Orange", "night_share_calls", acc.night)
     gaps = np.concatenate(acc.geo_gaps) if acc.geo_gaps else np.array([])
     mean_metric("Orange", "geopoint_interval_median_min",
-                [float(np.median(gaps))] if gaps.size else [])
+                [float(np.median(gaps))] if gaps.size else [], n=gaps.size)
     mean_metric("Orange", "vod_orders_per_month", acc.vod_month)
     share_metric("Orange", "vod_evening_share", acc.vod_evening)
     rate_metric("MAIF", "home_claims_per_year", acc.home_claims, acc.home_years)
@@ -290,7 +301,10 @@ def render(results: list[Result]) -> str:
         lines.append(f"{r.source:<10} {r.metric:<38} {value:>10}  {target:<17} {flag:<4} "
                      f"{r.reference} ({r.detail})")
     failed = [r for r in results if not r.ok]
+    unjudged = [r for r in results if "too few to judge" in r.detail]
+    judged = len(results) - len(unjudged)
     lines.append("")
-    lines.append(f"{len(results) - len(failed)} of {len(results)} within range"
-                 + (": " + ", ".join(r.metric for r in failed) if failed else ""))
+    lines.append(f"{judged - len(failed)} of {judged} judged metrics within range"
+                 + (f" ({len(unjudged)} not judged: too few households)" if unjudged else "")
+                 + (": out of range: " + ", ".join(r.metric for r in failed) if failed else ""))
     return "\n".join(lines)
