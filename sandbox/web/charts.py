@@ -23,10 +23,22 @@ def _empty(title: str, width: int, height: int) -> Chart:
     return Chart(svg, [])
 
 
+def downsample(labels: list[str], values: list[float], most: int = 400
+               ) -> tuple[list[str], list[float]]:
+    """At most ``most`` points: consecutive values averaged, each bucket labelled by its first."""
+    if len(values) <= most:
+        return labels, values
+    step = -(-len(values) // most)
+    return ([labels[i] for i in range(0, len(values), step)],
+            [sum(values[i:i + step]) / len(values[i:i + step])
+             for i in range(0, len(values), step)])
+
+
 def line(title: str, labels: list[str], values: list[float], unit: str,
          width: int = 640, height: int = 180) -> Chart:
     if not values:
         return _empty(title, width, height)
+    labels, values = downsample(labels, values)
     pad_l, pad_b, pad_t = 48, 22, 10
     top = max(values) if values else 1.0
     top = top or 1.0
