@@ -117,6 +117,23 @@ def _budget(archive: Archive, name: str, size: int, limits: Limits) -> bool:
     return True
 
 
+STOPPERS = ("archive.too_many_files", "archive.total_too_large", "archive.ratio")
+
+
+def _take(archive: Archive, name: str, size: int, read, limits: Limits) -> bool:
+    """Account for one regular file and read it (counting bytes, not trusting the header).
+    False when a limit that ends the reading was crossed."""
+    if not _budget(archive, name, size, limits):
+        return archive.problems[-1].check not in STOPPERS
+    content = read(limits.file_bytes + 1)
+    if len(content) > limits.file_bytes:
+        _bad(archive, "archive.file_too_large", "this file is larger than its header says and "
+             "over the limit", name)
+    else:
+        _add(archive, name, content)
+    return True
+
+
 def _add(archive: Archive, name: str, data: bytes) -> None:
     if name in archive.files:
         _bad(archive, "archive.duplicate", "the same path appears twice; keep one", name)
@@ -140,18 +157,10 @@ def _read_tar(archive: Archive, data: bytes, limits: Limits) -> None:
                 _bad(archive, "archive.special_file", "devices, FIFOs and sparse files are "
                      "refused: only regular files and folders", name)
                 continue
-            if not _budget(archive, name, member.size, limits):
-                if archive.problems[-1].check in ("archive.too_many_files",
-                                                  "archive.total_too_large", "archive.ratio"):
-                    return
-                continue
             fh = tar.extractfile(member)
-            content = fh.read(limits.file_bytes + 1) if fh else b""
-            if len(content) > limits.file_bytes:
-                _bad(archive, "archive.file_too_large", "this file is larger than its header "
-                     "says and over the limit", name)
-                continue
-            _add(archive, name, content)
+            if not _take(archive, name, member.size, fh.read if fh else (lambda n: b""),
+                         limits):
+                return
 
 
 def _read_zip(archive: Archive, data: bytes, limits: Limits) -> None:
@@ -188,15 +197,6 @@ def _read_zip(archive: Archive, data: bytes, limits: Limits) -> None:
                 _bad(archive, "archive.corrupt", "only stored or deflated zip entries are "
                      "accepted", name)
                 continue
-            if not _budget(archive, name, info.file_size, limits):
-                if archive.problems[-1].check in ("archive.too_many_files",
-                                                  "archive.total_too_large", "archive.ratio"):
-                    return
-                continue
             with zf.open(info) as fh:
-                content = fh.read(limits.file_bytes + 1)
-            if len(content) > limits.file_bytes:
-                _bad(archive, "archive.file_too_large", "this file is larger than its header "
-                     "says and over the limit", name)
-                continue
-            _add(archive, name, content)
+                if not _take(archive, name, info.file_size, fh.read, limits):
+                    return

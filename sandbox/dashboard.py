@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -15,6 +14,7 @@ from sandbox.mango.selector import parse
 from sandbox.mango.sql import compile_selector
 from sandbox.service import Sandbox
 from sandbox.storage.documents import DOCS
+from synthetic_data.calendar_fr import local_hour
 
 
 @dataclass
@@ -59,14 +59,6 @@ def doc_counts(sb: Sandbox, inst: Instance) -> dict[str, int]:
         return {dt: n for dt, n in conn.execute(q)}
 
 
-def _local_hour(ts: str) -> int:
-    from synthetic_data.calendar_fr import utc_offset_seconds
-
-    t = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    sec = int(t.timestamp())
-    return (t.hour + int(utc_offset_seconds([sec])[0]) // 3600) % 24
-
-
 def _reading(doc: dict) -> tuple[str, float]:
     mr = doc["usage_point"][0]["meter_reading"]
     return mr["reading_type"]["start_measurement_period"], float(
@@ -100,7 +92,7 @@ def overview(sb: Sandbox, inst: Instance) -> Overview:
     hours = [0.0] * 24
     partners: Counter = Counter()
     for c in calls:
-        hours[_local_hour(c["timestamp"])] += 1
+        hours[int(local_hour(c["timestamp"]))] += 1
         partners[c["partner"]] += c.get("length", 0) / 60
     ov.calls_by_hour = hours
     top = partners.most_common(8)

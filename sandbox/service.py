@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from sandbox.auth import tokens
 from sandbox.auth.permissions import PermissionSet, parse_scope, rules_from_manifest
-from sandbox.errors import InvalidToken, NotFound
+from sandbox.errors import InvalidToken
 from sandbox.instances import Instance, Instances
 from sandbox.journal import Journal
 from sandbox.mango.selector import Limits
@@ -126,9 +126,3 @@ class Sandbox:
             return conn.execute(sa.select(oauth_clients).where(
                 oauth_clients.c.client_id == client_id,
                 oauth_clients.c.instance_id == inst.id)).first()
-
-    def instance(self, name: str) -> Instance:
-        try:
-            return self.instances.get(name)
-        except NotFound:
-            raise

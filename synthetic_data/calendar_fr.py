@@ -61,6 +61,13 @@ def utc_offset_minutes(utc: np.ndarray) -> np.ndarray:
     return utc_offset_seconds(np.asarray(utc).astype("datetime64[s]").astype(np.int64)) // 60
 
 
+def local_hour(timestamp: str) -> float:
+    """Paris clock hour (0-24, with minutes as a fraction) of an ISO UTC timestamp."""
+    t = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    offset = int(utc_offset_seconds(np.array([int(t.timestamp())]))[0])
+    return (t.hour + t.minute / 60 + offset / 3600) % 24
+
+
 def local_midnight_utc(day: date) -> np.datetime64:
     """The UTC instant of 00:00 local time on ``day``."""
     naive = np.datetime64(day, "m")

@@ -7,7 +7,7 @@ provides names and street names only, a handful of calls per household.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
@@ -131,7 +131,6 @@ class Household:
     habits: Habits
     maif_societaire: str      # 7 digits
     water_contract: str
-    extra: dict = field(default_factory=dict)
 
     @property
     def main(self) -> Member:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from synthetic_data import parameters
+from synthetic_data.calendar_fr import local_hour
 from synthetic_data.population import read_manifest
 from synthetic_data.reading import iter_documents
 
@@ -81,20 +81,6 @@ class _Acc:
         self.households = 0
 
 
-def _local_hour(ts: str) -> float:
-    t = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    offset = 2 if _summer(t) else 1
-    return (t.hour + offset + t.minute / 60) % 24
-
-
-def _summer(t: datetime) -> bool:
-    from synthetic_data.calendar_fr import dst_bounds_utc
-
-    a, b = dst_bounds_utc(t.year)
-    naive = np.datetime64(t.replace(tzinfo=None), "m")
-    return bool(a <= naive < b)
-
-
 def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int) -> None:
     years = days / 365.25
     acc.households += 1
@@ -118,7 +104,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int) -> 
     orders = [d for d in vod if d.get("action") == "Commande"]
     acc.vod_month.append(len(orders) / (days / 30.44))
     for d in orders:
-        h = _local_hour(d["timestamp"])
+        h = local_hour(d["timestamp"])
         acc.vod_evening[0] += h >= 18 or h < 2
         acc.vod_evening[1] += 1
     _insurance(acc, hh, files, years)
@@ -173,7 +159,7 @@ def _calls(acc: _Acc, docs: list[dict], days: int) -> None:
         if calls:
             acc.top3.append(sum(c for _, c in partners.most_common(3)) / len(calls))
         for d in line:
-            h = _local_hour(d["timestamp"])
+            h = local_hour(d["timestamp"])
             acc.night[0] += 1 <= h < 7
             acc.night[1] += 1
 

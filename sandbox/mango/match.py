@@ -15,7 +15,6 @@ from sandbox.mango.collate import compare
 from sandbox.mango.selector import Cond, Node
 
 MISSING = object()
-_MISSING = MISSING
 
 
 def get_path(doc: Any, path: tuple[str, ...]) -> Any:
@@ -24,7 +23,7 @@ def get_path(doc: Any, path: tuple[str, ...]) -> Any:
         if isinstance(cur, dict) and key in cur:
             cur = cur[key]
         else:
-            return _MISSING
+            return MISSING
     return cur
 
 
@@ -57,8 +56,8 @@ def _in(value: Any, options: list) -> bool:
 def _cond(c: Cond, doc: Any) -> bool:
     value = get_path(doc, c.path) if c.path else doc
     if c.op == "$exists":
-        return (value is not _MISSING) == c.arg
-    if value is _MISSING:
+        return (value is not MISSING) == c.arg
+    if value is MISSING:
         return False
     op, arg = c.op, c.arg
     if op == "$eq":
