@@ -97,11 +97,14 @@ class Journal:
         self.flush()
         j = journal.c
         reading = j.verb.in_(["GET", "HEAD"])
+        writing = j.verb.not_in(["GET", "HEAD", "DENIED"])
+        denied = j.verb == "DENIED"
         q = (sa.select(j.client, j.client_kind, j.doctype,
                        sa.func.sum(sa.case((reading, 1), else_=0)).label("reads"),
-                       sa.func.sum(sa.case((reading, 0), else_=1)).label("writes"),
+                       sa.func.sum(sa.case((writing, 1), else_=0)).label("writes"),
+                       sa.func.sum(sa.case((denied, 1), else_=0)).label("denied"),
                        sa.func.sum(sa.case((reading, j.count), else_=0)).label("docs_read"),
-                       sa.func.sum(sa.case((reading, 0), else_=j.count)).label("docs_written"),
+                       sa.func.sum(sa.case((writing, j.count), else_=0)).label("docs_written"),
                        sa.func.min(j.at).label("first"), sa.func.max(j.at).label("last"))
              .where(j.instance_id == instance_id)
              .group_by(j.client, j.client_kind, j.doctype).order_by(j.client, j.doctype))

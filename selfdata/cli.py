@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from app_store.cli import store, submit
 from sandbox.cli import sandbox, serve, token
 from selfdata.up import up
 from synthetic_data.cli import generate, realism, validate
@@ -22,6 +23,8 @@ main.add_command(serve)
 main.add_command(sandbox)
 main.add_command(token)
 main.add_command(up)
+main.add_command(store)
+main.add_command(submit)
 
 if __name__ == "__main__":
     main()

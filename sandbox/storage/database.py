@@ -38,8 +38,9 @@ class Database:
     writer (WAL).
     """
 
-    def __init__(self, url: str, *, echo: bool = False):
+    def __init__(self, url: str, *, echo: bool = False, tables: sa.MetaData = metadata):
         self.url = url
+        self.metadata = tables
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict = {"echo": echo, "future": True}
@@ -75,7 +76,7 @@ class Database:
 
     def create_all(self) -> None:
         with self.write() as conn:
-            metadata.create_all(conn)
+            self.metadata.create_all(conn)
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:

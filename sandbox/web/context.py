@@ -51,6 +51,16 @@ async def caller(request: Request) -> Caller:
     return sandbox(request).authenticate(token, host_instance(request))
 
 
+def caller_or_none(request: Request) -> Caller | None:
+    token = token_of(request)
+    if not token:
+        return None
+    try:
+        return sandbox(request).authenticate(token, host_instance(request))
+    except Exception:
+        return None
+
+
 async def json_body(request: Request) -> Any:
     raw = await request.body()
     if not raw.strip():

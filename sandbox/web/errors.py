@@ -42,6 +42,21 @@ def _title(status: int) -> str:
             409: "Conflict", 413: "Request Entity Too Large"}.get(status, "Error")
 
 
+def _journal_refusal(request: Request) -> None:
+    """A refused data request goes in the journal too (verb ``DENIED``): testers and the
+    store's smoke run see what an app tried beyond its permissions."""
+    from sandbox.web.context import caller_or_none
+
+    who = caller_or_none(request)
+    parts = request.url.path.split("/")
+    if who is None or len(parts) < 3 or not parts[2]:
+        return
+    doctype = parts[2][:128]
+    request.app.state.sandbox.journal.record(who.instance.id, who.client, who.kind, doctype,
+                                             "DENIED", f"{request.method} {request.url.path}"[:64],
+                                             0)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(CouchError)
     async def couch_error(request: Request, exc: CouchError):
@@ -52,6 +67,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StackError)
     async def stack_error(request: Request, exc: StackError):
+        if exc.status == 403 and request.url.path.startswith("/data/"):
+            _journal_refusal(request)
         return _stack(request, exc)
 
     @app.exception_handler(SandboxError)

@@ -1,0 +1,1 @@
+"""Running apps in containers: base image, build context, hardened run, socket bridges."""

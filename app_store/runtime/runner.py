@@ -1,0 +1,98 @@
+"""Start an app image locked down, wired to a sandbox through sockets; wait for its health.
+
+Used by the store's smoke run and by the sandbox's installs, so both run apps the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from app_store.runtime.bridge import SocketBridges, app_client
+from app_store.runtime.engine import ContainerState, Engine, RunSpec
+from app_store.runtime.hardening import RunLimits
+
+
+@dataclass
+class RunningApp:
+    container_id: str
+    sock_dir: str
+    slug: str
+
+
+@dataclass
+class Health:
+    ok: bool
+    status: int | None
+    seconds: float
+    detail: str
+
+
+def container_env(manifest: dict, token: str, domain: str) -> dict[str, str]:
+    return {"COZY_URL": "http://127.0.0.1:8080", "COZY_TOKEN": token, "COZY_DOMAIN": domain,
+            "PORT": "8000", "SELFDATA_APP_SLUG": str(manifest.get("slug", "")),
+            "SELFDATA_APP_NAME": str(manifest.get("name", "")),
+            "SELFDATA_APP_EDITOR": str(manifest.get("editor", ""))}
+
+
+class AppRunner:
+    def __init__(self, engine: Engine, bridges: SocketBridges, limits: RunLimits | None = None):
+        self.engine = engine
+        self.bridges = bridges
+        self.limits = limits or RunLimits()
+
+    def start(self, image: str, manifest: dict, token: str, sandbox: tuple[str, int],
+              domain: str, labels: dict[str, str]) -> RunningApp:
+        # Short paths: a unix socket path must fit in 108 bytes.
+        sock_dir = tempfile.mkdtemp(prefix="sd-", dir="/tmp")
+        os.chmod(sock_dir, 0o777)  # the app user creates app.sock here
+        api_sock = os.path.join(sock_dir, "api.sock")
+        self.bridges.open(api_sock, *sandbox)
+        try:
+            cid = self.engine.start(RunSpec(image=image, command=[], sock_dir=sock_dir,
+                                            env=container_env(manifest, token, domain),
+                                            limits=self.limits, labels=labels))
+        except Exception:
+            self.bridges.close(api_sock)
+            shutil.rmtree(sock_dir, ignore_errors=True)
+            raise
+        return RunningApp(cid, sock_dir, str(manifest.get("slug", "")))
+
+    def wait_healthy(self, app: RunningApp, path: str, timeout_s: float) -> Health:
+        started = time.monotonic()
+        last = "no answer"
+        app_sock = os.path.join(app.sock_dir, "app.sock")
+        with app_client(app.sock_dir, timeout_s=5) as client:
+            while time.monotonic() - started < timeout_s:
+                state = self.engine.state(app.container_id)
+                if not state.running:
+                    return Health(False, None, time.monotonic() - started,
+                                  f"the container stopped (exit code {state.exit_code}"
+                                  f"{', out of memory' if state.oom_killed else ''})")
+                if os.path.exists(app_sock):
+                    try:
+                        r = client.get(path)
+                        if r.status_code == 200:
+                            return Health(True, 200, time.monotonic() - started, "")
+                        last = f"{path} answered {r.status_code}"
+                    except httpx.HTTPError as exc:
+                        last = f"{path}: {type(exc).__name__}"
+                time.sleep(0.1)
+        return Health(False, None, time.monotonic() - started,
+                      f"no 200 from {path} within {timeout_s:.0f} s ({last})")
+
+    def stop(self, app: RunningApp) -> tuple[str, ContainerState | None]:
+        logs = self.engine.logs(app.container_id)
+        try:
+            state = self.engine.state(app.container_id)
+        except Exception:
+            state = None
+        self.engine.remove(app.container_id)
+        self.bridges.close(os.path.join(app.sock_dir, "api.sock"))
+        shutil.rmtree(app.sock_dir, ignore_errors=True)
+        return logs, state

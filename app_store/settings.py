@@ -1,0 +1,48 @@
+"""Store settings: one object, from ``SELFDATA_STORE_*`` environment variables, passed in."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    database_url: str = "sqlite:///var/store.db"
+    data_dir: Path = Path("var/store")            # artifacts, wheel cache, smoke sandbox
+    host: str = "127.0.0.1"
+    port: int = 8090
+    public_url: str = ""                          # how others reach the store (default host:port)
+    sandbox_url: str = "http://localhost:8080"     # the testers' sandbox, for install links
+    docker_host: str = ""                         # default: DOCKER_HOST, then the usual socket
+    base_image: str = ""                          # SELFDATA_BASE_IMAGE: use this, don't build
+    workers: int = 2                              # builds in parallel
+    build_timeout_s: float = 300
+    health_timeout_s: float = 20
+    smoke_seed: int = 7
+    max_upload_bytes: int = 20 * 1024 * 1024
+    # Container limits (smoke runs and installs).
+    memory_mb: int = 256
+    cpus: float = 0.5
+    pids: int = 64
+    tmpfs_mb: int = 32
+
+    @property
+    def url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> StoreSettings:
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            key = f"SELFDATA_STORE_{f.name.upper()}"
+            if f.name == "base_image":
+                key = "SELFDATA_BASE_IMAGE"
+            if key in env:
+                raw = env[key]
+                kind = {"int": int, "float": float, "Path": Path}.get(str(f.type), str)
+                values[f.name] = kind(raw)
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,154 @@
+"""The smoke run: a built image started against a throwaway sandbox instance.
+
+The store keeps one private sandbox (its own SQLite file, served on a loopback port in a
+thread). Each run creates an instance loaded with one synthetic household, installs the app
+there with exactly its manifest's permissions, starts the container locked down, waits for the
+health route, opens the app's page once, then reads the sandbox's access journal: the doctypes
+the app really read, and any request refused as outside its permissions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import orjson
+
+from app_store.runtime.runner import AppRunner
+from sandbox.settings import Settings
+from sandbox.storage.tables import apps as installed_apps
+from synthetic_data.calendar_fr import Period
+
+GROUND_TRUTH = "org.selfdata.groundtruth.event"
+
+
+@dataclass
+class SmokeReport:
+    ok: bool
+    health_seconds: float | None
+    detail: str
+    read: list[str] = field(default_factory=list)        # doctypes read
+    written: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)     # "VERB doctype" outside the manifest
+    page_status: int | None = None
+    logs: str = ""
+    exit_code: int | None = None
+    oom_killed: bool = False
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmokeSandbox:
+    """A private sandbox for smoke runs, started on first use."""
+
+    def __init__(self, data_dir: Path, seed: int):
+        self.data_dir = data_dir
+        self.seed = seed
+        self._lock = threading.Lock()
+        self._started = False
+        self._counter = itertools.count(1)
+        self._docs: dict[str, list[dict]] = {}
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            import uvicorn
+
+            from sandbox.web.app import create_app
+            from synthetic_data.population import generate_household
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            db = self.data_dir / "smoke-sandbox.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            self.port = _free_port()
+            self.app = create_app(Settings(database_url=f"sqlite:///{db}", port=self.port))
+            self.sandbox = self.app.state.sandbox
+            data = generate_household(self.seed, 0, Period.of_years(date(2017, 1, 1), 1))
+            for b in data.batches:
+                if b.doctype != GROUND_TRUTH:
+                    self._docs.setdefault(b.doctype, []).extend(b.dicts())
+            self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1",
+                                                        port=self.port, log_level="warning"))
+            threading.Thread(target=self.server.run, name="smoke-sandbox", daemon=True).start()
+            deadline = time.monotonic() + 20
+            while not self.server.started and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self._started = True
+
+    def new_instance(self, manifest: dict) -> tuple[str, str]:
+        """A fresh instance with the household and the app installed; (name, app token)."""
+        self.start()
+        sb = self.sandbox
+        name = f"smoke{next(self._counter)}x{int(time.time() * 1000) % 10**8}"
+        inst = sb.instances.create(name, profile={"smoke": True})
+        for doctype, docs in self._docs.items():
+            for i in range(0, len(docs), 5000):
+                sb.store.load(inst.id, doctype, [dict(d) for d in docs[i:i + 5000]])
+        with sb.db.write() as conn:
+            conn.execute(installed_apps.insert().values(
+                instance_id=inst.id, slug=manifest["slug"], manifest=orjson.dumps(manifest),
+                permissions=orjson.dumps(manifest.get("permissions", {})), state="smoke",
+                installed_at=time.time()))
+        return name, sb.app_token(name, manifest["slug"])
+
+    def journal(self, name: str, slug: str) -> list:
+        inst = self.sandbox.instances.get(name)
+        return self.sandbox.journal.entries(inst.id, client=slug, limit=10_000)
+
+    def drop(self, name: str) -> None:
+        self.sandbox.instances.delete(name)
+
+    def stop(self) -> None:
+        if self._started:
+            self.server.should_exit = True
+            self.sandbox.close()
+
+
+def smoke_run(runner: AppRunner, sandbox: SmokeSandbox, image: str, manifest: dict,
+              health_timeout_s: float) -> SmokeReport:
+    rt = manifest.get("runtime", {})
+    health_path = rt.get("health", "/") if rt.get("type") == "python" else "/"
+    name, token = sandbox.new_instance(manifest)
+    app = runner.start(image, manifest, token, ("127.0.0.1", sandbox.port),
+                       f"{name}.localhost:{sandbox.port}",
+                       labels={"selfdata.smoke": "1", "selfdata.app": manifest["slug"]})
+    report = SmokeReport(False, None, "")
+    try:
+        health = runner.wait_healthy(app, health_path, health_timeout_s)
+        report.ok, report.detail = health.ok, health.detail
+        report.health_seconds = round(health.seconds, 3) if health.ok else None
+        if health.ok:
+            from app_store.runtime.bridge import app_client
+
+            try:
+                with app_client(app.sock_dir, timeout_s=health_timeout_s) as client:
+                    report.page_status = client.get("/").status_code
+            except Exception as exc:
+                report.detail = f"the app's page / did not answer: {type(exc).__name__}"
+    finally:
+        logs, state = runner.stop(app)
+        report.logs = logs[-8000:]
+        if state is not None:
+            report.exit_code = None if state.running else state.exit_code
+            report.oom_killed = state.oom_killed
+    entries = sandbox.journal(name, manifest["slug"])
+    report.read = sorted({e.doctype for e in entries if e.verb in ("GET", "HEAD")})
+    report.written = sorted({e.doctype for e in entries if e.verb not in ("GET", "HEAD",
+                                                                            "DENIED")})
+    report.refused = sorted({f"{e.route} ({e.doctype})" for e in entries if e.verb == "DENIED"})
+    sandbox.drop(name)
+    return report

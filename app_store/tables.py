@@ -1,0 +1,82 @@
+"""The store's tables (SQLAlchemy Core): accounts, submissions and their history, judging."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+accounts = sa.Table(
+    "accounts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),        # team, organiser, judge
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("team", sa.String(80)),                        # a judge's own team, if any
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("role", "name", name="uq_accounts_role_name"),
+)
+
+conflicts = sa.Table(
+    "conflicts", metadata,
+    sa.Column("judge_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("team", sa.String(80), primary_key=True),
+)
+
+app_owners = sa.Table(
+    "app_owners", metadata,
+    sa.Column("slug", sa.String(64), primary_key=True),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("slug", sa.String(64)),
+    sa.Column("version", sa.String(64)),
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("manifest", sa.Text),
+    sa.Column("report", sa.Text),          # check results (JSON)
+    sa.Column("build_log", sa.Text),
+    sa.Column("image_id", sa.String(80)),
+    sa.Column("smoke", sa.Text),           # smoke-run report (JSON)
+    sa.Column("reason", sa.Text),          # why it failed or was rejected
+    sa.Column("reviewed_by", sa.String(80)),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+)
+
+events = sa.Table(
+    "submission_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False,
+              index=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+)
+
+criteria = sa.Table(
+    "criteria", metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("label", sa.String(120), nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+)
+
+scores = sa.Table(
+    "scores", metadata,
+    sa.Column("judge_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("slug", sa.String(64), primary_key=True),
+    sa.Column("criterion", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, default=""),
+    sa.Column("at", sa.Float, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The store's HTTP layer: JSON API, registry API, pages."""

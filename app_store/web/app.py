@@ -1,0 +1,75 @@
+"""``create_app(settings)``: the store's FastAPI app (API, registry, pages) and its workers."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app_store.errors import StoreError
+from app_store.runtime.engine import Engine
+from app_store.service import Store
+from app_store.settings import StoreSettings
+from app_store.web import api, pages, registry
+from app_store.worker import Workers
+
+SANDBOX_STATIC = Path(__file__).resolve().parents[2] / "sandbox" / "web" / "static"
+
+
+def error_body(message: str, problems: list | None = None) -> dict:
+    return {"error": message, "problems": problems or []}
+
+
+def create_app(settings: StoreSettings, engine: Engine | None = None,
+               workers: bool = True) -> FastAPI:
+    store = Store(settings, engine)
+    pool = Workers(store, settings.workers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if workers:
+            pool.start()
+        yield
+        pool.stop()
+        store.close()
+
+    app = FastAPI(title="Selfdata Sandbox — app store",
+                  description="Submissions checked, built, smoke-run, reviewed, judged, listed.",
+                  version="0.1.0", lifespan=lifespan, docs_url="/api-docs", redoc_url=None)
+    app.state.store = store
+    app.state.workers = pool
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError):
+        if request.url.path.startswith(("/api/", "/registry", "/status")) or \
+                "application/json" in request.headers.get("accept", ""):
+            return JSONResponse(error_body(exc.message, exc.problems), status_code=exc.status)
+        return pages.error_page(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        problems = [{"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                    for e in exc.errors()]
+        return JSONResponse(error_body("the request is not valid", problems), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        msg = {404: f"no route for {request.url.path}",
+               405: f"{request.method} is not allowed on {request.url.path}"}.get(
+            exc.status_code, str(exc.detail))
+        return JSONResponse(error_body(msg), status_code=exc.status_code)
+
+    @app.get("/status", tags=["status"])
+    async def status() -> dict:
+        return {"status": "ok", "engine": store.engine_status()}
+
+    app.include_router(api.router)
+    app.include_router(registry.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(SANDBOX_STATIC)), name="static")
+    return app

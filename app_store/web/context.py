@@ -1,0 +1,36 @@
+"""From a request to the store and the calling account (bearer token or login cookie)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from app_store import accounts
+from app_store.accounts import Account
+from app_store.service import Store
+
+COOKIE = "selfdata_store_token"
+
+
+def store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def token_of(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return request.cookies.get(COOKIE) or None
+
+
+def account(request: Request) -> Account:
+    return accounts.authenticate(store(request).db, token_of(request))
+
+
+def account_or_none(request: Request) -> Account | None:
+    token = token_of(request)
+    if not token:
+        return None
+    try:
+        return accounts.authenticate(store(request).db, token)
+    except Exception:
+        return None

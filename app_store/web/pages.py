@@ -1,0 +1,215 @@
+"""The store's pages: catalogue, app page, sign-in, team, organiser console, judge page."""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from app_store import accounts, catalogue, judging_store, pipeline
+from app_store.errors import Invalid, StoreError, Unauthorized
+from app_store.web.context import COOKIE, account_or_none, store
+from app_store.web.views import submission_json
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
+    ctx.setdefault("who", account_or_none(request))
+    return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def error_page(request: Request, exc: StoreError) -> HTMLResponse:
+    return render(request, "message.html", exc.status, title="Something is wrong",
+                  message=exc.message, problems=exc.problems)
+
+
+def _signed_in(request: Request, *roles: str):
+    who = account_or_none(request)
+    if who is None:
+        raise Unauthorized("sign in with the token the organisers gave you")
+    return accounts.require(who, *roles)
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def catalogue_page(request: Request, q: str = "", category: str = ""):
+    st = store(request)
+    found = catalogue.apps(st, q, category)
+    cats = sorted({c for rels in catalogue.apps(st).values()
+                   for c in rels[-1].manifest.get("categories") or []})
+    items = [(slug, rels[-1], rels[-1].label()) for slug, rels in found.items()]
+    return render(request, "catalogue.html", items=items, q=q, category=category, cats=cats)
+
+
+@router.get("/apps/{slug}", response_class=HTMLResponse)
+async def app_page(slug: str, request: Request):
+    st = store(request)
+    rels = catalogue.releases(st, slug)
+    if not rels:
+        return render(request, "message.html", 404, title="No such app",
+                      message=f"No approved app is called {slug!r}.")
+    rel = rels[-1]
+    instance = request.query_params.get("instance", "")
+    return render(request, "app.html", rel=rel, rels=list(reversed(rels)), label=rel.label(),
+                  perms=rel.permissions_in_words(), sandbox=st.settings.sandbox_url,
+                  store_url=st.settings.url, instance=instance,
+                  install=_install_url(st.settings.sandbox_url, instance, rel,
+                                       st.settings.url))
+
+
+def _install_url(sandbox: str, instance: str, rel, store_url: str) -> str:
+    parts = urllib.parse.urlsplit(sandbox)
+    host = f"{instance}.{parts.hostname}" if instance else parts.hostname
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    query = urllib.parse.urlencode({"slug": rel.slug, "registry": store_url})
+    return f"{parts.scheme}://{netloc}/apps/install?{query}"
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, next: str = "/team"):
+    return render(request, "login.html", next=next)
+
+
+@router.post("/login")
+async def login(request: Request):
+    form = await request.form()
+    token = str(form.get("token", "")).strip()
+    try:
+        who = accounts.authenticate(store(request).db, token)
+    except StoreError as exc:
+        return render(request, "login.html", 401, error=exc.message, next="/team")
+    home = {"team": "/team", "organiser": "/organiser", "judge": "/judge"}[who.role]
+    resp = _redirect(home)
+    resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=14 * 86400)
+    return resp
+
+
+@router.post("/logout")
+async def logout(request: Request):
+    resp = _redirect("/")
+    resp.delete_cookie(COOKIE)
+    return resp
+
+
+@router.get("/team", response_class=HTMLResponse)
+async def team_page(request: Request):
+    if account_or_none(request) is None:
+        return _redirect("/login?next=/team")
+    who = _signed_in(request, "team")
+    st = store(request)
+    subs = [submission_json(st, r, full=False) for r in st.listing(who)]
+    return render(request, "team.html", subs=subs)
+
+
+@router.post("/team/submit")
+async def team_submit(request: Request):
+    who = _signed_in(request, "team")
+    st = store(request)
+    form = await request.form(max_part_size=st.limits.upload_bytes + 1)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        raise Invalid("choose a .tar.gz or .zip file to upload")
+    sub_id = await run_in_threadpool(st.submit, who, await upload.read(), upload.filename)
+    return _redirect(f"/submissions/{sub_id}")
+
+
+@router.get("/submissions/{sub_id}", response_class=HTMLResponse)
+async def submission_page(sub_id: int, request: Request):
+    if account_or_none(request) is None:
+        return _redirect(f"/login?next=/submissions/{sub_id}")
+    who = _signed_in(request, "team", "organiser", "judge")
+    st = store(request)
+    sub = submission_json(st, st.visible(who, sub_id))
+    return render(request, "submission.html", sub=sub, running=sub["state"] in (
+        pipeline.QUEUED, *pipeline.RUNNING))
+
+
+@router.get("/organiser", response_class=HTMLResponse)
+async def organiser_page(request: Request):
+    if account_or_none(request) is None:
+        return _redirect("/login?next=/organiser")
+    _signed_in(request, "organiser")
+    st = store(request)
+    subs = [submission_json(st, r, full=False) for r in st.listing()]
+    return render(request, "organiser.html", subs=subs,
+                  waiting=[s for s in subs if s["state"] == pipeline.AWAITING],
+                  accounts=accounts.listing(st.db), criteria=judging_store.get_criteria(st),
+                  board=judging_store.leaderboard(st), engine=st.engine_status(),
+                  new_token=request.query_params.get("token"),
+                  new_name=request.query_params.get("name"))
+
+
+@router.post("/organiser/review/{sub_id}")
+async def organiser_review(sub_id: int, request: Request):
+    who = _signed_in(request, "organiser")
+    form = await request.form()
+    store(request).review(who, sub_id, str(form.get("decision", "")),
+                          str(form.get("reason", "")))
+    return _redirect(f"/submissions/{sub_id}")
+
+
+@router.post("/organiser/accounts")
+async def organiser_accounts(request: Request):
+    _signed_in(request, "organiser")
+    form = await request.form()
+    acc, token = accounts.create(store(request).db, str(form.get("name", "")),
+                                 str(form.get("role", "")), str(form.get("team") or "") or None)
+    q = urllib.parse.urlencode({"token": token, "name": f"{acc.role} {acc.name}"})
+    return _redirect(f"/organiser?{q}#accounts")
+
+
+@router.post("/organiser/criteria")
+async def organiser_criteria(request: Request):
+    who = _signed_in(request, "organiser")
+    form = await request.form()
+    items = []
+    for key, label, weight in zip(form.getlist("key"), form.getlist("label"),
+                                  form.getlist("weight"), strict=False):
+        if str(key).strip():
+            try:
+                w = float(weight)
+            except ValueError as exc:
+                raise Invalid(f"the weight of {key!r} must be a number") from exc
+            items.append({"key": str(key).strip(), "label": str(label).strip(), "weight": w})
+    judging_store.set_criteria(store(request), who, items)
+    return _redirect("/organiser#criteria")
+
+
+@router.get("/judge", response_class=HTMLResponse)
+async def judge_page(request: Request):
+    if account_or_none(request) is None:
+        return _redirect("/login?next=/judge")
+    who = _signed_in(request, "judge")
+    st = store(request)
+    conflicts = accounts.conflicts_of(st.db, who.id) | ({who.team} if who.team else set())
+    apps = [(slug, team, team in conflicts) for slug, team in
+            sorted(judging_store.judged_apps(st).items())]
+    mine = {(s.app, s.criterion): s.value for s in judging_store.all_scores(st)
+            if s.judge == who.name}
+    return render(request, "judge.html", apps=apps, criteria=judging_store.get_criteria(st),
+                  mine=mine, saved=request.query_params.get("saved"))
+
+
+@router.post("/judge/{slug}")
+async def judge_score(slug: str, request: Request):
+    who = _signed_in(request, "judge")
+    form = await request.form()
+    crit = judging_store.get_criteria(store(request))
+    values = {}
+    for c in crit:
+        raw = str(form.get(c.key, "")).strip()
+        if raw:
+            values[c.key] = int(raw) if raw.isdigit() else raw
+    if not values:
+        raise Invalid("give at least one score from 1 to 5")
+    judging_store.score(store(request), who, slug, values, str(form.get("comment", "")))
+    return _redirect(f"/judge?saved={slug}#app-{slug}")

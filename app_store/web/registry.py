@@ -1,0 +1,150 @@
+"""A cozy-apps-registry compatible read API (reference §4.2), public, approved apps only."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from app_store import catalogue
+from app_store.archive import read_archive
+from app_store.errors import NotFound, StoreError
+from app_store.web.context import store
+
+router = APIRouter(prefix="/registry", tags=["registry"])
+
+
+class NotAcceptable(StoreError):
+    status = 406
+
+
+def _accept(request: Request) -> None:
+    accept = request.headers.get("accept")
+    if accept and "application/json" not in accept and "*/*" not in accept:
+        raise NotAcceptable("the registry answers JSON: send Accept: application/json")
+
+
+def _rels(request: Request, slug: str) -> list[catalogue.Release]:
+    rels = catalogue.releases(store(request), slug)
+    if not rels:
+        raise NotFound("App not found")
+    return rels
+
+
+@router.get("")
+async def list_apps(request: Request) -> JSONResponse:
+    _accept(request)
+    st = store(request)
+    p = request.query_params
+    found = catalogue.apps(st)
+    editor = p.get("filter[editor]")
+    typ = p.get("filter[type]")
+    items = [catalogue.app_json(st, s, r, p.get("latestChannelVersion", "stable"),
+                                p.get("versionsChannel", "dev")) for s, r in found.items()]
+    items = [a for a in items if (not editor or a["editor"] == editor)
+             and (not typ or a["type"] == typ)]
+    try:
+        limit = max(1, min(int(p.get("limit", 200)), 500))
+        cursor = max(0, int(p.get("cursor", 0)))
+    except ValueError:
+        return JSONResponse({"error": "limit and cursor must be integers"}, status_code=400)
+    page = items[cursor:cursor + limit]
+    meta: dict = {"count": len(items)}
+    if cursor + limit < len(items):
+        meta["next_cursor"] = str(cursor + limit)
+    return JSONResponse({"data": page, "meta": meta})
+
+
+@router.get("/slugs")
+async def slugs(request: Request) -> JSONResponse:
+    return JSONResponse(sorted(catalogue.apps(store(request))))
+
+
+@router.get("/maintenance")
+async def maintenance(request: Request) -> JSONResponse:
+    return JSONResponse([])
+
+
+@router.get("/{slug}")
+async def get_app(slug: str, request: Request) -> JSONResponse:
+    _accept(request)
+    return JSONResponse(catalogue.app_json(store(request), slug, _rels(request, slug),
+                                           versions_channel=request.query_params.get(
+                                               "versionsChannel", "dev")))
+
+
+@router.get("/{slug}/versions")
+async def versions(slug: str, request: Request) -> JSONResponse:
+    _accept(request)
+    return JSONResponse(catalogue.app_json(store(request), slug,
+                                           _rels(request, slug))["versions"])
+
+
+@router.get("/{slug}/icon")
+async def icon(slug: str, request: Request) -> Response:
+    return _asset(request, _rels(request, slug)[-1], None)
+
+
+@router.get("/{slug}/screenshots/{path:path}")
+async def screenshot(slug: str, path: str, request: Request) -> Response:
+    rel = _rels(request, slug)[-1]
+    shots = [s.lstrip("/") for s in rel.manifest.get("screenshots") or []]
+    if path.lstrip("/") not in shots:
+        raise NotFound("Screenshot not found")
+    return _asset(request, rel, path)
+
+
+@router.get("/{slug}/{channel}/latest")
+async def latest(slug: str, channel: str, request: Request) -> JSONResponse:
+    _accept(request)
+    if channel not in catalogue.CHANNELS:
+        raise NotFound(f"unknown channel {channel!r}; use stable, beta or dev")
+    rel = catalogue.latest(_rels(request, slug), channel)
+    if rel is None:
+        raise NotFound("Version not found")
+    return JSONResponse(catalogue.version_json(store(request), rel))
+
+
+def _version(request: Request, slug: str, version: str) -> catalogue.Release:
+    version = version.removeprefix("v")
+    for rel in _rels(request, slug):
+        if rel.version == version:
+            return rel
+    raise NotFound("Version not found")
+
+
+@router.get("/{slug}/{version}")
+async def get_version(slug: str, version: str, request: Request) -> JSONResponse:
+    _accept(request)
+    return JSONResponse(catalogue.version_json(store(request), _version(request, slug,
+                                                                          version)))
+
+
+@router.get("/{slug}/{version}/icon")
+async def version_icon(slug: str, version: str, request: Request) -> Response:
+    return _asset(request, _version(request, slug, version), None)
+
+
+@router.get("/{slug}/{version}/tarball/{filename}")
+async def tarball(slug: str, version: str, filename: str, request: Request) -> Response:
+    rel = _version(request, slug, version)
+    data = store(request).artifacts.get(rel.sha256)
+    kind = "application/zip" if data[:2] == b"PK" else "application/gzip"
+    return Response(data, media_type=kind, headers={"X-Sha256": rel.sha256})
+
+
+def _asset(request: Request, rel: catalogue.Release, path: str | None) -> Response:
+    st = store(request)
+    sub = st.row(rel.submission_id)
+    archive = read_archive(st.artifacts.get(rel.sha256), sub.filename, st.limits)
+    name = (path or str(rel.manifest.get("icon", ""))).lstrip("/")
+    data = archive.files.get(name)
+    if data is None:
+        raise NotFound("Asset not found")
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if kind == "image/svg+xml":  # an SVG is served as an image, never as a page
+        return Response(data, media_type=kind, headers={
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "X-Content-Type-Options": "nosniff"})
+    return Response(data, media_type=kind, headers={"X-Content-Type-Options": "nosniff"})

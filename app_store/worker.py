@@ -1,0 +1,46 @@
+"""Workers that take submissions from the database and run the pipeline, a few at a time."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from app_store import pipeline
+from app_store.service import Store
+
+log = logging.getLogger("selfdata.store")
+
+
+class Workers:
+    """``n`` threads; each claims the oldest queued submission. On start, jobs interrupted by a
+    previous stop are queued again."""
+
+    def __init__(self, store: Store, n: int):
+        self.store = store
+        self.n = max(1, n)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        resumed = pipeline.requeue_interrupted(self.store.db)
+        if resumed:
+            log.info("resumed submissions %s", resumed)
+        for i in range(self.n):
+            t = threading.Thread(target=self._loop, name=f"store-worker-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            sub_id = pipeline.claim(self.store.db)
+            if sub_id is None:
+                self.store.wake.wait(1.0)
+                self.store.wake.clear()
+                continue
+            self.store.process(sub_id)
+
+    def stop(self, timeout: float = 5) -> None:
+        self._stop.set()
+        self.store.wake.set()
+        for t in self._threads:
+            t.join(timeout)
