@@ -16,6 +16,7 @@ class BuildResult:
     log: str
     image_id: str | None
     tag: str
+    check: str = "build.failed"    # the check id when it failed
 
 
 def image_tag(slug: str, version: str, submission_id: int) -> str:
@@ -35,7 +36,7 @@ def build_app(engine: Engine, base: str, files: dict[str, bytes], manifest: dict
         try:
             lock = resolve(text, wheel_cache)
         except WheelhouseError as exc:
-            return BuildResult(False, f"ERROR: {exc}\n", None, tag)
+            return BuildResult(False, f"ERROR: {exc}\n", None, tag, "build.requirements")
         log.append(f"Dependencies resolved on the store into {len(lock.wheels)} hash-pinned "
                    "wheels:\n" + lock.text())
     labels = {"selfdata.app": slug, "selfdata.version": version, "selfdata.sha256": sha256,

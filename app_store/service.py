@@ -156,9 +156,7 @@ class Store:
         version = m.get("version") if isinstance(m.get("version"), str) else None
         if slug and version and not blocking(problems):
             problems.extend(self._ownership_and_version(row.team_id, slug, version, sub_id))
-        fields = {"report": orjson.dumps({"accepted": not blocking(problems),
-                                          "problems": [p.to_json() for p in problems]}).decode(),
-                  "slug": slug, "version": version,
+        fields = {"report": self._report(problems), "slug": slug, "version": version,
                   "manifest": orjson.dumps(m).decode() if report.manifest else None}
         if blocking(problems):
             n = sum(p.severity == ERROR for p in problems)
@@ -178,8 +176,11 @@ class Store:
                           self.settings.data_dir / "wheelhouse", self.settings.build_timeout_s)
         took = f"built in {time.monotonic() - started:.1f} s"
         if not built.ok:
+            last = [x for x in built.log.strip().splitlines() if x.strip()][-1:] or [""]
+            problems.append(Problem(built.check, ERROR, f"the image did not build: {last[0]}; "
+                                    "read the build log, fix, resubmit", "build"))
             pipeline.move(self.db, sub_id, pipeline.FAILED, "build failed",
-                          build_log=built.log,
+                          build_log=built.log, report=self._report(problems),
                           reason="the image did not build: read the build log, fix, resubmit")
             return
         pipeline.move(self.db, sub_id, pipeline.SMOKE, took, build_log=built.log,
@@ -188,15 +189,24 @@ class Store:
 
         runner = self.runner()
         smoke = smoke_run(runner, self._smoke, built.image_id, m, self.settings.health_timeout_s)
-        if not smoke.ok:
+        problems.extend(smoke.problems())
+        fields = {"smoke": orjson.dumps(smoke.to_json()).decode(),
+                  "report": self._report(problems)}
+        if blocking(problems):
+            first = next(p for p in problems if p.severity == ERROR)
             pipeline.move(self.db, sub_id, pipeline.FAILED, "smoke run failed",
-                          smoke=orjson.dumps(smoke.to_json()).decode(),
-                          reason=f"the app did not start properly: {smoke.detail}")
+                          reason=f"the app did not run properly ({first.check}): "
+                                 f"{smoke.detail or first.message}", **fields)
             self.engine.remove_image(built.image_id)
             return
         pipeline.move(self.db, sub_id, pipeline.AWAITING,
                       f"healthy in {smoke.health_seconds} s; read {', '.join(smoke.read) or '-'}",
-                      smoke=orjson.dumps(smoke.to_json()).decode())
+                      **fields)
+
+    @staticmethod
+    def _report(problems: list[Problem]) -> str:
+        return orjson.dumps({"accepted": not blocking(problems),
+                             "problems": [p.to_json() for p in problems]}).decode()
 
     def _ownership_and_version(self, team_id: int, slug: str, version: str,
                                sub_id: int) -> list[Problem]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import orjson
 
+from app_store.problems import ERROR, WARNING, Problem
 from app_store.runtime.runner import AppRunner
 from sandbox.settings import Settings
 from sandbox.storage.tables import apps as installed_apps
@@ -42,6 +43,33 @@ class SmokeReport:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def problems(self) -> list[Problem]:
+        out = []
+        tail = self.logs.strip().splitlines()[-3:]
+        said = f" Its last output: {' | '.join(tail)}" if tail else ""
+        if not self.ok:
+            if self.oom_killed:
+                out.append(Problem("runtime.out_of_memory", ERROR, "the app was stopped for "
+                                   "using more memory than its limit; load less data at once "
+                                   "(use pagination) and free what you no longer need." + said))
+            elif self.exit_code is not None:
+                out.append(Problem("runtime.crashed", ERROR, f"the app stopped (exit code "
+                                   f"{self.exit_code}); run it with selfdata dev and read its "
+                                   f"output.{said}"))
+            else:
+                out.append(Problem("runtime.no_health", ERROR, f"{self.detail}; listen on "
+                                   "127.0.0.1:$PORT and answer the health route with 200 "
+                                   "quickly (load data after, not before)." + said))
+        elif self.page_status is None or self.page_status >= 400:
+            out.append(Problem("runtime.page_error", ERROR, f"the app's page / answered "
+                               f"{self.page_status or self.detail}; it is what testers open "
+                               "first, make it answer 200." + said, "/"))
+        for what in self.refused:
+            out.append(Problem("runtime.outside_permissions", WARNING, f"the app asked for "
+                               f"{what}, which its manifest does not allow, and was refused; "
+                               "declare the permission or remove the request"))
+        return out
 
 
 def _free_port() -> int:

@@ -103,8 +103,8 @@ class Sandbox:
         if claims.aud == "cli":
             return Caller(inst, "cli", "cli", PermissionSet(parse_scope(claims.scope)), claims)
         if claims.aud == "app":
-            return Caller(inst, claims.sub, "app", self._app_permissions(inst, claims.sub),
-                          claims)
+            return Caller(inst, claims.sub, "app",
+                          self._app_permissions(inst, claims.sub, claims.iat), claims)
         if claims.aud == "access":
             client = self._oauth_client(inst, claims.sub)
             if client is None:
@@ -113,11 +113,13 @@ class Sandbox:
             return Caller(inst, name, "oauth", PermissionSet(parse_scope(claims.scope)), claims)
         raise InvalidToken()
 
-    def _app_permissions(self, inst: Instance, slug: str) -> PermissionSet:
+    def _app_permissions(self, inst: Instance, slug: str, issued_at: int) -> PermissionSet:
+        """An app token holds while the app stays installed: a token issued before the
+        current install (e.g. before an uninstall and reinstall) is refused."""
         with self.db.read() as conn:
-            row = conn.execute(sa.select(apps.c.permissions, apps.c.state).where(
+            row = conn.execute(sa.select(apps.c.permissions, apps.c.installed_at).where(
                 apps.c.instance_id == inst.id, apps.c.slug == slug)).first()
-        if row is None:
+        if row is None or issued_at < int(row.installed_at):
             raise InvalidToken()
         return PermissionSet(rules_from_manifest(orjson.loads(row.permissions)))
 

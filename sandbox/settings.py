@@ -25,6 +25,10 @@ class Settings:
     app_token_ttl_s: int = 24 * 3600
     access_token_ttl_s: int = 7 * 24 * 3600
     cli_token_ttl_s: int = 30 * 60
+    # App installs: the store registry apps come from, and the container engine that runs them.
+    registry_url: str = ""
+    docker_host: str = ""
+    app_start_timeout_s: float = 20
     extra: dict = field(default_factory=dict)
 
     @classmethod

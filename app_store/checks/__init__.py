@@ -37,3 +37,15 @@ CHECK_IDS = {
     "code.secret": "no secrets (keys, tokens, passwords) in the files",
     "code.requirements_unpinned": "Python requirements pinned with ==",
 }
+
+# Found while building and smoke-running (app_store.build, app_store.smoke); shown with the
+# checks above so a team reads one list.
+RUNTIME_CHECK_IDS = {
+    "build.requirements": "the requirements resolve to wheels for the base image",
+    "build.failed": "the image builds",
+    "runtime.crashed": "the app keeps running after it starts",
+    "runtime.out_of_memory": "the app stays within its memory limit",
+    "runtime.no_health": "the app answers its health route in time",
+    "runtime.page_error": "the app's page answers",
+    "runtime.outside_permissions": "the app asks only for data its manifest declares",
+}

@@ -8,10 +8,11 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from sandbox.app_install import Installer
 from sandbox.errors import PayloadTooLarge
 from sandbox.service import Caller, Sandbox
 from sandbox.settings import Settings
-from sandbox.web import auth_routes, data, errors, pages
+from sandbox.web import app_routes, auth_routes, data, errors, pages
 from sandbox.web.context import caller, sandbox
 from sandbox.web.responses import JSON, JSONAPI
 
@@ -60,16 +61,19 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        app.state.installer.close()
         app.state.sandbox.close()
 
     app = FastAPI(title="Selfdata Sandbox — personal cloud API",
                   description="The Cozy stack's data API over synthetic MesInfos households.",
                   version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.sandbox = Sandbox(settings)
+    app.state.installer = Installer(app.state.sandbox)
     errors.install(app)
     app.include_router(data.router)
     app.include_router(auth_routes.router)
     app.include_router(pages.router)
+    app.include_router(app_routes.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
               name="static")
 
@@ -105,4 +109,5 @@ def create_app(settings: Settings) -> FastAPI:
             for i, e in enumerate(entries)], "meta": {"count": len(entries)}})
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(app_routes.AppOrigins)
     return app

@@ -1,0 +1,291 @@
+"""The whole pipeline on a real Docker engine: check, offline build, locked-down smoke run,
+review, registry; and the hostile runtime corpus, each failing with the right check id while
+the store stays healthy and loses nothing."""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from app_store import accounts, pipeline
+from app_store.checks import RUNTIME_CHECK_IDS
+from app_store.runtime.engine import RunSpec
+from app_store.settings import StoreSettings
+from app_store.web.app import create_app
+from tests.app_store.conftest import app_files, manifest, tar_gz
+from tests.support import docker
+
+pytestmark = pytest.mark.docker
+
+SERVER = b'''import os, urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import httpx
+API, TOKEN = os.environ["COZY_URL"], os.environ["COZY_TOKEN"]
+def get(path):
+    return httpx.get(API + path, headers={"Authorization": "Bearer " + TOKEN})
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/health":
+            body = b"ok"
+        else:
+            calls = get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=5").json()
+            refused = get("/data/fr.orange.geopoint/_all_docs?limit=1").status_code
+            body = f"{len(calls['rows'])} calls; geopoint {refused}".encode()
+        self.send_response(200); self.end_headers(); self.wfile.write(body)
+ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+'''
+
+PY_RUNTIME = {"type": "python", "command": ["python3", "server.py"],
+              "requirements": "requirements.txt", "health": "/health"}
+
+
+def python_app(slug: str, server: bytes = SERVER, version: str = "1.0.0",
+               requirements: bytes = b"httpx==0.28.1\n") -> bytes:
+    m = manifest(slug=slug, version=version, runtime=PY_RUNTIME)
+    return tar_gz(app_files(m, **{"server.py": server, "requirements.txt": requirements}))
+
+
+def hostile(slug: str, body: bytes) -> bytes:
+    """A stdlib-only app whose start does ``body`` before serving its health route."""
+    server = body + b'''
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import os
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        code = 200 if self.path == "/health" else globals().get("PAGE_STATUS", 200)
+        self.send_response(code); self.end_headers(); self.wfile.write(b"ok")
+ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+'''
+    m = manifest(slug=slug, runtime={"type": "python", "command": ["python3", "server.py"],
+                                     "health": "/health"})
+    return tar_gz(app_files(m, **{"server.py": server}))
+
+
+HOSTILE_RUNTIME = {
+    "fork-bomb": (b"import os\nwhile True:\n    os.fork()\n", "runtime.crashed", ""),
+    "memory-fill": (b"hog = []\nwhile True:\n    hog.append(bytearray(8 << 20))\n",
+                    "runtime.out_of_memory", ""),
+    "no-health": (b"import time\ntime.sleep(3600)\n", "runtime.no_health", ""),
+    "network-try": (b"import socket\nsocket.create_connection(('10.0.0.1', 80), timeout=3)\n",
+                    "runtime.crashed", "unreachable"),
+    "write-outside": (b"open('/app/stolen.txt', 'w').write('x')\n", "runtime.crashed",
+                      "Read-only file system"),
+    "broken-page": (b"PAGE_STATUS = 500\n", "runtime.page_error", ""),
+}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    docker.base_image()  # built once, before the clock of any test starts
+    tmp = tmp_path_factory.mktemp("store")
+    settings = StoreSettings(database_url=f"sqlite:///{tmp / 'store.db'}", data_dir=tmp,
+                             workers=2, health_timeout_s=8, public_url="http://store.test")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        st = app.state.store
+        _, org = accounts.create(st.db, "Org", "organiser")
+        _, team = accounts.create(st.db, "Blue", "team")
+        _, other = accounts.create(st.db, "Red", "team")
+        client.tokens = {"org": org, "team": team, "other": other}
+        yield client
+
+
+def auth(client, who: str) -> dict:
+    return {"Authorization": f"Bearer {client.tokens[who]}"}
+
+
+def submit(client, data: bytes, who: str = "team", name: str = "app.tar.gz") -> int:
+    r = client.post(f"/api/submissions?filename={name}", content=data, headers=auth(client, who))
+    assert r.status_code == 202, r.text
+    return r.json()["id"]
+
+
+def settle(client, sub_id: int, who: str = "team", timeout: float = 180) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = client.get(f"/api/submissions/{sub_id}", headers=auth(client, who)).json()
+        if info["state"] in (*pipeline.FINAL, pipeline.AWAITING):
+            return info
+        time.sleep(0.2)
+    raise AssertionError(f"submission {sub_id} still {info['state']} after {timeout} s")
+
+
+def check_ids(info: dict) -> set[str]:
+    return {p["check"] for p in (info["checks"] or {}).get("problems", [])}
+
+
+@pytest.fixture(scope="module")
+def python_sub(store) -> dict:
+    return settle(store, submit(store, python_app("py-calls")))
+
+
+def test_a_python_app_is_checked_built_offline_and_smoke_run(python_sub):
+    info = python_sub
+    assert info["state"] == "awaiting-review", info["reason"]
+    assert [h["state"] for h in info["history"]] == [
+        "queued", "checking", "building", "smoke-testing", "awaiting-review"]
+    assert "hash-pinned wheels" in info["build_log"] and "--hash=sha256:" in info["build_log"]
+    assert "httpx==0.28.1" in info["build_log"]
+    smoke = info["smoke"]
+    assert smoke["ok"] and smoke["page_status"] == 200
+    assert smoke["read"] == ["fr.orange.phonecommunicationlog"]
+    # the request outside its permissions was refused and reported, as a warning
+    assert any("fr.orange.geopoint" in r for r in smoke["refused"])
+    assert "runtime.outside_permissions" in check_ids(info)
+
+
+def test_the_image_is_labelled_and_runs_locked_down(store, python_sub):
+    eng = docker.engine()
+    labels = eng.image_labels(python_sub["image_id"])
+    assert labels["selfdata.app"] == "py-calls" and labels["selfdata.version"] == "1.0.0"
+    assert labels["selfdata.sha256"] == python_sub["sha256"]
+    import tempfile
+
+    cid = eng.start(RunSpec(image=python_sub["image_id"], command=[], env={"PORT": "8000"},
+                            sock_dir=tempfile.mkdtemp(prefix="sd-", dir="/tmp")))
+    try:
+        attrs = eng.client.api.inspect_container(cid)
+        host, cfg = attrs["HostConfig"], attrs["Config"]
+        assert cfg["User"] == "10001:10001"
+        assert host["ReadonlyRootfs"] is True
+        assert host["CapDrop"] == ["ALL"] and not host["CapAdd"]
+        assert "no-new-privileges:true" in host["SecurityOpt"]
+        assert host["NetworkMode"] == "none"
+        assert host["Privileged"] is False
+        assert host["Memory"] == 256 << 20 and host["MemorySwap"] == 256 << 20
+        assert host["PidsLimit"] == 64 and host["NanoCpus"] == 500_000_000
+        assert "/tmp" in host["Tmpfs"]
+    finally:
+        eng.remove(cid)
+
+
+def test_review_then_registry_lists_the_release(store, python_sub):
+    sid = python_sub["id"]
+    r = store.post(f"/api/submissions/{sid}/review", json={"decision": "reject"},
+                   headers=auth(store, "org"))
+    assert r.status_code == 400 and "reason" in r.json()["error"]
+    r = store.post(f"/api/submissions/{sid}/review", json={"decision": "approve"},
+                   headers=auth(store, "team"))
+    assert r.status_code == 403
+    r = store.post(f"/api/submissions/{sid}/review", json={"decision": "approve"},
+                   headers=auth(store, "org"))
+    assert r.status_code == 200 and r.json()["state"] == "approved"
+    app = store.get("/registry/py-calls").json()
+    assert app["versions"]["stable"] == ["1.0.0"]
+    latest = store.get("/registry/py-calls/stable/latest").json()
+    assert latest["sha256"] == python_sub["sha256"] and latest["size"] == str(python_sub["size"])
+    assert latest["selfdata"]["image"] == python_sub["image_id"]
+    assert latest["url"].startswith("http://store.test/registry/py-calls/1.0.0/tarball/")
+    tarball = store.get("/registry/py-calls/1.0.0/tarball/x.tar.gz")
+    import hashlib
+
+    assert hashlib.sha256(tarball.content).hexdigest() == python_sub["sha256"]
+    assert store.get("/registry/py-calls", headers={"Accept": "text/html"}).status_code == 406
+
+
+def test_versions_only_go_up_and_slugs_belong_to_their_team(store, python_sub):
+    same = settle(store, submit(store, python_app("py-calls")))
+    assert same["state"] == "failed" and "manifest.version" in check_ids(same)
+    theirs = settle(store, submit(store, python_app("py-calls", version="2.0.0"), who="other"),
+                    who="other")
+    assert theirs["state"] == "failed" and "manifest.slug" in check_ids(theirs)
+    # a team sees only its own submissions
+    r = store.get(f"/api/submissions/{python_sub['id']}", headers=auth(store, "other"))
+    assert r.status_code == 403
+
+
+def test_unresolvable_requirements_fail_the_build_with_their_id(store):
+    info = settle(store, submit(store, python_app(
+        "bad-reqs", requirements=b"no-such-package-selfdata==9.9.9\n")))
+    assert info["state"] == "failed" and "build.requirements" in check_ids(info)
+
+
+def test_hostile_runtime_corpus_fails_each_case_and_the_store_stays_healthy(store):
+    ids = {name: submit(store, hostile(name, body)) for name, (body, _, _) in
+           HOSTILE_RUNTIME.items()}
+    for name, (_, expected, in_logs) in HOSTILE_RUNTIME.items():
+        info = settle(store, ids[name])
+        assert info["state"] == "failed", (name, info["state"])
+        assert expected in check_ids(info), (name, check_ids(info), info["smoke"])
+        assert in_logs in info["smoke"]["logs"], (name, info["smoke"]["logs"][-500:])
+    assert store.get("/status").json()["status"] == "ok"
+    # nothing was lost: every upload is still listed, with its history
+    listed = {s["id"] for s in store.get("/api/submissions", headers=auth(store, "team"))
+              .json()["data"]}
+    assert set(ids.values()) <= listed
+    # and no container of these runs is left behind
+    assert docker.engine().containers("selfdata.smoke=1") == []
+
+
+def test_a_restart_resumes_queued_and_interrupted_work(tmp_path):
+    docker.base_image()
+    settings = StoreSettings(database_url=f"sqlite:///{tmp_path / 'store.db'}",
+                             data_dir=tmp_path, workers=1, health_timeout_s=8)
+    first = create_app(settings, workers=False)
+    with TestClient(first):
+        st = first.state.store
+        team, _ = accounts.create(st.db, "Green", "team")
+        a = st.submit(team, hostile("resumed-a", b""), "a.tar.gz")
+        b = st.submit(team, hostile("resumed-b", b""), "b.tar.gz")
+        assert pipeline.claim(st.db) == a  # a worker took it, then the store stopped
+    second = create_app(settings)
+    with TestClient(second) as client:
+        _, org = accounts.create(second.state.store.db, "Org", "organiser")
+        for sid in (a, b):
+            info = client.get(f"/api/submissions/{sid}",
+                              headers={"Authorization": f"Bearer {org}"}).json()
+            deadline = time.monotonic() + 120
+            while info["state"] not in (pipeline.AWAITING, *pipeline.FINAL):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+                info = client.get(f"/api/submissions/{sid}",
+                                  headers={"Authorization": f"Bearer {org}"}).json()
+            assert info["state"] == "awaiting-review", info["reason"]
+        hist = client.get(f"/api/submissions/{a}", headers={"Authorization": f"Bearer {org}"}
+                          ).json()["history"]
+        assert "resumed after a store restart" in [h["detail"] for h in hist]
+
+
+def test_selfdata_submit_packs_uploads_and_follows(store, tmp_path):
+    from app_store.cli import submit as submit_cmd
+    from tests.support.served import Served
+
+    app_dir = tmp_path / "cli-app"
+    app_dir.mkdir()
+    m = manifest(slug="cli-app")
+    for name, data in app_files(m).items():
+        (app_dir / name).write_bytes(data)
+    with Served(store.app, lifespan="off") as served:
+        res = CliRunner().invoke(submit_cmd, [str(app_dir), "--store", served.url, "--token",
+                                              store.tokens["team"]])
+    assert res.exit_code == 0, res.output
+    assert "awaiting-review" in res.output and "queued" in res.output
+    bad = CliRunner().invoke(submit_cmd, [str(tmp_path), "--store", "http://x", "--token", "t"])
+    assert bad.exit_code == 2 and "no manifest.webapp" in bad.output
+
+
+def test_a_build_past_its_time_limit_is_stopped_and_reported(tmp_path):
+    docker.base_image()
+    settings = StoreSettings(database_url=f"sqlite:///{tmp_path / 'store.db'}",
+                             data_dir=tmp_path, workers=1, build_timeout_s=0.2)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        _team, token = accounts.create(app.state.store.db, "Slow", "team")
+        client.tokens = {"team": token}
+        info = settle(client, submit(client, python_app("slow-build")))
+    assert info["state"] == "failed" and "build.failed" in check_ids(info)
+    assert "longer than" in info["build_log"]
+
+
+def test_every_runtime_check_id_is_covered_here():
+    covered = {e for _, e, _ in HOSTILE_RUNTIME.values()} | {
+        "runtime.outside_permissions", "build.requirements", "build.failed"}
+    assert set(RUNTIME_CHECK_IDS) == covered
+
+
+def test_reports_are_json(python_sub):
+    assert orjson.loads(orjson.dumps(python_sub))["checks"]["accepted"] is True
