@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.app_install import Installer
 from sandbox.auth.permissions import rules_from_manifest
+from sandbox.errors import CouchError, StackError
 from sandbox.labels import rule_in_words
 
 router = APIRouter(include_in_schema=False)
@@ -127,12 +128,9 @@ class AppOrigins:
             request = Request(scope, receive)
             try:
                 response = await proxy(request, *pair)
-            except Exception as exc:
-                from sandbox.errors import StackError
-
-                if not isinstance(exc, StackError):
-                    raise
-                response = Response(f"{exc.message}\n", status_code=exc.status,
+            except (StackError, CouchError) as exc:
+                text = exc.message if isinstance(exc, StackError) else exc.reason
+                response = Response(f"{text}\n", status_code=exc.status,
                                     media_type="text/plain")
             return await response(scope, receive, send)
         origin = headers.get("origin", "")

@@ -1,0 +1,155 @@
+"""Install from the store into a tester's cloud, for real: consent, container, the app's own
+address with that tester's data, the journal, uninstall revoking the token."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app_store import accounts
+from app_store.settings import StoreSettings
+from app_store.web.app import create_app as create_store
+from sandbox.settings import Settings
+from tests.app_store.conftest import app_files, manifest, tar_gz
+from tests.app_store.test_pipeline import python_app, settle, submit
+from tests.conftest import docs_of, household
+from tests.support import docker
+from tests.support.live_server import LiveServer, free_port
+from tests.support.served import Served
+
+pytestmark = pytest.mark.docker
+
+STATIC_INDEX = (b"<!doctype html><div role='application' data-cozy-token='{{.Token}}' "
+                b"data-cozy-domain='{{.Domain}}'>{{.AppName}}</div>")
+
+
+@pytest.fixture(scope="module")
+def event(tmp_path_factory):
+    """A store with two approved apps, and a sandbox with one tester that installs from it."""
+    docker.base_image()
+    tmp = tmp_path_factory.mktemp("install")
+    store_port = free_port()
+    store_app = create_store(StoreSettings(
+        database_url=f"sqlite:///{tmp / 'store.db'}", data_dir=tmp / "store", workers=2,
+        public_url=f"http://127.0.0.1:{store_port}"))
+    with TestClient(store_app) as client:
+        st = store_app.state.store
+        _, org = accounts.create(st.db, "Org", "organiser")
+        _, team = accounts.create(st.db, "Blue", "team")
+        client.tokens = {"org": org, "team": team}
+        static = manifest(slug="static-calls", name="Static calls")
+        subs = [submit(client, python_app("py-calls")),
+                submit(client, tar_gz(app_files(static, **{"index.html": STATIC_INDEX})))]
+        for sid in subs:
+            assert settle(client, sid)["state"] == "awaiting-review"
+            client.post(f"/api/submissions/{sid}/review", json={"decision": "approve"},
+                        headers={"Authorization": f"Bearer {org}"})
+        port = free_port()
+        with Served(store_app, port=store_port, lifespan="off") as store_srv:
+            settings = Settings(database_url=f"sqlite:///{tmp / 'sandbox.db'}", port=port,
+                                registry_url=store_srv.url)
+            with LiveServer(settings, port=port) as sandbox:
+                sb = sandbox.sandbox
+                inst = sb.instances.create("alice")
+                hh = household(0)
+                calls = docs_of(hh, "fr.orange.phonecommunicationlog")
+                sb.store.load(inst.id, "fr.orange.phonecommunicationlog", calls)
+                yield {"sandbox": sandbox, "store": store_srv, "calls": len(calls)}
+
+
+def at(event, host: str) -> httpx.Client:
+    host = f"{host}:{event['sandbox'].port}"  # as a browser sends it
+    return httpx.Client(base_url=event["sandbox"].url, headers={"Host": host}, timeout=60,
+                        follow_redirects=False)
+
+
+def test_consent_install_open_journal_uninstall(event):
+    reg = event["store"].url
+    with at(event, "alice.localhost") as alice:
+        page = alice.get("/apps/install", params={"slug": "py-calls", "registry": reg})
+        assert page.status_code == 200
+        assert "Install and allow" in page.text and "phone calls" in page.text
+        r = alice.post("/apps/install", data={"slug": "py-calls", "registry": reg,
+                                               "decision": "accept"})
+        assert r.status_code == 303
+        assert r.headers["location"].startswith("http://py-calls.alice.localhost:")
+    with at(event, "py-calls.alice.localhost") as app:
+        page = app.get("/")
+        assert page.status_code == 200, page.text
+        assert page.text.startswith("5 calls; geopoint 403")
+    sb = event["sandbox"].sandbox
+    inst = sb.instances.get("alice")
+    entries = sb.journal.entries(inst.id, client="py-calls")
+    assert {(e.doctype, e.verb) for e in entries} >= {
+        ("fr.orange.phonecommunicationlog", "GET"), ("fr.orange.geopoint", "DENIED")}
+    with at(event, "alice.localhost") as alice:
+        dash = alice.get("/")
+        assert "Uninstall" in dash.text and "py-calls.alice.localhost" in dash.text
+    token = sb.app_token("alice", "py-calls")
+    api = httpx.Client(base_url=event["sandbox"].url, timeout=30)
+    auth = {"Authorization": f"Bearer {token}"}
+    assert api.get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=1",
+                   headers=auth).status_code == 200
+    with at(event, "alice.localhost") as alice:
+        assert alice.post("/apps/py-calls/uninstall").status_code == 303
+    assert api.get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=1",
+                   headers=auth).status_code in (400, 401)
+    with at(event, "py-calls.alice.localhost") as app:
+        assert app.get("/").status_code == 404
+    assert docker.engine().containers("selfdata.instance=alice") == []
+
+
+def test_a_static_app_gets_its_token_and_may_call_the_api_from_its_origin(event):
+    reg = event["store"].url
+    port = event["sandbox"].port
+    with at(event, "alice.localhost") as alice:
+        alice.post("/apps/install", data={"slug": "static-calls", "registry": reg,
+                                           "decision": "accept"})
+    with at(event, "static-calls.alice.localhost") as app:
+        page = app.get("/")
+    assert page.status_code == 200 and "{{.Token}}" not in page.text
+    assert f"data-cozy-domain='alice.localhost:{port}'" in page.text
+    token = page.text.split("data-cozy-token='")[1].split("'")[0]
+    origin = f"http://static-calls.alice.localhost:{port}"
+    with at(event, "alice.localhost") as alice:
+        pre = alice.options("/data/fr.orange.phonecommunicationlog/_all_docs",
+                            headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
+        assert pre.status_code == 204
+        assert pre.headers["access-control-allow-origin"] == origin
+        r = alice.get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=2",
+                      headers={"Origin": origin, "Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.headers["access-control-allow-origin"] == origin
+        # another instance's apps get no CORS grant here
+        other = alice.get("/status/", headers={"Origin": f"http://x.bob.localhost:{port}"})
+        assert "access-control-allow-origin" not in other.headers
+        alice.post("/apps/static-calls/uninstall")
+
+
+def test_installs_only_from_the_configured_registry(event):
+    with at(event, "alice.localhost") as alice:
+        r = alice.get("/apps/install", params={"slug": "py-calls",
+                                               "registry": "http://127.0.0.1:1"})
+        assert r.status_code == 403 and "not a registry" in r.text
+        r = alice.get("/apps/install", params={"slug": "nope",
+                                               "registry": event["store"].url})
+        assert r.status_code == 404
+
+
+def test_the_reinstalled_app_does_not_accept_old_tokens(event):
+    sb = event["sandbox"].sandbox
+    reg = event["store"].url
+    with at(event, "alice.localhost") as alice:
+        alice.post("/apps/install", data={"slug": "static-calls", "registry": reg,
+                                           "decision": "accept"})
+        old = sb.app_token("alice", "static-calls")
+        alice.post("/apps/static-calls/uninstall")
+        time.sleep(1.1)
+        alice.post("/apps/install", data={"slug": "static-calls", "registry": reg,
+                                           "decision": "accept"})
+        r = alice.get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=1",
+                      headers={"Authorization": f"Bearer {old}"})
+        assert r.status_code in (400, 401)
+        alice.post("/apps/static-calls/uninstall")
