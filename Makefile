@@ -9,6 +9,7 @@ YEARS      ?= 1
 SEED       ?= 42
 OUT        ?= var/population
 PORT       ?= 8080
+STORE_PORT ?= 8090
 
 .PHONY: install run generate test lint bench clean
 
@@ -24,13 +25,22 @@ generate: $(STAMP)
 	$(BIN)/selfdata generate --households $(HOUSEHOLDS) --years $(YEARS) --seed $(SEED) --out $(OUT) --force
 
 run: $(STAMP)
-	$(BIN)/selfdata up --households $(HOUSEHOLDS) --years $(YEARS) --seed $(SEED) --data $(OUT) --port $(PORT)
+	@if host=$$(scripts/ensure-docker.sh); then export DOCKER_HOST=$$host; \
+	else echo "make run: no Docker engine; apps will not be built"; fi; \
+	$(BIN)/selfdata up --households $(HOUSEHOLDS) --years $(YEARS) --seed $(SEED) --data $(OUT) --port $(PORT) --store-port $(STORE_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# The docker and browser suites run for real: engines are found or installed and started first
+# (as root; otherwise those tests skip locally, and fail in CI).
 test: lint
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	@set -e; \
+	if host=$$(scripts/ensure-docker.sh); then export DOCKER_HOST=$$host; \
+	  echo "Docker engine: $$host"; $(BIN)/selfdata store base-image; \
+	else echo "make test: no Docker engine; docker tests will skip (CI fails them)"; fi; \
+	scripts/ensure-chromium.sh >/dev/null || echo "make test: no chromium; browser tests will skip"; \
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/generate.py

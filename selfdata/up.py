@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -36,9 +37,10 @@ def _port_free(port: int) -> bool:
 @click.option("--database", type=click.Path(path_type=Path), default=Path("var/sandbox.db"),
               show_default=True, help="SQLite file of the sandbox (rebuilt).")
 @click.option("--port", type=int, default=8080, show_default=True)
-@click.option("--no-serve", is_flag=True, help="Prepare everything, print the URLs, exit.")
+@click.option("--store-port", type=int, default=8090, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Prepare the data, print the token, exit.")
 def up(households: int, years: int, start: str, seed: int, data_dir: Path, database: Path,
-       port: int, no_serve: bool) -> None:
+       port: int, store_port: int, no_serve: bool) -> None:
     """Generate a population (if needed), load it into a fresh sandbox and serve it."""
     from sandbox.loader import load_population
     from sandbox.service import Sandbox
@@ -86,14 +88,68 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
   curl -s "{base}/data/io.cozy.bills/_normal_docs?limit=3" -H "Authorization: Bearer $TOKEN"
   More tokens: .venv/bin/selfdata token --instance NAME --scope "DOCTYPE:GET" --database-url {url}
 
-  The app store (submissions, judging, catalogue) is not part of this build yet.""")
+""")
     if no_serve:
         return
-    import os
+    _serve_event(url, port, store_port, database.parent, first_inst, report.instances)
 
-    import uvicorn
 
-    os.environ["SELFDATA_DATABASE_URL"] = url
-    click.echo("\nServing on 127.0.0.1 (Ctrl-C to stop).")
-    uvicorn.run("sandbox.web.asgi:build", host="127.0.0.1", port=port, factory=True,
-                log_level="warning")
+def _serve_event(url: str, port: int, store_port: int, var: Path, first_inst: str,
+                 instances: list[str]) -> None:
+    from app_store.web.app import create_app as create_store
+    from sandbox.settings import Settings
+    from sandbox.web.app import create_app as create_sandbox
+    from selfdata import event
+
+    if not _port_free(store_port):
+        click.echo(f"Error: --store-port: 127.0.0.1:{store_port} is taken", err=True)
+        sys.exit(2)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{var / 'store.db'}{suffix}").unlink(missing_ok=True)
+    store_url = f"http://127.0.0.1:{store_port}"
+    store_app = create_store(event.store_settings_for(store_port, port, var))
+    sandbox_app = create_sandbox(Settings.from_env(database_url=url, port=port,
+                                                   registry_url=store_url))
+    state = event.EventState()
+    event.prepare_store(store_app, state)
+    servers = [event.serve_in_thread(store_app, store_port),
+               event.serve_in_thread(sandbox_app, port)]
+    state.engine = store_app.state.store.engine_status()
+    samples = Path(__file__).resolve().parents[1] / "sample_apps"
+    if state.engine.startswith("Docker") and samples.is_dir():
+        click.echo(f"Container engine: {state.engine}. Building the base image if needed ...")
+        try:
+            store_app.state.store.base_image()
+            event.submit_samples(store_url, state, samples, click.echo)
+            event.install_for(sandbox_app, first_inst, store_url, state, click.echo)
+        except Exception as exc:
+            click.echo(f"The sample apps could not be built: {exc}", err=True)
+    else:
+        click.echo(f"Apps are not built: {state.engine}. Everything else runs; start an "
+                   "engine with scripts/ensure-docker.sh (as root) and set DOCKER_HOST.")
+    base = f"http://127.0.0.1:{port}"
+    installed = ", ".join(f"http://{s}.{first_inst}.localhost:{port}/"
+                          for s in state.installed) or "none"
+    click.echo(f"""
+  App store catalogue         {store_url}/
+  Organiser console           {store_url}/organiser   (sign in with the organiser token)
+  Store API docs              {store_url}/api-docs
+  Sandbox API docs            {base}/api-docs
+  Tester dashboards           http://<instance>.localhost:{port}/ — e.g.
+                              http://{first_inst}.localhost:{port}/ ({len(instances)} testers)
+  Apps installed for {first_inst}: {installed}
+
+  Organiser token   {state.organiser_token}
+  Team token        {state.team_token}   (team "Sample apps")
+  Judge token       {state.judge_token}
+  Submit an app:    .venv/bin/selfdata submit ./my-app --store {store_url} --token <team token>
+
+Serving (Ctrl-C to stop).""")
+    try:
+        while all(not s.should_exit for s in servers):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    for s in servers:
+        s.should_exit = True
+    time.sleep(1)
