@@ -130,3 +130,62 @@ def submit(directory: Path, store_url: str, token: str, wait: bool, timeout: flo
         click.echo(f"  reason: {info['reason']}")
     click.echo(f"Details: {base}/submissions/{sub['id']}")
     sys.exit(0 if seen in ("awaiting-review", "approved") else 1)
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--instance", required=True, help="The tester's instance to run against.")
+@click.option("--database-url", default=None, help="Default: SELFDATA_DATABASE_URL or the "
+              "sandbox of `make run` (var/sandbox.db).")
+@click.option("--port", type=int, default=8088, show_default=True)
+def dev(directory: Path, instance: str, database_url: str | None, port: int) -> None:
+    """Serve an app from DIRECTORY against an instance, reloading on change (no container)."""
+    from app_store.checks.run import check_upload
+    from app_store.packing import pack
+    from sandbox.errors import NotFound
+    from sandbox.settings import Settings
+    from sandbox.web.app import create_app
+    from selfdata.dev import DevSession
+    from selfdata.event import serve_in_thread
+
+    try:
+        report = check_upload(pack(directory), "dev.tar.gz")
+    except FileNotFoundError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    for p in report.problems:
+        click.echo(f"  store check [{p.severity}] {p.check} {p.path}: {p.message}", err=True)
+    if report.manifest is None:
+        sys.exit(2)
+    over = {"port": port}
+    if database_url:
+        over["database_url"] = database_url
+    app = create_app(Settings.from_env(**over))
+    try:
+        app.state.sandbox.instances.get(instance)
+    except NotFound:
+        names = ", ".join(i.name for i in app.state.sandbox.instances.all()[:5]) or "none"
+        click.echo(f"Error: --instance: no instance {instance!r} (some there are: {names}); "
+                   "run `make run` first or pass --database-url", err=True)
+        sys.exit(2)
+    import socket
+
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            click.echo(f"Error: --port: 127.0.0.1:{port} is taken; pass another --port", err=True)
+            sys.exit(2)
+    session = DevSession(app, port, directory, instance, say=click.echo)
+    server = serve_in_thread(app, port)
+    session.start()
+    click.echo(f"{session.manifest['name']} on {session.url} (Ctrl-C to stop); "
+               "reloading when a file changes.")
+    try:
+        while not server.should_exit:
+            time.sleep(1)
+            if session.changed():
+                click.echo("Change seen: restarting the app.")
+                session.reload()
+    except KeyboardInterrupt:
+        pass
+    session.stop()
+    server.should_exit = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from app_store.cli import store, submit
+from app_store.cli import dev, store, submit
 from sandbox.cli import sandbox, serve, token
 from selfdata.up import up
 from synthetic_data.cli import generate, realism, validate
@@ -25,6 +25,7 @@ main.add_command(token)
 main.add_command(up)
 main.add_command(store)
 main.add_command(submit)
+main.add_command(dev)
 
 if __name__ == "__main__":
     main()
