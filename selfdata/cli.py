@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from app_store.cli import dev, store, submit
@@ -29,3 +31,13 @@ main.add_command(dev)
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path), default=Path("docs/reference"))
+def reference(out: Path) -> None:
+    """Write the API and doctype reference (Markdown) from the code and the schemas."""
+    from selfdata.reference import write
+
+    for path in write(out):
+        click.echo(path)

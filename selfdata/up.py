@@ -38,9 +38,11 @@ def _port_free(port: int) -> bool:
               show_default=True, help="SQLite file of the sandbox (rebuilt).")
 @click.option("--port", type=int, default=8080, show_default=True)
 @click.option("--store-port", type=int, default=8090, show_default=True)
+@click.option("--samples/--no-samples", default=True, show_default=True,
+              help="Submit, approve and install the sample apps (needs a Docker engine).")
 @click.option("--no-serve", is_flag=True, help="Prepare the data, print the token, exit.")
 def up(households: int, years: int, start: str, seed: int, data_dir: Path, database: Path,
-       port: int, store_port: int, no_serve: bool) -> None:
+       port: int, store_port: int, samples: bool, no_serve: bool) -> None:
     """Generate a population (if needed), load it into a fresh sandbox and serve it."""
     from sandbox.loader import load_population
     from sandbox.service import Sandbox
@@ -91,11 +93,11 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
 """)
     if no_serve:
         return
-    _serve_event(url, port, store_port, database.parent, first_inst, report.instances)
+    _serve_event(url, port, store_port, database.parent, first_inst, report.instances, samples)
 
 
 def _serve_event(url: str, port: int, store_port: int, var: Path, first_inst: str,
-                 instances: list[str]) -> None:
+                 instances: list[str], samples: bool) -> None:
     from app_store.web.app import create_app as create_store
     from sandbox.settings import Settings
     from sandbox.web.app import create_app as create_sandbox
@@ -115,12 +117,14 @@ def _serve_event(url: str, port: int, store_port: int, var: Path, first_inst: st
     servers = [event.serve_in_thread(store_app, store_port),
                event.serve_in_thread(sandbox_app, port)]
     state.engine = store_app.state.store.engine_status()
-    samples = Path(__file__).resolve().parents[1] / "sample_apps"
-    if state.engine.startswith("Docker") and samples.is_dir():
+    sample_dir = Path(__file__).resolve().parents[1] / "sample_apps"
+    if not samples:
+        click.echo("Sample apps not submitted (--no-samples).")
+    elif state.engine.startswith("Docker") and sample_dir.is_dir():
         click.echo(f"Container engine: {state.engine}. Building the base image if needed ...")
         try:
             store_app.state.store.base_image()
-            event.submit_samples(store_url, state, samples, click.echo)
+            event.submit_samples(store_url, state, sample_dir, click.echo)
             event.install_for(sandbox_app, first_inst, store_url, state, click.echo)
         except Exception as exc:
             click.echo(f"The sample apps could not be built: {exc}", err=True)

@@ -1,0 +1,104 @@
+"""The API and doctype reference, generated from the code (OpenAPI) and the JSON Schemas.
+
+``selfdata reference docs/reference`` writes ``doctypes.md`` and ``api.md``; a test checks that
+the committed files equal what the code generates, so the reference cannot go stale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthetic_data.schemas import load_schema, schema_doctypes
+
+
+def _type(spec: dict) -> str:
+    if "type" in spec:
+        t = spec["type"]
+        t = " or ".join(t) if isinstance(t, list) else t
+        if t == "array" and isinstance(spec.get("items"), dict):
+            return f"array of {_type(spec['items'])}"
+        return t
+    for key in ("oneOf", "anyOf"):
+        if key in spec:
+            return " or ".join(_type(s) for s in spec[key])
+    if "$ref" in spec:
+        return spec["$ref"].rsplit("/", 1)[-1]
+    return "any"
+
+
+def _rows(props: dict, prefix: str, out: list[tuple[str, str, str]]) -> None:
+    for name, spec in props.items():
+        path = f"{prefix}{name}"
+        desc = " ".join(str(spec.get("description", "")).split())
+        if "enum" in spec:
+            desc += " One of: " + ", ".join(f"`{v}`" for v in spec["enum"]) + "."
+        out.append((path, _type(spec), desc))
+        if isinstance(spec.get("properties"), dict):
+            _rows(spec["properties"], path + ".", out)
+        items = spec.get("items")
+        if isinstance(items, dict) and isinstance(items.get("properties"), dict):
+            _rows(items["properties"], path + "[].", out)
+
+
+def doctypes_markdown() -> str:
+    lines = ["# Doctype reference", "",
+             "Generated from `synthetic_data/schemas/*.json` by `selfdata reference`. Every "
+             "field the generator writes, with its meaning.", ""]
+    names = schema_doctypes()
+    lines += [f"- [`{d}`](#{d.replace('.', '')})" for d in names] + [""]
+    for d in names:
+        s = load_schema(d)
+        lines += [f"## {d}", "", " ".join(str(s.get("description", "")).split()), "",
+                  f"Required: {', '.join(f'`{r}`' for r in s.get('required', [])) or 'none'}.",
+                  "", "| Field | Type | Meaning |", "|---|---|---|"]
+        rows: list[tuple[str, str, str]] = []
+        _rows(s.get("properties", {}), "", rows)
+        lines += [f"| `{p}` | {t} | {desc.replace('|', '/')} |" for p, t, desc in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _routes(spec: dict) -> list[str]:
+    out = []
+    for path, ops in sorted(spec.get("paths", {}).items()):
+        for method, op in ops.items():
+            summary = " ".join(str(op.get("summary") or "").split())
+            doc = " ".join(str(op.get("description") or "").split())
+            out.append(f"| `{method.upper()}` | `{path}` | {summary}"
+                       f"{': ' + doc[:200] if doc else ''} |".replace("\n", " "))
+    return out
+
+
+def api_markdown() -> str:
+    from app_store.settings import StoreSettings
+    from app_store.web.app import create_app as create_store
+    from sandbox.settings import Settings
+    from sandbox.web.app import create_app as create_sandbox
+
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="selfdata-reference-"))
+    lines = ["# HTTP API reference", "",
+             "Generated from the two apps' OpenAPI documents by `selfdata reference`. Live, "
+             "interactive versions: `/api-docs` on the sandbox and on the store.", ""]
+    for title, factory in (
+            ("Sandbox (the Cozy stack's API)", lambda: create_sandbox(
+                Settings(database_url=f"sqlite:///{tmp / 'sandbox.db'}"))),
+            ("App store", lambda: create_store(StoreSettings(
+                database_url=f"sqlite:///{tmp / 'store.db'}", data_dir=tmp / "store"),
+                workers=False))):
+        spec = factory().openapi()
+        lines += [f"## {title}", "", "| Method | Path | What |", "|---|---|---|",
+                  *_routes(spec), ""]
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
+    return "\n".join(lines)
+
+
+def write(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    files = [(out / "doctypes.md", doctypes_markdown()), (out / "api.md", api_markdown())]
+    for path, text in files:
+        path.write_text(text)
+    return [p for p, _ in files]
