@@ -70,12 +70,12 @@ def _routes(spec: dict) -> list[str]:
 
 
 def api_markdown() -> str:
+    import tempfile
+
     from app_store.settings import StoreSettings
     from app_store.web.app import create_app as create_store
     from sandbox.settings import Settings
     from sandbox.web.app import create_app as create_sandbox
-
-    import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="selfdata-reference-"))
     lines = ["# HTTP API reference", "",
