@@ -111,15 +111,17 @@ class DockerEngine:
                     lines.append("ERROR: " + chunk["error"] + "\n")
                     return False, "".join(lines), None
                 if time.monotonic() - started > timeout_s:
-                    lines.append(f"ERROR: the build took longer than {timeout_s:.0f} s and "
+                    lines.append(f"ERROR: the build took longer than {timeout_s:g} s and "
                                  "was stopped\n")
                     stream.close()
                     return False, "".join(lines), None
-        except requests.exceptions.ReadTimeout:
-            lines.append(f"ERROR: the build took longer than {timeout_s:.0f} s and was stopped\n")
-            return False, "".join(lines), None
-        except Exception as exc:
-            lines.append(f"ERROR: {exc}\n")
+        except Exception as exc:  # the SDK wraps a read timeout in several ways
+            if isinstance(exc, requests.exceptions.ReadTimeout) or \
+                    time.monotonic() - started >= timeout_s:
+                lines.append(f"ERROR: the build took longer than {timeout_s:g} s and was "
+                             "stopped\n")
+            else:
+                lines.append(f"ERROR: {exc}\n")
             return False, "".join(lines), None
         image_id = image_id or self.image_id(tag)
         return image_id is not None, "".join(lines), image_id
