@@ -29,9 +29,6 @@ main.add_command(store)
 main.add_command(submit)
 main.add_command(dev)
 
-if __name__ == "__main__":
-    main()
-
 
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path), default=Path("docs/reference"))
@@ -41,3 +38,7 @@ def reference(out: Path) -> None:
 
     for path in write(out):
         click.echo(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from app_store.web.views import submission_json
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.filters["when"] = lambda ts: time.strftime("%Y-%m-%d %H:%M:%S UTC",
+                                                         time.gmtime(float(ts)))
 
 
 def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
