@@ -11,6 +11,9 @@ from app_store.problems import ERROR, WARNING, Problem
 CODE = (".py", ".js", ".mjs", ".cjs", ".ts", ".html", ".htm", ".json", ".vue", ".jsx", ".tsx")
 DOCTYPE = re.compile(r"""["'`]((?:fr|org|io|com|net)\.[a-z0-9_]+(?:\.[a-z0-9_]+){1,6})["'`]""")
 URL = re.compile(r"""\b(?:https?|wss?)://([A-Za-z0-9.-]+)""")
+# Third-party bundles (e.g. cozy-client-js's dist file) go in vendor/: the doctypes they name
+# are not the app's own uses, so they only warn there.
+VENDOR = "vendor/"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]"}
 # Hosts that only name things (XML namespaces, schema ids, licences), never fetched.
 HARMLESS = {"www.w3.org", "json-schema.org", "opensource.org", "spdx.org", "schema.org"}
@@ -46,7 +49,14 @@ def check_code(manifest: dict | None, archive: Archive) -> list[Problem]:
             continue
         for doctype in sorted(set(DOCTYPE.findall(text))):
             is_doctype = known.matches_known(doctype) or known.is_own(doctype, str(slug))
-            if is_doctype and not any(_covers(rule, doctype) for rule in declared):
+            if not is_doctype or any(_covers(rule, doctype) for rule in declared):
+                continue
+            if path.startswith(VENDOR):
+                out.append(Problem("code.undeclared_doctype", WARNING, f"the library names "
+                                   f"{doctype}, which the manifest does not ask for: fine if "
+                                   "your code never uses that part (the personal cloud would "
+                                   "refuse it)", path))
+            else:
                 out.append(Problem("code.undeclared_doctype", ERROR, f"the code uses {doctype} "
                                    "but the manifest does not ask for it; add a permission for "
                                    "it (or remove the code)", path))

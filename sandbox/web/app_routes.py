@@ -160,6 +160,7 @@ def host_instance_of(host: str) -> str | None:
 
 def _cors(origin: str) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+            "Access-Control-Allow-Credentials": "true",  # cozy-client-js sends credentials
             "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
             "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
             "Access-Control-Max-Age": "600"}
