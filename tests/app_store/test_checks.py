@@ -259,3 +259,14 @@ def test_every_check_id_is_exercised_by_a_case_here():
     seen |= ids(check_upload(tar_gz(app_files(py, **{"requirements.txt": b"httpx"})), "a"))
     assert set(CHECK_IDS) - seen == set()
     assert seen - set(CHECK_IDS) == set()
+
+
+def test_a_library_in_vendor_naming_other_doctypes_only_warns():
+    lib = b"var KNOWN = ['io.cozy.files', 'io.cozy.bills']; // a bundled client library"
+    report = check_upload(tar_gz(app_files(**{"vendor/cozy-client.min.js": lib})), "a.tar.gz")
+    found = [p for p in report.problems if p.check == "code.undeclared_doctype"]
+    assert report.accepted and {p.severity for p in found} == {"warning"}
+    assert {p.path for p in found} == {"vendor/cozy-client.min.js"}
+    # the same text in the app's own code is an error
+    own = check_upload(tar_gz(app_files(**{"lib.js": lib})), "a.tar.gz")
+    assert not own.accepted

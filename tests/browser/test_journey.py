@@ -18,7 +18,7 @@ import pytest
 
 from app_store.packing import pack
 from tests.support import docker
-from tests.support.browser import browser, chromium_path, shot
+from tests.support.browser import audit, browser, chromium_path, keyboard_reaches, shot
 from tests.support.live_server import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
@@ -81,8 +81,11 @@ def test_the_whole_journey(event):
     assert n_calls > 100
     with browser() as b:
         team = b.new_page(viewport={"width": 1280, "height": 900})
+        team.goto(f"{store}/login")
+        assert audit(team) == [] and keyboard_reaches(team, "#token")
         sign_in(team, store, event["tokens"]["Team"])
         assert "/team" in team.url
+        assert audit(team) == [] and keyboard_reaches(team, "#file")
         team.set_input_files("#file", str(event["archive"]))
         team.click("form[action='/team/submit'] button[type=submit]")
         team.wait_for_url(re.compile(r"/submissions/\d+$"))
@@ -90,6 +93,7 @@ def test_the_whole_journey(event):
         wait_text(team, "#state", "awaiting-review")
         assert "All checks passed" in team.content()
         shot(team, "1-team-submission-ready")
+        assert audit(team) == [], "1-team-submission-ready"
 
         org = b.new_context().new_page()
         sign_in(org, store, event["tokens"]["Organiser"])
@@ -98,6 +102,7 @@ def test_the_whole_journey(event):
         org.click("button[value=approve]")
         wait_text(org, "#state", "^approved$")
         shot(org, "2-organiser-approved")
+        assert audit(org) == [], "2-organiser-approved"
 
         judge = b.new_context().new_page()
         sign_in(judge, store, event["tokens"]["Judge"])
@@ -109,20 +114,25 @@ def test_the_whole_journey(event):
         judge.wait_for_load_state()
         assert "Scores for my-calls saved" in judge.content()
         shot(judge, "3-judge-scored")
+        assert audit(judge) == [], "3-judge-scored"
         org.goto(f"{store}/organiser")
+        assert audit(org) == []
         board = org.text_content("#leaderboard")
         assert "my-calls" in board and "Sample apps" in board
 
         tester = b.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
         tester.goto(f"{store}/")
+        assert audit(tester) == []
         tester.click("text=My calls")
         assert "Data use C" in tester.content()
+        assert audit(tester) == [] and keyboard_reaches(tester, "#instance")
         tester.fill("#instance", first)
         tester.click("text=Get install link")
         tester.click(f"text=Install into {first}")
         tester.wait_for_url(re.compile(rf"{first}\.localhost:{port}/apps/install"))
         assert "phone calls" in tester.content()
         shot(tester, "4-tester-consent")
+        assert audit(tester) == [], "4-tester-consent"
         tester.click("text=Install and allow")
         tester.wait_for_url(f"http://my-calls.{first}.localhost:{port}/")
         tester.wait_for_function(
@@ -134,6 +144,7 @@ def test_the_whole_journey(event):
         journal = tester.text_content("body")
         assert "my-calls" in journal.lower() or "My calls" in journal
         shot(tester, "6-tester-dashboard-journal")
+        assert audit(tester) == [], "6-tester-dashboard-journal"
         tester.click("text=Uninstall My calls")
         tester.wait_for_load_state()
         assert "Uninstall My calls" not in tester.content()

@@ -1,0 +1,104 @@
+"""Home and insurance: monthly costs and claims on a generated household, and the app live."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.sample_apps.conftest import APPS, docs, get, load_module, manifest_of, running_app
+
+hi = load_module("home-and-insurance", "analysis")
+
+BILLS = "io.cozy.bills"
+CONTRACTS = "fr.maif.maifuser.contrat"
+WATER_DAMAGE = 11   # gas-heated flat: a burst pipe, then a water-damage claim; a car claim later
+
+
+def summary(index: int) -> dict:
+    return hi.summarise(docs(index, BILLS), docs(index, CONTRACTS),
+                        docs(index, "fr.maif.maifuser.home"),
+                        docs(index, "fr.maif.maifuser.sinistre"),
+                        docs(index, "org.fing.mesinfos.consumptionstatement",
+                             statementCategory="eau"),
+                        docs(index, "fr.enedis.api.meteringdata.energy"))
+
+
+def billed(index: int, **match) -> float:
+    return sum(b["amount"] for b in docs(index, BILLS, **match))
+
+
+def test_costs_add_up_to_the_bills() -> None:
+    s = summary(WATER_DAMAGE)
+    t = s["totals"]
+    assert len(s["months"]) == 12
+    assert t["electricity"] == pytest.approx(billed(WATER_DAMAGE, subtype="electricity"),
+                                             abs=0.1)
+    assert t["gas"] == pytest.approx(billed(WATER_DAMAGE, subtype="gas"), abs=0.1)
+    assert t["water"] == pytest.approx(billed(WATER_DAMAGE, type="water"), abs=0.1)
+    # phone bills are not the home's; the MAIF bills also pay for the car
+    assert s["total"] < billed(WATER_DAMAGE) - billed(WATER_DAMAGE, type="phone")
+    assert s["total"] == pytest.approx(sum(t.values()), abs=0.01)
+
+
+def test_home_insurance_is_the_home_contracts_share() -> None:
+    s = summary(WATER_DAMAGE)
+    contracts = docs(WATER_DAMAGE, CONTRACTS)[0]["contrat"]
+    home = next(c["montantTarifTtc"] for c in contracts if c["name"] == "NOR")
+    assert len(contracts) >= 2  # the home and a car
+    assert s["premiums"]["home_yearly"] == pytest.approx(home)
+    assert s["premiums"]["home_share"] == pytest.approx(
+        home / sum(c["montantTarifTtc"] for c in contracts), abs=1e-4)
+    # twelve monthly MAIF bills × the home's share = the home premium of the year
+    assert s["totals"]["home insurance"] == pytest.approx(home, abs=0.1)
+
+
+def test_a_quarterly_bill_is_spread_over_its_months() -> None:
+    bill = {"type": "water", "vendor": "Eau de Paris", "amount": 91.0,
+            "date": "2024-04-05T00:00:00.000Z", "periodStart": "2024-01-01",
+            "periodEnd": "2024-03-31"}
+    months = hi.monthly_costs([bill], [])
+    assert [m for m in months] == ["2024-01", "2024-02", "2024-03"]
+    assert months["2024-01"]["water"] == pytest.approx(31.0)
+    assert months["2024-02"]["water"] == pytest.approx(29.0)
+    refund = {**bill, "isRefund": True}
+    assert hi.monthly_costs([bill, refund], [])["2024-03"]["water"] == pytest.approx(0.0)
+
+
+def test_claims_sit_beside_the_meters() -> None:
+    s = summary(WATER_DAMAGE)
+    claims = s["claims"]
+    assert [c["type"] for c in claims] == ["Habitation", "Vehicule"]
+    assert s["home_claims"] == 1
+    water_damage = claims[0]
+    assert water_damage["nature"] == "Dégât des eaux"
+    # the burst pipe just before shows on the water meter, not on the electricity one
+    assert water_damage["water"]["ratio"] > 2
+    assert water_damage["water"]["peak"] > 1000
+    assert 0.5 < water_damage["electricity"]["ratio"] < 1.5
+    assert claims[1]["water"]["ratio"] < 1.5
+    assert len(s["series"]["water_l"]) == len(s["series"]["electricity_kwh"]) == 366
+
+
+def test_live_app_shows_the_households_numbers(live_sandbox) -> None:
+    app = APPS / "home-and-insurance"
+    instance = live_sandbox.instance_for(WATER_DAMAGE)
+    token = live_sandbox.install(instance, manifest_of(app))
+    expected = json.loads(json.dumps(summary(WATER_DAMAGE)))
+    with running_app(app, live_sandbox.url, token, instance) as base:
+        assert get(base + "/health")[0] == 200
+        status, body, ctype = get(base + "/api/summary")
+        assert status == 200 and ctype.startswith("application/json")
+        assert json.loads(body) == expected
+        status, page, _ = get(base + "/")
+        html = page.decode()
+        assert status == 200 and "Dégât des eaux" in html and html.count("<svg") == 2
+        total = f"{expected['total']:,.2f} €".replace(",", " ")
+        assert total in html
+        assert "http" not in html
+    inst = live_sandbox.sb.instances.get(instance)
+    journal = [r for r in live_sandbox.sb.journal.summary(inst.id)
+               if r["client"] == "home-and-insurance"]
+    declared = {r["type"] for r in manifest_of(app)["permissions"].values()}
+    assert {r["doctype"] for r in journal} == declared
+    assert all(r["denied"] == 0 and r["writes"] == 0 for r in journal)
