@@ -59,7 +59,9 @@ AUDIT = """() => {
     if (!el.hasAttribute('alt')) problems.push('no alt: ' + el.src);
   }
   for (const el of document.querySelectorAll('button, a')) {
-    if (!(el.textContent.trim() || el.getAttribute('aria-label'))) problems.push('no text: ' + name(el));
+    if (!(el.textContent.trim() || el.getAttribute('aria-label'))) {
+      problems.push('no text: ' + name(el));
+    }
   }
   const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => {
@@ -80,8 +82,12 @@ AUDIT = """() => {
     if (st.visibility === 'hidden' || st.display === 'none') continue;
     const a = lum(rgb(st.color)), b = lum(background(el));
     const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    const large = parseFloat(st.fontSize) >= 24 || (parseFloat(st.fontSize) >= 18.6 && +st.fontWeight >= 700);
-    if (ratio < (large ? 3 : 4.5)) problems.push('contrast ' + ratio.toFixed(2) + ': ' + name(el) + ' "' + el.textContent.trim().slice(0, 30) + '"');
+    const size = parseFloat(st.fontSize);
+    const large = size >= 24 || (size >= 18.6 && +st.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      problems.push('contrast ' + ratio.toFixed(2) + ': ' + name(el) + ' "' +
+                    el.textContent.trim().slice(0, 30) + '"');
+    }
   }
   return problems;
 }"""
