@@ -26,6 +26,7 @@ from sandbox.storage.tables import apps as installed_apps
 from synthetic_data.calendar_fr import Period
 
 GROUND_TRUTH = "org.selfdata.groundtruth.event"
+TEMPLATE = "smoke-template"
 
 
 @dataclass
@@ -87,7 +88,6 @@ class SmokeSandbox:
         self._lock = threading.Lock()
         self._started = False
         self._counter = itertools.count(1)
-        self._docs: dict[str, list[dict]] = {}
 
     def start(self) -> None:
         with self._lock:
@@ -106,9 +106,13 @@ class SmokeSandbox:
             self.app = create_app(Settings(database_url=f"sqlite:///{db}", port=self.port))
             self.sandbox = self.app.state.sandbox
             data = generate_household(self.seed, 0, Period.of_years(date(2017, 1, 1), 1))
+            # one template instance; each run gets a copy made inside the database
+            template = self.sandbox.instances.create(TEMPLATE, profile={"smoke": True})
             for b in data.batches:
                 if b.doctype != GROUND_TRUTH:
-                    self._docs.setdefault(b.doctype, []).extend(b.dicts())
+                    docs = b.dicts()
+                    for i in range(0, len(docs), 5000):
+                        self.sandbox.store.load(template.id, b.doctype, docs[i:i + 5000])
             self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1",
                                                         port=self.port, log_level="warning"))
             threading.Thread(target=self.server.run, name="smoke-sandbox", daemon=True).start()
@@ -122,10 +126,7 @@ class SmokeSandbox:
         self.start()
         sb = self.sandbox
         name = f"smoke{next(self._counter)}x{int(time.time() * 1000) % 10**8}"
-        inst = sb.instances.create(name, profile={"smoke": True})
-        for doctype, docs in self._docs.items():
-            for i in range(0, len(docs), 5000):
-                sb.store.load(inst.id, doctype, [dict(d) for d in docs[i:i + 5000]])
+        inst = sb.instances.clone(TEMPLATE, name)
         with sb.db.write() as conn:
             conn.execute(installed_apps.insert().values(
                 instance_id=inst.id, slug=manifest["slug"], manifest=orjson.dumps(manifest),

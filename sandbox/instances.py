@@ -74,6 +74,31 @@ class Instances:
             rows = conn.execute(sa.select(instances).order_by(instances.c.id)).all()
         return [Instance(r.id, r.name, r.secret, orjson.loads(r.profile)) for r in rows]
 
+    def clone(self, source: str, name: str) -> Instance:
+        """A new instance (its own secret) holding a copy of ``source``'s documents, copied
+        inside the database; indexes, apps, clients and the journal are not copied."""
+        from sandbox.storage.tables import databases, documents
+
+        src = self.get(source)
+        inst = self.create(name, profile=orjson.loads(src_profile)
+                           if (src_profile := self._profile(src.id)) else None)
+        with self.db.write() as conn:
+            conn.execute(databases.insert().from_select(
+                ["instance_id", "doctype", "created_at"],
+                sa.select(sa.literal(inst.id), databases.c.doctype, databases.c.created_at)
+                .where(databases.c.instance_id == src.id)))
+            cols = ["instance_id", "doctype", "doc_id", "rev", "deleted", "body"]
+            conn.execute(documents.insert().from_select(
+                cols, sa.select(sa.literal(inst.id), documents.c.doctype, documents.c.doc_id,
+                                documents.c.rev, documents.c.deleted, documents.c.body)
+                .where(documents.c.instance_id == src.id).order_by(documents.c.seq)))
+        return inst
+
+    def _profile(self, instance_id: int) -> str | None:
+        with self.db.read() as conn:
+            return conn.execute(sa.select(instances.c.profile).where(
+                instances.c.id == instance_id)).scalar()
+
     def delete(self, name: str) -> None:
         inst = self.get(name)
         from sandbox.storage.tables import (
