@@ -9,9 +9,20 @@ import pytest
 
 from synthetic_data.calendar_fr import Period
 from synthetic_data.population import HouseholdData, generate_household
+from tests.support.postgres import Cluster, find_bin_dir
+from tests.support.requirements import require
 
 SEED = 20160901
 YEAR = Period.of_years(date(2024, 1, 1), 1)  # a leap year with both DST changes
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster from the machine's server binaries, for the session."""
+    require(find_bin_dir() is not None, "PostgreSQL server binaries (initdb) are not installed")
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
 
 
 @cache

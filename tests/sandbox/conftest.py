@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
 from sandbox.settings import Settings
 from sandbox.web.app import create_app
-from tests.support.postgres import Cluster, find_bin_dir
-from tests.support.requirements import require
-
-_names = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
-    require(find_bin_dir() is not None, "PostgreSQL server binaries (initdb) are not installed")
-    cluster = Cluster().start()
-    yield cluster
-    cluster.stop()
-
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-def url_for_backend(request, folder, prefix: str) -> str:
-    """A fresh database for the fixture's backend parameter: a SQLite file in ``folder`` or a
-    new database in the session's PostgreSQL cluster."""
-    if request.param == "sqlite":
-        return f"sqlite:///{folder / 'sandbox.db'}"
-    return request.getfixturevalue("pg_cluster").create_database(f"{prefix}{next(_names)}")
+from tests.support.backends import BACKENDS, url_for_backend
 
 
 @pytest.fixture(params=BACKENDS)

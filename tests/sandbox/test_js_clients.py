@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from sandbox.settings import Settings
-from tests.sandbox.conftest import BACKENDS, url_for_backend
+from tests.support.backends import BACKENDS, url_for_backend
 from tests.support.live_server import JsSetupError, LiveServer, js_packages, live_server
 from tests.support.requirements import require
 

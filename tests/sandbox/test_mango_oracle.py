@@ -58,7 +58,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sandbox.settings import Settings
-from tests.sandbox.conftest import BACKENDS, url_for_backend
+from tests.support.backends import BACKENDS, url_for_backend
 from tests.support.live_server import JsSetupError, js_packages, live_server
 from tests.support.requirements import require
 
