@@ -13,7 +13,7 @@ from app_store import accounts, pipeline
 from app_store.settings import StoreSettings
 from app_store.tables import submissions
 from app_store.web.app import create_app
-from tests.app_store.conftest import app_files, manifest, tar_gz
+from tests.app_store.conftest import app_files, tar_gz
 from tests.app_store.test_checks import HOSTILE
 from tests.support.backends import BACKENDS, url_for_backend
 
@@ -144,7 +144,7 @@ def _approve_directly(store, team: str, slug: str) -> None:
         conn.execute(submissions.insert().values(
             team_id=tid, filename="x.tar.gz", sha256="0" * 64, size=1, slug=slug,
             version="1.0.0", state=pipeline.APPROVED, created_at=now, updated_at=now,
-            attempts=1, manifest='{"slug": "%s", "permissions": {}}' % slug))
+            attempts=1, manifest=f'{{"slug": "{slug}", "permissions": {{}}}}'))
         from app_store.tables import app_owners
 
         conn.execute(app_owners.insert().values(slug=slug, team_id=tid, created_at=now))
