@@ -1,0 +1,58 @@
+"""`selfdata up`, the one command of an event: data, sandbox, store, the sample apps built,
+approved and two installed for the first tester, URLs and tokens printed."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.support import docker
+from tests.support.live_server import free_port
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+SAMPLES = ("energy-coach", "home-and-insurance", "leak-watch", "my-calls")
+
+
+def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
+    docker.base_image()
+    port, store_port = free_port(), free_port()
+    log = tmp_path / "up.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "selfdata.cli", "up", "-n", "2", "--port", str(port),
+         "--store-port", str(store_port), "--data", str(tmp_path / "pop"),
+         "--database", str(tmp_path / "var" / "sandbox.db")],
+        cwd=tmp_path, stdout=log.open("w"), stderr=subprocess.STDOUT, env=dict(os.environ))
+    try:
+        deadline = time.monotonic() + 300
+        while "Serving (Ctrl-C to stop)" not in log.read_text():
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.5)
+        out = log.read_text()
+        for slug in SAMPLES:
+            assert f"  {slug}: approved" in out, out
+        first = re.search(r"http://([a-z0-9-]+)\.localhost:\d+/ \(2 testers\)", out).group(1)
+        installed = re.search(r"Apps installed for \S+: (.*)", out).group(1)
+        assert installed == (f"http://energy-coach.{first}.localhost:{port}/, "
+                             f"http://my-calls.{first}.localhost:{port}/")
+        for label in ("Organiser token", "Team token", "Judge token", "App store catalogue",
+                      "Organiser console", "Store API docs", "Sandbox API docs"):
+            assert label in out
+        catalogue = httpx.get(f"http://127.0.0.1:{store_port}/registry").json()
+        assert sorted(a["slug"] for a in catalogue["data"]) == list(SAMPLES)
+        page = httpx.get(f"http://127.0.0.1:{port}/",
+                         headers={"Host": f"energy-coach.{first}.localhost:{port}"}, timeout=60)
+        assert page.status_code == 200 and "kWh" in page.text
+        dash = httpx.get(f"http://127.0.0.1:{port}/", headers={"Host": f"{first}.localhost:{port}"})
+        assert f"http://energy-coach.{first}.localhost:{port}/" in dash.text
+        assert f"http://my-calls.{first}.localhost:{port}/" in dash.text
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert proc.returncode is not None
