@@ -24,6 +24,7 @@ CHECK_IDS = {
     "manifest.version": "version is semver X.Y.Z",
     "manifest.license": "a licence (SPDX identifier)",
     "manifest.icon": "an icon that exists in the archive",
+    "manifest.screenshots": "screenshots that exist in the archive and are images",
     "manifest.description": "a short and a long description",
     "manifest.locales": "locales are objects with known keys",
     "manifest.runtime": "a valid runtime section (static or python)",

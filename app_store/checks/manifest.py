@@ -60,6 +60,7 @@ def check_manifest(m: dict, archive: Archive) -> list[Problem]:
         out.append(Problem("manifest.license", ERROR, "add a 'license' with an SPDX identifier, "
                            "e.g. MIT or AGPL-3.0-or-later", "license"))
     out.extend(_icon(m, archive))
+    out.extend(_screenshots(m, archive))
     out.extend(_descriptions(m))
     out.extend(_locales(m))
     out.extend(_runtime(m, archive))
@@ -80,6 +81,25 @@ def _icon(m: dict, archive: Archive) -> list[Problem]:
     if not (data.startswith(b"\x89PNG") or b"<svg" in data[:2048]):
         return [Problem("manifest.icon", ERROR, "the icon must be an SVG or a PNG file", "icon")]
     return []
+
+
+def _screenshots(m: dict, archive: Archive) -> list[Problem]:
+    shots = m.get("screenshots")
+    if shots is None:
+        return []
+    if not isinstance(shots, list) or not all(isinstance(x, str) for x in shots):
+        return [Problem("manifest.screenshots", ERROR, "screenshots is a list of paths to "
+                        "PNG, JPEG or SVG files in the archive", "screenshots")]
+    out = []
+    for i, shot in enumerate(shots):
+        data = archive.files.get(shot.lstrip("/"))
+        if data is None:
+            out.append(Problem("manifest.screenshots", ERROR, f"{shot!r} is not in the "
+                               "archive; add the file or fix the path", f"screenshots[{i}]"))
+        elif not (data.startswith((b"\x89PNG", b"\xff\xd8")) or b"<svg" in data[:2048]):
+            out.append(Problem("manifest.screenshots", ERROR, f"{shot!r} is not a PNG, JPEG "
+                               "or SVG image", f"screenshots[{i}]"))
+    return out
 
 
 def _descriptions(m: dict) -> list[Problem]:

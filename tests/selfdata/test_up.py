@@ -46,6 +46,16 @@ def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
             assert label in out
         catalogue = httpx.get(f"http://127.0.0.1:{store_port}/registry").json()
         assert sorted(a["slug"] for a in catalogue["data"]) == list(SAMPLES)
+        store = f"http://127.0.0.1:{store_port}"
+        shot = httpx.get(f"{store}/registry/energy-coach/screenshots/screenshots/1.png")
+        assert shot.status_code == 200 and shot.content.startswith(b"\x89PNG")
+        assert httpx.get(f"{store}/registry/energy-coach/screenshots/server.py").status_code \
+            == 404
+        app_page = httpx.get(f"{store}/apps/energy-coach").text
+        assert 'alt="Screenshot 1 of Energy coach"' in app_page and "Data use" in app_page
+        icon = httpx.get(f"{store}/registry/energy-coach/icon")
+        assert icon.headers["content-type"] == "image/svg+xml"
+        assert "default-src 'none'" in icon.headers["content-security-policy"]
         page = httpx.get(f"http://127.0.0.1:{port}/",
                          headers={"Host": f"energy-coach.{first}.localhost:{port}"}, timeout=60)
         assert page.status_code == 200 and "kWh" in page.text
