@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -35,7 +36,9 @@ class Store:
         self.artifacts = Artifacts(settings.data_dir / "artifacts")
         self.limits = Limits(upload_bytes=settings.max_upload_bytes)
         self._engine = engine
-        self._engine_error: str | None = None
+        # Containers this store starts carry this label; leftovers of a crash are removed.
+        self.owner = "store-" + hashlib.sha256(str(settings.data_dir.resolve()).encode()
+                                               ).hexdigest()[:12]
         self._base: str | None = None
         self._base_lock = threading.Lock()
         self._runner = None
@@ -48,11 +51,7 @@ class Store:
         if self._engine is None:
             from app_store.runtime.engine import DockerEngine
 
-            try:
-                self._engine = DockerEngine(self.settings.docker_host or None)
-            except EngineError as exc:
-                self._engine_error = str(exc)
-                raise
+            self._engine = DockerEngine(self.settings.docker_host or None)
         return self._engine
 
     def engine_status(self) -> str:
@@ -83,6 +82,8 @@ class Store:
             from app_store.smoke import SmokeSandbox
 
             s = self.settings
+            for cid in self.engine.containers(f"selfdata.owner={self.owner}"):
+                self.engine.remove(cid)  # left by a previous run of this store
             self._runner = AppRunner(self.engine, SocketBridges(),
                                      RunLimits(memory_mb=s.memory_mb, cpus=s.cpus, pids=s.pids,
                                                tmpfs_mb=s.tmpfs_mb))
@@ -188,7 +189,8 @@ class Store:
         from app_store.smoke import smoke_run
 
         runner = self.runner()
-        smoke = smoke_run(runner, self._smoke, built.image_id, m, self.settings.health_timeout_s)
+        smoke = smoke_run(runner, self._smoke, built.image_id, m, self.settings.health_timeout_s,
+                          self.owner)
         problems.extend(smoke.problems())
         fields = {"smoke": orjson.dumps(smoke.to_json()).decode(),
                   "report": self._report(problems)}

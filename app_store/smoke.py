@@ -148,13 +148,14 @@ class SmokeSandbox:
 
 
 def smoke_run(runner: AppRunner, sandbox: SmokeSandbox, image: str, manifest: dict,
-              health_timeout_s: float) -> SmokeReport:
+              health_timeout_s: float, owner: str = "") -> SmokeReport:
     rt = manifest.get("runtime", {})
     health_path = rt.get("health", "/") if rt.get("type") == "python" else "/"
     name, token = sandbox.new_instance(manifest)
     app = runner.start(image, manifest, token, ("127.0.0.1", sandbox.port),
                        f"{name}.localhost:{sandbox.port}",
-                       labels={"selfdata.smoke": "1", "selfdata.app": manifest["slug"]})
+                       labels={"selfdata.smoke": "1", "selfdata.app": manifest["slug"],
+                               "selfdata.owner": owner})
     report = SmokeReport(False, None, "")
     try:
         health = runner.wait_healthy(app, health_path, health_timeout_s)

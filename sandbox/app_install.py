@@ -51,6 +51,9 @@ class Installer:
         self.dev_targets: dict[tuple[str, str], str] = {}   # (instance, slug) → http base URL
         self._lock = threading.Lock()
         self._runner = None
+        # Containers of this sandbox (by database) carry this label; a restart removes leftovers.
+        self.owner = "sandbox-" + hashlib.sha256(self.settings.database_url.encode()
+                                                 ).hexdigest()[:12]
 
     # -- the registry ------------------------------------------------------------------------
     def check_registry(self, registry: str) -> str:
@@ -126,8 +129,10 @@ class Installer:
             from app_store.runtime.engine import DockerEngine
             from app_store.runtime.runner import AppRunner
 
-            self._runner = AppRunner(DockerEngine(self.settings.docker_host or None),
-                                     SocketBridges())
+            engine = DockerEngine(self.settings.docker_host or None)
+            for cid in engine.containers(f"selfdata.owner={self.owner}"):
+                engine.remove(cid)
+            self._runner = AppRunner(engine, SocketBridges())
         return self._runner
 
     def sock_dir(self, instance: str, slug: str, domain: str) -> str:
@@ -151,7 +156,8 @@ class Installer:
                 token = self.sb.app_token(instance, slug)
                 app = runner.start(image, manifest, token,
                                    (self.settings.host, self.settings.port), domain,
-                                   labels={"selfdata.app": slug, "selfdata.instance": instance})
+                                   labels={"selfdata.app": slug, "selfdata.instance": instance,
+                                           "selfdata.owner": self.owner})
             except EngineError as exc:
                 raise InstallError(f"{slug} cannot start: {exc}", 503) from exc
             rt = manifest.get("runtime", {})

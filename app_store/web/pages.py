@@ -78,7 +78,7 @@ def _install_url(sandbox: str, instance: str, rel, store_url: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, next: str = "/team"):
+async def login_page(request: Request, next: str = ""):
     return render(request, "login.html", next=next)
 
 
@@ -89,9 +89,12 @@ async def login(request: Request):
     try:
         who = accounts.authenticate(store(request).db, token)
     except StoreError as exc:
-        return render(request, "login.html", 401, error=exc.message, next="/team")
+        return render(request, "login.html", 401, error=exc.message,
+                      next=str(form.get("next", "")))
     home = {"team": "/team", "organiser": "/organiser", "judge": "/judge"}[who.role]
-    resp = _redirect(home)
+    nxt = str(form.get("next", ""))
+    # only a path on this site (no scheme, no //host): never an open redirect
+    resp = _redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else home)
     resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=14 * 86400)
     return resp
 

@@ -195,3 +195,17 @@ def test_one_error_envelope(store):
               store.get("/registry/nothing-here")):
         body = r.json()
         assert set(body) == {"error", "problems"} and body["error"], r.url
+
+
+def test_sign_in_goes_home_or_back_but_never_off_site(store):
+    r = store.post("/login", data={"token": store.tokens["Jo"]}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/judge"
+    r = store.post("/login", data={"token": store.tokens["Org"], "next": "/submissions/1"},
+                   follow_redirects=False)
+    assert r.headers["location"] == "/submissions/1"
+    for evil in ("//evil.example/x", "https://evil.example/"):
+        r = store.post("/login", data={"token": store.tokens["Blue"], "next": evil},
+                       follow_redirects=False)
+        assert r.headers["location"] == "/team"
+    r = store.post("/login", data={"token": "wrong"}, follow_redirects=False)
+    assert r.status_code == 401 and "not known" in r.text

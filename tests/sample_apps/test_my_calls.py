@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.sample_apps.conftest import APPS, docs, manifest_of
+from tests.support.browser import FLAGS
 from tests.support.live_server import free_port
 from tests.support.requirements import require
 
@@ -137,6 +138,8 @@ def test_live_the_page_renders_in_a_browser(live_sandbox, tmp_path) -> None:
     values = {"{{.Token}}": token, "{{.Domain}}": domain, "{{.Locale}}": "en",
               "{{.AppName}}": "My calls"}
     for f in APP.iterdir():
+        if not f.is_file() or f.suffix not in (".html", ".js", ".svg"):
+            continue
         data = f.read_text()
         if f.name == "index.html":
             for k, v in values.items():
@@ -147,7 +150,7 @@ def test_live_the_page_renders_in_a_browser(live_sandbox, tmp_path) -> None:
     threading.Thread(target=files.serve_forever, daemon=True).start()
     try:
         url = f"http://my-calls.{instance}.localhost:{files.server_port}/index.html"
-        done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+        done = subprocess.run([chromium, "--headless", *FLAGS, f"--user-data-dir={tmp_path}/p",
                                "--virtual-time-budget=20000", "--dump-dom", url],
                               capture_output=True, text=True, timeout=120)
     finally:

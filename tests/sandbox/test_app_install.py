@@ -99,7 +99,8 @@ def test_consent_install_open_journal_uninstall(event):
                    headers=auth).status_code in (400, 401)
     with at(event, "py-calls.alice.localhost") as app:
         assert app.get("/").status_code == 404
-    assert docker.engine().containers("selfdata.instance=alice") == []
+    owner = event["sandbox"].app.state.installer.owner
+    assert [c for c in docker.engine().containers(f"selfdata.owner={owner}")] == []
 
 
 def test_a_static_app_gets_its_token_and_may_call_the_api_from_its_origin(event):
