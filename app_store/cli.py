@@ -146,7 +146,7 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
     from sandbox.settings import Settings
     from sandbox.web.app import create_app
     from selfdata.dev import DevSession
-    from selfdata.event import serve_in_thread
+    from selfdata.event import serve_in_thread, shutdown, stop_on_sigterm
 
     try:
         report = check_upload(pack(directory), "dev.tar.gz")
@@ -175,6 +175,7 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
             click.echo(f"Error: --port: 127.0.0.1:{port} is taken; pass another --port", err=True)
             sys.exit(2)
     session = DevSession(app, port, directory, instance, say=click.echo)
+    stop_on_sigterm()
     server = serve_in_thread(app, port)
     session.start()
     click.echo(f"{session.manifest['name']} on {session.url} (Ctrl-C to stop); "
@@ -188,4 +189,4 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
     except KeyboardInterrupt:
         pass
     session.stop()
-    server.should_exit = True
+    shutdown([server])

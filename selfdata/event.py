@@ -26,13 +26,33 @@ class _Server(uvicorn.Server):
 
 def serve_in_thread(app, port: int) -> _Server:
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True, name=f"serve-{port}").start()
+    server.thread = threading.Thread(target=server.run, daemon=True, name=f"serve-{port}")
+    server.thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the server on port {port} did not start")
         time.sleep(0.05)
     return server
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM ends a foreground command like Ctrl-C does, so its shutdown runs (apps'
+    containers stopped, workers joined) instead of the process vanishing."""
+    import signal
+
+    def _interrupt(*_args) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def shutdown(servers: list) -> None:
+    """Ask each server to stop and wait for its shutdown (lifespan included)."""
+    for s in servers:
+        s.should_exit = True
+    for s in servers:
+        s.thread.join(30)
 
 
 @dataclass

@@ -113,6 +113,7 @@ def _serve_event(url: str, port: int, store_port: int, var: Path, first_inst: st
     sandbox_app = create_sandbox(Settings.from_env(database_url=url, port=port,
                                                    registry_url=store_url))
     state = event.EventState()
+    event.stop_on_sigterm()
     event.prepare_store(store_app, state)
     servers = [event.serve_in_thread(store_app, store_port),
                event.serve_in_thread(sandbox_app, port)]
@@ -154,6 +155,5 @@ Serving (Ctrl-C to stop).""")
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
-    for s in servers:
-        s.should_exit = True
-    time.sleep(1)
+    click.echo("Stopping: apps' containers, build workers, servers ...")
+    event.shutdown(servers)

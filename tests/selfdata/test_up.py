@@ -3,6 +3,7 @@ approved and two installed for the first tester, URLs and tokens printed."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -63,6 +64,9 @@ def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
         assert f"http://energy-coach.{first}.localhost:{port}/" in dash.text
         assert f"http://my-calls.{first}.localhost:{port}/" in dash.text
     finally:
-        proc.terminate()
-        proc.wait(30)
-    assert proc.returncode is not None
+        proc.terminate()  # SIGTERM: a clean stop, the installed apps' containers with it
+        proc.wait(60)
+    assert "Stopping" in log.read_text()
+    db_url = f"sqlite:///{tmp_path / 'var' / 'sandbox.db'}"
+    owner = "sandbox-" + hashlib.sha256(db_url.encode()).hexdigest()[:12]
+    assert docker.engine().containers(f"selfdata.owner={owner}") == []
