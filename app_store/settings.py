@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
+
+from sandbox.settings import read_env
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,7 @@ class StoreSettings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> StoreSettings:
-        env = os.environ if environ is None else environ
-        values: dict = {}
-        for f in fields(cls):
-            key = f"SELFDATA_STORE_{f.name.upper()}"
-            if f.name == "base_image":
-                key = "SELFDATA_BASE_IMAGE"
-            if key in env:
-                raw = env[key]
-                kind = {"int": int, "float": float, "Path": Path}.get(str(f.type), str)
-                values[f.name] = kind(raw)
+        values = read_env(cls, "SELFDATA_STORE_", environ,
+                          names={"base_image": "SELFDATA_BASE_IMAGE"})
         values.update(overrides)
         return cls(**values)

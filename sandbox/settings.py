@@ -7,6 +7,26 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
+def read_env(cls, prefix: str, environ: dict[str, str] | None = None,
+             names: dict[str, str] | None = None, skip: set[str] = frozenset()) -> dict:
+    """Values of a settings dataclass's fields found in the environment (``PREFIX_FIELD``,
+    or the variable ``names`` gives for a field), converted to the field's type."""
+    env = os.environ if environ is None else environ
+    values: dict = {}
+    for f in fields(cls):
+        key = (names or {}).get(f.name, f"{prefix}{f.name.upper()}")
+        if f.name in skip or key not in env:
+            continue
+        kind = {"int": int, "float": float, "Path": Path}.get(str(getattr(f.type, "__name__",
+                                                                         f.type)), str)
+        try:
+            values[f.name] = kind(env[key])
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise ValueError(f"{key}={env[key]!r}: expected {what}") from None
+    return values
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/sandbox.db"
@@ -33,19 +53,6 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
-        env = os.environ if environ is None else environ
-        values: dict = {}
-        for f in fields(cls):
-            key = f"SELFDATA_{f.name.upper()}"
-            if key in env and f.name != "extra":
-                raw = env[key]
-                if f.type in ("int", int):
-                    values[f.name] = int(raw)
-                elif f.type in ("float", float):
-                    values[f.name] = float(raw)
-                elif f.type in ("Path",):
-                    values[f.name] = Path(raw)
-                else:
-                    values[f.name] = raw
+        values = read_env(cls, "SELFDATA_", environ, skip={"extra"})
         values.update(overrides)
         return cls(**values)

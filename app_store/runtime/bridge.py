@@ -8,23 +8,12 @@ sandbox's TCP port. ``app_client`` talks HTTP to the app through ``app.sock``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import threading
 
 import httpx
 
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, OSError):
-        pass
-    finally:
-        with contextlib.suppress(OSError):
-            writer.close()
+from app_store.runtime.shim import pipe
 
 
 class SocketBridges:
@@ -43,7 +32,7 @@ class SocketBridges:
             except OSError:
                 writer.close()
                 return
-            await asyncio.gather(_pipe(reader, up_w), _pipe(up_r, writer))
+            await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer))
 
         async def start():
             if os.path.exists(sock_path):

@@ -31,7 +31,7 @@ SOCK_DIR = os.environ.get("SELFDATA_SOCK_DIR", "/run/selfdata")
 API_PORT = 8080
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while data := await reader.read(65536):
             writer.write(data)
@@ -49,7 +49,7 @@ async def _forward(connect, reader, writer) -> None:
     except OSError:
         writer.close()
         return
-    await asyncio.gather(_pipe(reader, up_w), _pipe(up_r, writer))
+    await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer))
 
 
 async def _bridges(app_port: int) -> None:

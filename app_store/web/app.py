@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -50,6 +50,12 @@ def create_app(settings: StoreSettings, engine: Engine | None = None,
                 "application/json" in request.headers.get("accept", ""):
             return JSONResponse(error_body(exc.message, exc.problems), status_code=exc.status)
         return pages.error_page(request, exc)
+
+    @app.exception_handler(pages.SignIn)
+    async def sign_in(request: Request, exc: pages.SignIn):
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -32,9 +32,15 @@ def error_page(request: Request, exc: StoreError) -> HTMLResponse:
                   message=exc.message, problems=exc.problems)
 
 
+class SignIn(Exception):
+    """A page needs a signed-in account: the handler sends the browser to the sign-in page."""
+
+
 def _signed_in(request: Request, *roles: str):
     who = account_or_none(request)
     if who is None:
+        if request.method == "GET":
+            raise SignIn()
         raise Unauthorized("sign in with the token the organisers gave you")
     return accounts.require(who, *roles)
 
@@ -108,8 +114,6 @@ async def logout(request: Request):
 
 @router.get("/team", response_class=HTMLResponse)
 async def team_page(request: Request):
-    if account_or_none(request) is None:
-        return _redirect("/login?next=/team")
     who = _signed_in(request, "team")
     st = store(request)
     subs = [submission_json(st, r, full=False) for r in st.listing(who)]
@@ -130,8 +134,6 @@ async def team_submit(request: Request):
 
 @router.get("/submissions/{sub_id}", response_class=HTMLResponse)
 async def submission_page(sub_id: int, request: Request):
-    if account_or_none(request) is None:
-        return _redirect(f"/login?next=/submissions/{sub_id}")
     who = _signed_in(request, "team", "organiser", "judge")
     st = store(request)
     sub = submission_json(st, st.visible(who, sub_id))
@@ -141,8 +143,6 @@ async def submission_page(sub_id: int, request: Request):
 
 @router.get("/organiser", response_class=HTMLResponse)
 async def organiser_page(request: Request):
-    if account_or_none(request) is None:
-        return _redirect("/login?next=/organiser")
     _signed_in(request, "organiser")
     st = store(request)
     subs = [submission_json(st, r, full=False) for r in st.listing()]
@@ -192,8 +192,6 @@ async def organiser_criteria(request: Request):
 
 @router.get("/judge", response_class=HTMLResponse)
 async def judge_page(request: Request):
-    if account_or_none(request) is None:
-        return _redirect("/login?next=/judge")
     who = _signed_in(request, "judge")
     st = store(request)
     conflicts = accounts.conflicts_of(st.db, who.id) | ({who.team} if who.team else set())

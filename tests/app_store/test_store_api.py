@@ -209,3 +209,16 @@ def test_sign_in_goes_home_or_back_but_never_off_site(store):
         assert r.headers["location"] == "/team"
     r = store.post("/login", data={"token": "wrong"}, follow_redirects=False)
     assert r.status_code == 401 and "not known" in r.text
+
+
+def test_pages_send_a_signed_out_browser_to_sign_in_and_back(store):
+    for path in ("/team", "/organiser", "/judge", "/submissions/1"):
+        r = store.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/login?next={path}"
+    store.cookies.set("selfdata_store_token", store.tokens["Blue"])
+    assert store.get("/team").status_code == 200
+    r = store.get("/organiser")
+    assert r.status_code == 403 and "organiser" in r.text
+    store.cookies.clear()
+    r = store.post("/team/submit", files={"file": ("a.tar.gz", b"x")})
+    assert r.status_code == 401

@@ -6,10 +6,7 @@ uninstalls it. Screenshots go to var/screenshots/ (SELFDATA_SCREENSHOTS)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import pytest
 from app_store.packing import pack
 from tests.support import docker
 from tests.support.browser import audit, browser, chromium_path, keyboard_reaches, shot
-from tests.support.live_server import free_port
+from tests.support.up import Up
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,28 +27,17 @@ def event(tmp_path_factory):
     chromium_path()
     docker.base_image()
     tmp = tmp_path_factory.mktemp("journey")
-    port, store_port = free_port(), free_port()
-    out = tmp / "up.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "selfdata.cli", "up", "-n", "2", "--port", str(port),
-         "--store-port", str(store_port), "--data", str(tmp / "pop"),
-         "--database", str(tmp / "var" / "sandbox.db"), "--no-samples"],
-        cwd=tmp, stdout=out.open("w"), stderr=subprocess.STDOUT, env=dict(os.environ))
-    deadline = time.monotonic() + 180
-    while "Serving (Ctrl-C to stop)" not in out.read_text():
-        assert proc.poll() is None, out.read_text()
-        assert time.monotonic() < deadline, out.read_text()
-        time.sleep(0.2)
-    text = out.read_text()
+    up = Up(tmp, "--no-samples")
+    text = up.start()
+    port, store_port = up.port, up.store_port
     tokens = dict(re.findall(r"^\s+(Organiser|Team|Judge) token\s+(\S+)", text, re.M))
     first = re.search(r"http://([a-z0-9-]+)\.localhost:\d+/ \(2 testers\)", text).group(1)
     cli_token = re.search(r"export TOKEN=(\S+)", text).group(1)
     archive = tmp / "my-calls.tar.gz"
     archive.write_bytes(pack(ROOT / "sample_apps" / "my-calls"))
     yield {"port": port, "store": f"http://127.0.0.1:{store_port}", "tokens": tokens,
-           "first": first, "cli_token": cli_token, "archive": archive, "log": out}
-    proc.terminate()
-    proc.wait(20)
+           "first": first, "cli_token": cli_token, "archive": archive}
+    up.stop()
 
 
 def sign_in(page, store: str, token: str) -> None:

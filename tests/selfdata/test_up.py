@@ -4,17 +4,13 @@ approved and two installed for the first tester, URLs and tokens printed."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
 from tests.support import docker
-from tests.support.live_server import free_port
+from tests.support.up import Up
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 SAMPLES = ("energy-coach", "home-and-insurance", "leak-watch", "my-calls")
@@ -22,20 +18,10 @@ SAMPLES = ("energy-coach", "home-and-insurance", "leak-watch", "my-calls")
 
 def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
     docker.base_image()
-    port, store_port = free_port(), free_port()
-    log = tmp_path / "up.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "selfdata.cli", "up", "-n", "2", "--port", str(port),
-         "--store-port", str(store_port), "--data", str(tmp_path / "pop"),
-         "--database", str(tmp_path / "var" / "sandbox.db")],
-        cwd=tmp_path, stdout=log.open("w"), stderr=subprocess.STDOUT, env=dict(os.environ))
+    up = Up(tmp_path)
+    port, store_port = up.port, up.store_port
     try:
-        deadline = time.monotonic() + 300
-        while "Serving (Ctrl-C to stop)" not in log.read_text():
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.5)
-        out = log.read_text()
+        out = up.start()
         for slug in SAMPLES:
             assert f"  {slug}: approved" in out, out
         first = re.search(r"http://([a-z0-9-]+)\.localhost:\d+/ \(2 testers\)", out).group(1)
@@ -64,9 +50,8 @@ def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
         assert f"http://energy-coach.{first}.localhost:{port}/" in dash.text
         assert f"http://my-calls.{first}.localhost:{port}/" in dash.text
     finally:
-        proc.terminate()  # SIGTERM: a clean stop, the installed apps' containers with it
-        proc.wait(60)
-    assert "Stopping" in log.read_text()
-    db_url = f"sqlite:///{tmp_path / 'var' / 'sandbox.db'}"
+        out = up.stop()  # SIGTERM: a clean stop, the installed apps' containers with it
+    assert "Stopping" in out
+    db_url = f"sqlite:///{up.database}"
     owner = "sandbox-" + hashlib.sha256(db_url.encode()).hexdigest()[:12]
     assert docker.engine().containers(f"selfdata.owner={owner}") == []
