@@ -44,3 +44,20 @@ def test_instance_list_dashboard_and_browser(sb, client, alice):
     assert client.get("/browse/").status_code == 404
     assert client.get("/api-docs").status_code == 200
     assert "/data/{doctype}/_find" in client.get("/openapi.json").json()["paths"]
+
+
+def test_refused_requests_are_journaled_and_shown_to_the_tester(sb, client, alice):
+    alice.put(f"/data/{DT}/a", {"v": 1})
+    nosy = Api(client, sb.cli_token("alice", f"{DT}:GET"))
+    assert nosy.get("/data/fr.orange.geopoint/_all_docs").status_code == 403
+    assert nosy.put(f"/data/{DT}/b", {"v": 2}).status_code == 403
+    summary = {r["doctype"]: r for r in sb.journal.summary(sb.instances.get("alice").id)
+               if r["client"] == "cli"}
+    assert summary["fr.orange.geopoint"]["denied"] == 1
+    assert summary[DT]["denied"] == 1 and summary[DT]["writes"] == 1  # alice's own write
+    # a refused request is neither a read nor a write
+    assert summary["fr.orange.geopoint"]["reads"] == 0
+    # no token at all: nothing to attribute, nothing journaled
+    assert client.get("/data/fr.orange.geopoint/_all_docs").status_code == 401
+    dash = client.get("/", headers={"Host": "alice.localhost"}).text
+    assert "Refused" in dash and '<strong class="error">1</strong>' in dash
