@@ -32,6 +32,7 @@ def serve(database_url: str | None, port: int | None, workers: int) -> None:
     if database_url:
         os.environ["SELFDATA_DATABASE_URL"] = database_url
     port = port or settings.port
+    os.environ["SELFDATA_PORT"] = str(port)  # installed apps' sockets forward to this port
     click.echo(f"Sandbox API on http://127.0.0.1:{port}/ (docs: /docs), database "
                f"{settings.database_url}")
     uvicorn.run("sandbox.web.asgi:build", host="127.0.0.1", port=port, workers=workers,
