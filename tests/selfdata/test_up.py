@@ -12,10 +12,11 @@ import pytest
 from tests.support import docker
 from tests.support.up import Up
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
 SAMPLES = ("energy-coach", "home-and-insurance", "leak-watch", "my-calls")
 
 
+@pytest.mark.docker
+@pytest.mark.slow
 def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
     docker.base_image()
     up = Up(tmp_path)
@@ -55,3 +56,18 @@ def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
     db_url = f"sqlite:///{up.database}"
     owner = "sandbox-" + hashlib.sha256(db_url.encode()).hexdigest()[:12]
     assert docker.engine().containers(f"selfdata.owner={owner}") == []
+
+
+def test_without_an_engine_up_serves_everything_else_and_says_what_is_missing(tmp_path):
+    up = Up(tmp_path, env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"})
+    try:
+        out = up.start(timeout=120)
+        assert "Apps are not built: no container engine" in out
+        assert "scripts/ensure-docker.sh" in out
+        assert "Apps installed for" in out and ": none" in out
+        store = f"http://127.0.0.1:{up.store_port}"
+        assert "no container engine" in httpx.get(f"{store}/status").json()["engine"]
+        assert httpx.get(f"{store}/").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{up.port}/").status_code == 200
+    finally:
+        up.stop()

@@ -12,8 +12,10 @@ from tests.support.live_server import free_port
 
 
 class Up:
-    def __init__(self, folder: Path, *extra: str, households: int = 2):
+    def __init__(self, folder: Path, *extra: str, households: int = 2,
+                 env: dict[str, str] | None = None):
         self.folder = folder
+        self.env = {**os.environ, **(env or {})}
         self.port, self.store_port = free_port(), free_port()
         self.log = folder / "up.log"
         self.database = folder / "var" / "sandbox.db"
@@ -24,7 +26,7 @@ class Up:
     def start(self, timeout: float = 300) -> str:
         """Start it and wait until it serves; return what it printed."""
         self.proc = subprocess.Popen(self.args, cwd=self.folder, stdout=self.log.open("w"),
-                                     stderr=subprocess.STDOUT, env=dict(os.environ))
+                                     stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + timeout
         while "Serving (Ctrl-C to stop)" not in self.log.read_text():
             assert self.proc.poll() is None, self.log.read_text()
