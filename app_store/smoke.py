@@ -1,16 +1,16 @@
 """The smoke run: a built image started against a throwaway sandbox instance.
 
-The store keeps one private sandbox (its own SQLite file, served on a loopback port in a
-thread). Each run creates an instance loaded with one synthetic household, installs the app
-there with exactly its manifest's permissions, starts the container locked down, waits for the
-health route, opens the app's page once, then reads the sandbox's access journal: the doctypes
-the app really read, and any request refused as outside its permissions.
+The store keeps one private sandbox (its own SQLite file, reached only through each
+container's socket and gate). Each run creates an instance loaded with one synthetic
+household, installs the app there with exactly its manifest's permissions, starts the
+container locked down, waits for the health route, opens the app's page once, then reads the
+sandbox's access journal: the doctypes the app really read, and any request refused as
+outside its permissions.
 """
 
 from __future__ import annotations
 
 import itertools
-import socket
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,6 +20,7 @@ from pathlib import Path
 import orjson
 
 from app_store.problems import ERROR, WARNING, Problem
+from app_store.runtime.bridge import app_get
 from app_store.runtime.runner import AppRunner
 from sandbox.settings import Settings
 from sandbox.storage.tables import apps as installed_apps
@@ -73,14 +74,9 @@ class SmokeReport:
         return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SmokeSandbox:
-    """A private sandbox for smoke runs, started on first use."""
+    """A private sandbox for smoke runs (its own SQLite file), made on first use. It is not
+    served on any port: each container reaches it through its own socket and gate."""
 
     def __init__(self, data_dir: Path, seed: int):
         self.data_dir = data_dir
@@ -93,8 +89,6 @@ class SmokeSandbox:
         with self._lock:
             if self._started:
                 return
-            import uvicorn
-
             from sandbox.web.app import create_app
             from synthetic_data.population import generate_household
 
@@ -102,8 +96,7 @@ class SmokeSandbox:
             db = self.data_dir / "smoke-sandbox.db"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
-            self.port = _free_port()
-            self.app = create_app(Settings(database_url=f"sqlite:///{db}", port=self.port))
+            self.app = create_app(Settings(database_url=f"sqlite:///{db}", port=8080))
             self.sandbox = self.app.state.sandbox
             data = generate_household(self.seed, 0, Period.of_years(date(2017, 1, 1), 1))
             # one template instance; each run gets a copy made inside the database
@@ -113,12 +106,6 @@ class SmokeSandbox:
                     docs = b.dicts()
                     for i in range(0, len(docs), 5000):
                         self.sandbox.store.load(template.id, b.doctype, docs[i:i + 5000])
-            self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1",
-                                                        port=self.port, log_level="warning"))
-            threading.Thread(target=self.server.run, name="smoke-sandbox", daemon=True).start()
-            deadline = time.monotonic() + 20
-            while not self.server.started and time.monotonic() < deadline:
-                time.sleep(0.05)
             self._started = True
 
     def new_instance(self, manifest: dict) -> tuple[str, str]:
@@ -129,21 +116,26 @@ class SmokeSandbox:
         inst = sb.instances.clone(TEMPLATE, name)
         with sb.db.write() as conn:
             conn.execute(installed_apps.insert().values(
-                instance_id=inst.id, slug=manifest["slug"], manifest=orjson.dumps(manifest),
-                permissions=orjson.dumps(manifest.get("permissions", {})), state="smoke",
+                instance_id=inst.id, slug=manifest["slug"],
+                manifest=orjson.dumps(manifest).decode(),
+                permissions=orjson.dumps(manifest.get("permissions", {})).decode(), state="smoke",
                 installed_at=time.time()))
         return name, sb.app_token(name, manifest["slug"])
 
-    def journal(self, name: str, slug: str) -> list:
-        inst = self.sandbox.instances.get(name)
-        return self.sandbox.journal.entries(inst.id, client=slug, limit=10_000)
+    def gate(self, name: str):
+        from sandbox.web.app_gate import ApiGate
+
+        return ApiGate(self.app, f"{name}.localhost:8080")
+
+    def usage(self, name: str) -> list[dict]:
+        """Every client's reads, writes and refusals in the instance (grouped, not sampled)."""
+        return self.sandbox.journal.summary(self.sandbox.instances.get(name).id)
 
     def drop(self, name: str) -> None:
         self.sandbox.instances.delete(name)
 
     def stop(self) -> None:
         if self._started:
-            self.server.should_exit = True
             self.sandbox.close()
 
 
@@ -152,33 +144,32 @@ def smoke_run(runner: AppRunner, sandbox: SmokeSandbox, image: str, manifest: di
     rt = manifest.get("runtime", {})
     health_path = rt.get("health", "/") if rt.get("type") == "python" else "/"
     name, token = sandbox.new_instance(manifest)
-    app = runner.start(image, manifest, token, ("127.0.0.1", sandbox.port),
-                       f"{name}.localhost:{sandbox.port}",
-                       labels={"selfdata.smoke": "1", "selfdata.app": manifest["slug"],
-                               "selfdata.owner": owner})
     report = SmokeReport(False, None, "")
     try:
-        health = runner.wait_healthy(app, health_path, health_timeout_s)
-        report.ok, report.detail = health.ok, health.detail
-        report.health_seconds = round(health.seconds, 3) if health.ok else None
-        if health.ok:
-            from app_store.runtime.bridge import app_client
-
-            try:
-                with app_client(app.sock_dir, timeout_s=health_timeout_s) as client:
-                    report.page_status = client.get("/").status_code
-            except Exception as exc:
-                report.detail = f"the app's page / did not answer: {type(exc).__name__}"
+        app = runner.start(image, manifest, token, sandbox.gate(name),
+                           f"{name}.localhost:8080",
+                           labels={"selfdata.smoke": "1", "selfdata.app": manifest["slug"],
+                                   "selfdata.owner": owner})
+        try:
+            health = runner.wait_healthy(app, health_path, health_timeout_s)
+            report.ok, report.detail = health.ok, health.detail
+            report.health_seconds = round(health.seconds, 3) if health.ok else None
+            if health.ok:
+                try:
+                    report.page_status = app_get(app.sock_dir, "/", health_timeout_s).status_code
+                except Exception as exc:
+                    report.detail = f"the app's page / did not answer: {type(exc).__name__}"
+        finally:
+            logs, state = runner.stop(app)
+            report.logs = logs[-8000:]
+            if state is not None:
+                report.exit_code = None if state.running else state.exit_code
+                report.oom_killed = state.oom_killed
+        usage = sandbox.usage(name)
+        report.read = sorted({u["doctype"] for u in usage if u["reads"]})
+        report.written = sorted({u["doctype"] for u in usage if u["writes"]})
+        report.refused = sorted({f"{u['doctype']} ({u['denied']} request(s))" for u in usage
+                                 if u["denied"]})
     finally:
-        logs, state = runner.stop(app)
-        report.logs = logs[-8000:]
-        if state is not None:
-            report.exit_code = None if state.running else state.exit_code
-            report.oom_killed = state.oom_killed
-    entries = sandbox.journal(name, manifest["slug"])
-    report.read = sorted({e.doctype for e in entries if e.verb in ("GET", "HEAD")})
-    report.written = sorted({e.doctype for e in entries if e.verb not in ("GET", "HEAD",
-                                                                            "DENIED")})
-    report.refused = sorted({f"{e.route} ({e.doctype})" for e in entries if e.verb == "DENIED"})
-    sandbox.drop(name)
+        sandbox.drop(name)
     return report

@@ -68,9 +68,16 @@ class Sandbox:
         return tokens.issue(inst.secret, aud="cli", instance=inst.name, sub="cli", scope=scope,
                             ttl=ttl)
 
-    def app_token(self, instance: str, slug: str) -> str:
+    def app_token(self, instance: str, slug: str, ttl: int | None = None) -> str:
+        """A token for the app as installed now: it names the install (by its time, in ms),
+        so an uninstall, or a reinstall, makes every older token of the app useless."""
         inst = self.instances.get(instance)
-        return tokens.issue(inst.secret, aud="app", instance=inst.name, sub=slug)
+        with self.db.read() as conn:
+            at = conn.execute(sa.select(apps.c.installed_at).where(
+                apps.c.instance_id == inst.id, apps.c.slug == slug)).scalar()
+        stamp = f"install:{round(at * 1000)}" if at is not None else "install:none"
+        return tokens.issue(inst.secret, aud="app", instance=inst.name, sub=slug, scope=stamp,
+                            ttl=ttl)
 
     def authenticate(self, token: str, host_instance: str | None = None) -> Caller:
         """The caller of a token, cached for a few seconds (revocations and uninstalls take
@@ -104,7 +111,7 @@ class Sandbox:
             return Caller(inst, "cli", "cli", PermissionSet(parse_scope(claims.scope)), claims)
         if claims.aud == "app":
             return Caller(inst, claims.sub, "app",
-                          self._app_permissions(inst, claims.sub, claims.iat), claims)
+                          self._app_permissions(inst, claims.sub, claims.scope), claims)
         if claims.aud == "access":
             client = self._oauth_client(inst, claims.sub)
             if client is None:
@@ -113,13 +120,12 @@ class Sandbox:
             return Caller(inst, name, "oauth", PermissionSet(parse_scope(claims.scope)), claims)
         raise InvalidToken()
 
-    def _app_permissions(self, inst: Instance, slug: str, issued_at: int) -> PermissionSet:
-        """An app token holds while the app stays installed: a token issued before the
-        current install (e.g. before an uninstall and reinstall) is refused."""
+    def _app_permissions(self, inst: Instance, slug: str, stamp: str) -> PermissionSet:
+        """An app token holds while the install it names is the current one."""
         with self.db.read() as conn:
             row = conn.execute(sa.select(apps.c.permissions, apps.c.installed_at).where(
                 apps.c.instance_id == inst.id, apps.c.slug == slug)).first()
-        if row is None or issued_at < int(row.installed_at):
+        if row is None or stamp != f"install:{round(row.installed_at * 1000)}":
             raise InvalidToken()
         return PermissionSet(rules_from_manifest(orjson.loads(row.permissions)))
 

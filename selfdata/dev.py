@@ -69,8 +69,8 @@ class DevSession:
             conn.execute(apps.delete().where(apps.c.instance_id == inst.id,
                                              apps.c.slug == m["slug"]))
             conn.execute(apps.insert().values(
-                instance_id=inst.id, slug=m["slug"], manifest=orjson.dumps(m),
-                permissions=orjson.dumps(m.get("permissions", {})), state="dev",
+                instance_id=inst.id, slug=m["slug"], manifest=orjson.dumps(m).decode(),
+                permissions=orjson.dumps(m.get("permissions", {})).decode(), state="dev",
                 installed_at=time.time() - 1))
         self.sb.forget_tokens()
         return m

@@ -21,6 +21,7 @@ LOCALE_KEYS = {"name", "short_description", "long_description", "changes", "perm
                "screenshots", "name_prefix"}
 VERBS = {"GET", "POST", "PUT", "PATCH", "DELETE", "ALL"}
 RUNTIMES = ("static", "python")
+IMAGE_EXT = (".png", ".jpg", ".jpeg", ".svg")
 
 
 def load_manifest(archive: Archive) -> tuple[dict | None, list[Problem]]:
@@ -78,8 +79,10 @@ def _icon(m: dict, archive: Archive) -> list[Problem]:
         return [Problem("manifest.icon", ERROR, f"the icon {icon!r} is not in the archive; add "
                         "the file or fix the path", "icon")]
     data = archive.files[path]
-    if not (data.startswith(b"\x89PNG") or b"<svg" in data[:2048]):
-        return [Problem("manifest.icon", ERROR, "the icon must be an SVG or a PNG file", "icon")]
+    if not path.lower().endswith((".svg", ".png")) or not (
+            data.startswith(b"\x89PNG") or b"<svg" in data[:2048]):
+        return [Problem("manifest.icon", ERROR, "the icon must be an SVG or a PNG file, named "
+                        "*.svg or *.png", "icon")]
     return []
 
 
@@ -96,7 +99,8 @@ def _screenshots(m: dict, archive: Archive) -> list[Problem]:
         if data is None:
             out.append(Problem("manifest.screenshots", ERROR, f"{shot!r} is not in the "
                                "archive; add the file or fix the path", f"screenshots[{i}]"))
-        elif not (data.startswith((b"\x89PNG", b"\xff\xd8")) or b"<svg" in data[:2048]):
+        elif not shot.lower().endswith(IMAGE_EXT) or not (
+                data.startswith((b"\x89PNG", b"\xff\xd8")) or b"<svg" in data[:2048]):
             out.append(Problem("manifest.screenshots", ERROR, f"{shot!r} is not a PNG, JPEG "
                                "or SVG image", f"screenshots[{i}]"))
     return out

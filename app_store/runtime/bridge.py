@@ -1,64 +1,103 @@
 """Host side of the unix-socket crossings into app containers.
 
-``SocketBridges`` runs one asyncio loop in a thread and, per container, a unix-socket server
-(``api.sock`` in the container's socket directory) that forwards each connection to the
-sandbox's TCP port. ``app_client`` talks HTTP to the app through ``app.sock``.
+Both sockets live in a directory the container can write, so the host trusts nothing there:
+
+- ``api.sock``: the host listens on it with an HTTP server (uvicorn) for an ASGI app — the
+  sandbox behind an :class:`~sandbox.web.app_gate.ApiGate` — so what crosses is HTTP the host
+  parses, never raw bytes piped to a port.
+- ``app.sock``: the container listens; the host connects only after opening the path with
+  ``O_NOFOLLOW`` and checking it is a socket, then connects through ``/proc/self/fd/N``. A
+  symlink planted by the app (say, to the Docker socket) is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import stat
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
-from app_store.runtime.shim import pipe
+
+class UnsafeSocket(OSError):
+    """``app.sock`` is missing or is not a socket (a link, a file ...)."""
+
+
+@contextmanager
+def app_socket(sock_dir: str) -> Iterator[str]:
+    """A path that reaches the socket the container created, and nothing else."""
+    path = os.path.join(sock_dir, "app.sock")
+    try:
+        fd = os.open(path, os.O_PATH | os.O_NOFOLLOW)
+    except FileNotFoundError as exc:
+        raise UnsafeSocket("the app has not opened its socket yet") from exc
+    try:
+        if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+            raise UnsafeSocket("app.sock is not a socket (a link or a file): refused")
+        yield f"/proc/self/fd/{fd}"
+    finally:
+        os.close(fd)
+
+
+def app_get(sock_dir: str, path: str, timeout_s: float = 10) -> httpx.Response:
+    """``GET path`` on the app's port 8000, through its socket."""
+    with app_socket(sock_dir) as uds, httpx.Client(
+            transport=httpx.HTTPTransport(uds=uds), base_url="http://app",
+            timeout=timeout_s) as client:
+        return client.get(path)
 
 
 class SocketBridges:
-    def __init__(self) -> None:
+    """One asyncio loop in a thread serving every container's ``api.sock``."""
+
+    def __init__(self, max_connections: int = 64) -> None:
+        self.max_connections = max_connections
         self.loop = asyncio.new_event_loop()
-        self._servers: dict[str, asyncio.AbstractServer] = {}
+        self._servers: dict[str, tuple] = {}
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.loop.run_forever, name="socket-bridges",
                                         daemon=True)
         self._thread.start()
 
-    def open(self, sock_path: str, host: str, port: int) -> None:
-        """Listen on ``sock_path``; forward every connection to ``host:port``."""
-        async def handle(reader, writer):
-            try:
-                up_r, up_w = await asyncio.open_connection(host, port)
-            except OSError:
-                writer.close()
-                return
-            await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer))
+    def serve(self, sock_path: str, asgi_app, timeout_s: float = 10) -> None:
+        """Serve ``asgi_app`` over HTTP on the unix socket ``sock_path``."""
+        import uvicorn
 
-        async def start():
-            if os.path.exists(sock_path):
-                os.unlink(sock_path)
-            server = await asyncio.start_unix_server(handle, sock_path)
-            os.chmod(sock_path, 0o666)  # the app user in the container connects to it
-            return server
-
-        self._servers[sock_path] = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
+        if os.path.lexists(sock_path):
+            os.unlink(sock_path)
+        config = uvicorn.Config(asgi_app, uds=sock_path, lifespan="off", log_level="warning",
+                                access_log=False, limit_concurrency=self.max_connections)
+        server = uvicorn.Server(config)
+        future = asyncio.run_coroutine_threadsafe(server.serve(), self.loop)
+        deadline = time.monotonic() + timeout_s
+        while not server.started:
+            if future.done():
+                future.result()  # raises what stopped it
+                raise RuntimeError(f"the bridge on {sock_path} stopped at once")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the bridge on {sock_path} did not start")
+            time.sleep(0.01)
+        os.chmod(sock_path, 0o666)  # the app user in the container connects to it
+        with self._lock:
+            self._servers[sock_path] = (server, future)
 
     def close(self, sock_path: str) -> None:
-        server = self._servers.pop(sock_path, None)
-        if server is not None:
-            async def stop():
-                server.close()
-            asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        if os.path.exists(sock_path):
+        with self._lock:
+            entry = self._servers.pop(sock_path, None)
+        if entry is not None:
+            server, future = entry
+            server.should_exit = True
+            with contextlib.suppress(Exception):
+                future.result(10)
+        if os.path.lexists(sock_path):
             os.unlink(sock_path)
 
     def shutdown(self) -> None:
         for path in list(self._servers):
             self.close(path)
         self.loop.call_soon_threadsafe(self.loop.stop)
-
-
-def app_client(sock_dir: str, timeout_s: float = 10) -> httpx.Client:
-    """An HTTP client whose requests reach the app's port 8000 through ``app.sock``."""
-    transport = httpx.HTTPTransport(uds=os.path.join(sock_dir, "app.sock"))
-    return httpx.Client(transport=transport, base_url="http://app", timeout=timeout_s)

@@ -9,11 +9,11 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
-from app_store.runtime.bridge import SocketBridges, app_client
+from app_store.runtime.bridge import SocketBridges, UnsafeSocket, app_get
 from app_store.runtime.engine import ContainerState, Engine, RunSpec
 from app_store.runtime.hardening import RunLimits
 
@@ -23,6 +23,7 @@ class RunningApp:
     container_id: str
     sock_dir: str
     slug: str
+    started_at: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -46,14 +47,16 @@ class AppRunner:
         self.bridges = bridges
         self.limits = limits or RunLimits()
 
-    def start(self, image: str, manifest: dict, token: str, sandbox: tuple[str, int],
-              domain: str, labels: dict[str, str]) -> RunningApp:
+    def start(self, image: str, manifest: dict, token: str, api_app, domain: str,
+              labels: dict[str, str]) -> RunningApp:
+        """Run ``image`` with ``api_app`` (an ASGI app, normally the sandbox behind its gate)
+        answering on the container's ``http://127.0.0.1:8080``."""
         # Short paths: a unix socket path must fit in 108 bytes.
         sock_dir = tempfile.mkdtemp(prefix="sd-", dir="/tmp")
         os.chmod(sock_dir, 0o777)  # the app user creates app.sock here
         api_sock = os.path.join(sock_dir, "api.sock")
-        self.bridges.open(api_sock, *sandbox)
         try:
+            self.bridges.serve(api_sock, api_app)
             cid = self.engine.start(RunSpec(image=image, command=[], sock_dir=sock_dir,
                                             env=container_env(manifest, token, domain),
                                             limits=self.limits, labels=labels))
@@ -66,25 +69,30 @@ class AppRunner:
     def wait_healthy(self, app: RunningApp, path: str, timeout_s: float) -> Health:
         started = time.monotonic()
         last = "no answer"
-        app_sock = os.path.join(app.sock_dir, "app.sock")
-        with app_client(app.sock_dir, timeout_s=5) as client:
-            while time.monotonic() - started < timeout_s:
-                state = self.engine.state(app.container_id)
-                if not state.running:
-                    return Health(False, None, time.monotonic() - started,
-                                  f"the container stopped (exit code {state.exit_code}"
-                                  f"{', out of memory' if state.oom_killed else ''})")
-                if os.path.exists(app_sock):
-                    try:
-                        r = client.get(path)
-                        if r.status_code == 200:
-                            return Health(True, 200, time.monotonic() - started, "")
-                        last = f"{path} answered {r.status_code}"
-                    except httpx.HTTPError as exc:
-                        last = f"{path}: {type(exc).__name__}"
-                time.sleep(0.1)
+        while time.monotonic() - started < timeout_s:
+            state = self.engine.state(app.container_id)
+            if not state.running:
+                return Health(False, None, time.monotonic() - started,
+                              f"the container stopped (exit code {state.exit_code}"
+                              f"{', out of memory' if state.oom_killed else ''})")
+            try:
+                r = app_get(app.sock_dir, path, timeout_s=5)
+                if r.status_code == 200:
+                    return Health(True, 200, time.monotonic() - started, "")
+                last = f"{path} answered {r.status_code}"
+            except UnsafeSocket as exc:
+                last = str(exc)
+            except httpx.HTTPError as exc:
+                last = f"{path}: {type(exc).__name__}"
+            time.sleep(0.1)
         return Health(False, None, time.monotonic() - started,
                       f"no 200 from {path} within {timeout_s:.0f} s ({last})")
+
+    def alive(self, app: RunningApp) -> bool:
+        try:
+            return self.engine.state(app.container_id).running
+        except Exception:
+            return False
 
     def stop(self, app: RunningApp) -> tuple[str, ContainerState | None]:
         logs = self.engine.logs(app.container_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -134,17 +132,32 @@ async def tarball(slug: str, version: str, filename: str, request: Request) -> R
     return Response(data, media_type=kind, headers={"X-Sha256": rel.sha256})
 
 
+def image_type(data: bytes) -> str | None:
+    """The type of an icon or screenshot from its bytes, never from its name."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if b"<svg" in data[:2048]:
+        return "image/svg+xml"
+    return None
+
+
+# An asset is shown as an image, never run as a page: no script, no plugin, no form, and the
+# browser may not guess another type.
+ASSET_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                            "sandbox",
+                 "X-Content-Type-Options": "nosniff",
+                 "Content-Disposition": "inline"}
+
+
 def _asset(request: Request, rel: catalogue.Release, path: str | None) -> Response:
     st = store(request)
     sub = st.row(rel.submission_id)
     archive = read_archive(st.artifacts.get(rel.sha256), sub.filename, st.limits)
     name = (path or str(rel.manifest.get("icon", ""))).lstrip("/")
     data = archive.files.get(name)
-    if data is None:
+    kind = image_type(data) if data is not None else None
+    if kind is None:
         raise NotFound("Asset not found")
-    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if kind == "image/svg+xml":  # an SVG is served as an image, never as a page
-        return Response(data, media_type=kind, headers={
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-            "X-Content-Type-Options": "nosniff"})
-    return Response(data, media_type=kind, headers={"X-Content-Type-Options": "nosniff"})
+    return Response(data, media_type=kind, headers=ASSET_HEADERS)

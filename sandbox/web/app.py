@@ -68,7 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="The Cozy stack's data API over synthetic MesInfos households.",
                   version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.sandbox = Sandbox(settings)
-    app.state.installer = Installer(app.state.sandbox)
+    app.state.installer = Installer(app.state.sandbox, asgi_app=app)
     errors.install(app)
     app.include_router(data.router)
     app.include_router(auth_routes.router)

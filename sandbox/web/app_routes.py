@@ -15,9 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app_store.runtime.bridge import UnsafeSocket, app_socket
 from sandbox.app_install import Installer
 from sandbox.auth.permissions import rules_from_manifest
-from sandbox.errors import CouchError, StackError
+from sandbox.errors import CouchError, Forbidden, StackError
 from sandbox.labels import rule_in_words
 
 router = APIRouter(include_in_schema=False)
@@ -52,19 +53,34 @@ async def consent(request: Request, slug: str = "", registry: str = "",
                   registry=rel.registry, channel=channel)
 
 
+def same_origin(request: Request) -> None:
+    """A form that changes the tester's cloud must come from the cloud's own pages: browsers
+    say where a POST comes from (Origin, Sec-Fetch-Site); another site, or an app's page on
+    its sub-domain, is refused. Clients that are not browsers send neither."""
+    origin = request.headers.get("origin")
+    site = request.headers.get("sec-fetch-site")
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    if (origin is not None and origin != own) or site not in (None, "same-origin", "none"):
+        raise Forbidden("this form must be sent from your personal cloud's own page")
+
+
 @router.post("/apps/install")
 async def install(request: Request):
     inst, page = _instance(request)
     if page:
         return page
+    same_origin(request)
     form = await request.form()
     inst_name = inst.name
     ins = installer(request)
     if form.get("decision") != "accept":
         return RedirectResponse("/", status_code=303)
+    version = str(form.get("version", "")) or None
     rel = await run_in_threadpool(ins.release, str(form.get("registry", "")),
-                                  str(form.get("slug", "")), str(form.get("channel", "stable")))
-    await run_in_threadpool(ins.install, inst_name, rel)
+                                  str(form.get("slug", "")), str(form.get("channel", "stable")),
+                                  version)
+    sha = str(form.get("sha256", "")) or None
+    await run_in_threadpool(ins.install, inst_name, rel, sha)
     port = f":{request.url.port}" if request.url.port else ""
     return RedirectResponse(f"http://{rel.slug}.{inst_name}.localhost{port}/", status_code=303)
 
@@ -74,6 +90,7 @@ async def uninstall(slug: str, request: Request):
     inst, page = _instance(request)
     if page:
         return page
+    same_origin(request)
     await run_in_threadpool(installer(request).uninstall, inst.name, slug)
     return RedirectResponse("/#apps", status_code=303)
 
@@ -91,25 +108,45 @@ async def proxy(request: Request, slug: str, instance: str) -> Response:
     port = f":{request.url.port}" if request.url.port else ""
     target = ins.dev_targets.get((instance, slug))
     if target:
-        client = httpx.AsyncClient(base_url=target, timeout=60)
-    else:
-        sock_dir = await run_in_threadpool(ins.sock_dir, instance, slug,
-                                           f"{instance}.localhost{port}")
-        client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(
-            uds=f"{sock_dir}/app.sock"), base_url="http://app", timeout=60)
+        return await _forward(request, slug, httpx.AsyncClient(base_url=target, timeout=60))
+    sock_dir = await run_in_threadpool(ins.sock_dir, instance, slug,
+                                       f"{instance}.localhost{port}")
+    try:
+        with app_socket(sock_dir) as uds:
+            client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=uds),
+                                       base_url="http://app", timeout=60)
+            return await _forward(request, slug, client)
+    except UnsafeSocket as exc:
+        return Response(f"{slug}: {exc}\n", status_code=502, media_type="text/plain")
+
+
+async def _forward(request: Request, slug: str, client: httpx.AsyncClient) -> Response:
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP}
     headers["x-forwarded-host"] = request.headers.get("host", "")
     async with client:
         try:
-            r = await client.request(request.method, request.url.path, params=request.url.query,
-                                     content=await request.body(), headers=headers)
+            req = client.build_request(request.method, request.url.path,
+                                       params=request.url.query, content=await request.body(),
+                                       headers=headers)
+            r = await client.send(req, stream=True)
+            body = bytearray()
+            async for chunk in r.aiter_raw():
+                body += chunk
+                if len(body) > MAX_APP_RESPONSE:
+                    await r.aclose()
+                    return Response(f"{slug} answered more than {MAX_APP_RESPONSE >> 20} MiB",
+                                    status_code=502, media_type="text/plain")
+            await r.aclose()
         except httpx.HTTPError as exc:
             return Response(f"{slug} did not answer: {type(exc).__name__}", status_code=502,
                             media_type="text/plain")
-    out = {k: v for k, v in r.headers.items() if k.lower() not in HOP | {"content-encoding"}}
-    return Response(r.content, status_code=r.status_code, headers=out)
+    out = {k: v for k, v in r.headers.items() if k.lower() not in HOP}
+    return Response(bytes(body), status_code=r.status_code, headers=out)
 
 
+MAX_APP_RESPONSE = 32 << 20
+# Only the API answers apps' pages cross-origin; the tester's own pages never do.
+API_PREFIXES = ("/data/", "/permissions/", "/journal/", "/status")
 ORIGIN = re.compile(r"^https?://([a-z0-9-]+)\.([a-z0-9-]+)\.localhost(:\d+)?$")
 
 
@@ -135,7 +172,8 @@ class AppOrigins:
             return await response(scope, receive, send)
         origin = headers.get("origin", "")
         m = ORIGIN.match(origin)
-        allowed = m is not None and m.group(2) == host_instance_of(headers.get("host", ""))
+        allowed = m is not None and m.group(2) == host_instance_of(headers.get("host", "")) \
+            and scope["path"].startswith(API_PREFIXES)
         if allowed and scope["method"] == "OPTIONS":
             return await Response(status_code=204, headers=_cors(origin))(scope, receive, send)
         if not allowed:

@@ -71,6 +71,9 @@ async def authorize_page(request: Request) -> HTMLResponse:
 @router.post("/authorize")
 async def authorize(request: Request) -> Response:
     inst = _instance(request)
+    from sandbox.web.app_routes import same_origin
+
+    same_origin(request)  # an app's page or another site cannot accept on the tester's behalf
     form = await request.form()
     sb = sandbox(request)
     client = sb.oauth.check_authorize(inst, form.get("client_id"), form.get("redirect_uri"),

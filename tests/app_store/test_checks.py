@@ -189,6 +189,8 @@ MANIFEST_CASES = [
     ({"icon": "app.js"}, "manifest.icon"),
     ({"screenshots": ["shots/1.png"]}, "manifest.screenshots"),
     ({"screenshots": ["app.js"]}, "manifest.screenshots"),
+    ({"screenshots": ["index.html"]}, "manifest.screenshots"),
+    ({"icon": "index.html"}, "manifest.icon"),
     ({"screenshots": "one.png"}, "manifest.screenshots"),
     ({"short_description": "short"}, "manifest.description"),
     ({"locales": {"french": "x"}}, "manifest.locales"),

@@ -3,16 +3,16 @@ address with that tester's data, the journal, uninstall revoking the token."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app_store import accounts
 from app_store.settings import StoreSettings
 from app_store.web.app import create_app as create_store
 from sandbox.settings import Settings
+from sandbox.storage.tables import apps
 from tests.app_store.conftest import app_files, manifest, tar_gz
 from tests.app_store.test_pipeline import python_app, settle, submit
 from tests.conftest import docs_of, household
@@ -129,6 +129,20 @@ def test_a_static_app_gets_its_token_and_may_call_the_api_from_its_origin(event)
         alice.post("/apps/static-calls/uninstall")
 
 
+def test_what_is_installed_is_what_the_tester_agreed_to(event):
+    reg = event["store"].url
+    with at(event, "alice.localhost") as alice:
+        r = alice.post("/apps/install", data={"slug": "py-calls", "registry": reg,
+                                               "version": "1.0.0", "sha256": "0" * 64,
+                                               "decision": "accept"})
+        assert r.status_code == 409 and "changed since you agreed" in r.text
+        page = alice.get("/apps/install", params={"slug": "py-calls", "registry": reg})
+        assert 'name="sha256"' in page.text and 'name="version" value="1.0.0"' in page.text
+    sb = event["sandbox"].sandbox
+    with sb.db.read() as conn:
+        assert conn.execute(sa.select(apps)).all() == []
+
+
 def test_installs_only_from_the_configured_registry(event):
     with at(event, "alice.localhost") as alice:
         r = alice.get("/apps/install", params={"slug": "py-calls",
@@ -147,7 +161,6 @@ def test_the_reinstalled_app_does_not_accept_old_tokens(event):
                                            "decision": "accept"})
         old = sb.app_token("alice", "static-calls")
         alice.post("/apps/static-calls/uninstall")
-        time.sleep(1.1)
         alice.post("/apps/install", data={"slug": "static-calls", "registry": reg,
                                            "decision": "accept"})
         r = alice.get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=1",
