@@ -25,7 +25,7 @@ def image_tag(slug: str, version: str, submission_id: int) -> str:
 
 def build_app(engine: Engine, base: str, files: dict[str, bytes], manifest: dict,
               sha256: str, submission_id: int, wheel_cache: Path,
-              timeout_s: float) -> BuildResult:
+              timeout_s: float, owner: str = "") -> BuildResult:
     slug, version = manifest["slug"], manifest["version"]
     tag = image_tag(slug, version, submission_id)
     log: list[str] = []
@@ -40,7 +40,7 @@ def build_app(engine: Engine, base: str, files: dict[str, bytes], manifest: dict
         log.append(f"Dependencies resolved on the store into {len(lock.wheels)} hash-pinned "
                    "wheels:\n" + lock.text())
     labels = {"selfdata.app": slug, "selfdata.version": version, "selfdata.sha256": sha256,
-              "selfdata.submission": str(submission_id)}
+              "selfdata.submission": str(submission_id), "selfdata.owner": owner}
     context = build_context(files, manifest, base, lock, wheel_cache / "wheels")
     ok, output, image_id = engine.build(context, tag, labels, timeout_s)
     log.append(output)

@@ -46,6 +46,20 @@ def move(db: Database, sub_id: int, to: str, detail: str = "", **fields) -> None
         record(conn, sub_id, to, detail)
 
 
+def fail_if_running(db: Database, sub_id: int, reason: str) -> bool:
+    """Fail a job still in an automatic step (a compare-and-set: never overwrites a decision)."""
+    with db.write() as conn:
+        row = conn.execute(sa.select(submissions.c.state).where(
+            submissions.c.id == sub_id)).first()
+        done = conn.execute(submissions.update().where(
+            submissions.c.id == sub_id, submissions.c.state.in_(RUNNING)).values(
+            state=FAILED, updated_at=time.time(), reason=reason))
+        if done.rowcount == 1:
+            record(conn, sub_id, FAILED, f"internal error at {row.state}")
+            return True
+    return False
+
+
 def claim(db: Database) -> int | None:
     """Take the oldest queued submission (moving it to checking), or None."""
     for _ in range(5):
@@ -67,7 +81,8 @@ def claim(db: Database) -> int | None:
 
 def requeue_interrupted(db: Database, max_attempts: int = 3) -> list[int]:
     """After a restart: jobs caught mid-step go back to the queue (or fail after too many
-    attempts, so one poisonous upload cannot loop forever)."""
+    attempts, so one poisonous upload cannot loop forever). This assumes one store process
+    per database, which is how the store runs."""
     with db.write() as conn:
         rows = conn.execute(sa.select(submissions.c.id, submissions.c.attempts).where(
             submissions.c.state.in_(RUNNING))).all()

@@ -75,6 +75,10 @@ class Store:
             return self._base
 
     def runner(self):
+        with self._base_lock:
+            return self._make_runner()
+
+    def _make_runner(self):
         if self._runner is None:
             from app_store.runtime.bridge import SocketBridges
             from app_store.runtime.hardening import RunLimits
@@ -141,11 +145,8 @@ class Store:
             self._process(sub_id)
         except Exception as exc:  # any surprise fails the job visibly, never silently
             log.error("submission %s: %s", sub_id, traceback.format_exc())
-            row = self.row(sub_id)
-            if row.state in pipeline.RUNNING:
-                pipeline.move(self.db, sub_id, pipeline.FAILED, "internal error",
-                              reason=f"the store hit an error at the {row.state} step: {exc}. "
-                                     "The organisers can retry it once fixed.")
+            pipeline.fail_if_running(self.db, sub_id, f"the store hit an error ({exc}). The "
+                                     "organisers can retry it once fixed.")
 
     def _process(self, sub_id: int) -> None:
         row = self.row(sub_id)
@@ -174,7 +175,8 @@ class Store:
             return
         started = time.monotonic()
         built = build_app(self.engine, base, report.archive.files, m, row.sha256, sub_id,
-                          self.settings.data_dir / "wheelhouse", self.settings.build_timeout_s)
+                          self.settings.wheel_cache_dir, self.settings.build_timeout_s,
+                          self.owner)
         took = f"built in {time.monotonic() - started:.1f} s"
         if not built.ok:
             last = [x for x in built.log.strip().splitlines() if x.strip()][-1:] or [""]
@@ -188,9 +190,13 @@ class Store:
                       image_id=built.image_id)
         from app_store.smoke import smoke_run
 
-        runner = self.runner()
-        smoke = smoke_run(runner, self._smoke, built.image_id, m, self.settings.health_timeout_s,
-                          self.owner)
+        try:
+            runner = self.runner()
+            smoke = smoke_run(runner, self._smoke, built.image_id, m,
+                              self.settings.health_timeout_s, self.owner)
+        except Exception:
+            self.engine.remove_image(built.image_id)  # no image without a submission using it
+            raise
         problems.extend(smoke.problems())
         fields = {"smoke": orjson.dumps(smoke.to_json()).decode(),
                   "report": self._report(problems)}
@@ -212,9 +218,21 @@ class Store:
 
     def _ownership_and_version(self, team_id: int, slug: str, version: str,
                                sub_id: int) -> list[Problem]:
+        """Claim the slug for the team and the version for this submission, in one
+        transaction with the check, so two uploads of one version cannot both pass."""
+        for _ in range(3):
+            try:
+                return self._claim_version(team_id, slug, version, sub_id)
+            except sa.exc.IntegrityError:  # another worker created the slug's owner row first
+                continue
+        return [Problem("manifest.slug", ERROR, f"the slug {slug!r} is being claimed by "
+                        "another submission right now; submit again", "slug")]
+
+    def _claim_version(self, team_id: int, slug: str, version: str,
+                       sub_id: int) -> list[Problem]:
         with self.db.write() as conn:
             owner = conn.execute(sa.select(app_owners.c.team_id).where(
-                app_owners.c.slug == slug)).first()
+                app_owners.c.slug == slug).with_for_update()).first()
             if owner is None:
                 conn.execute(app_owners.insert().values(slug=slug, team_id=team_id,
                                                         created_at=time.time()))
@@ -224,8 +242,12 @@ class Store:
             earlier = [r.version for r in conn.execute(sa.select(submissions.c.version).where(
                 submissions.c.slug == slug, submissions.c.id != sub_id,
                 submissions.c.state != pipeline.FAILED, submissions.c.version.is_not(None)))]
-        why = next_version_problem(earlier, version)
-        return [Problem("manifest.version", ERROR, why, "version")] if why else []
+            why = next_version_problem(earlier, version)
+            if why:
+                return [Problem("manifest.version", ERROR, why, "version")]
+            conn.execute(submissions.update().where(submissions.c.id == sub_id).values(
+                slug=slug, version=version))
+        return []
 
     # -- review --------------------------------------------------------------------------------
     def review(self, who: Account, sub_id: int, decision: str, reason: str) -> None:
@@ -241,6 +263,15 @@ class Store:
                       or None, reviewed_by=who.name)
         if to == pipeline.QUEUED:
             self.wake.set()
+
+    def forget_images(self) -> int:
+        """Remove every image this store built (for a store whose database starts afresh)."""
+        gone = 0
+        for img in self.engine.client.images.list(filters={"label":
+                                                            f"selfdata.owner={self.owner}"}):
+            self.engine.remove_image(img.id)
+            gone += 1
+        return gone
 
     def close(self) -> None:
         if self._smoke is not None:

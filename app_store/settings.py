@@ -11,7 +11,8 @@ from sandbox.settings import read_env
 @dataclass(frozen=True)
 class StoreSettings:
     database_url: str = "sqlite:///var/store.db"
-    data_dir: Path = Path("var/store")            # artifacts, wheel cache, smoke sandbox
+    data_dir: Path = Path("var/store")            # artifacts, smoke sandbox
+    wheel_cache: str = ""                         # default: ~/.cache/selfdata/wheelhouse
     host: str = "127.0.0.1"
     port: int = 8090
     public_url: str = ""                          # how others reach the store (default host:port)
@@ -28,6 +29,12 @@ class StoreSettings:
     cpus: float = 0.5
     pids: int = 64
     tmpfs_mb: int = 32
+
+    @property
+    def wheel_cache_dir(self) -> Path:
+        """Wheels resolved for apps, shared by the stores of this machine (like pip's cache)."""
+        return Path(self.wheel_cache).expanduser() if self.wheel_cache else \
+            Path.home() / ".cache" / "selfdata" / "wheelhouse"
 
     @property
     def url(self) -> str:

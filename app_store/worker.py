@@ -32,12 +32,16 @@ class Workers:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            sub_id = pipeline.claim(self.store.db)
-            if sub_id is None:
-                self.store.wake.wait(1.0)
-                self.store.wake.clear()
-                continue
-            self.store.process(sub_id)
+            try:
+                sub_id = pipeline.claim(self.store.db)
+                if sub_id is None:
+                    self.store.wake.wait(1.0)
+                    self.store.wake.clear()
+                    continue
+                self.store.process(sub_id)
+            except Exception:  # a worker never dies: log, breathe, go on
+                log.exception("store worker")
+                self._stop.wait(1.0)
 
     def stop(self, timeout: float = 5) -> None:
         self._stop.set()

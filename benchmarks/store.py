@@ -102,6 +102,7 @@ class Bench:
         return done
 
     def close(self) -> None:
+        self.app.state.store.forget_images()
         self.client.__exit__(None, None, None)
         self.tmp.cleanup()
 

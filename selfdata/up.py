@@ -118,13 +118,31 @@ def _serve_event(url: str, port: int, store_port: int, var: Path, first_inst: st
     servers = [event.serve_in_thread(store_app, store_port),
                event.serve_in_thread(sandbox_app, port)]
     state.engine = store_app.state.store.engine_status()
+    try:
+        _apps_and_urls(store_app, sandbox_app, state, store_url, port, first_inst, instances,
+                       samples)
+        while all(not s.should_exit for s in servers):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        click.echo("Stopping: apps' containers, build workers, servers ...")
+        event.shutdown(servers)
+
+
+def _apps_and_urls(store_app, sandbox_app, state, store_url: str, port: int, first_inst: str,
+                   instances: list[str], samples: bool) -> None:
+    from selfdata import event
+
+    store = store_app.state.store
     sample_dir = Path(__file__).resolve().parents[1] / "sample_apps"
     if not samples:
         click.echo("Sample apps not submitted (--no-samples).")
     elif state.engine.startswith("Docker") and sample_dir.is_dir():
         click.echo(f"Container engine: {state.engine}. Building the base image if needed ...")
         try:
-            store_app.state.store.base_image()
+            store.forget_images()  # the store's database starts afresh: its old images go
+            store.base_image()
             event.submit_samples(store_url, state, sample_dir, click.echo)
             event.install_for(sandbox_app, first_inst, store_url, state, click.echo)
         except Exception as exc:
@@ -150,10 +168,3 @@ def _serve_event(url: str, port: int, store_port: int, var: Path, first_inst: st
   Submit an app:    .venv/bin/selfdata submit ./my-app --store {store_url} --token <team token>
 
 Serving (Ctrl-C to stop).""")
-    try:
-        while all(not s.should_exit for s in servers):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    click.echo("Stopping: apps' containers, build workers, servers ...")
-    event.shutdown(servers)

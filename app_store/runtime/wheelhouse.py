@@ -9,6 +9,7 @@ warm build does not touch the package index at all.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -82,7 +83,21 @@ def resolve(requirements: str, cache: Path, timeout_s: float = 300) -> Lock:
         for f in sorted(dest.iterdir()):
             if not WHEEL.match(f.name):
                 raise WheelhouseError(f"{f.name} is not a wheel; only wheels can be installed")
-            shutil.copyfile(f, wheels / f.name)
+            _atomic_copy(f, wheels / f.name)  # other stores may read the cache meanwhile
             pairs.append((f.name, _sha256(f)))
-    saved.write_text("".join(f"{f} {d}\n" for f, d in pairs))
+    _atomic_write(saved, "".join(f"{f} {d}\n" for f, d in pairs))
     return Lock(tuple(pairs))
+
+
+def _atomic_copy(src: Path, dst: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".part-")
+    os.close(fd)
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def _atomic_write(dst: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".part-")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, dst)

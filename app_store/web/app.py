@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -17,6 +18,7 @@ from app_store.service import Store
 from app_store.settings import StoreSettings
 from app_store.web import api, pages, registry
 from app_store.worker import Workers
+from sandbox.web.app import BodyLimit
 
 SANDBOX_STATIC = Path(__file__).resolve().parents[2] / "sandbox" / "web" / "static"
 
@@ -74,6 +76,11 @@ def create_app(settings: StoreSettings, engine: Engine | None = None,
     async def status() -> dict:
         return {"status": "ok", "engine": store.engine_status()}
 
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + (1 << 20),
+                       render=lambda limit: orjson.dumps(error_body(
+                           f"the request is over {limit:,} bytes; uploads are limited to "
+                           f"{settings.max_upload_bytes:,} bytes (leave out build output "
+                           "and data files)")))
     app.include_router(api.router)
     app.include_router(registry.router)
     app.include_router(pages.router)

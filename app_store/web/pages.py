@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.parse
 from pathlib import Path
@@ -61,18 +62,33 @@ async def catalogue_page(request: Request, q: str = "", category: str = ""):
 
 @router.get("/apps/{slug}", response_class=HTMLResponse)
 async def app_page(slug: str, request: Request):
+    instance = request.query_params.get("instance", "").strip().lower()
+    if instance and not INSTANCE.match(instance):
+        raise Invalid("a sandbox name is lowercase letters, digits and hyphens, e.g. "
+                      "william-labbe-0", [{"path": "instance", "message": "not a sandbox name"}])
     st = store(request)
     rels = catalogue.releases(st, slug)
     if not rels:
         return render(request, "message.html", 404, title="No such app",
                       message=f"No approved app is called {slug!r}.")
     rel = rels[-1]
-    instance = request.query_params.get("instance", "")
     return render(request, "app.html", rel=rel, rels=list(reversed(rels)), label=rel.label(),
                   perms=rel.permissions_in_words(), sandbox=st.settings.sandbox_url,
                   store_url=st.settings.url, instance=instance,
                   install=_install_url(st.settings.sandbox_url, instance, rel,
                                        st.settings.url))
+
+
+def _local_path(target: str) -> str | None:
+    """``target`` if it is a path on this site, else None: never an open redirect."""
+    parts = urllib.parse.urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or not target.startswith("/") \
+            or target.startswith("//"):
+        return None
+    return target
+
+
+INSTANCE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 def _install_url(sandbox: str, instance: str, rel, store_url: str) -> str:
@@ -98,9 +114,7 @@ async def login(request: Request):
         return render(request, "login.html", 401, error=exc.message,
                       next=str(form.get("next", "")))
     home = {"team": "/team", "organiser": "/organiser", "judge": "/judge"}[who.role]
-    nxt = str(form.get("next", ""))
-    # only a path on this site (no scheme, no //host): never an open redirect
-    resp = _redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else home)
+    resp = _redirect(_local_path(str(form.get("next", ""))) or home)
     resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=14 * 86400)
     return resp
 
@@ -143,6 +157,10 @@ async def submission_page(sub_id: int, request: Request):
 
 @router.get("/organiser", response_class=HTMLResponse)
 async def organiser_page(request: Request):
+    return _organiser(request)
+
+
+def _organiser(request: Request, new_token: str | None = None, new_name: str | None = None):
     _signed_in(request, "organiser")
     st = store(request)
     subs = [submission_json(st, r, full=False) for r in st.listing()]
@@ -150,8 +168,7 @@ async def organiser_page(request: Request):
                   waiting=[s for s in subs if s["state"] == pipeline.AWAITING],
                   accounts=accounts.listing(st.db), criteria=judging_store.get_criteria(st),
                   board=judging_store.leaderboard(st), engine=st.engine_status(),
-                  new_token=request.query_params.get("token"),
-                  new_name=request.query_params.get("name"))
+                  new_token=new_token, new_name=new_name)
 
 
 @router.post("/organiser/review/{sub_id}")
@@ -169,8 +186,8 @@ async def organiser_accounts(request: Request):
     form = await request.form()
     acc, token = accounts.create(store(request).db, str(form.get("name", "")),
                                  str(form.get("role", "")), str(form.get("team") or "") or None)
-    q = urllib.parse.urlencode({"token": token, "name": f"{acc.role} {acc.name}"})
-    return _redirect(f"/organiser?{q}#accounts")
+    # the token is shown once, in this answer: never in a URL (history, logs)
+    return _organiser(request, new_token=token, new_name=f"{acc.role} {acc.name}")
 
 
 @router.post("/organiser/criteria")

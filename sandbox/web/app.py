@@ -20,9 +20,10 @@ from sandbox.web.responses import JSON, JSONAPI
 class BodyLimit:
     """Refuse bodies over the limit with 413, whether announced or streamed."""
 
-    def __init__(self, app, limit: int):
+    def __init__(self, app, limit: int, render=None):
         self.app = app
         self.limit = limit
+        self.render = render  # limit → JSON body; default: the stack's error shape
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -30,7 +31,7 @@ class BodyLimit:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            return await _too_large(self.limit, send)
+            return await _too_large(self.limit, send, self.render)
         seen = 0
 
         async def limited():
@@ -45,12 +46,13 @@ class BodyLimit:
         try:
             return await self.app(scope, limited, send)
         except PayloadTooLarge:
-            return await _too_large(self.limit, send)
+            return await _too_large(self.limit, send, self.render)
 
 
-async def _too_large(limit: int, send) -> None:
-    body = (b'{"error":"code=413, message=Request body too large: the limit is '
-            + str(limit).encode() + b' bytes"}')
+async def _too_large(limit: int, send, render=None) -> None:
+    body = render(limit) if render else (
+        b'{"error":"code=413, message=Request body too large: the limit is '
+        + str(limit).encode() + b' bytes"}')
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})
@@ -108,6 +110,6 @@ def create_app(settings: Settings) -> FastAPI:
             "verb": e.verb, "route": e.route, "count": e.count, "at": e.at}}
             for i, e in enumerate(entries)], "meta": {"count": len(entries)}})
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(app_routes.AppOrigins)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # outermost: apps' too
     return app

@@ -83,7 +83,7 @@ def store(tmp_path_factory):
     docker.base_image()  # built once, before the clock of any test starts
     tmp = tmp_path_factory.mktemp("store")
     settings = StoreSettings(database_url=f"sqlite:///{tmp / 'store.db'}", data_dir=tmp,
-                             workers=2, health_timeout_s=8, public_url="http://store.test")
+                             workers=2, health_timeout_s=12, public_url="http://store.test")
     app = create_app(settings)
     with TestClient(app) as client:
         st = app.state.store
@@ -92,6 +92,7 @@ def store(tmp_path_factory):
         _, other = accounts.create(st.db, "Red", "team")
         client.tokens = {"org": org, "team": team, "other": other}
         yield client
+        st.forget_images()
 
 
 def auth(client, who: str) -> dict:
@@ -225,7 +226,7 @@ def test_hostile_runtime_corpus_fails_each_case_and_the_store_stays_healthy(stor
 def test_a_restart_resumes_queued_and_interrupted_work(tmp_path):
     docker.base_image()
     settings = StoreSettings(database_url=f"sqlite:///{tmp_path / 'store.db'}",
-                             data_dir=tmp_path, workers=1, health_timeout_s=8)
+                             data_dir=tmp_path, workers=1, health_timeout_s=12)
     first = create_app(settings, workers=False)
     with TestClient(first):
         st = first.state.store
@@ -249,6 +250,7 @@ def test_a_restart_resumes_queued_and_interrupted_work(tmp_path):
         hist = client.get(f"/api/submissions/{a}", headers={"Authorization": f"Bearer {org}"}
                           ).json()["history"]
         assert "resumed after a store restart" in [h["detail"] for h in hist]
+        assert second.state.store.forget_images() == 2
 
 
 def test_selfdata_submit_packs_uploads_and_follows(store, tmp_path):

@@ -203,7 +203,8 @@ def test_sign_in_goes_home_or_back_but_never_off_site(store):
     r = store.post("/login", data={"token": store.tokens["Org"], "next": "/submissions/1"},
                    follow_redirects=False)
     assert r.headers["location"] == "/submissions/1"
-    for evil in ("//evil.example/x", "https://evil.example/"):
+    for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example",
+                 "/\\/evil.example"):
         r = store.post("/login", data={"token": store.tokens["Blue"], "next": evil},
                        follow_redirects=False)
         assert r.headers["location"] == "/team"
@@ -222,3 +223,30 @@ def test_pages_send_a_signed_out_browser_to_sign_in_and_back(store):
     store.cookies.clear()
     r = store.post("/team/submit", files={"file": ("a.tar.gz", b"x")})
     assert r.status_code == 401
+
+
+def test_a_new_token_is_shown_once_and_never_put_in_a_url(store):
+    store.cookies.set("selfdata_store_token", store.tokens["Org"])
+    r = store.post("/organiser/accounts", data={"name": "Teal", "role": "team"},
+                   follow_redirects=False)
+    assert r.status_code == 200 and "location" not in r.headers
+    token = r.text.split('<code id="new-token">')[1].split("<")[0]
+    assert store.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["name"] \
+        == "Teal"
+    assert "new-token" not in store.get("/organiser?new_token=fake").text
+    store.cookies.clear()
+
+
+def test_install_links_name_a_sandbox_and_nothing_else(store):
+    r = store.get("/apps/anything?instance=evil.example/x#")
+    assert r.status_code == 400 and "sandbox name" in r.text
+
+
+def test_an_oversized_upload_is_cut_off_while_it_streams(store):
+    def chunks():
+        for _ in range(12):
+            yield b"x" * (1 << 20)  # 12 MiB, no Content-Length announced
+
+    r = store.post("/api/submissions", content=chunks(), headers=h(store, "Blue"))
+    assert r.status_code == 413 and "limited to" in r.json()["error"]
+    assert store.get("/api/submissions", headers=h(store, "Blue")).json()["data"] == []

@@ -58,6 +58,7 @@ def event(tmp_path_factory):
                 calls = docs_of(hh, "fr.orange.phonecommunicationlog")
                 sb.store.load(inst.id, "fr.orange.phonecommunicationlog", calls)
                 yield {"sandbox": sandbox, "store": store_srv, "calls": len(calls)}
+        st.forget_images()
 
 
 def at(event, host: str) -> httpx.Client:

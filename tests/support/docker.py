@@ -29,3 +29,12 @@ def base_image() -> str:
     from app_store.runtime.base_image import ensure_base_image
 
     return ensure_base_image(engine(), log=lambda _m: None)
+
+
+def remove_images(owner: str) -> None:
+    """Remove the images a test's store built (labelled with its owner), if an engine runs."""
+    eng, _ = _engine()
+    if eng is None:
+        return
+    for img in eng.client.images.list(filters={"label": f"selfdata.owner={owner}"}):
+        eng.remove_image(img.id)
