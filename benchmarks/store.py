@@ -78,8 +78,10 @@ class Bench:
     def __init__(self, workers: int):
         self.tmp = tempfile.TemporaryDirectory(prefix="store-bench-")
         d = Path(self.tmp.name)
+        # a wheel cache of its own: "cold" resolves the dependencies from PyPI again
         self.app = create_app(StoreSettings(database_url=f"sqlite:///{d / 'store.db'}",
-                                            data_dir=d, workers=workers))
+                                            data_dir=d, workers=workers,
+                                            wheel_cache=str(d / "wheels")))
         self.client = TestClient(self.app).__enter__()
         _, token = accounts.create(self.app.state.store.db, "Bench", "team")
         self.h = {"Authorization": f"Bearer {token}"}
