@@ -23,7 +23,6 @@ class EngineError(Exception):
 @dataclass
 class RunSpec:
     image: str
-    command: list[str]
     env: dict[str, str]
     sock_dir: str
     limits: RunLimits = field(default_factory=RunLimits)
@@ -130,7 +129,7 @@ class DockerEngine:
         if not self.image_id(spec.image):
             raise EngineError(f"image {spec.image} is not on this engine (nothing is pulled)")
         kwargs = run_kwargs(spec.limits, spec.sock_dir)
-        c = self.client.containers.create(spec.image, command=spec.command,
+        c = self.client.containers.create(spec.image,
                                           environment=spec.env, labels=spec.labels,
                                           name=spec.name, detach=True, **kwargs)
         c.start()

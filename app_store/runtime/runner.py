@@ -57,7 +57,7 @@ class AppRunner:
         api_sock = os.path.join(sock_dir, "api.sock")
         try:
             self.bridges.serve(api_sock, api_app)
-            cid = self.engine.start(RunSpec(image=image, command=[], sock_dir=sock_dir,
+            cid = self.engine.start(RunSpec(image=image, sock_dir=sock_dir,
                                             env=container_env(manifest, token, domain),
                                             limits=self.limits, labels=labels))
         except Exception:

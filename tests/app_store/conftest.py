@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 import zipfile
 from collections.abc import Callable
 
@@ -62,3 +63,22 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 @pytest.fixture
 def valid_app() -> dict[str, bytes]:
     return app_files()
+
+
+def bearer(client, who: str) -> dict:
+    """The Authorization header of ``client.tokens[who]``."""
+    return {"Authorization": f"Bearer {client.tokens[who]}"}
+
+
+def wait_settled(client, sub_id: int, who: str, timeout: float = 180,
+                 every: float = 0.1) -> dict:
+    """Poll a submission until it is final or awaiting review; its JSON."""
+    from app_store import pipeline
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = client.get(f"/api/submissions/{sub_id}", headers=bearer(client, who)).json()
+        if info["state"] in (*pipeline.FINAL, pipeline.AWAITING):
+            return info
+        time.sleep(every)
+    raise AssertionError(f"submission {sub_id} still {info['state']} after {timeout} s")

@@ -16,7 +16,7 @@ from app_store.checks import RUNTIME_CHECK_IDS
 from app_store.runtime.engine import RunSpec
 from app_store.settings import StoreSettings
 from app_store.web.app import create_app
-from tests.app_store.conftest import app_files, manifest, tar_gz
+from tests.app_store.conftest import app_files, bearer, manifest, tar_gz, wait_settled
 from tests.support import docker
 
 pytestmark = pytest.mark.docker
@@ -95,8 +95,7 @@ def store(tmp_path_factory):
         st.forget_images()
 
 
-def auth(client, who: str) -> dict:
-    return {"Authorization": f"Bearer {client.tokens[who]}"}
+auth = bearer
 
 
 def submit(client, data: bytes, who: str = "team", name: str = "app.tar.gz") -> int:
@@ -106,13 +105,7 @@ def submit(client, data: bytes, who: str = "team", name: str = "app.tar.gz") -> 
 
 
 def settle(client, sub_id: int, who: str = "team", timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        info = client.get(f"/api/submissions/{sub_id}", headers=auth(client, who)).json()
-        if info["state"] in (*pipeline.FINAL, pipeline.AWAITING):
-            return info
-        time.sleep(0.2)
-    raise AssertionError(f"submission {sub_id} still {info['state']} after {timeout} s")
+    return wait_settled(client, sub_id, who, timeout, every=0.2)
 
 
 def check_ids(info: dict) -> set[str]:
@@ -146,7 +139,7 @@ def test_the_image_is_labelled_and_runs_locked_down(store, python_sub):
     assert labels["selfdata.sha256"] == python_sub["sha256"]
     import tempfile
 
-    cid = eng.start(RunSpec(image=python_sub["image_id"], command=[], env={"PORT": "8000"},
+    cid = eng.start(RunSpec(image=python_sub["image_id"], env={"PORT": "8000"},
                             sock_dir=tempfile.mkdtemp(prefix="sd-", dir="/tmp")))
     try:
         attrs = eng.client.api.inspect_container(cid)

@@ -13,7 +13,7 @@ from app_store import accounts, pipeline
 from app_store.settings import StoreSettings
 from app_store.tables import submissions
 from app_store.web.app import create_app
-from tests.app_store.conftest import app_files, tar_gz
+from tests.app_store.conftest import app_files, bearer, tar_gz, wait_settled
 from tests.app_store.test_checks import HOSTILE
 from tests.support.backends import BACKENDS, url_for_backend
 
@@ -44,18 +44,11 @@ def store(request, tmp_path):
         yield client
 
 
-def h(client, who: str) -> dict:
-    return {"Authorization": f"Bearer {client.tokens[who]}"}
+h = bearer
 
 
 def settle(client, sid: int, who: str = "Blue") -> dict:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        info = client.get(f"/api/submissions/{sid}", headers=h(client, who)).json()
-        if info["state"] in (*pipeline.FINAL, pipeline.AWAITING):
-            return info
-        time.sleep(0.05)
-    raise AssertionError(info)
+    return wait_settled(client, sid, who, timeout=60, every=0.05)
 
 
 def test_tokens_and_roles(store):
