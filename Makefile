@@ -31,6 +31,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # The docker and browser suites run for real: engines are found or installed and started first
 # (as root; otherwise those tests skip locally, and fail in CI).

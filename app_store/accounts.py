@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app_store.errors import Conflict, Invalid, NotAllowed, Unauthorized
 from app_store.tables import accounts, conflicts
-from sandbox.storage.database import Database
+from sandbox.dbkit import Database
 
 ROLES = ("team", "organiser", "judge")
 NAME = re.compile(r"^[\w][\w .'-]{0,78}$")
@@ -88,3 +88,8 @@ def conflicts_of(db: Database, judge_id: int) -> set[str]:
     with db.read() as conn:
         return {r.team for r in conn.execute(sa.select(conflicts.c.team).where(
             conflicts.c.judge_id == judge_id))}
+
+
+def team_names(db: Database) -> dict[int, str]:
+    """Team account id → name."""
+    return {a.id: a.name for a in listing(db, "team")}

@@ -9,18 +9,19 @@ permissions in plain words.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
 
 import orjson
 import sqlalchemy as sa
 
 from app_store import pipeline
 from app_store.errors import NotFound
-from app_store.service import Store
+from app_store.store import Store
 from app_store.tables import submissions
-from app_store.usage_label import usage_label
-from app_store.versions import Version
-from sandbox.auth.permissions import rules_from_manifest
-from sandbox.labels import rule_in_words
+from sandbox.contract.consent import RuleInWords, UsageLabel, rule_in_words, usage_label
+from sandbox.contract.manifest import Manifest, parse_manifest
+from sandbox.contract.versions import Version
 
 CHANNELS = ("stable", "beta", "dev")
 
@@ -42,12 +43,19 @@ class Release:
     team: str
     submission_id: int
 
-    def label(self):
-        return usage_label(rules_from_manifest(self.manifest.get("permissions", {})), self.slug)
+    @cached_property
+    def parsed(self) -> Manifest | None:
+        """The manifest as the contract reads it. Every approved release passed the same
+        parser; None only for a row stored before a stricter rule (shown, never a 5xx)."""
+        return parse_manifest(self.manifest)[0]
 
-    def permissions_in_words(self) -> list:
-        return [rule_in_words(r) for r in rules_from_manifest(self.manifest.get("permissions",
-                                                                                 {}))]
+    def label(self) -> UsageLabel:
+        if self.parsed is None:
+            return UsageLabel("E", "its permissions cannot be read", ())
+        return usage_label(list(self.parsed.permissions), self.slug)
+
+    def permissions_in_words(self) -> list[RuleInWords]:
+        return [rule_in_words(r) for r in self.parsed.permissions] if self.parsed else []
 
 
 def releases(store: Store, slug: str | None = None) -> list[Release]:
@@ -116,11 +124,9 @@ def app_json(store: Store, slug: str, rels: list[Release], latest_channel: str =
                          **{c: [r.version for r in rels if r.channel == c and c in allowed]
                             for c in CHANNELS}},
             "latest_version": version_json(store, lat) if lat else None,
-            "label": {"A": 5, "B": 4, "C": 3, "D": 2, "E": 1}[rels[-1].label().grade],
+            "label": rels[-1].label().registry_label,
             "data_usage_commitment": "user_reserved", "data_usage_commitment_by": "editor"}
 
 
 def _iso(ts: float) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")

@@ -1,12 +1,11 @@
-"""Plain errors raised by store code; the web layer maps each to one JSON envelope:
-``{"error": message, "problems": [...]}`` (the registry's ``{"error": ...}`` plus details)."""
+"""Plain errors raised by store code, each with a message that says what to fix and, where
+useful, the problems with their paths. The web layer (``app_store.web.app``) gives each class
+its status and renders one JSON envelope: ``{"error": message, "problems": [...]}``."""
 
 from __future__ import annotations
 
 
 class StoreError(Exception):
-    status = 400
-
     def __init__(self, message: str, problems: list[dict] | None = None):
         super().__init__(message)
         self.message = message
@@ -14,24 +13,28 @@ class StoreError(Exception):
 
 
 class Invalid(StoreError):
-    status = 400
+    """The request or its content is not acceptable as sent."""
 
 
 class Unauthorized(StoreError):
-    status = 401
+    """No token, or one the store does not know."""
 
 
 class NotAllowed(StoreError):
-    status = 403
+    """The account may not do this."""
 
 
 class NotFound(StoreError):
-    status = 404
+    pass
 
 
 class Conflict(StoreError):
-    status = 409
+    """It clashes with what is there (a name taken, a state that cannot change so)."""
 
 
 class TooLarge(StoreError):
-    status = 413
+    pass
+
+
+class NotAcceptable(StoreError):
+    """The client asks for a representation the registry does not give."""

@@ -40,11 +40,10 @@ class Score:
 
 
 DEFAULT_CRITERIA = (
-    Criterion("usefulness", "Usefulness for the tester", 3.0,
-              "Does it help someone understand or act on their own data?"),
-    Criterion("crossing", "Crossing sources", 2.0, "Does it combine several sources?"),
-    Criterion("ease", "Ease of use", 2.0, "Can a tester use it without help?"),
-    Criterion("privacy", "Data frugality", 1.0, "Does it ask only for what it uses?"),
+    Criterion("usefulness", "Useful to the tester", 3, "Does it help someone act on their data?"),
+    Criterion("crossing", "Crosses sources", 2, "Energy × bills × home: value from combining."),
+    Criterion("privacy", "Respects privacy", 2, "Asks only for what it needs; explains why."),
+    Criterion("design", "Clear and accessible", 1, "Readable on a laptop and a phone."),
 )
 
 

@@ -9,93 +9,99 @@ import sqlalchemy as sa
 from app_store import accounts, pipeline
 from app_store.accounts import Account
 from app_store.errors import Invalid, NotFound
-from app_store.judging import Criterion, JudgingError, Row, Score, check_criteria, check_score
+from app_store.judging import (
+    DEFAULT_CRITERIA,
+    Criterion,
+    JudgingError,
+    Row,
+    Score,
+    check_criteria,
+    check_score,
+)
 from app_store.judging import leaderboard as rank
-from app_store.service import Store
 from app_store.tables import app_owners, criteria, scores, submissions
-
-DEFAULT_CRITERIA = [
-    Criterion("usefulness", "Useful to the tester", 3, "Does it help someone act on their data?"),
-    Criterion("crossing", "Crosses sources", 2, "Energy × bills × home: value from combining."),
-    Criterion("privacy", "Respects privacy", 2, "Asks only for what it needs; explains why."),
-    Criterion("design", "Clear and accessible", 1, "Readable on a laptop and a phone."),
-]
+from sandbox.dbkit import Database
 
 
-def get_criteria(store: Store) -> list[Criterion]:
-    with store.db.read() as conn:
-        rows = conn.execute(sa.select(criteria).order_by(criteria.c.position)).all()
-    return [Criterion(r.key, r.label, r.weight, r.description) for r in rows] or DEFAULT_CRITERIA
+class Judging:
+    """Criteria, scores and the leaderboard, in the store's tables."""
 
+    def __init__(self, db: Database):
+        self.db = db
 
-def set_criteria(store: Store, who: Account, items: list[dict]) -> list[Criterion]:
-    accounts.require(who, "organiser")
-    try:
-        new = [Criterion(str(i["key"]), str(i.get("label", "")), float(i.get("weight", 1)),
-                         str(i.get("description", ""))) for i in items]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Invalid(f"each criterion needs a key, a label and a numeric weight ({exc})") \
-            from exc
-    problems = check_criteria(new)
-    if not new:
-        problems.append("give at least one criterion")
-    if problems:
-        raise Invalid("the criteria were not saved", [{"path": "criteria", "message": p}
-                                                      for p in problems])
-    with store.db.write() as conn:
-        conn.execute(criteria.delete())
-        for pos, c in enumerate(new):
-            conn.execute(criteria.insert().values(key=c.key, label=c.label, weight=c.weight,
-                                                  description=c.description, position=pos))
-    return new
+    def team_names(self) -> dict[int, str]:
+        return accounts.team_names(self.db)
 
+    def get_criteria(self) -> list[Criterion]:
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(criteria).order_by(criteria.c.position)).all()
+        saved = [Criterion(r.key, r.label, r.weight, r.description) for r in rows]
+        return saved or list(DEFAULT_CRITERIA)
 
-def judged_apps(store: Store) -> dict[str, str]:
-    """Slug → team, for every app with an approved version."""
-    with store.db.read() as conn:
-        rows = conn.execute(sa.select(app_owners.c.slug, app_owners.c.team_id).where(
-            app_owners.c.slug.in_(sa.select(submissions.c.slug).where(
-                submissions.c.state == pipeline.APPROVED)))).all()
-    teams = store.team_names()
-    return {r.slug: teams.get(r.team_id, "?") for r in rows}
-
-
-def score(store: Store, judge: Account, slug: str, values: dict[str, int],
-          comment: str = "") -> None:
-    accounts.require(judge, "judge")
-    apps = judged_apps(store)
-    if slug not in apps:
-        raise NotFound(f"{slug!r} is not an approved app; only approved apps are judged")
-    crit = get_criteria(store)
-    own = {judge.team} if judge.team else set()
-    conflicts = accounts.conflicts_of(store.db, judge.id)
-    problems = []
-    checked = []
-    for key, value in values.items():
-        s = Score(judge.name, slug, key, value, comment)
+    def set_criteria(self, who: Account, items: list[dict]) -> list[Criterion]:
+        accounts.require(who, "organiser")
         try:
-            check_score(s, crit, apps[slug], own, conflicts)
-            checked.append(s)
-        except JudgingError as exc:
-            problems.append({"path": key, "message": str(exc)})
-    if problems:
-        raise Invalid("the scores were not saved", problems)
-    with store.db.write() as conn:
-        for s in checked:
-            conn.execute(scores.delete().where(scores.c.judge_id == judge.id,
-                                               scores.c.slug == slug,
-                                               scores.c.criterion == s.criterion))
-            conn.execute(scores.insert().values(judge_id=judge.id, slug=slug,
-                                                criterion=s.criterion, value=s.value,
-                                                comment=comment, at=time.time()))
+            new = [Criterion(str(i["key"]), str(i.get("label", "")), float(i.get("weight", 1)),
+                             str(i.get("description", ""))) for i in items]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Invalid(f"each criterion needs a key, a label and a numeric weight ({exc})") \
+                from exc
+        problems = check_criteria(new)
+        if not new:
+            problems.append("give at least one criterion")
+        if problems:
+            raise Invalid("the criteria were not saved", [{"path": "criteria", "message": p}
+                                                          for p in problems])
+        with self.db.write() as conn:
+            conn.execute(criteria.delete())
+            for pos, c in enumerate(new):
+                conn.execute(criteria.insert().values(key=c.key, label=c.label, weight=c.weight,
+                                                      description=c.description, position=pos))
+        return new
 
+    def judged_apps(self) -> dict[str, str]:
+        """Slug → team, for every app with an approved version."""
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(app_owners.c.slug, app_owners.c.team_id).where(
+                app_owners.c.slug.in_(sa.select(submissions.c.slug).where(
+                    submissions.c.state == pipeline.APPROVED)))).all()
+        teams = self.team_names()
+        return {r.slug: teams.get(r.team_id, "?") for r in rows}
 
-def all_scores(store: Store) -> list[Score]:
-    names = {a.id: a.name for a in accounts.listing(store.db, "judge")}
-    with store.db.read() as conn:
-        return [Score(names.get(r.judge_id, "?"), r.slug, r.criterion, r.value, r.comment)
-                for r in conn.execute(sa.select(scores))]
+    def score(self, judge: Account, slug: str, values: dict[str, int],
+              comment: str = "") -> None:
+        accounts.require(judge, "judge")
+        apps = self.judged_apps()
+        if slug not in apps:
+            raise NotFound(f"{slug!r} is not an approved app; only approved apps are judged")
+        crit = self.get_criteria()
+        own = {judge.team} if judge.team else set()
+        conflicts = accounts.conflicts_of(self.db, judge.id)
+        problems = []
+        checked = []
+        for key, value in values.items():
+            s = Score(judge.name, slug, key, value, comment)
+            try:
+                check_score(s, crit, apps[slug], own, conflicts)
+                checked.append(s)
+            except JudgingError as exc:
+                problems.append({"path": key, "message": str(exc)})
+        if problems:
+            raise Invalid("the scores were not saved", problems)
+        with self.db.write() as conn:
+            for s in checked:
+                conn.execute(scores.delete().where(scores.c.judge_id == judge.id,
+                                                   scores.c.slug == slug,
+                                                   scores.c.criterion == s.criterion))
+                conn.execute(scores.insert().values(judge_id=judge.id, slug=slug,
+                                                    criterion=s.criterion, value=s.value,
+                                                    comment=comment, at=time.time()))
 
+    def all_scores(self) -> list[Score]:
+        names = {a.id: a.name for a in accounts.listing(self.db, "judge")}
+        with self.db.read() as conn:
+            return [Score(names.get(r.judge_id, "?"), r.slug, r.criterion, r.value, r.comment)
+                    for r in conn.execute(sa.select(scores))]
 
-def leaderboard(store: Store) -> list[Row]:
-    return rank(get_criteria(store), all_scores(store), judged_apps(store))
+    def leaderboard(self) -> list[Row]:
+        return rank(self.get_criteria(), self.all_scores(), self.judged_apps())

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app_store.errors import Conflict
 from app_store.tables import events, submissions
-from sandbox.storage.database import Database
+from sandbox.dbkit import Database
 
 QUEUED, CHECKING, BUILDING, SMOKE = "queued", "checking", "building", "smoke-testing"
 AWAITING, APPROVED, REJECTED, FAILED = "awaiting-review", "approved", "rejected", "failed"

@@ -1,34 +1,54 @@
-"""Store settings: one object, from ``SELFDATA_STORE_*`` environment variables, passed in."""
+"""Store settings: one object, from ``SELFDATA_STORE_*`` environment variables, passed in.
+
+Container limits are the sandbox's :class:`~sandbox.settings.AppLimits` (``SELFDATA_APP_*``),
+so smoke runs and installs run apps alike.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.settings import read_env
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sandbox.settings import AppLimits, load
 
 
-@dataclass(frozen=True)
-class StoreSettings:
-    database_url: str = "sqlite:///var/store.db"
-    data_dir: Path = Path("var/store")            # artifacts, smoke sandbox
-    wheel_cache: str = ""                         # default: ~/.cache/selfdata/wheelhouse
-    host: str = "127.0.0.1"
-    port: int = 8090
-    public_url: str = ""                          # how others reach the store (default host:port)
-    sandbox_url: str = "http://localhost:8080"     # the testers' sandbox, for install links
-    docker_host: str = ""                         # default: DOCKER_HOST, then the usual socket
-    base_image: str = ""                          # SELFDATA_BASE_IMAGE: use this, don't build
-    workers: int = 2                              # builds in parallel
-    build_timeout_s: float = 300
-    health_timeout_s: float = 20
-    smoke_seed: int = 7
-    max_upload_bytes: int = 20 * 1024 * 1024
-    # Container limits (smoke runs and installs).
-    memory_mb: int = 256
-    cpus: float = 0.5
-    pids: int = 64
-    tmpfs_mb: int = 32
+class StoreSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SELFDATA_STORE_", frozen=True,
+                                      extra="forbid")
+
+    database_url: str = Field("sqlite:///var/store.db", description="SQLAlchemy URL of the "
+                              "store's database (SQLite file or PostgreSQL).")
+    data_dir: Path = Field(Path("var/store"), description="Where uploads (by sha256) and the "
+                           "smoke-run sandbox are kept.")
+    wheel_cache: str = Field("", description="Where the wheels resolved for apps are cached "
+                             "(default ~/.cache/selfdata/wheelhouse), shared by the stores of "
+                             "a machine.")
+    host: str = Field("127.0.0.1", description="Address the store listens on.")
+    port: int = Field(8090, ge=1, le=65535, description="Port the store listens on.")
+    public_url: str = Field("", description="How others reach the store (default "
+                            "http://HOST:PORT): the registry URLs it gives.")
+    sandbox_url: str = Field("http://localhost:8080", description="The testers' sandbox, for "
+                             "install links.")
+    docker_host: str = Field("", description="Docker engine that builds and runs apps "
+                             "(default: DOCKER_HOST, then the usual socket).")
+    base_image: str = Field("", validation_alias=AliasChoices("SELFDATA_BASE_IMAGE",
+                                                              "base_image"),
+                            description="An image already on the engine "
+                                        "to build apps on, instead of the one the store "
+                                        "builds with debootstrap.")
+    workers: int = Field(2, ge=0, le=64, description="Submissions processed in parallel (0: "
+                         "this store takes no jobs).")
+    build_timeout_s: float = Field(300, gt=0, description="Longest image build, in seconds.")
+    health_timeout_s: float = Field(20, gt=0, description="How long a smoke-run app has to "
+                                    "answer its health route.")
+    smoke_seed: int = Field(7, ge=0, description="Seed of the synthetic household smoke runs "
+                            "use (keep it secret from teams if it matters).")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest upload, in "
+                                  "bytes (the Cozy registry's bundle limit).")
+    app_limits: AppLimits = Field(default_factory=AppLimits, description="Container limits, "
+                                  "from SELFDATA_APP_* (shared with the sandbox).")
 
     @property
     def wheel_cache_dir(self) -> Path:
@@ -41,8 +61,5 @@ class StoreSettings:
         return self.public_url or f"http://{self.host}:{self.port}"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> StoreSettings:
-        values = read_env(cls, "SELFDATA_STORE_", environ,
-                          names={"base_image": "SELFDATA_BASE_IMAGE"})
-        values.update(overrides)
-        return cls(**values)
+    def from_env(cls, **overrides) -> StoreSettings:
+        return load(cls, **overrides)

@@ -6,7 +6,7 @@ import logging
 import threading
 
 from app_store import pipeline
-from app_store.service import Store
+from app_store.store import Store
 
 log = logging.getLogger("selfdata.store")
 
@@ -17,11 +17,13 @@ class Workers:
 
     def __init__(self, store: Store, n: int):
         self.store = store
-        self.n = max(1, n)
+        self.n = n          # 0: a store that takes no jobs (the queue waits for one that does)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
+        if self.n == 0:
+            return
         resumed = pipeline.requeue_interrupted(self.store.db)
         if resumed:
             log.info("resumed submissions %s", resumed)
@@ -38,7 +40,7 @@ class Workers:
                     self.store.wake.wait(1.0)
                     self.store.wake.clear()
                     continue
-                self.store.process(sub_id)
+                self.store.processing.process(sub_id)
             except Exception:  # a worker never dies: log, breathe, go on
                 log.exception("store worker")
                 self._stop.wait(1.0)

@@ -129,7 +129,7 @@ def bench_sandbox(name: str, url: str, docs: list[dict], http_docs: int, clients
     inst = sb.instances.create("bench")
     t = time.perf_counter()
     for i in range(0, len(docs), 20_000):
-        sb.store.load(inst.id, DOCTYPE, docs[i:i + 20_000])
+        sb.documents.load(inst.id, DOCTYPE, docs[i:i + 20_000])
     load_rate = len(docs) / (time.perf_counter() - t)
     token = sb.cli_token("bench", f"{DOCTYPE} bench.http", ttl=3600)
     sb.close()

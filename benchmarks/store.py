@@ -33,11 +33,12 @@ sys.path.insert(0, str(ROOT))
 from fastapi.testclient import TestClient  # noqa: E402
 
 from app_store import accounts  # noqa: E402
+from app_store.build_farm import base_image as bi  # noqa: E402
+from app_store.client import StoreClient  # noqa: E402
 from app_store.packing import pack  # noqa: E402
 from app_store.settings import StoreSettings  # noqa: E402
 from app_store.web.app import create_app  # noqa: E402
-
-READY = ("awaiting-review", "approved", "rejected", "failed")
+from sandbox.runtime.engine import DockerEngine  # noqa: E402
 
 
 def with_version(data: bytes, version: str) -> bytes:
@@ -84,27 +85,18 @@ class Bench:
                                             wheel_cache=str(d / "wheels")))
         self.client = TestClient(self.app).__enter__()
         _, token = accounts.create(self.app.state.store.db, "Bench", "team")
-        self.h = {"Authorization": f"Bearer {token}"}
+        self.store = StoreClient("http://testserver", token, http=self.client)
 
     def submit(self, data: bytes, name: str) -> int:
-        r = self.client.post(f"/api/submissions?filename={name}", content=data, headers=self.h)
-        r.raise_for_status()
-        return r.json()["id"]
+        return self.store.submit(data, name)
 
     def wait(self, ids: list[int], timeout: float = 900) -> dict[int, dict]:
-        done: dict[int, dict] = {}
         deadline = time.monotonic() + timeout
-        while len(done) < len(ids) and time.monotonic() < deadline:
-            for i in ids:
-                if i not in done:
-                    info = self.client.get(f"/api/submissions/{i}", headers=self.h).json()
-                    if info["state"] in READY:
-                        done[i] = info
-            time.sleep(0.1)
-        return done
+        return {i: self.store.wait(i, max(1.0, deadline - time.monotonic()), every_s=0.1)
+                for i in ids}
 
     def close(self) -> None:
-        self.app.state.store.forget_images()
+        self.app.state.store.farm.forget_images()
         self.client.__exit__(None, None, None)
         self.tmp.cleanup()
 
@@ -122,12 +114,10 @@ def steps(info: dict) -> str:
 def per_app() -> None:
     apps = sorted(p for p in (ROOT / "sample_apps").iterdir() if (p / "manifest.webapp").exists())
     # Cold means cold: no layer of an earlier app build left on the engine.
-    from app_store.runtime.engine import DockerEngine
-
     eng = DockerEngine()
-    old = eng.client.images.list(filters={"label": "selfdata.app"})
-    for img in old:
-        eng.remove_image(img.id)
+    old = eng.images("selfdata.app")
+    for image_id in old:
+        eng.remove_image(image_id)
     print(f"1. Submission -> ready for review, {len(apps)} sample apps (seconds; "
           f"{len(old)} earlier app images removed first)")
     print(f"   {'app':<22}{'cold':>8}{'warm':>8}   split (cold | warm)")
@@ -190,9 +180,6 @@ def concurrent(n: int) -> None:
 
 
 def base_image() -> None:
-    from app_store.runtime import base_image as bi
-    from app_store.runtime.engine import DockerEngine
-
     eng = DockerEngine()
     tag = "selfdata/base:bench"
     root = "selfdata/base-root:bench"
@@ -216,10 +203,7 @@ def main() -> None:
     ap.add_argument("--concurrent", type=int, default=20)
     ap.add_argument("--base", action="store_true")
     args = ap.parse_args()
-    from app_store.runtime.base_image import ensure_base_image
-    from app_store.runtime.engine import DockerEngine
-
-    ensure_base_image(DockerEngine(), log=lambda m: print(m))
+    bi.ensure_base_image(DockerEngine(), log=lambda m: print(m))
     per_app()
     if args.concurrent:
         concurrent(args.concurrent)

@@ -10,6 +10,7 @@ import orjson
 import sqlalchemy as sa
 
 from sandbox.instances import Instance
+from sandbox.mango.match import matches
 from sandbox.mango.selector import parse
 from sandbox.mango.sql import compile_selector
 from sandbox.service import Sandbox
@@ -43,8 +44,6 @@ def documents(sb: Sandbox, inst: Instance, doctype: str,
     with sb.db.read() as conn:
         docs = [orjson.loads(r[0]) for r in conn.execute(q)]
     if not exact:
-        from sandbox.mango.match import matches
-
         node = parse(selector or {})
         docs = [d for d in docs if matches(node, d)]
     return docs if limit is None else docs[:limit]

@@ -1,68 +1,97 @@
-"""Plain domain errors; the web layer maps each to the stack's status code and error shape."""
+"""Plain domain errors. They say what went wrong in the stack's words; the web layer
+(``sandbox.web.errors``) gives each class its HTTP status, headers and error shape."""
 
 from __future__ import annotations
 
 
 class SandboxError(Exception):
-    status = 500
+    """Base of every error the sandbox raises on purpose."""
 
 
 class CouchError(SandboxError):
-    """Errors the stack passes through in CouchDB's shape: ``{"error": ..., "reason": ...}``."""
+    """Errors the stack passes through from CouchDB: an ``error`` code and a ``reason``."""
 
-    def __init__(self, status: int, error: str, reason: str):
-        super().__init__(f"{error}: {reason}")
-        self.status = status
-        self.error = error
+    error = "error"
+
+    def __init__(self, reason: str, error: str | None = None):
+        super().__init__(f"{error or self.error}: {reason}")
+        self.error = error or self.error
         self.reason = reason
 
 
 class NotFound(CouchError):
+    error = "not_found"
+
     def __init__(self, reason: str = "missing"):
-        super().__init__(404, "not_found", reason)
+        super().__init__(reason)
 
 
 class Conflict(CouchError):
-    def __init__(self) -> None:
-        super().__init__(409, "conflict", "Document update conflict.")
+    error = "conflict"
+
+    def __init__(self, reason: str = "Document update conflict.") -> None:
+        super().__init__(reason)
 
 
 class BadRequest(CouchError):
-    def __init__(self, reason: str, error: str = "bad_request"):
-        super().__init__(400, error, reason)
+    error = "bad_request"
+
+
+class NoIndex(CouchError):
+    """A ``_find`` the stack will not answer without an index (cozy-client then creates one)."""
+
+    error = "no_index"
 
 
 class StackError(SandboxError):
-    """Errors the stack renders as ``{"error": "code=N, message=M"}`` on /data."""
+    """Errors of the stack itself (not CouchDB's), with a message."""
 
-    def __init__(self, status: int, message: str, www_authenticate: str | None = None):
+    def __init__(self, message: str):
         super().__init__(message)
-        self.status = status
         self.message = message
-        self.www_authenticate = www_authenticate
 
 
 class Forbidden(StackError):
     def __init__(self, message: str = "Forbidden"):
-        super().__init__(403, message)
+        super().__init__(message)
 
 
 class NoToken(StackError):
     def __init__(self) -> None:
-        super().__init__(401, "No token in request")
+        super().__init__("No token in request")
 
 
 class InvalidToken(StackError):
     def __init__(self, message: str = "Invalid JWT token"):
-        super().__init__(400, message, 'Bearer error="invalid_token"')
+        super().__init__(message)
 
 
-class ExpiredToken(StackError):
+class ExpiredToken(InvalidToken):
     def __init__(self) -> None:
-        super().__init__(400, "Expired token", 'Bearer error="invalid_token" '
-                         'error_description="The access token expired"')
+        super().__init__("Expired token")
 
 
 class PayloadTooLarge(StackError):
     def __init__(self, limit: int):
-        super().__init__(413, f"Request body too large: the limit is {limit} bytes")
+        super().__init__(f"Request body too large: the limit is {limit} bytes")
+
+
+# Installs and running apps.
+class InstallRefused(StackError):
+    """The install cannot go ahead as asked (no registry configured, bad form)."""
+
+
+class RegistryNotAllowed(StackError):
+    """The registry named is not one this sandbox installs from."""
+
+
+class RegistryUnavailable(StackError):
+    """The registry did not answer, or answered something that cannot be trusted."""
+
+
+class ReleaseChanged(StackError):
+    """The release differs from the one the tester agreed to."""
+
+
+class AppUnavailable(StackError):
+    """An installed app cannot run right now (no engine, no image, did not start)."""

@@ -12,7 +12,16 @@ import sqlalchemy as sa
 
 from sandbox.errors import BadRequest, NotFound
 from sandbox.storage.database import Database
-from sandbox.storage.tables import instances
+from sandbox.storage.indexes import drop_indexes
+from sandbox.storage.tables import (
+    access_codes,
+    apps,
+    databases,
+    documents,
+    instances,
+    journal,
+    oauth_clients,
+)
 
 NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -77,8 +86,6 @@ class Instances:
     def clone(self, source: str, name: str) -> Instance:
         """A new instance (its own secret) holding a copy of ``source``'s documents, copied
         inside the database; indexes, apps, clients and the journal are not copied."""
-        from sandbox.storage.tables import databases, documents
-
         src = self.get(source)
         inst = self.create(name, profile=orjson.loads(src_profile)
                            if (src_profile := self._profile(src.id)) else None)
@@ -100,23 +107,11 @@ class Instances:
                 instances.c.id == instance_id)).scalar()
 
     def delete(self, name: str) -> None:
+        """The instance and everything in it, in one transaction."""
         inst = self.get(name)
-        from sandbox.storage.tables import (
-            access_codes,
-            apps,
-            databases,
-            documents,
-            indexes,
-            journal,
-            oauth_clients,
-        )
-
         with self.db.write() as conn:
-            for (sql_name,) in conn.execute(sa.select(indexes.c.sql_name).where(
-                    indexes.c.instance_id == inst.id)).all():
-                conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{sql_name}"')
-            for table in (documents, databases, indexes, journal, oauth_clients, access_codes,
-                          apps):
+            drop_indexes(conn, inst.id)
+            for table in (documents, databases, journal, oauth_clients, access_codes, apps):
                 conn.execute(sa.delete(table).where(table.c.instance_id == inst.id))
             conn.execute(sa.delete(instances).where(instances.c.id == inst.id))
         self._cache.pop(name, None)

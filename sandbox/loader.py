@@ -50,7 +50,7 @@ def load_population(sb: Sandbox, directory: Path, *, include_ground_truth: bool 
                 continue
             docs = load_file(path, fmt)
             for i in range(0, len(docs), BATCH):
-                report.documents += sb.store.load(inst.id, doctype, docs[i:i + BATCH])
+                report.documents += sb.documents.load(inst.id, doctype, docs[i:i + BATCH])
         report.instances.append(name)
         if progress:
             progress(name)

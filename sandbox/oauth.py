@@ -12,7 +12,7 @@ import orjson
 import sqlalchemy as sa
 
 from sandbox.auth import tokens
-from sandbox.auth.permissions import parse_scope
+from sandbox.contract.permissions import parse_scope
 from sandbox.errors import BadRequest, StackError
 from sandbox.instances import Instance
 from sandbox.storage.database import Database
@@ -23,10 +23,15 @@ REQUIRED = ("redirect_uris", "client_name", "software_id")
 
 
 class OAuthError(StackError):
-    """``{"error": "..."}`` with 400, as the stack answers on /auth."""
+    """A refused OAuth request (the stack answers ``{"error": "..."}`` on /auth)."""
 
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(status, message)
+
+class UnknownInstance(OAuthError):
+    """The instance an OAuth request names does not exist."""
+
+
+class BadRegistrationToken(OAuthError):
+    """A client's registration token is missing or wrong."""
 
 
 @dataclass(frozen=True)

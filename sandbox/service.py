@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import orjson
 import sqlalchemy as sa
 
+from sandbox.apps.records import InstallRecords
 from sandbox.auth import tokens
-from sandbox.auth.permissions import PermissionSet, parse_scope, rules_from_manifest
+from sandbox.contract.permissions import PermissionSet, parse_scope
 from sandbox.errors import InvalidToken
 from sandbox.instances import Instance, Instances
 from sandbox.journal import Journal
@@ -20,7 +21,7 @@ from sandbox.storage.database import Database
 from sandbox.storage.documents import DocumentStore
 from sandbox.storage.finder import Finder
 from sandbox.storage.indexes import Indexes
-from sandbox.storage.tables import apps, oauth_clients
+from sandbox.storage.tables import oauth_clients
 
 AUTH_CACHE_S = 5.0
 
@@ -42,15 +43,16 @@ class Sandbox:
         self.db = Database(settings.database_url)
         self.db.create_all()
         self.instances = Instances(self.db)
-        self.store = DocumentStore(self.db)
+        self.documents = DocumentStore(self.db)
         limits = Limits(settings.max_selector_depth, settings.max_in_values,
                         settings.max_regex_length)
-        self.indexes = Indexes(self.store, limits)
-        self.finder = Finder(self.store, self.indexes, limits, settings.find_default_limit,
+        self.indexes = Indexes(self.documents, limits)
+        self.finder = Finder(self.documents, self.indexes, limits, settings.find_default_limit,
                              settings.find_max_limit)
         self.journal = Journal(self.db)
         self.oauth = OAuth(self.db)
         self._auth_cache: dict[str, tuple[Caller, float]] = {}
+        self.installs = InstallRecords(self.db, on_change=self.forget_tokens)
 
     def close(self) -> None:
         self.journal.close()
@@ -72,10 +74,8 @@ class Sandbox:
         """A token for the app as installed now: it names the install (by its time, in ms),
         so an uninstall, or a reinstall, makes every older token of the app useless."""
         inst = self.instances.get(instance)
-        with self.db.read() as conn:
-            at = conn.execute(sa.select(apps.c.installed_at).where(
-                apps.c.instance_id == inst.id, apps.c.slug == slug)).scalar()
-        stamp = f"install:{round(at * 1000)}" if at is not None else "install:none"
+        installed = self.installs.get(inst, slug)
+        stamp = installed.stamp if installed is not None else "install:none"
         return tokens.issue(inst.secret, aud="app", instance=inst.name, sub=slug, scope=stamp,
                             ttl=ttl)
 
@@ -122,12 +122,10 @@ class Sandbox:
 
     def _app_permissions(self, inst: Instance, slug: str, stamp: str) -> PermissionSet:
         """An app token holds while the install it names is the current one."""
-        with self.db.read() as conn:
-            row = conn.execute(sa.select(apps.c.permissions, apps.c.installed_at).where(
-                apps.c.instance_id == inst.id, apps.c.slug == slug)).first()
-        if row is None or stamp != f"install:{round(row.installed_at * 1000)}":
+        installed = self.installs.get(inst, slug)
+        if installed is None or stamp != installed.stamp:
             raise InvalidToken()
-        return PermissionSet(rules_from_manifest(orjson.loads(row.permissions)))
+        return PermissionSet(list(installed.manifest.permissions))
 
     def _oauth_client(self, inst: Instance, client_id: str):
         with self.db.read() as conn:

@@ -1,58 +1,101 @@
-"""Sandbox settings: one object, read from ``SELFDATA_*`` environment variables, passed in."""
+"""Sandbox settings: one object, from ``SELFDATA_*`` environment variables, passed in.
+
+Every field has a description: ``selfdata reference`` writes them to
+``docs/reference/settings.md``, and a test keeps that page equal to the code.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from typing import TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sandbox.runtime.hardening import RunLimits
+
+T = TypeVar("T", bound=BaseSettings)
 
 
-def read_env(cls, prefix: str, environ: dict[str, str] | None = None,
-             names: dict[str, str] | None = None, skip: set[str] = frozenset()) -> dict:
-    """Values of a settings dataclass's fields found in the environment (``PREFIX_FIELD``,
-    or the variable ``names`` gives for a field), converted to the field's type."""
-    env = os.environ if environ is None else environ
-    values: dict = {}
-    for f in fields(cls):
-        key = (names or {}).get(f.name, f"{prefix}{f.name.upper()}")
-        if f.name in skip or key not in env:
-            continue
-        kind = {"int": int, "float": float, "Path": Path}.get(str(getattr(f.type, "__name__",
-                                                                         f.type)), str)
-        try:
-            values[f.name] = kind(env[key])
-        except ValueError:
-            what = "a whole number" if kind is int else "a number"
-            raise ValueError(f"{key}={env[key]!r}: expected {what}") from None
-    return values
+class SettingsError(ValueError):
+    """A setting with a bad value; the message names the environment variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = "sqlite:///var/sandbox.db"
-    host: str = "127.0.0.1"
-    port: int = 8080
-    # Where the generated population is loaded from by `selfdata sandbox load`.
-    population_dir: Path = Path("var/population")
-    max_body_bytes: int = 16 * 1024 * 1024
-    find_default_limit: int = 100
-    find_max_limit: int = 1000
-    # Mango guards against hostile selectors.
-    max_selector_depth: int = 16
-    max_in_values: int = 10_000
-    max_regex_length: int = 512
-    regex_timeout_s: float = 0.5
-    app_token_ttl_s: int = 24 * 3600
-    access_token_ttl_s: int = 7 * 24 * 3600
-    cli_token_ttl_s: int = 30 * 60
-    # App installs: the store registry apps come from, and the container engine that runs them.
-    registry_url: str = ""
-    docker_host: str = ""
-    app_start_timeout_s: float = 20
-    extra: dict = field(default_factory=dict)
+def load(cls: type[T], **overrides) -> T:
+    """``cls`` from the environment with ``overrides`` on top; a bad value raises
+    :class:`SettingsError` naming its variable and what it should be."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        prefix = cls.model_config.get("env_prefix", "")
+        lines = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            field = cls.model_fields.get(name)
+            alias = field.validation_alias if field is not None else None
+            var = alias if isinstance(alias, str) else f"{prefix}{name.upper()}"
+            where = f"{var}={os.environ[var]!r}" if var in os.environ and name not in overrides \
+                else name
+            lines.append(f"{where}: {err['msg']}")
+        raise SettingsError("; ".join(lines)) from None
+
+
+class AppLimits(BaseSettings):
+    """Container limits for apps, the same for the store's smoke runs and for installs (so an
+    app smoke-tested with one memory limit runs installed with that limit):
+    ``SELFDATA_APP_*``, read by both settings objects."""
+
+    model_config = SettingsConfigDict(env_prefix="SELFDATA_APP_", frozen=True, extra="forbid")
+
+    memory_mb: int = Field(256, ge=16, le=65536, description="Memory of an app container, "
+                           "in MiB (no swap).")
+    cpus: float = Field(0.5, gt=0, le=64, description="CPUs an app container may use.")
+    pids: int = Field(64, ge=8, le=32768, description="Processes and threads in an app "
+                      "container.")
+    tmpfs_mb: int = Field(32, ge=1, le=4096, description="Size of the app's writable /tmp, "
+                          "in MiB.")
+
+    def run_limits(self) -> RunLimits:
+        return RunLimits(memory_mb=self.memory_mb, cpus=self.cpus, pids=self.pids,
+                         tmpfs_mb=self.tmpfs_mb)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SELFDATA_", frozen=True, extra="forbid")
+
+    database_url: str = Field("sqlite:///var/sandbox.db", description="SQLAlchemy URL of the "
+                              "sandbox's database: a SQLite file, or "
+                              "postgresql+psycopg://user:pw@host/db.")
+    host: str = Field("127.0.0.1", description="Address the sandbox listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the sandbox listens on; also "
+                      "the port in the addresses it gives (instances, apps).")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="Largest request "
+                                "body, in bytes (413 past it).")
+    find_default_limit: int = Field(100, ge=1, description="Documents a _find returns when "
+                                    "it names no limit.")
+    find_max_limit: int = Field(1000, ge=1, description="Most documents a _find or "
+                                "_normal_docs page may return.")
+    max_selector_depth: int = Field(16, ge=1, description="Deepest nesting of a Mango "
+                                    "selector.")
+    max_in_values: int = Field(10_000, ge=1, description="Most values in one $in or $nin.")
+    max_regex_length: int = Field(512, ge=1, description="Longest $regex pattern.")
+    app_token_ttl_s: int = Field(24 * 3600, ge=60, description="Lifetime of an app token, in "
+                                 "seconds (a running app is restarted with a fresh one past "
+                                 "half of it).")
+    access_token_ttl_s: int = Field(7 * 24 * 3600, ge=60, description="Lifetime of an OAuth "
+                                    "access token, in seconds.")
+    cli_token_ttl_s: int = Field(30 * 60, ge=60, description="Default lifetime of a token "
+                                 "from `selfdata token`, in seconds.")
+    registry_url: str = Field("", description="The app registries (the store's URL; several "
+                              "separated by commas) this sandbox installs apps from.")
+    docker_host: str = Field("", description="Docker engine that runs installed apps "
+                             "(default: DOCKER_HOST, then the usual socket).")
+    app_start_timeout_s: float = Field(20, gt=0, description="How long an installed app has "
+                                       "to answer its health route when it starts.")
+    app_limits: AppLimits = Field(default_factory=AppLimits, description="Container limits, "
+                                  "from SELFDATA_APP_* (see below).")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
-        values = read_env(cls, "SELFDATA_", environ, skip={"extra"})
-        values.update(overrides)
-        return cls(**values)
+    def from_env(cls, **overrides) -> Settings:
+        """Settings from the environment, with ``overrides`` on top (for CLI options)."""
+        return load(cls, **overrides)

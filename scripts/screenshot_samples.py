@@ -24,7 +24,7 @@ from selfdata.dev import DevSession  # noqa: E402
 from synthetic_data.calendar_fr import Period  # noqa: E402
 from synthetic_data.population import generate_household  # noqa: E402
 from tests.support.browser import FLAGS  # noqa: E402
-from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.served import LiveServer  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
         inst = live.sandbox.instances.create("demo")
         for b in data.batches:
             if b.doctype != "org.selfdata.groundtruth.event":
-                live.sandbox.store.load(inst.id, b.doctype, b.dicts())
+                live.sandbox.documents.load(inst.id, b.doctype, b.dicts())
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
             for d in sorted(x for x in (ROOT / "sample_apps").iterdir()

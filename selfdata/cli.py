@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from app_store.cli import dev, store, submit
+from app_store.checks.run import check_upload
+from app_store.cli import store, submit
+from app_store.packing import pack
 from sandbox.cli import sandbox, serve, token
+from sandbox.errors import NotFound
+from sandbox.settings import Settings
+from sandbox.web.app import create_app
+from selfdata import event, reference
+from selfdata.dev import DevSession
 from selfdata.up import up
 from synthetic_data.cli import generate, realism, validate
 
@@ -18,27 +26,67 @@ def main() -> None:
     """Selfdata Sandbox: synthetic self-data, a personal-cloud sandbox and an app store."""
 
 
-main.add_command(generate)
-main.add_command(validate)
-main.add_command(realism)
-main.add_command(serve)
-main.add_command(sandbox)
-main.add_command(token)
-main.add_command(up)
-main.add_command(store)
-main.add_command(submit)
-main.add_command(dev)
-
-
-@main.command()
+@click.command("reference")
 @click.argument("out", type=click.Path(path_type=Path), default=Path("docs/reference"))
-def reference(out: Path) -> None:
-    """Write the API and doctype reference (Markdown) from the code and the schemas."""
-    from selfdata.reference import write
-
-    for path in write(out):
+def reference_command(out: Path) -> None:
+    """Write the API, doctype and settings reference (Markdown) from the code."""
+    for path in reference.write(out):
         click.echo(path)
 
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--instance", required=True, help="The tester's instance to run against.")
+@click.option("--database-url", default=None, help="Default: SELFDATA_DATABASE_URL or the "
+              "sandbox of `make run` (var/sandbox.db).")
+@click.option("--port", type=int, default=8088, show_default=True)
+def dev(directory: Path, instance: str, database_url: str | None, port: int) -> None:
+    """Serve an app from DIRECTORY against an instance, reloading on change (no container)."""
+    try:
+        report = check_upload(pack(directory), "dev.tar.gz")
+    except FileNotFoundError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    for p in report.problems:
+        click.echo(f"  store check [{p.severity}] {p.check} {p.path}: {p.message}", err=True)
+    if report.manifest is None:
+        sys.exit(2)
+    over: dict = {"port": port}
+    if database_url:
+        over["database_url"] = database_url
+    app = create_app(Settings.from_env(**over))
+    try:
+        app.state.sandbox.instances.get(instance)
+    except NotFound:
+        names = ", ".join(i.name for i in app.state.sandbox.instances.all()[:5]) or "none"
+        click.echo(f"Error: --instance: no instance {instance!r} (some there are: {names}); "
+                   "run `make run` first or pass --database-url", err=True)
+        sys.exit(2)
+    try:
+        sock = event.listening_socket(port)
+    except OSError:
+        click.echo(f"Error: --port: 127.0.0.1:{port} is taken; pass another --port", err=True)
+        sys.exit(2)
+    session = DevSession(app, port, directory, instance, say=click.echo)
+    event.stop_on_sigterm()
+    server = event.serve_in_thread(app, sock)
+    session.start()
+    click.echo(f"{session.manifest.name} on {session.url} (Ctrl-C to stop); "
+               "reloading when a file changes.")
+    try:
+        while not server.should_exit:
+            if session.changed(timeout=1):
+                click.echo("Change seen: restarting the app.")
+                session.reload()
+    except KeyboardInterrupt:
+        pass
+    session.close()
+    event.shutdown([server])
+
+
+for command in (generate, validate, realism, serve, sandbox, token, up, store, submit, dev,
+                reference_command):
+    main.add_command(command)
 
 if __name__ == "__main__":
     main()

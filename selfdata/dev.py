@@ -3,7 +3,7 @@
 No container: the app runs as a local process with the same environment it gets in the store's
 container (``COZY_URL``, ``COZY_TOKEN``, ``COZY_DOMAIN``, ``PORT``), a token for exactly its
 manifest's permissions, and the same address as after install:
-``http://<slug>.<instance>.localhost:<port>/``.
+``http://<slug>.<instance>.localhost:<port>/``. Changes are seen by ``watchfiles`` (inotify).
 """
 
 from __future__ import annotations
@@ -12,34 +12,35 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
-import orjson
+from watchfiles import DefaultFilter, watch
 
-from app_store.runtime import shim
-from sandbox.storage.tables import apps
+from sandbox.apps.records import DEV
+from sandbox.contract import addresses
+from sandbox.contract.manifest import FILENAME, InvalidManifest, Manifest, load_manifest
+from sandbox.runtime import shim
+from sandbox.runtime.runner import app_env
 
-WATCHED = {".py", ".html", ".js", ".css", ".json", ".webapp", ".txt", ".svg"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+WATCHED = (".py", ".html", ".js", ".css", ".json", ".webapp", ".txt", ".svg")
 
 
-def snapshot(directory: Path) -> dict[str, float]:
-    out = {}
-    for p in directory.rglob("*"):
-        if p.is_file() and p.suffix in WATCHED and "__pycache__" not in p.parts:
-            out[str(p)] = p.stat().st_mtime
-    return out
+class _Watched(DefaultFilter):
+    def __call__(self, change, path: str) -> bool:
+        return super().__call__(change, path) and path.endswith(WATCHED)
+
+
+def _bound_port() -> tuple[socket.socket, int]:
+    """A port bound now (no race with another process), to hand to the app."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s, s.getsockname()[1]
 
 
 class DevSession:
-    def __init__(self, sandbox_app, port: int, directory: Path, instance: str,
-                 say=print):
+    def __init__(self, sandbox_app, port: int, directory: Path, instance: str, say=print):
         self.app = sandbox_app
         self.sb = sandbox_app.state.sandbox
         self.port = port
@@ -48,66 +49,74 @@ class DevSession:
         self.say = say
         self.proc: subprocess.Popen | None = None
         self.app_port = 0
-        self._seen: dict[str, float] = {}
+        self._changed = threading.Event()
+        self._stop_watching = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
-    def manifest(self) -> dict:
-        path = self.dir / "manifest.webapp"
+    def manifest(self) -> Manifest:
+        path = self.dir / FILENAME
         if not path.is_file():
-            raise FileNotFoundError(f"{self.dir} has no manifest.webapp")
-        return orjson.loads(path.read_bytes())
+            raise FileNotFoundError(f"{self.dir} has no {FILENAME}")
+        manifest, problems = load_manifest({FILENAME: path.read_bytes()})
+        if manifest is None:
+            raise InvalidManifest(problems)
+        return manifest
 
     @property
     def url(self) -> str:
-        return f"http://{self.manifest['slug']}.{self.instance}.localhost:{self.port}/"
+        return f"http://{addresses.app_host(self.manifest.slug, self.instance, self.port)}/"
 
-    def install(self) -> dict:
+    def install(self) -> Manifest:
         """Record the app in the instance with its manifest's permissions (a dev install)."""
         m = self.manifest
-        inst = self.sb.instances.get(self.instance)
-        with self.sb.db.write() as conn:
-            conn.execute(apps.delete().where(apps.c.instance_id == inst.id,
-                                             apps.c.slug == m["slug"]))
-            conn.execute(apps.insert().values(
-                instance_id=inst.id, slug=m["slug"], manifest=orjson.dumps(m).decode(),
-                permissions=orjson.dumps(m.get("permissions", {})).decode(), state="dev",
-                installed_at=time.time() - 1))
-        self.sb.forget_tokens()
+        self.sb.installs.install(self.sb.instances.get(self.instance), m, DEV)
         return m
 
     def start(self) -> None:
         m = self.install()
-        self.app_port = _free_port()
-        env = dict(os.environ, COZY_URL=f"http://127.0.0.1:{self.port}",
-                   COZY_TOKEN=self.sb.app_token(self.instance, m["slug"]),
-                   COZY_DOMAIN=f"{self.instance}.localhost:{self.port}",
-                   PORT=str(self.app_port), SELFDATA_APP_SLUG=m["slug"],
-                   SELFDATA_APP_NAME=str(m.get("name", m["slug"])),
-                   SELFDATA_APP_EDITOR=str(m.get("editor", "")))
-        rt = m.get("runtime", {})
-        if rt.get("type") == "static":
-            cmd = [sys.executable, shim.__file__, "static", str(self.dir),
-                   rt.get("index", "index.html")]
+        holder, self.app_port = _bound_port()
+        env = dict(os.environ, **app_env(
+            m, self.sb.app_token(self.instance, m.slug),
+            addresses.instance_host(self.instance, self.port),
+            cozy_url=f"http://127.0.0.1:{self.port}", port=self.app_port))
+        if m.runtime.type == "static":
+            cmd = [sys.executable, shim.__file__, "static", str(self.dir), m.runtime.index]
         else:
-            cmd = list(rt.get("command") or [])
-            if cmd and cmd[0] in ("python3", "python"):
+            cmd = list(m.runtime.command)
+            if cmd[0] in ("python3", "python"):
                 cmd[0] = sys.executable
-            if not cmd:
-                raise ValueError("runtime.command is missing in manifest.webapp")
+        holder.close()  # released just before the app binds it
         self.proc = subprocess.Popen(cmd, cwd=self.dir, env=env)
-        self.app.state.installer.dev_targets[(self.instance, m["slug"])] = \
+        self.app.state.apps.dev_targets[(self.instance, m.slug)] = \
             f"http://127.0.0.1:{self.app_port}"
-        self._seen = snapshot(self.dir)
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, name="dev-watch", daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        for _changes in watch(self.dir, watch_filter=_Watched(), stop_event=self._stop_watching,
+                              debounce=200, step=20, yield_on_timeout=False):
+            self._changed.set()
+
+    def changed(self, timeout: float = 0) -> bool:
+        """Whether a watched file changed since the last call (waits up to ``timeout``)."""
+        if self._changed.wait(timeout):
+            self._changed.clear()
+            return True
+        return False
 
     def wait_ready(self, timeout: float = 20) -> bool:
+        """Wait until the app accepts connections on its port (False if it exits first)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 return False
             with socket.socket() as s:
+                s.settimeout(0.5)
                 if s.connect_ex(("127.0.0.1", self.app_port)) == 0:
                     return True
-            time.sleep(0.05)
+            self._stop_watching.wait(0.05)
         return False
 
     def stop(self) -> None:
@@ -119,12 +128,11 @@ class DevSession:
                 self.proc.kill()
         self.proc = None
 
-    def changed(self) -> bool:
-        now = snapshot(self.dir)
-        if now != self._seen:
-            self._seen = now
-            return True
-        return False
+    def close(self) -> None:
+        self.stop()
+        self._stop_watching.set()
+        if self._watcher is not None:
+            self._watcher.join(5)
 
     def reload(self) -> None:
         self.stop()

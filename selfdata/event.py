@@ -3,18 +3,21 @@ built, approved and two installed for the first tester, when a Docker engine is 
 
 from __future__ import annotations
 
+import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import uvicorn
 
 from app_store import accounts
+from app_store.client import StoreClient
 from app_store.packing import pack
 from app_store.settings import StoreSettings
+from sandbox.settings import Settings
 
 INSTALL_FOR_FIRST = ("energy-coach", "my-calls")
 
@@ -24,13 +27,29 @@ class _Server(uvicorn.Server):
         pass
 
 
-def serve_in_thread(app, port: int) -> _Server:
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    server.thread = threading.Thread(target=server.run, daemon=True, name=f"serve-{port}")
+def listening_socket(port: int = 0) -> socket.socket:
+    """A socket bound to 127.0.0.1:``port`` (0: a free one, read back with getsockname)."""
+    sock = socket.socket()
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve_in_thread(app, sock: socket.socket) -> _Server:
+    """Serve ``app`` from a thread on a bound socket (see :func:`listening_socket`)."""
+    port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(app, log_level="warning"))
+    server.port = port
+    server.thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                                     daemon=True, name=f"serve-{port}")
     server.thread.start()
     deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
+    while not server.started:  # uvicorn sets the flag; it offers no event to wait on
+        if time.monotonic() > deadline or not server.thread.is_alive():
             raise RuntimeError(f"the server on port {port} did not start")
         time.sleep(0.05)
     return server
@@ -39,7 +58,6 @@ def serve_in_thread(app, port: int) -> _Server:
 def stop_on_sigterm() -> None:
     """SIGTERM ends a foreground command like Ctrl-C does, so its shutdown runs (apps'
     containers stopped, workers joined) instead of the process vanishing."""
-    import signal
 
     def _interrupt(*_args) -> None:
         raise KeyboardInterrupt
@@ -77,43 +95,40 @@ def prepare_store(store_app, state: EventState) -> None:
 def submit_samples(store_url: str, state: EventState, sample_dir: Path,
                    say: Callable[[str], None], timeout_s: float = 600) -> None:
     """Submit every sample app as the sample team, wait, approve what passed."""
-    team = {"Authorization": f"Bearer {state.team_token}"}
-    org = {"Authorization": f"Bearer {state.organiser_token}"}
-    ids = {}
-    for d in sorted(p for p in sample_dir.iterdir() if (p / "manifest.webapp").is_file()):
-        r = httpx.post(f"{store_url}/api/submissions", params={"filename": f"{d.name}.tar.gz"},
-                       content=pack(d), headers=team, timeout=60)
-        r.raise_for_status()
-        ids[d.name] = r.json()["id"]
-    say(f"Submitted {len(ids)} sample apps; building and smoke-running them ...")
-    deadline = time.monotonic() + timeout_s
-    pending = dict(ids)
-    while pending and time.monotonic() < deadline:
-        time.sleep(0.5)
-        for name, sid in list(pending.items()):
-            info = httpx.get(f"{store_url}/api/submissions/{sid}", headers=team, timeout=30).json()
+    team = StoreClient(store_url, state.team_token)
+    org = StoreClient(store_url, state.organiser_token)
+    try:
+        ids = {d.name: team.submit(pack(d), f"{d.name}.tar.gz")
+               for d in sorted(p for p in sample_dir.iterdir()
+                               if (p / "manifest.webapp").is_file())}
+        say(f"Submitted {len(ids)} sample apps; building and smoke-running them ...")
+        deadline = time.monotonic() + timeout_s
+        for name, sid in ids.items():
+            try:
+                info = team.wait(sid, max(1.0, deadline - time.monotonic()), every_s=0.5)
+            except TimeoutError:
+                state.apps[name] = "still in the queue"
+                continue
             if info["state"] == "awaiting-review":
-                httpx.post(f"{store_url}/api/submissions/{sid}/review", headers=org, timeout=30,
-                           json={"decision": "approve", "reason": "sample app"})
+                org.review(sid, "approve", "sample app")
                 state.apps[name] = "approved"
                 say(f"  {name}: approved")
-                del pending[name]
-            elif info["state"] in ("failed", "rejected"):
+            else:
                 state.apps[name] = f"{info['state']}: {info['reason']}"
                 say(f"  {name}: {info['state']} — {info['reason']}")
-                del pending[name]
-    for name in pending:
-        state.apps[name] = "still in the queue"
+    finally:
+        team.close()
+        org.close()
 
 
 def install_for(sandbox_app, instance: str, registry: str, state: EventState,
                 say: Callable[[str], None]) -> None:
-    ins = sandbox_app.state.installer
+    apps = sandbox_app.state.apps
     for slug in INSTALL_FOR_FIRST:
         if state.apps.get(slug) != "approved":
             continue
         try:
-            ins.install(instance, ins.release(registry, slug))
+            apps.install(instance, apps.release(registry, slug))
             state.installed.append(slug)
         except Exception as exc:  # the event goes on; say what went wrong
             say(f"  could not install {slug} for {instance}: {exc}")
@@ -123,3 +138,10 @@ def store_settings_for(port: int, sandbox_port: int, data: Path) -> StoreSetting
     return StoreSettings.from_env(database_url=f"sqlite:///{data / 'store.db'}",
                                   data_dir=data / "store", port=port,
                                   sandbox_url=f"http://localhost:{sandbox_port}")
+
+
+def sandbox_settings_for(database_url: str, port: int, store: StoreSettings) -> Settings:
+    """The sandbox of the event: it installs from the event's store and runs apps with the
+    same container limits as the store's smoke runs."""
+    return Settings.from_env(database_url=database_url, port=port, registry_url=store.url,
+                             app_limits=store.app_limits)

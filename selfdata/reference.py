@@ -1,13 +1,23 @@
-"""The API and doctype reference, generated from the code (OpenAPI) and the JSON Schemas.
+"""The references generated from the code: the API (OpenAPI), the doctypes (the JSON
+Schemas) and the settings (their field descriptions).
 
-``selfdata reference docs/reference`` writes ``doctypes.md`` and ``api.md``; a test checks that
-the committed files equal what the code generates, so the reference cannot go stale.
+``selfdata reference docs/reference`` writes ``api.md``, ``doctypes.md`` and ``settings.md``;
+a test checks that the committed files equal what the code generates, so the reference cannot
+go stale.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
+from pydantic_settings import BaseSettings
+
+from app_store.settings import StoreSettings
+from app_store.web.app import create_app as create_store
+from sandbox.settings import AppLimits, Settings
+from sandbox.web.app import create_app as create_sandbox
 from synthetic_data.schemas import load_schema, schema_doctypes
 
 
@@ -70,13 +80,6 @@ def _routes(spec: dict) -> list[str]:
 
 
 def api_markdown() -> str:
-    import tempfile
-
-    from app_store.settings import StoreSettings
-    from app_store.web.app import create_app as create_store
-    from sandbox.settings import Settings
-    from sandbox.web.app import create_app as create_sandbox
-
     tmp = Path(tempfile.mkdtemp(prefix="selfdata-reference-"))
     lines = ["# HTTP API reference", "",
              "Generated from the two apps' OpenAPI documents by `selfdata reference`. Live, "
@@ -85,20 +88,50 @@ def api_markdown() -> str:
             ("Sandbox (the Cozy stack's API)", lambda: create_sandbox(
                 Settings(database_url=f"sqlite:///{tmp / 'sandbox.db'}"))),
             ("App store", lambda: create_store(StoreSettings(
-                database_url=f"sqlite:///{tmp / 'store.db'}", data_dir=tmp / "store"),
-                workers=False))):
+                database_url=f"sqlite:///{tmp / 'store.db'}", data_dir=tmp / "store",
+                workers=0)))):
         spec = factory().openapi()
         lines += [f"## {title}", "", "| Method | Path | What |", "|---|---|---|",
                   *_routes(spec), ""]
-    import shutil
-
     shutil.rmtree(tmp, ignore_errors=True)
+    return "\n".join(lines)
+
+
+SETTINGS = (("Sandbox", Settings), ("App store", StoreSettings),
+            ("App containers (both)", AppLimits))
+
+
+def env_vars(cls: type[BaseSettings]) -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) of every setting of ``cls``."""
+    prefix = cls.model_config.get("env_prefix", "")
+    out = []
+    for name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        var = alias.choices[0] if hasattr(alias, "choices") else f"{prefix}{name.upper()}"
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings):
+            continue  # a group of its own, listed under its heading
+        default = field.get_default(call_default_factory=True)
+        out.append((var, "" if default in ("", None) else str(default),
+                    field.description or ""))
+    return out
+
+
+def settings_markdown() -> str:
+    lines = ["# Settings", "",
+             "Generated from the settings classes by `selfdata reference`. Every setting is an "
+             "environment variable; command-line options override some of them.", ""]
+    for title, cls in SETTINGS:
+        lines += [f"## {title}", "", "| Variable | Default | Meaning |", "|---|---|---|"]
+        lines += [f"| `{var}` | `{default}` | {desc} |" if default else
+                  f"| `{var}` | | {desc} |" for var, default, desc in env_vars(cls)]
+        lines.append("")
     return "\n".join(lines)
 
 
 def write(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    files = [(out / "doctypes.md", doctypes_markdown()), (out / "api.md", api_markdown())]
+    files = [(out / "doctypes.md", doctypes_markdown()), (out / "api.md", api_markdown()),
+             (out / "settings.md", settings_markdown())]
     for path, text in files:
         path.write_text(text)
     return [p for p, _ in files]

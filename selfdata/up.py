@@ -10,6 +10,14 @@ from pathlib import Path
 
 import click
 
+from app_store.web.app import create_app as create_store
+from sandbox.loader import load_population
+from sandbox.service import Sandbox
+from sandbox.settings import Settings
+from sandbox.web.app import create_app as create_sandbox
+from selfdata import event
+from synthetic_data.population import Options, generate_population, read_manifest
+
 READ_SCOPE = " ".join(f"{d}:GET" for d in (
     "fr.orange.phonecommunicationlog", "fr.orange.geopoint", "fr.orange.videostream",
     "fr.enedis.api.meteringdata.loadcurve", "fr.enedis.api.meteringdata.energy",
@@ -22,9 +30,14 @@ READ_SCOPE = " ".join(f"{d}:GET" for d in (
     "fr.maif.maifuser.sinistre", "io.cozy.doctypes", "io.cozy.journal"))
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
+def _listen(port: int, option: str) -> socket.socket:
+    """Bind the port now (0: a free one), so nothing can take it while the data loads."""
+    try:
+        return event.listening_socket(port)
+    except OSError:
+        click.echo(f"Error: {option}: 127.0.0.1:{port} is taken; pass another {option} (0 "
+                   "takes a free one)", err=True)
+        sys.exit(2)
 
 
 @click.command()
@@ -44,16 +57,15 @@ def _port_free(port: int) -> bool:
 def up(households: int, years: int, start: str, seed: int, data_dir: Path, database: Path,
        port: int, store_port: int, samples: bool, no_serve: bool) -> None:
     """Generate a population (if needed), load it into a fresh sandbox and serve it."""
-    from sandbox.loader import load_population
-    from sandbox.service import Sandbox
-    from sandbox.settings import Settings
-    from synthetic_data.population import Options, generate_population, read_manifest
-
     try:
         first = date.fromisoformat(start)
     except ValueError:
         click.echo(f"Error: --start: {start!r} is not a date (YYYY-MM-DD)", err=True)
         sys.exit(2)
+    sandbox_sock = None if no_serve else _listen(port, "--port")
+    store_sock = None if no_serve else _listen(store_port, "--store-port")
+    if sandbox_sock is not None:
+        port = sandbox_sock.getsockname()[1]
     manifest = data_dir / "manifest.json"
     if manifest.is_file():
         m = read_manifest(data_dir)
@@ -64,9 +76,6 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
         s = generate_population(Options(households=households, years=years, start=first,
                                          seed=seed, out=data_dir, format="ndjson", force=True))
         click.echo(f"  {s.total_docs:,} documents in {s.seconds:.1f} s")
-    if not _port_free(port):
-        click.echo(f"Error: --port: 127.0.0.1:{port} is taken; pass another --port", err=True)
-        sys.exit(2)
     database.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -91,33 +100,28 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
   More tokens: .venv/bin/selfdata token --instance NAME --scope "DOCTYPE:GET" --database-url {url}
 
 """)
-    if no_serve:
+    if sandbox_sock is None or store_sock is None:
         return
-    _serve_event(url, port, store_port, database.parent, first_inst, report.instances, samples)
+    _serve_event(url, sandbox_sock, store_sock, database.parent, first_inst, report.instances,
+                 samples)
 
 
-def _serve_event(url: str, port: int, store_port: int, var: Path, first_inst: str,
-                 instances: list[str], samples: bool) -> None:
-    from app_store.web.app import create_app as create_store
-    from sandbox.settings import Settings
-    from sandbox.web.app import create_app as create_sandbox
-    from selfdata import event
-
-    if not _port_free(store_port):
-        click.echo(f"Error: --store-port: 127.0.0.1:{store_port} is taken", err=True)
-        sys.exit(2)
+def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socket, var: Path,
+                 first_inst: str, instances: list[str], samples: bool) -> None:
+    port = sandbox_sock.getsockname()[1]
+    store_port = store_sock.getsockname()[1]
     for suffix in ("", "-wal", "-shm"):
         Path(f"{var / 'store.db'}{suffix}").unlink(missing_ok=True)
     store_url = f"http://127.0.0.1:{store_port}"
-    store_app = create_store(event.store_settings_for(store_port, port, var))
-    sandbox_app = create_sandbox(Settings.from_env(database_url=url, port=port,
-                                                   registry_url=store_url))
+    store_settings = event.store_settings_for(store_port, port, var)
+    store_app = create_store(store_settings)
+    sandbox_app = create_sandbox(event.sandbox_settings_for(url, port, store_settings))
     state = event.EventState()
     event.stop_on_sigterm()
     event.prepare_store(store_app, state)
-    servers = [event.serve_in_thread(store_app, store_port),
-               event.serve_in_thread(sandbox_app, port)]
-    state.engine = store_app.state.store.engine_status()
+    servers = [event.serve_in_thread(store_app, store_sock),
+               event.serve_in_thread(sandbox_app, sandbox_sock)]
+    state.engine = store_app.state.store.farm.engine_status()
     try:
         _apps_and_urls(store_app, sandbox_app, state, store_url, port, first_inst, instances,
                        samples)
@@ -132,17 +136,15 @@ def _serve_event(url: str, port: int, store_port: int, var: Path, first_inst: st
 
 def _apps_and_urls(store_app, sandbox_app, state, store_url: str, port: int, first_inst: str,
                    instances: list[str], samples: bool) -> None:
-    from selfdata import event
-
-    store = store_app.state.store
+    farm = store_app.state.store.farm
     sample_dir = Path(__file__).resolve().parents[1] / "sample_apps"
     if not samples:
         click.echo("Sample apps not submitted (--no-samples).")
     elif state.engine.startswith("Docker") and sample_dir.is_dir():
         click.echo(f"Container engine: {state.engine}. Building the base image if needed ...")
         try:
-            store.forget_images()  # the store's database starts afresh: its old images go
-            store.base_image()
+            farm.forget_images()  # the store's database starts afresh: its old images go
+            farm.base_image()
             event.submit_samples(store_url, state, sample_dir, click.echo)
             event.install_for(sandbox_app, first_inst, store_url, state, click.echo)
         except Exception as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 CHECK_IDS = {
-    # archive (app_store.archive)
+    # archive (sandbox.contract.bundle)
     "archive.format": "the upload is a .tar.gz or .zip",
     "archive.too_large": "the upload is under the size limit",
     "archive.corrupt": "the archive can be read",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from app_store import known
-from app_store.archive import Archive
-from app_store.problems import ERROR, WARNING, Problem
+from sandbox.contract import doctypes
+from sandbox.contract.bundle import Archive
+from sandbox.contract.manifest import Manifest
+from sandbox.contract.problems import ERROR, WARNING, Problem
 
 CODE = (".py", ".js", ".mjs", ".cjs", ".ts", ".html", ".htm", ".json", ".vue", ".jsx", ".tsx")
 DOCTYPE = re.compile(r"""["'`]((?:fr|org|io|com|net)\.[a-z0-9_]+(?:\.[a-z0-9_]+){1,6})["'`]""")
@@ -40,16 +41,18 @@ def _text_files(archive: Archive):
                 continue
 
 
-def check_code(manifest: dict | None, archive: Archive) -> list[Problem]:
+def check_code(manifest: Manifest | None, archive: Archive) -> list[Problem]:
+    """``manifest`` is None when the contract refused it: then the doctypes the code uses are
+    not compared with it (that would only echo the manifest's own problems)."""
     out: list[Problem] = []
-    declared = _declared(manifest)
-    slug = manifest.get("slug", "") if isinstance(manifest, dict) else ""
+    declared = [r.type for r in manifest.permissions] if manifest else []
+    slug = manifest.slug if manifest else ""
     for path, text in _text_files(archive):
         if path == "manifest.webapp":
             continue
-        for doctype in sorted(set(DOCTYPE.findall(text))):
-            is_doctype = known.matches_known(doctype) or known.is_own(doctype, str(slug))
-            if not is_doctype or any(_covers(rule, doctype) for rule in declared):
+        for doctype in sorted(set(DOCTYPE.findall(text)) if manifest else ()):
+            is_doctype = doctypes.is_known(doctype) or doctypes.is_own(doctype, slug)
+            if not is_doctype or any(doctypes.covers(rule, doctype) for rule in declared):
                 continue
             if path.startswith(VENDOR):
                 out.append(Problem("code.undeclared_doctype", WARNING, f"the library names "
@@ -81,26 +84,10 @@ def check_code(manifest: dict | None, archive: Archive) -> list[Problem]:
     return out
 
 
-def _declared(manifest: dict | None) -> list[str]:
-    perms = (manifest or {}).get("permissions") if isinstance(manifest, dict) else None
-    if not isinstance(perms, dict):
+def _requirements(manifest: Manifest | None, archive: Archive) -> list[Problem]:
+    if manifest is None or manifest.runtime.type != "python":
         return []
-    return [r["type"] for r in perms.values() if isinstance(r, dict)
-            and isinstance(r.get("type"), str)]
-
-
-def _covers(rule_type: str, doctype: str) -> bool:
-    if rule_type.endswith(".*"):
-        prefix = rule_type[:-2]
-        return doctype == prefix or doctype.startswith(prefix + ".")
-    return rule_type == doctype
-
-
-def _requirements(manifest: dict | None, archive: Archive) -> list[Problem]:
-    rt = (manifest or {}).get("runtime") if isinstance(manifest, dict) else None
-    if not isinstance(rt, dict) or rt.get("type") != "python":
-        return []
-    path = str(rt.get("requirements") or "requirements.txt").lstrip("/")
+    path = manifest.runtime.requirements or "requirements.txt"
     data = archive.files.get(path)
     if data is None:
         return []

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app_store.archive import Archive, read_archive
 from app_store.checks.code import check_code
-from app_store.checks.manifest import check_manifest, load_manifest
-from app_store.limits import Limits
-from app_store.problems import Problem, blocking
+from app_store.checks.manifest import check_manifest
+from sandbox.contract.bundle import Archive, Limits, read_archive
+from sandbox.contract.manifest import Manifest, parse_manifest, read_manifest
+from sandbox.contract.problems import Problem, blocking
 
 
 @dataclass
 class Report:
     archive: Archive
-    manifest: dict | None
+    manifest: Manifest | None             # parsed, when the stack would accept it
+    raw_manifest: dict | None = None      # the JSON object, whenever there is one
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -27,13 +28,19 @@ class Report:
 
 def check_upload(data: bytes, filename: str, limits: Limits | None = None) -> Report:
     archive = read_archive(data, filename, limits)
-    problems = list(archive.problems)
-    manifest = None
-    if archive.kind != "unknown" and not any(p.check in ("archive.too_large", "archive.corrupt")
-                                             for p in problems):
-        manifest, found = load_manifest(archive)
-        problems.extend(found)
-        if manifest is not None:
-            problems.extend(check_manifest(manifest, archive))
-        problems.extend(check_code(manifest, archive))
-    return Report(archive, manifest, problems)
+    report = Report(archive, None, None, list(archive.problems))
+    if archive.kind == "unknown" or any(p.check in ("archive.too_large", "archive.corrupt")
+                                        for p in report.problems):
+        return report
+    raw, found = read_manifest(archive.files)
+    report.problems.extend(found)
+    if isinstance(raw, dict):
+        report.raw_manifest = raw
+        report.manifest, found = check_manifest(raw, archive)
+        report.problems.extend(found)
+    elif raw is not None:
+        report.problems.extend(parse_manifest(raw)[1])
+    # Without a manifest the stack accepts, the doctype and requirement checks would only
+    # echo its problems; the others still run.
+    report.problems.extend(check_code(report.manifest, archive))
+    return report

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Request
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app_store import accounts, catalogue, judging_store
+from app_store import accounts, catalogue
 from app_store.errors import Invalid
 from app_store.judging import to_csv
 from app_store.web.context import account, store
@@ -17,9 +18,9 @@ from app_store.web.views import submission_json
 router = APIRouter(prefix="/api", tags=["store"])
 
 
-async def _json(request: Request) -> dict:
-    import orjson
-
+async def json_object(request: Request) -> dict:
+    """The request's body as a JSON object (a dependency: read on the event loop, so the
+    handler itself can be a plain function run in the thread pool)."""
     try:
         body = orjson.loads(await request.body() or b"{}")
     except orjson.JSONDecodeError as exc:
@@ -30,30 +31,29 @@ async def _json(request: Request) -> dict:
 
 
 @router.get("/me")
-async def me(request: Request) -> dict:
+def me(request: Request) -> dict:
     who = account(request)
     return {"id": who.id, "name": who.name, "role": who.role, "team": who.team}
 
 
 @router.post("/accounts", status_code=201)
-async def create_account(request: Request) -> dict:
+def create_account(request: Request, body: dict = Depends(json_object)) -> dict:
     accounts.require(account(request), "organiser")
-    body = await _json(request)
     acc, token = accounts.create(store(request).db, body.get("name", ""), body.get("role", ""),
                                  body.get("team"))
     return {"id": acc.id, "name": acc.name, "role": acc.role, "team": acc.team, "token": token}
 
 
 @router.get("/accounts")
-async def list_accounts(request: Request) -> dict:
+def list_accounts(request: Request) -> dict:
     accounts.require(account(request), "organiser")
     return {"data": [asdict(a) for a in accounts.listing(store(request).db)]}
 
 
 @router.post("/me/conflicts", status_code=201)
-async def declare_conflict(request: Request) -> dict:
+def declare_conflict(request: Request, body: dict = Depends(json_object)) -> dict:
     who = accounts.require(account(request), "judge")
-    team = str((await _json(request)).get("team", "")).strip()
+    team = str(body.get("team", "")).strip()
     if not team:
         raise Invalid("name the team you have a conflict of interest with", [
             {"path": "team", "message": "required"}])
@@ -65,7 +65,7 @@ async def declare_conflict(request: Request) -> dict:
 async def submit(request: Request) -> dict:
     """Upload an app: the raw archive as the body (``?filename=app.tar.gz``) or a multipart
     form with a ``file`` field."""
-    who = account(request)
+    who = await run_in_threadpool(account, request)
     st = store(request)
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
@@ -77,77 +77,75 @@ async def submit(request: Request) -> dict:
     else:
         data = await request.body()
         filename = request.query_params.get("filename", "app.tar.gz")
-    sub_id = await run_in_threadpool(st.submit, who, data, filename)
+    sub_id = await run_in_threadpool(st.submissions.submit, who, data, filename)
     return {"id": sub_id, "state": "queued", "url": f"/api/submissions/{sub_id}"}
 
 
 @router.get("/submissions")
-async def list_submissions(request: Request) -> dict:
+def list_submissions(request: Request, state: str | None = Query(None, max_length=32)
+                     ) -> dict:
     who = account(request)
     st = store(request)
-    rows = st.listing(who, request.query_params.get("state"))
+    rows = st.submissions.listing(who, state)
     return {"data": [submission_json(st, r, full=False) for r in rows]}
 
 
 @router.get("/submissions/{sub_id}")
-async def get_submission(sub_id: int, request: Request) -> dict:
+def get_submission(sub_id: int, request: Request) -> dict:
     st = store(request)
-    return submission_json(st, st.visible(account(request), sub_id))
+    return submission_json(st, st.submissions.visible(account(request), sub_id))
 
 
 @router.post("/submissions/{sub_id}/review")
-async def review(sub_id: int, request: Request) -> dict:
+def review(sub_id: int, request: Request, body: dict = Depends(json_object)) -> dict:
     st = store(request)
-    body = await _json(request)
-    st.review(account(request), sub_id, str(body.get("decision", "")), str(body.get("reason")
-                                                                          or ""))
-    return submission_json(st, st.row(sub_id), full=False)
+    st.review.decide(account(request), sub_id, str(body.get("decision", "")),
+                     str(body.get("reason") or ""))
+    return submission_json(st, st.submissions.row(sub_id), full=False)
 
 
 @router.get("/criteria")
-async def get_criteria(request: Request) -> dict:
-    return {"data": [asdict(c) for c in judging_store.get_criteria(store(request))]}
+def get_criteria(request: Request) -> dict:
+    return {"data": [asdict(c) for c in store(request).judging.get_criteria()]}
 
 
 @router.put("/criteria")
-async def put_criteria(request: Request) -> dict:
-    body = await _json(request)
+def put_criteria(request: Request, body: dict = Depends(json_object)) -> dict:
     items = body.get("data")
     if not isinstance(items, list):
         raise Invalid("send {\"data\": [{\"key\":..., \"label\":..., \"weight\":...}, ...]}")
-    new = judging_store.set_criteria(store(request), account(request), items)
+    new = store(request).judging.set_criteria(account(request), items)
     return {"data": [asdict(c) for c in new]}
 
 
 @router.post("/scores", status_code=201)
-async def post_scores(request: Request) -> dict:
-    body = await _json(request)
+def post_scores(request: Request, body: dict = Depends(json_object)) -> dict:
     values = body.get("scores")
     if not isinstance(values, dict):
         raise Invalid("send {\"slug\": ..., \"scores\": {\"criterion\": 1-5, ...}}")
-    judging_store.score(store(request), account(request), str(body.get("slug", "")), values,
+    store(request).judging.score(account(request), str(body.get("slug", "")), values,
                         str(body.get("comment", "")))
     return {"saved": len(values)}
 
 
 @router.get("/leaderboard")
-async def leaderboard(request: Request) -> dict:
+def leaderboard(request: Request) -> dict:
     accounts.require(account(request), "organiser", "judge")
-    return {"data": [asdict(r) for r in judging_store.leaderboard(store(request))]}
+    return {"data": [asdict(r) for r in store(request).judging.leaderboard()]}
 
 
 @router.get("/leaderboard.csv")
-async def leaderboard_csv(request: Request) -> Response:
+def leaderboard_csv(request: Request) -> Response:
     accounts.require(account(request), "organiser")
     st = store(request)
-    text = to_csv(judging_store.leaderboard(st), judging_store.get_criteria(st))
+    text = to_csv(st.judging.leaderboard(), st.judging.get_criteria())
     return Response(text, media_type="text/csv", headers={
         "Content-Disposition": "attachment; filename=leaderboard.csv"})
 
 
 @router.get("/catalogue")
-async def catalogue_list(request: Request) -> JSONResponse:
+def catalogue_list(request: Request, q: str = Query("", max_length=200),
+                   category: str = Query("", max_length=64)) -> JSONResponse:
     st = store(request)
-    found = catalogue.apps(st, request.query_params.get("q", ""),
-                           request.query_params.get("category", ""))
+    found = catalogue.apps(st, q, category)
     return JSONResponse({"data": [catalogue.app_json(st, s, r) for s, r in found.items()]})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from pathlib import Path
+from urllib.parse import quote
 
 import orjson
 from fastapi import FastAPI, Request
@@ -11,31 +11,43 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
-from app_store.errors import StoreError
-from app_store.runtime.engine import Engine
-from app_store.service import Store
+from app_store import errors as e
 from app_store.settings import StoreSettings
+from app_store.store import Store
 from app_store.web import api, pages, registry
 from app_store.worker import Workers
-from sandbox.web.app import BodyLimit
+from sandbox.runtime.engine import Engine
+from sandbox.webkit.limits import BodyLimit
+from sandbox.webkit.origin import SameOriginForms
+from sandbox.webkit.templates import STATIC
 
-SANDBOX_STATIC = Path(__file__).resolve().parents[2] / "sandbox" / "web" / "static"
+STATUS: dict[type[e.StoreError], int] = {
+    e.Invalid: 400, e.Unauthorized: 401, e.NotAllowed: 403, e.NotFound: 404,
+    e.NotAcceptable: 406, e.Conflict: 409, e.TooLarge: 413}
+
+
+def status_of(exc: e.StoreError) -> int:
+    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
 
 
 def error_body(message: str, problems: list | None = None) -> dict:
     return {"error": message, "problems": problems or []}
 
 
-def create_app(settings: StoreSettings, engine: Engine | None = None,
-               workers: bool = True) -> FastAPI:
+async def _cross_site(scope: Scope, receive: Receive, send: Send) -> None:
+    await JSONResponse(error_body("this form must be sent from the store's own pages"),
+                       status_code=403)(scope, receive, send)
+
+
+def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI:
     store = Store(settings, engine)
     pool = Workers(store, settings.workers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if workers:
-            pool.start()
+        pool.start()
         yield
         pool.stop()
         store.close()
@@ -46,17 +58,16 @@ def create_app(settings: StoreSettings, engine: Engine | None = None,
     app.state.store = store
     app.state.workers = pool
 
-    @app.exception_handler(StoreError)
-    async def store_error(request: Request, exc: StoreError):
+    @app.exception_handler(e.StoreError)
+    async def store_error(request: Request, exc: e.StoreError):
+        status = status_of(exc)
         if request.url.path.startswith(("/api/", "/registry", "/status")) or \
                 "application/json" in request.headers.get("accept", ""):
-            return JSONResponse(error_body(exc.message, exc.problems), status_code=exc.status)
-        return pages.error_page(request, exc)
+            return JSONResponse(error_body(exc.message, exc.problems), status_code=status)
+        return pages.error_page(request, exc, status)
 
     @app.exception_handler(pages.SignIn)
     async def sign_in(request: Request, exc: pages.SignIn):
-        from urllib.parse import quote
-
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     @app.exception_handler(RequestValidationError)
@@ -73,9 +84,12 @@ def create_app(settings: StoreSettings, engine: Engine | None = None,
         return JSONResponse(error_body(msg), status_code=exc.status_code)
 
     @app.get("/status", tags=["status"])
-    async def status() -> dict:
-        return {"status": "ok", "engine": store.engine_status()}
+    def status() -> dict:
+        return {"status": "ok", "engine": store.farm.engine_status()}
 
+    # Every state-changing request a browser sends must come from the store's own pages,
+    # sign-in included (no login CSRF).
+    app.add_middleware(SameOriginForms, paths=lambda _path: True, refuse=_cross_site)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + (1 << 20),
                        render=lambda limit: orjson.dumps(error_body(
                            f"the request is over {limit:,} bytes; uploads are limited to "
@@ -84,5 +98,5 @@ def create_app(settings: StoreSettings, engine: Engine | None = None,
     app.include_router(api.router)
     app.include_router(registry.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=str(SANDBOX_STATIC)), name="static")
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

@@ -6,7 +6,8 @@ from fastapi import Request
 
 from app_store import accounts
 from app_store.accounts import Account
-from app_store.service import Store
+from app_store.errors import StoreError
+from app_store.store import Store
 
 COOKIE = "selfdata_store_token"
 
@@ -32,5 +33,5 @@ def account_or_none(request: Request) -> Account | None:
         return None
     try:
         return accounts.authenticate(store(request).db, token)
-    except Exception:
+    except StoreError:
         return None

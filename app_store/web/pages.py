@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-import re
-import time
 import urllib.parse
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
-from app_store import accounts, catalogue, judging_store, pipeline
+from app_store import accounts, catalogue, pipeline
 from app_store.errors import Invalid, StoreError, Unauthorized
 from app_store.web.context import COOKIE, account_or_none, store
 from app_store.web.views import submission_json
+from sandbox.contract import addresses
+from sandbox.webkit.templates import Pages
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.filters["when"] = lambda ts: time.strftime("%Y-%m-%d %H:%M:%S UTC",
-                                                         time.gmtime(float(ts)))
+PAGES = Pages(Path(__file__).parent / "templates")
 
 
 def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
     ctx.setdefault("who", account_or_none(request))
-    return templates.TemplateResponse(request, name, ctx, status_code=status)
+    return PAGES.render(request, name, status, **ctx)
 
 
-def error_page(request: Request, exc: StoreError) -> HTMLResponse:
-    return render(request, "message.html", exc.status, title="Something is wrong",
+def error_page(request: Request, exc: StoreError, status: int) -> HTMLResponse:
+    return render(request, "message.html", status, title="Something is wrong",
                   message=exc.message, problems=exc.problems)
 
 
@@ -46,12 +44,18 @@ def _signed_in(request: Request, *roles: str):
     return accounts.require(who, *roles)
 
 
+async def form_data(request: Request) -> FormData:
+    """The posted form (a dependency: read on the event loop, so the handler itself can be a
+    plain function run in the thread pool)."""
+    return await request.form()
+
+
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)
-async def catalogue_page(request: Request, q: str = "", category: str = ""):
+def catalogue_page(request: Request, q: str = "", category: str = ""):
     st = store(request)
     found = catalogue.apps(st, q, category)
     cats = sorted({c for rels in catalogue.apps(st).values()
@@ -61,9 +65,9 @@ async def catalogue_page(request: Request, q: str = "", category: str = ""):
 
 
 @router.get("/apps/{slug}", response_class=HTMLResponse)
-async def app_page(slug: str, request: Request):
+def app_page(slug: str, request: Request):
     instance = request.query_params.get("instance", "").strip().lower()
-    if instance and not INSTANCE.match(instance):
+    if instance and not addresses.is_label(instance):
         raise Invalid("a sandbox name is lowercase letters, digits and hyphens, e.g. "
                       "william-labbe-0", [{"path": "instance", "message": "not a sandbox name"}])
     st = store(request)
@@ -88,9 +92,6 @@ def _local_path(target: str) -> str | None:
     return target
 
 
-INSTANCE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-
-
 def _install_url(sandbox: str, instance: str, rel, store_url: str) -> str:
     parts = urllib.parse.urlsplit(sandbox)
     host = f"{instance}.{parts.hostname}" if instance else parts.hostname
@@ -100,13 +101,12 @@ def _install_url(sandbox: str, instance: str, rel, store_url: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, next: str = ""):
+def login_page(request: Request, next: str = ""):
     return render(request, "login.html", next=next)
 
 
 @router.post("/login")
-async def login(request: Request):
-    form = await request.form()
+def login(request: Request, form: FormData = Depends(form_data)):
     token = str(form.get("token", "")).strip()
     try:
         who = accounts.authenticate(store(request).db, token)
@@ -120,17 +120,17 @@ async def login(request: Request):
 
 
 @router.post("/logout")
-async def logout(request: Request):
+def logout(request: Request):
     resp = _redirect("/")
     resp.delete_cookie(COOKIE)
     return resp
 
 
 @router.get("/team", response_class=HTMLResponse)
-async def team_page(request: Request):
+def team_page(request: Request):
     who = _signed_in(request, "team")
     st = store(request)
-    subs = [submission_json(st, r, full=False) for r in st.listing(who)]
+    subs = [submission_json(st, r, full=False) for r in st.submissions.listing(who)]
     return render(request, "team.html", subs=subs)
 
 
@@ -142,48 +142,47 @@ async def team_submit(request: Request):
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         raise Invalid("choose a .tar.gz or .zip file to upload")
-    sub_id = await run_in_threadpool(st.submit, who, await upload.read(), upload.filename)
+    sub_id = await run_in_threadpool(st.submissions.submit, who, await upload.read(),
+                                    upload.filename)
     return _redirect(f"/submissions/{sub_id}")
 
 
 @router.get("/submissions/{sub_id}", response_class=HTMLResponse)
-async def submission_page(sub_id: int, request: Request):
+def submission_page(sub_id: int, request: Request):
     who = _signed_in(request, "team", "organiser", "judge")
     st = store(request)
-    sub = submission_json(st, st.visible(who, sub_id))
+    sub = submission_json(st, st.submissions.visible(who, sub_id))
     return render(request, "submission.html", sub=sub, running=sub["state"] in (
         pipeline.QUEUED, *pipeline.RUNNING))
 
 
 @router.get("/organiser", response_class=HTMLResponse)
-async def organiser_page(request: Request):
+def organiser_page(request: Request):
     return _organiser(request)
 
 
 def _organiser(request: Request, new_token: str | None = None, new_name: str | None = None):
     _signed_in(request, "organiser")
     st = store(request)
-    subs = [submission_json(st, r, full=False) for r in st.listing()]
+    subs = [submission_json(st, r, full=False) for r in st.submissions.listing()]
     return render(request, "organiser.html", subs=subs,
                   waiting=[s for s in subs if s["state"] == pipeline.AWAITING],
-                  accounts=accounts.listing(st.db), criteria=judging_store.get_criteria(st),
-                  board=judging_store.leaderboard(st), engine=st.engine_status(),
+                  accounts=accounts.listing(st.db), criteria=st.judging.get_criteria(),
+                  board=st.judging.leaderboard(), engine=st.farm.engine_status(),
                   new_token=new_token, new_name=new_name)
 
 
 @router.post("/organiser/review/{sub_id}")
-async def organiser_review(sub_id: int, request: Request):
+def organiser_review(sub_id: int, request: Request, form: FormData = Depends(form_data)):
     who = _signed_in(request, "organiser")
-    form = await request.form()
-    store(request).review(who, sub_id, str(form.get("decision", "")),
-                          str(form.get("reason", "")))
+    store(request).review.decide(who, sub_id, str(form.get("decision", "")),
+                                 str(form.get("reason", "")))
     return _redirect(f"/submissions/{sub_id}")
 
 
 @router.post("/organiser/accounts")
-async def organiser_accounts(request: Request):
+def organiser_accounts(request: Request, form: FormData = Depends(form_data)):
     _signed_in(request, "organiser")
-    form = await request.form()
     acc, token = accounts.create(store(request).db, str(form.get("name", "")),
                                  str(form.get("role", "")), str(form.get("team") or "") or None)
     # the token is shown once, in this answer: never in a URL (history, logs)
@@ -191,9 +190,8 @@ async def organiser_accounts(request: Request):
 
 
 @router.post("/organiser/criteria")
-async def organiser_criteria(request: Request):
+def organiser_criteria(request: Request, form: FormData = Depends(form_data)):
     who = _signed_in(request, "organiser")
-    form = await request.form()
     items = []
     for key, label, weight in zip(form.getlist("key"), form.getlist("label"),
                                   form.getlist("weight"), strict=False):
@@ -203,28 +201,27 @@ async def organiser_criteria(request: Request):
             except ValueError as exc:
                 raise Invalid(f"the weight of {key!r} must be a number") from exc
             items.append({"key": str(key).strip(), "label": str(label).strip(), "weight": w})
-    judging_store.set_criteria(store(request), who, items)
+    store(request).judging.set_criteria(who, items)
     return _redirect("/organiser#criteria")
 
 
 @router.get("/judge", response_class=HTMLResponse)
-async def judge_page(request: Request):
+def judge_page(request: Request):
     who = _signed_in(request, "judge")
     st = store(request)
     conflicts = accounts.conflicts_of(st.db, who.id) | ({who.team} if who.team else set())
     apps = [(slug, team, team in conflicts) for slug, team in
-            sorted(judging_store.judged_apps(st).items())]
-    mine = {(s.app, s.criterion): s.value for s in judging_store.all_scores(st)
+            sorted(st.judging.judged_apps().items())]
+    mine = {(s.app, s.criterion): s.value for s in st.judging.all_scores()
             if s.judge == who.name}
-    return render(request, "judge.html", apps=apps, criteria=judging_store.get_criteria(st),
+    return render(request, "judge.html", apps=apps, criteria=st.judging.get_criteria(),
                   mine=mine, saved=request.query_params.get("saved"))
 
 
 @router.post("/judge/{slug}")
-async def judge_score(slug: str, request: Request):
+def judge_score(slug: str, request: Request, form: FormData = Depends(form_data)):
     who = _signed_in(request, "judge")
-    form = await request.form()
-    crit = judging_store.get_criteria(store(request))
+    crit = store(request).judging.get_criteria()
     values = {}
     for c in crit:
         raw = str(form.get(c.key, "")).strip()
@@ -232,5 +229,5 @@ async def judge_score(slug: str, request: Request):
             values[c.key] = int(raw) if raw.isdigit() else raw
     if not values:
         raise Invalid("give at least one score from 1 to 5")
-    judging_store.score(store(request), who, slug, values, str(form.get("comment", "")))
+    store(request).judging.score(who, slug, values, str(form.get("comment", "")))
     return _redirect(f"/judge?saved={slug}#app-{slug}")

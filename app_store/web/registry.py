@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from app_store import catalogue
-from app_store.archive import read_archive
-from app_store.errors import NotFound, StoreError
+from app_store.errors import NotAcceptable, NotFound
 from app_store.web.context import store
+from sandbox.contract.bundle import read_archive
 
 router = APIRouter(prefix="/registry", tags=["registry"])
-
-
-class NotAcceptable(StoreError):
-    status = 406
 
 
 def _accept(request: Request) -> None:
@@ -31,22 +27,22 @@ def _rels(request: Request, slug: str) -> list[catalogue.Release]:
 
 
 @router.get("")
-async def list_apps(request: Request) -> JSONResponse:
+def list_apps(request: Request, limit: int = Query(200, ge=1, le=500),
+              cursor: int = Query(0, ge=0, le=1_000_000),
+              latest_channel: str = Query("stable", alias="latestChannelVersion",
+                                          pattern="^(stable|beta|dev)$"),
+              versions_channel: str = Query("dev", alias="versionsChannel",
+                                            pattern="^(stable|beta|dev)$"),
+              editor: str | None = Query(None, alias="filter[editor]", max_length=200),
+              typ: str | None = Query(None, alias="filter[type]", max_length=32)
+              ) -> JSONResponse:
     _accept(request)
     st = store(request)
-    p = request.query_params
     found = catalogue.apps(st)
-    editor = p.get("filter[editor]")
-    typ = p.get("filter[type]")
-    items = [catalogue.app_json(st, s, r, p.get("latestChannelVersion", "stable"),
-                                p.get("versionsChannel", "dev")) for s, r in found.items()]
+    items = [catalogue.app_json(st, s, r, latest_channel, versions_channel)
+             for s, r in found.items()]
     items = [a for a in items if (not editor or a["editor"] == editor)
              and (not typ or a["type"] == typ)]
-    try:
-        limit = max(1, min(int(p.get("limit", 200)), 500))
-        cursor = max(0, int(p.get("cursor", 0)))
-    except ValueError:
-        return JSONResponse({"error": "limit and cursor must be integers"}, status_code=400)
     page = items[cursor:cursor + limit]
     meta: dict = {"count": len(items)}
     if cursor + limit < len(items):
@@ -55,37 +51,38 @@ async def list_apps(request: Request) -> JSONResponse:
 
 
 @router.get("/slugs")
-async def slugs(request: Request) -> JSONResponse:
+def slugs(request: Request) -> JSONResponse:
     return JSONResponse(sorted(catalogue.apps(store(request))))
 
 
 @router.get("/maintenance")
-async def maintenance(request: Request) -> JSONResponse:
+def maintenance(request: Request) -> JSONResponse:
     return JSONResponse([])
 
 
 @router.get("/{slug}")
-async def get_app(slug: str, request: Request) -> JSONResponse:
+def get_app(slug: str, request: Request,
+            versions_channel: str = Query("dev", alias="versionsChannel",
+                                          pattern="^(stable|beta|dev)$")) -> JSONResponse:
     _accept(request)
     return JSONResponse(catalogue.app_json(store(request), slug, _rels(request, slug),
-                                           versions_channel=request.query_params.get(
-                                               "versionsChannel", "dev")))
+                                           versions_channel=versions_channel))
 
 
 @router.get("/{slug}/versions")
-async def versions(slug: str, request: Request) -> JSONResponse:
+def versions(slug: str, request: Request) -> JSONResponse:
     _accept(request)
     return JSONResponse(catalogue.app_json(store(request), slug,
                                            _rels(request, slug))["versions"])
 
 
 @router.get("/{slug}/icon")
-async def icon(slug: str, request: Request) -> Response:
+def icon(slug: str, request: Request) -> Response:
     return _asset(request, _rels(request, slug)[-1], None)
 
 
 @router.get("/{slug}/screenshots/{path:path}")
-async def screenshot(slug: str, path: str, request: Request) -> Response:
+def screenshot(slug: str, path: str, request: Request) -> Response:
     rel = _rels(request, slug)[-1]
     shots = [s.lstrip("/") for s in rel.manifest.get("screenshots") or []]
     if path.lstrip("/") not in shots:
@@ -94,7 +91,7 @@ async def screenshot(slug: str, path: str, request: Request) -> Response:
 
 
 @router.get("/{slug}/{channel}/latest")
-async def latest(slug: str, channel: str, request: Request) -> JSONResponse:
+def latest(slug: str, channel: str, request: Request) -> JSONResponse:
     _accept(request)
     if channel not in catalogue.CHANNELS:
         raise NotFound(f"unknown channel {channel!r}; use stable, beta or dev")
@@ -113,19 +110,19 @@ def _version(request: Request, slug: str, version: str) -> catalogue.Release:
 
 
 @router.get("/{slug}/{version}")
-async def get_version(slug: str, version: str, request: Request) -> JSONResponse:
+def get_version(slug: str, version: str, request: Request) -> JSONResponse:
     _accept(request)
     return JSONResponse(catalogue.version_json(store(request), _version(request, slug,
                                                                           version)))
 
 
 @router.get("/{slug}/{version}/icon")
-async def version_icon(slug: str, version: str, request: Request) -> Response:
+def version_icon(slug: str, version: str, request: Request) -> Response:
     return _asset(request, _version(request, slug, version), None)
 
 
 @router.get("/{slug}/{version}/tarball/{filename}")
-async def tarball(slug: str, version: str, filename: str, request: Request) -> Response:
+def tarball(slug: str, version: str, filename: str, request: Request) -> Response:
     rel = _version(request, slug, version)
     data = store(request).artifacts.get(rel.sha256)
     kind = "application/zip" if data[:2] == b"PK" else "application/gzip"
@@ -153,7 +150,7 @@ ASSET_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsa
 
 def _asset(request: Request, rel: catalogue.Release, path: str | None) -> Response:
     st = store(request)
-    sub = st.row(rel.submission_id)
+    sub = st.submissions.row(rel.submission_id)
     archive = read_archive(st.artifacts.get(rel.sha256), sub.filename, st.limits)
     name = (path or str(rel.manifest.get("icon", ""))).lstrip("/")
     data = archive.files.get(name)

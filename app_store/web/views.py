@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from app_store import pipeline
-from app_store.service import Store
+from app_store.store import Store
 
 
 def submission_json(store: Store, row, full: bool = True) -> dict:

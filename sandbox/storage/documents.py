@@ -55,6 +55,7 @@ class DocumentStore:
         self.d = db.dialect
         # called with (instance_id, doctype) when a database appears or disappears
         self.on_change: list = []
+        self.on_drop: list = []     # (conn, instance_id, doctype) → None
 
     def _changed(self, instance_id: int, doctype: str) -> None:
         for callback in self.on_change:
@@ -88,11 +89,10 @@ class DocumentStore:
             return self.ensure_db(conn, instance_id, doctype)
 
     def drop_db(self, instance_id: int, doctype: str) -> None:
-        from sandbox.storage.indexes import drop_indexes
-
         with self.db.write() as conn:
             self.require_db(conn, instance_id, doctype)
-            drop_indexes(conn, self.d, instance_id, doctype)
+            for drop in self.on_drop:  # the indexes of the doctype go in the same transaction
+                drop(conn, instance_id, doctype)
             conn.execute(sa.delete(documents).where(self._where(instance_id, doctype)))
             conn.execute(sa.delete(databases).where(databases.c.instance_id == instance_id,
                                                     databases.c.doctype == doctype))
@@ -389,9 +389,11 @@ class DocumentStore:
             w = [self._where(instance_id, doctype)]
             if since not in (None, "", "0", 0, "now"):
                 try:
-                    w.append(DOCS.seq > int(str(since).split("-")[0]))
+                    after = int(str(since).split("-")[0])
                 except ValueError:
-                    raise BadRequest(f"Malformed since value: {since}", "bad_request") from None
+                    raise BadRequest(f"Malformed since value: {since}") from None
+                # past any sequence there is (and inside a SQL integer)
+                w.append(DOCS.seq > max(-1, min(after, 2**62)))
             if doc_ids is not None:
                 w.append(DOCS.doc_id.in_(doc_ids))
             last = conn.execute(sa.select(sa.func.max(DOCS.seq)).where(

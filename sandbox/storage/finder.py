@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from sandbox.errors import BadRequest, CouchError
+from sandbox.errors import BadRequest, NoIndex
 from sandbox.mango.match import MISSING, get_path, matches
 from sandbox.mango.selector import Bool, Cond, Limits, parse, required_fields, split_path
 from sandbox.mango.sql import compile_selector
@@ -29,11 +29,11 @@ MISSING_INDEX_WARNING = "was not used because it does not contain a valid index 
 
 
 class Finder:
-    def __init__(self, store: DocumentStore, indexes: Indexes, limits: Limits,
+    def __init__(self, documents: DocumentStore, indexes: Indexes, limits: Limits,
                  default_limit: int = 100, max_limit: int = 1000):
-        self.store = store
-        self.db = store.db
-        self.d: Dialect = store.d
+        self.documents = documents
+        self.db = documents.db
+        self.d: Dialect = documents.d
         self.limits = limits
         self.default_limit = default_limit
         self.max_limit = max_limit
@@ -73,7 +73,7 @@ class Finder:
             wanted = wanted if wanted.startswith("_design/") else f"_design/{wanted}"
             named = [ix for ix in idx if ix.ddoc == wanted]
             if not named:
-                raise CouchError(400, "no_index", "no matching index found, create an index")
+                raise NoIndex("no matching index found, create an index")
             if named[0] in candidates:
                 return named[0], None
             warning = f"{wanted} {MISSING_INDEX_WARNING}"
@@ -81,11 +81,11 @@ class Finder:
             best = max(candidates, key=lambda ix: (len(set(ix.names) & required), -len(ix.names)))
             return best, warning
         if sort_names and sort_names != ["_id"]:
-            raise CouchError(400, "no_usable_index",
+            raise NoIndex(error="no_usable_index", reason=
                              "No index exists for this sort, try indexing by the sort fields.")
         if "_id" in required or sort_names == ["_id"]:
             return None, warning
-        raise CouchError(400, "no_index", "no matching index found, create an index")
+        raise NoIndex("no matching index found, create an index")
 
     def find(self, instance_id: int, doctype: str, body: dict,
              only_fast: bool = False) -> dict | None:
@@ -123,7 +123,7 @@ class Finder:
                 rows = self._general(conn, instance_id, doctype, node, order_fields, skip,
                                      limit)
         docs = [orjson.Fragment(r) for r in rows] if fields is None else \
-            [_project(orjson.loads(r), fields) for r in rows]
+            [project(orjson.loads(r), fields) for r in rows]
         out: dict = {"docs": docs, "limit": limit, "next": len(docs) >= limit,
                      "bookmark": _encode_offset(skip + len(docs))}
         if warning:
@@ -218,7 +218,7 @@ def _decode_offset(mark: Any) -> int:
         raise BadRequest("Invalid bookmark value", "invalid_bookmark") from None
 
 
-def _project(doc: dict, fields: list[str]) -> dict:
+def project(doc: dict, fields: list[str]) -> dict:
     out: dict = {}
     for f in fields:
         path = split_path(f)

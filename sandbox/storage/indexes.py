@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from sandbox.errors import BadRequest, CouchError
+from sandbox.errors import BadRequest, Conflict
 from sandbox.mango.selector import Limits, parse, split_path
 from sandbox.storage.dialect import Dialect
 from sandbox.storage.documents import DOCS, DocumentStore, NotFound
@@ -44,13 +44,14 @@ def _index_fields(spec: Any) -> list[tuple[str, str]]:
 
 
 class Indexes:
-    def __init__(self, store: DocumentStore, limits: Limits):
-        self.store = store
-        self.db = store.db
-        self.d: Dialect = store.d
+    def __init__(self, documents: DocumentStore, limits: Limits):
+        self.documents = documents
+        self.db = documents.db
+        self.d: Dialect = documents.d
         self.limits = limits
         self._catalog: dict[tuple[int, str], tuple[float, list[Index]]] = {}
-        store.on_change.append(self.forget)
+        documents.on_change.append(self.forget)
+        documents.on_drop.append(drop_indexes)
 
     def catalog(self, conn, instance_id: int, doctype: str) -> list[Index]:
         """The doctype's indexes (NotFound if it has no database), cached for ``CATALOG_S``.
@@ -63,7 +64,7 @@ class Indexes:
         now = time.monotonic()
         if hit is not None and now - hit[0] < CATALOG_S:
             return hit[1]
-        self.store.require_db(conn, instance_id, doctype)
+        self.documents.require_db(conn, instance_id, doctype)
         found = self.list_indexes(conn, instance_id, doctype)
         if len(self._catalog) > 50_000:
             self._catalog.clear()
@@ -99,7 +100,7 @@ class Indexes:
         ddoc_id = ddoc if ddoc and ddoc.startswith("_design/") else f"_design/{ddoc or digest}"
         name = body.get("name") or digest
         with self.db.write() as conn:
-            self.store.ensure_db(conn, instance_id, doctype)
+            self.documents.ensure_db(conn, instance_id, doctype)
             for ix in self.list_indexes(conn, instance_id, doctype):
                 if ix.fields == fields and ix.partial == partial and (ix.ddoc == ddoc_id or
                                                                        not ddoc):
@@ -113,14 +114,14 @@ class Indexes:
                     "partial_filter_selector": partial or {}},
             "reduce": "_count",
             "options": {"def": {"fields": [{f: d} for f, d in fields]}}}}}
-        existing = self.store._row(conn, instance_id, doctype, ddoc_id)
+        existing = self.documents._row(conn, instance_id, doctype, ddoc_id)
         if existing is not None and not existing.deleted:
             doc = orjson.loads(existing[3])
             doc.setdefault("views", {}).update(design["views"])
             doc["language"] = "query"
-            res = self.store._update(conn, instance_id, doctype, ddoc_id, doc)
+            res = self.documents._update(conn, instance_id, doctype, ddoc_id, doc)
         else:
-            res = self.store._create(conn, instance_id, doctype, design, ddoc_id)
+            res = self.documents._create(conn, instance_id, doctype, design, ddoc_id)
         sql_name = "mx_" + hashlib.sha1(f"{instance_id}/{doctype}/{ddoc_id}/{name}".encode(),
                                         usedforsecurity=False).hexdigest()[:24]
         conn.execute(sa.delete(indexes).where(indexes.c.instance_id == instance_id,
@@ -140,7 +141,7 @@ class Indexes:
     def delete_design(self, instance_id: int, doctype: str, ddoc_id: str, rev: str) -> dict:
         self.forget(instance_id, doctype)
         with self.db.write() as conn:
-            res = self.store._delete(conn, instance_id, doctype, ddoc_id, rev)
+            res = self.documents._delete(conn, instance_id, doctype, ddoc_id, rev)
             self._drop_sql(conn, instance_id, doctype, ddoc_id)
         return {"ok": True, "id": res.id, "rev": res.rev}
 
@@ -167,13 +168,13 @@ class Indexes:
         if not destination.startswith("_design/"):
             raise BadRequest("Destination must be a design document id", "bad_request")
         with self.db.write() as conn:
-            row = self.store._row(conn, instance_id, doctype, ddoc_id)
+            row = self.documents._row(conn, instance_id, doctype, ddoc_id)
             if row is None or row.deleted:
                 raise NotFound("missing")
             if row.rev != rev:
-                raise CouchError(409, "conflict", "Document update conflict.")
+                raise Conflict()
             doc = orjson.loads(row[3])
-            res = self.store._create(conn, instance_id, doctype, doc, destination)
+            res = self.documents._create(conn, instance_id, doctype, doc, destination)
             q = sa.select(indexes).where(indexes.c.instance_id == instance_id,
                                          indexes.c.doctype == doctype, indexes.c.ddoc == ddoc_id)
             for r in conn.execute(q).all():
@@ -184,7 +185,7 @@ class Indexes:
 
     def design_docs(self, instance_id: int, doctype: str, include_docs: bool) -> dict:
         with self.db.read() as conn:
-            self.store.require_db(conn, instance_id, doctype)
+            self.documents.require_db(conn, instance_id, doctype)
             q = sa.select(DOCS.doc_id, DOCS.rev, self.d.body_text()).where(
                 DOCS.instance_id == instance_id, DOCS.doctype == doctype,
                 DOCS.deleted.is_(False), DOCS.doc_id.startswith("_design/")).order_by(DOCS.doc_id)
@@ -201,12 +202,13 @@ def _text(v: str | bytes) -> str:
     return v.decode() if isinstance(v, bytes) else v
 
 
-def drop_indexes(conn, d: Dialect, instance_id: int, doctype: str) -> None:
-    q = sa.select(indexes.c.sql_name).where(indexes.c.instance_id == instance_id,
-                                            indexes.c.doctype == doctype)
-    for (name,) in conn.execute(q).all():
+def drop_indexes(conn, instance_id: int, doctype: str | None = None) -> None:
+    """Drop the SQL indexes of a doctype (or of every doctype) of an instance."""
+    where = [indexes.c.instance_id == instance_id]
+    if doctype is not None:
+        where.append(indexes.c.doctype == doctype)
+    for (name,) in conn.execute(sa.select(indexes.c.sql_name).where(*where)).all():
         conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
-    conn.execute(sa.delete(indexes).where(indexes.c.instance_id == instance_id,
-                                          indexes.c.doctype == doctype))
+    conn.execute(sa.delete(indexes).where(*where))
 
 

@@ -88,12 +88,16 @@ access_codes = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
+# Written only by sandbox.apps.records.InstallRecords.
 apps = sa.Table(
     "installed_apps", metadata,
     sa.Column("instance_id", sa.Integer, primary_key=True),
     sa.Column("slug", sa.String(64), primary_key=True),
-    sa.Column("manifest", sa.Text, nullable=False),
-    sa.Column("permissions", sa.Text, nullable=False),
-    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("manifest", sa.Text, nullable=False),       # the manifest.webapp, as JSON
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),   # store, dev or smoke
+    sa.Column("registry", sa.String(255)),                # where a store install came from
+    sa.Column("sha256", sa.String(64)),                   # of the installed release's tarball
+    sa.Column("image_id", sa.String(80)),                 # the image the store built from it
     sa.Column("installed_at", sa.Float, nullable=False),
 )

@@ -3,81 +3,69 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+import orjson
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
-from sandbox.app_install import Installer
-from sandbox.errors import PayloadTooLarge
+from sandbox.apps.registry import RegistryClient
+from sandbox.apps.running import RunningApps
+from sandbox.apps.service import Apps
+from sandbox.contract import addresses
+from sandbox.errors import Forbidden
 from sandbox.service import Caller, Sandbox
 from sandbox.settings import Settings
 from sandbox.web import app_routes, auth_routes, data, errors, pages
+from sandbox.web.app_gate import ApiGate
+from sandbox.web.app_proxy import AppOrigins
 from sandbox.web.context import caller, sandbox
+from sandbox.web.refusals import JournalRefusals
 from sandbox.web.responses import JSON, JSONAPI
+from sandbox.webkit.limits import BodyLimit
+from sandbox.webkit.origin import SameOriginForms
+from sandbox.webkit.templates import STATIC
+
+# Forms that change the tester's cloud: only its own pages may send them.
+FORMS = ("/apps/", "/auth/authorize")
 
 
-class BodyLimit:
-    """Refuse bodies over the limit with 413, whether announced or streamed."""
-
-    def __init__(self, app, limit: int, render=None):
-        self.app = app
-        self.limit = limit
-        self.render = render  # limit → JSON body; default: the stack's error shape
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            return await _too_large(self.limit, send, self.render)
-        seen = 0
-
-        async def limited():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise PayloadTooLarge(self.limit)
-            return message
-
-        try:
-            return await self.app(scope, limited, send)
-        except PayloadTooLarge:
-            return await _too_large(self.limit, send, self.render)
+def _too_large(limit: int) -> bytes:
+    return orjson.dumps({"error": f"code=413, message=Request body too large: the limit is "
+                                  f"{limit} bytes"})
 
 
-async def _too_large(limit: int, send, render=None) -> None:
-    body = render(limit) if render else (
-        b'{"error":"code=413, message=Request body too large: the limit is '
-        + str(limit).encode() + b' bytes"}')
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+async def _cross_site(scope: Scope, receive: Receive, send: Send) -> None:
+    await JSON({"error": "this form must be sent from your personal cloud's own page"},
+               status_code=403)(scope, receive, send)
 
 
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        app.state.installer.close()
+        app.state.apps.close()
         app.state.sandbox.close()
 
     app = FastAPI(title="Selfdata Sandbox — personal cloud API",
                   description="The Cozy stack's data API over synthetic MesInfos households.",
                   version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.sandbox = Sandbox(settings)
-    app.state.installer = Installer(app.state.sandbox, asgi_app=app)
+    sb = Sandbox(settings)
+    app.state.sandbox = sb
+    running = RunningApps(
+        sb.installs, sb.instances, token_for=sb.app_token,
+        api_for=lambda instance: ApiGate(app, addresses.instance_host(instance, settings.port)),
+        limits=settings.app_limits.run_limits(), docker_host=settings.docker_host,
+        start_timeout_s=settings.app_start_timeout_s, token_ttl_s=settings.app_token_ttl_s,
+        owner_key=settings.database_url)
+    app.state.apps = Apps(sb.instances, sb.installs,
+                          RegistryClient(settings.registry_url.split(",")), running)
     errors.install(app)
     app.include_router(data.router)
     app.include_router(auth_routes.router)
     app.include_router(pages.router)
     app.include_router(app_routes.router)
-    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
-              name="static")
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/status/", tags=["status"])
     @app.get("/status", include_in_schema=False)
@@ -96,20 +84,20 @@ def create_app(settings: Settings) -> FastAPI:
                                                 "permissions": perms}}})
 
     @app.get("/journal/", tags=["journal"])
-    async def journal_entries(request: Request, who: Caller = Depends(caller)) -> JSONAPI:
+    def journal_entries(request: Request, who: Caller = Depends(caller),
+                        limit: int = Query(500, ge=1, le=10_000)) -> JSONAPI:
         """The access journal of the token's instance (needs GET on io.cozy.journal)."""
-        from sandbox.errors import Forbidden
-
         if not who.permissions.allow_whole_type("GET", "io.cozy.journal"):
             raise Forbidden()
         sb: Sandbox = sandbox(request)
-        entries = sb.journal.entries(who.instance.id, limit=int(
-            request.query_params.get("limit", "500")))
+        entries = sb.journal.entries(who.instance.id, limit=limit)
         return JSONAPI({"data": [{"type": "io.cozy.journal", "id": str(i), "attributes": {
             "client": e.client, "client_kind": e.client_kind, "doctype": e.doctype,
             "verb": e.verb, "route": e.route, "count": e.count, "at": e.at}}
             for i, e in enumerate(entries)], "meta": {"count": len(entries)}})
 
-    app.add_middleware(app_routes.AppOrigins)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # outermost: apps' too
+    app.add_middleware(JournalRefusals)
+    app.add_middleware(SameOriginForms, paths=lambda p: p.startswith(FORMS), refuse=_cross_site)
+    app.add_middleware(AppOrigins)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render=_too_large)
     return app

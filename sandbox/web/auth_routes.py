@@ -6,14 +6,15 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from sandbox.auth.permissions import parse_scope
+from sandbox.contract.consent import rule_in_words
+from sandbox.contract.permissions import parse_scope
 from sandbox.errors import BadRequest, NotFound
 from sandbox.instances import Instance
-from sandbox.labels import rule_in_words
-from sandbox.oauth import OAuthError
-from sandbox.web.context import host_instance, json_body, sandbox
-from sandbox.web.pages import render
+from sandbox.oauth import BadRegistrationToken, OAuthError, UnknownInstance
+from sandbox.web.context import address, json_body, sandbox
+from sandbox.web.render import render
 from sandbox.web.responses import JSON
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -22,14 +23,14 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 def _instance(request: Request) -> Instance:
     """The instance from the Host (``alice.localhost``) or, for clients that cannot set a
     Host, the ``instance`` query parameter."""
-    name = host_instance(request) or request.query_params.get("instance")
+    name = address(request).instance or request.query_params.get("instance")
     if not name:
         raise OAuthError("unknown instance: call /auth on <instance>.localhost or add "
                          "?instance=<name>")
     try:
         return sandbox(request).instances.get(name)
     except NotFound:
-        raise OAuthError(f"no instance named {name!r}", 404) from None
+        raise UnknownInstance(f"no instance named {name!r}") from None
 
 
 @router.post("/register", status_code=201)
@@ -39,24 +40,25 @@ async def register(request: Request) -> JSON:
         body = await json_body(request)
     except BadRequest as exc:
         raise OAuthError(exc.reason) from None
-    return JSON(sandbox(request).oauth.register(inst, body), status_code=201)
+    return JSON(await run_in_threadpool(sandbox(request).oauth.register, inst, body),
+                status_code=201)
 
 
 @router.delete("/register/{client_id}", status_code=204)
-async def unregister(client_id: str, request: Request) -> Response:
+def unregister(client_id: str, request: Request) -> Response:
     inst = _instance(request)
     sb = sandbox(request)
     client = sb.oauth.get(inst, client_id)
     auth = request.headers.get("authorization", "")
     if client is None or auth[7:] != client.registration_token:
-        raise OAuthError("invalid registration token", 401)
+        raise BadRegistrationToken("invalid registration token")
     sb.oauth.delete(inst, client_id)
     sb.forget_tokens()
     return Response(status_code=204)
 
 
 @router.get("/authorize", response_class=HTMLResponse)
-async def authorize_page(request: Request) -> HTMLResponse:
+def authorize_page(request: Request) -> HTMLResponse:
     inst = _instance(request)
     q = request.query_params
     sb = sandbox(request)
@@ -71,9 +73,8 @@ async def authorize_page(request: Request) -> HTMLResponse:
 @router.post("/authorize")
 async def authorize(request: Request) -> Response:
     inst = _instance(request)
-    from sandbox.web.app_routes import same_origin
-
-    same_origin(request)  # an app's page or another site cannot accept on the tester's behalf
+    # The app's SameOriginForms middleware has refused this form if it came from an app's
+    # page or another site: they cannot accept on the tester's behalf.
     form = await request.form()
     sb = sandbox(request)
     client = sb.oauth.check_authorize(inst, form.get("client_id"), form.get("redirect_uri"),
@@ -87,7 +88,7 @@ async def authorize(request: Request) -> Response:
     challenge = form.get("code_challenge") or None
     if challenge and form.get("code_challenge_method") not in (None, "", "S256"):
         raise OAuthError("code_challenge_method must be S256")
-    code = sb.oauth.grant(inst, client, str(form["scope"]), challenge)
+    code = await run_in_threadpool(sb.oauth.grant, inst, client, str(form["scope"]), challenge)
     query = urlencode({"state": state, "code": code, "access_code": code})
     return RedirectResponse(f"{redirect}{sep}{query}", status_code=302)
 
@@ -97,4 +98,5 @@ async def access_token(request: Request) -> JSON:
     inst = _instance(request)
     form = {k: str(v) for k, v in (await request.form()).items()}
     sb = sandbox(request)
-    return JSON(sb.oauth.exchange(inst, form, sb.settings.access_token_ttl_s))
+    return JSON(await run_in_threadpool(sb.oauth.exchange, inst, form,
+                                        sb.settings.access_token_ttl_s))

@@ -1,4 +1,4 @@
-"""From a request to a caller: token extraction, instance by Host, body parsing."""
+"""From a request to the sandbox, the caller and the instance its Host names."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from fastapi import Request
 
+from sandbox.apps.service import Apps
+from sandbox.contract.addresses import Address, parse_host
 from sandbox.errors import BadRequest, NoToken
 from sandbox.service import Caller, Sandbox
 
@@ -16,19 +18,13 @@ def sandbox(request: Request) -> Sandbox:
     return request.app.state.sandbox
 
 
-def host_instance(request: Request) -> str | None:
-    """``alice.localhost:8080`` → alice; ``notes.alice.localhost`` → alice; IPs → None."""
-    host = (request.headers.get("host") or "").split(":")[0].lower()
-    if not host.endswith(".localhost"):
-        return None
-    labels = host[: -len(".localhost")].split(".")
-    return labels[-1] or None
+def apps(request: Request) -> Apps:
+    return request.app.state.apps
 
 
-def app_slug(request: Request) -> str | None:
-    host = (request.headers.get("host") or "").split(":")[0].lower()
-    labels = host[: -len(".localhost")].split(".") if host.endswith(".localhost") else []
-    return labels[0] if len(labels) == 2 else None
+def address(request: Request) -> Address:
+    """The instance (and app) the request's Host names."""
+    return parse_host(request.headers.get("host"))
 
 
 def token_of(request: Request) -> str | None:
@@ -39,33 +35,27 @@ def token_of(request: Request) -> str | None:
         try:
             _, _, password = base64.b64decode(auth[6:]).decode().partition(":")
             return password or None
-        except Exception:
+        except (ValueError, UnicodeDecodeError):
             return None
     return request.query_params.get("bearer_token") or None
 
 
 async def caller(request: Request) -> Caller:
+    """The authenticated caller (a dependency). It is kept on ``request.state`` so that the
+    journal can name who was refused."""
     token = token_of(request)
     if not token:
         raise NoToken()
-    return sandbox(request).authenticate(token, host_instance(request))
-
-
-def caller_or_none(request: Request) -> Caller | None:
-    token = token_of(request)
-    if not token:
-        return None
-    try:
-        return sandbox(request).authenticate(token, host_instance(request))
-    except Exception:
-        return None
+    who = sandbox(request).authenticate(token, address(request).instance)
+    request.state.caller = who
+    return who
 
 
 async def json_body(request: Request) -> Any:
     raw = await request.body()
     if not raw.strip():
-        raise BadRequest("Request body is empty: send a JSON document", "bad_request")
+        raise BadRequest("Request body is empty: send a JSON document")
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"invalid UTF-8 JSON: {exc}", "bad_request") from None
+        raise BadRequest(f"invalid UTF-8 JSON: {exc}") from None

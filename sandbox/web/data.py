@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from sandbox import doctypes
+from sandbox.contract import doctypes
 from sandbox.errors import BadRequest, Forbidden, NotFound
 from sandbox.service import Caller, Sandbox
 from sandbox.storage.documents import with_type
+from sandbox.storage.finder import project
 from sandbox.web.context import caller, json_body, sandbox
 from sandbox.web.responses import JSON
 
 router = APIRouter(prefix="/data", tags=["data"])
+MAX_INT = 2**31 - 1     # bigger counts are nonsense here, and overflow SQL integers
+Limit = Annotated[int | None, Query(ge=0, le=MAX_INT, description="At most this many rows.")]
+Skip = Annotated[int, Query(ge=0, le=MAX_INT, description="Rows to skip first.")]
+Flag = Annotated[bool, Query(description="true or false")]
 DOCTYPES_DOCTYPE = "io.cozy.doctypes"
 
 
@@ -35,20 +40,6 @@ async def _whole_type(request: Request, doctype: str, verb: str, write: bool = F
     (doctypes.check_writable if write else doctypes.check_readable)(doctype)
     _need_whole(who, verb, doctype)
     return who
-
-
-def _bool(v: str | None) -> bool:
-    return (v or "").lower() in ("true", "1")
-
-
-def _int(v: str | None, name: str, default: int | None = None) -> int | None:
-    if v in (None, ""):
-        return default
-    try:
-        n = int(v)
-    except ValueError:
-        raise BadRequest(f"{name} must be an integer, got {v!r}", "bad_request") from None
-    return n
 
 
 def _doc_id(doc_id: str) -> str:
@@ -82,20 +73,22 @@ async def all_doctypes(request: Request) -> JSON:
     who = await caller(request)
     _need_whole(who, "GET", DOCTYPES_DOCTYPE)
     sb = sandbox(request)
-    names = await run_in_threadpool(sb.store.doctypes, who.instance.id)
+    names = await run_in_threadpool(sb.documents.doctypes, who.instance.id)
     return JSON([n for n in names if n not in doctypes.HIDDEN])
 
 
 @router.get("/{doctype}/")
 async def db_info(doctype: str, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "GET")
-    return JSON(await run_in_threadpool(sandbox(request).store.db_info, who.instance.id, doctype))
+    sb = sandbox(request)
+    return JSON(await run_in_threadpool(sb.documents.db_info, who.instance.id, doctype))
 
 
 @router.put("/{doctype}/")
 async def create_db(doctype: str, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "POST", write=True)
-    created = await run_in_threadpool(sandbox(request).store.create_db, who.instance.id, doctype)
+    sb = sandbox(request)
+    created = await run_in_threadpool(sb.documents.create_db, who.instance.id, doctype)
     if not created:
         raise BadRequest("The database could not be created, the file already exists.",
                          "file_exists")
@@ -105,7 +98,7 @@ async def create_db(doctype: str, request: Request) -> JSON:
 @router.delete("/{doctype}/")
 async def drop_db(doctype: str, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "DELETE", write=True)
-    await run_in_threadpool(sandbox(request).store.drop_db, who.instance.id, doctype)
+    await run_in_threadpool(sandbox(request).documents.drop_db, who.instance.id, doctype)
     return JSON({"ok": True, "deleted": True})
 
 
@@ -121,7 +114,7 @@ async def create_doc(doctype: str, request: Request) -> JSON:
     if not who.permissions.allow("POST", doctype, doc):
         raise Forbidden()
     sb = sandbox(request)
-    res = await run_in_threadpool(sb.store.create, who.instance.id, doctype, doc)
+    res = await run_in_threadpool(sb.documents.create, who.instance.id, doctype, doc)
     _record(sb, who, doctype, "POST", "create", 1)
     return _write_reply(doctype, res, 201)
 
@@ -135,40 +128,39 @@ def _write_reply(doctype: str, res, status: int = 200) -> JSON:
 
 @router.get("/{doctype}/_all_docs")
 @router.post("/{doctype}/_all_docs")
-async def all_docs(doctype: str, request: Request) -> JSON:
+async def all_docs(doctype: str, request: Request, limit: Limit = None, skip: Skip = 0,
+                   include_docs: Flag = False, descending: Flag = False,
+                   keys: Annotated[str | None, Query(description="A JSON array of ids")] = None,
+                   startkey: str | None = None, endkey: str | None = None,
+                   fields: Annotated[str | None, Query(alias="Fields")] = None,
+                   design: Annotated[bool, Query(alias="DesignDocs")] = True) -> JSON:
     who = await _whole_type(request, doctype, "GET")
-    q = request.query_params
-    keys: Any = None
-    if q.get("keys"):
+    wanted: Any = None
+    if keys:
         try:
-            keys = orjson.loads(q["keys"])
+            wanted = orjson.loads(keys)
         except orjson.JSONDecodeError:
-            raise BadRequest("keys must be a JSON array", "bad_request") from None
+            raise BadRequest("keys must be a JSON array") from None
     if request.method == "POST":
         raw = await request.body()
-        body = orjson.loads(raw) if raw.strip() else {}
+        body = await json_body(request) if raw.strip() else {}
         if not isinstance(body, dict):
-            raise BadRequest("body must be a JSON object like {\"keys\": [...]}", "bad_request")
-        keys = body.get("keys", keys)
-    if keys is not None and not isinstance(keys, list):
-        raise BadRequest("keys must be a JSON array", "bad_request")
-    fields = q.get("Fields")
-    design = q.get("DesignDocs", "true").lower() != "false"
+            raise BadRequest("body must be a JSON object like {\"keys\": [...]}")
+        wanted = body.get("keys", wanted)
+    if wanted is not None and not isinstance(wanted, list):
+        raise BadRequest("keys must be a JSON array")
     sb = sandbox(request)
     res = await run_in_threadpool(
-        sb.store.all_docs, who.instance.id, doctype, keys=keys,
-        include_docs=_bool(q.get("include_docs")) or bool(fields),
-        limit=_int(q.get("limit"), "limit"), skip=_int(q.get("skip"), "skip", 0) or 0,
-        descending=_bool(q.get("descending")), startkey=_jsonish(q.get("startkey")),
-        endkey=_jsonish(q.get("endkey")), design=design)
+        sb.documents.all_docs, who.instance.id, doctype, keys=wanted,
+        include_docs=include_docs or bool(fields), limit=limit, skip=skip,
+        descending=descending, startkey=_jsonish(startkey), endkey=_jsonish(endkey),
+        design=design)
     if fields:
-        wanted = [f for f in fields.split(",") if f]
-        from sandbox.storage.finder import _project
-
+        names = [f for f in fields.split(",") if f]
         for row in res["rows"]:
             if row.get("doc") is not None:
-                row["doc"] = _project(orjson.loads(orjson.dumps(row["doc"])),
-                                      ["_id", "_rev", *wanted])
+                row["doc"] = project(orjson.loads(orjson.dumps(row["doc"])),
+                                     ["_id", "_rev", *names])
     _record(sb, who, doctype, "GET", "_all_docs", sum(1 for r in res["rows"] if "value" in r))
     return JSON(res)
 
@@ -183,23 +175,27 @@ def _jsonish(v: str | None) -> str | None:
         return v
 
 
+def _lenient(text: str | None, default: int, top: int) -> int:
+    """The stack's reading of _normal_docs' limit and skip: anything unusable is the default."""
+    try:
+        n = int(text) if text is not None else default
+    except ValueError:
+        return default
+    return n if 0 <= n <= top else default
+
+
 @router.get("/{doctype}/_normal_docs")
-async def normal_docs(doctype: str, request: Request) -> JSON:
+async def normal_docs(doctype: str, request: Request,
+                      bookmark: Annotated[str | None, Query(max_length=512)] = None) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     q = request.query_params
     sb = sandbox(request)
-    try:
-        limit = int(q.get("limit", "100"))
-    except ValueError:
-        limit = 100
-    if limit < 0 or limit > sb.settings.find_max_limit:
-        limit = sb.settings.find_default_limit
-    skip = _int(q.get("skip"), "skip", 0) or 0
-    res = await run_in_threadpool(sb.store.normal_docs, who.instance.id, doctype, limit=limit,
-                                  skip=max(skip, 0), bookmark=q.get("bookmark") or None)
+    limit = _lenient(q.get("limit"), sb.settings.find_default_limit, sb.settings.find_max_limit)
+    skip = _lenient(q.get("skip"), 0, MAX_INT)
+    res = await run_in_threadpool(sb.documents.normal_docs, who.instance.id, doctype, limit=limit,
+                                  skip=skip, bookmark=bookmark or None)
     if not res["bookmark"] and len(res["rows"]) < limit:
-        res["total_rows"] = skip + len(res["rows"]) if not q.get("bookmark") else \
-            res["total_rows"]
+        res["total_rows"] = skip + len(res["rows"]) if not bookmark else res["total_rows"]
     _record(sb, who, doctype, "GET", "_normal_docs", len(res["rows"]))
     return JSON(res)
 
@@ -215,16 +211,16 @@ async def define_index(doctype: str, request: Request) -> JSON:
 
 
 @router.get("/{doctype}/_design_docs")
-async def design_docs(doctype: str, request: Request) -> JSON:
+async def design_docs(doctype: str, request: Request, include_docs: Flag = False) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     return JSON(await run_in_threadpool(sandbox(request).indexes.design_docs, who.instance.id,
-                                        doctype, _bool(request.query_params.get("include_docs"))))
+                                        doctype, include_docs))
 
 
 @router.get("/{doctype}/_design/{ddoc}")
 async def get_design(doctype: str, ddoc: str, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "GET")
-    body = await run_in_threadpool(sandbox(request).store.get, who.instance.id, doctype,
+    body = await run_in_threadpool(sandbox(request).documents.get, who.instance.id, doctype,
                                    f"_design/{ddoc}")
     return JSON(body)
 
@@ -257,7 +253,9 @@ CHANGES_PARAMS = {"feed", "style", "since", "limit", "timeout", "include_docs", 
 
 @router.get("/{doctype}/_changes")
 @router.post("/{doctype}/_changes")
-async def changes(doctype: str, request: Request) -> JSON:
+async def changes(doctype: str, request: Request, limit: Limit = None,
+                  since: Annotated[str | None, Query(max_length=128)] = None,
+                  include_docs: Flag = False, descending: Flag = False) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     q = request.query_params
     unknown = sorted(set(q) - CHANGES_PARAMS)
@@ -277,9 +275,8 @@ async def changes(doctype: str, request: Request) -> JSON:
             raise BadRequest("doc_ids must be an array", "bad_request")
     sb = sandbox(request)
     res = await run_in_threadpool(
-        sb.store.changes, who.instance.id, doctype, since=q.get("since"),
-        limit=_int(q.get("limit"), "limit"), include_docs=_bool(q.get("include_docs")),
-        doc_ids=doc_ids, descending=_bool(q.get("descending")))
+        sb.documents.changes, who.instance.id, doctype, since=since, limit=limit,
+        include_docs=include_docs, doc_ids=doc_ids, descending=descending)
     _record(sb, who, doctype, "GET", "_changes", len(res["results"]))
     return JSON(res)
 
@@ -292,7 +289,7 @@ async def bulk_docs(doctype: str, request: Request) -> JSON:
     if not isinstance(docs, list):
         raise BadRequest("body must be {\"docs\": [...]}", "bad_request")
     sb = sandbox(request)
-    res = await run_in_threadpool(sb.store.bulk_docs, who.instance.id, doctype, docs)
+    res = await run_in_threadpool(sb.documents.bulk_docs, who.instance.id, doctype, docs)
     _record(sb, who, doctype, "POST", "_bulk_docs", sum(1 for r in res if r.get("ok")))
     return JSON(res, status_code=201)
 
@@ -304,7 +301,7 @@ async def get_doc(doctype: str, doc_id: str, request: Request) -> JSON:
     _doc_id(doc_id)
     sb = sandbox(request)
     try:
-        body = await run_in_threadpool(sb.store.get, who.instance.id, doctype, doc_id)
+        body = await run_in_threadpool(sb.documents.get, who.instance.id, doctype, doc_id)
     except NotFound:
         if not who.permissions.allow("GET", doctype, {}, doc_id=doc_id):
             raise Forbidden() from None
@@ -332,17 +329,17 @@ async def put_doc(doctype: str, doc_id: str, request: Request) -> JSON:
     if not has_id and not has_rev:
         if not who.permissions.allow("POST", doctype, {**doc, "_id": doc_id}):
             raise Forbidden()
-        res = await run_in_threadpool(sb.store.create, who.instance.id, doctype, doc, doc_id)
+        res = await run_in_threadpool(sb.documents.create, who.instance.id, doctype, doc, doc_id)
         _record(sb, who, doctype, "POST", "create", 1)
         return _write_reply(doctype, res, 200)
     if has_id != has_rev:
         raise BadRequest("You must either provide an _id and _rev in document (update) or "
                          "neither (create with fixed id).", "bad_request")
-    stored = await run_in_threadpool(sb.store.get_dict, who.instance.id, doctype, doc_id)
+    stored = await run_in_threadpool(sb.documents.get_dict, who.instance.id, doctype, doc_id)
     if not who.permissions.allow("PUT", doctype, doc) or (
             stored is not None and not who.permissions.allow("PUT", doctype, stored)):
         raise Forbidden()
-    res = await run_in_threadpool(sb.store.update, who.instance.id, doctype, doc_id, doc)
+    res = await run_in_threadpool(sb.documents.update, who.instance.id, doctype, doc_id, doc)
     _record(sb, who, doctype, "PUT", "update", 1)
     return _write_reply(doctype, res, 200)
 
@@ -360,9 +357,9 @@ async def delete_doc(doctype: str, doc_id: str, request: Request) -> JSON:
     if not rev:
         raise BadRequest("delete without revision", "bad_request")
     sb = sandbox(request)
-    stored = await run_in_threadpool(sb.store.get_dict, who.instance.id, doctype, doc_id)
+    stored = await run_in_threadpool(sb.documents.get_dict, who.instance.id, doctype, doc_id)
     if not who.permissions.allow("DELETE", doctype, stored or {}, doc_id=doc_id):
         raise Forbidden()
-    res = await run_in_threadpool(sb.store.delete, who.instance.id, doctype, doc_id, rev)
+    res = await run_in_threadpool(sb.documents.delete, who.instance.id, doctype, doc_id, rev)
     _record(sb, who, doctype, "DELETE", "delete", 1)
     return JSON({"ok": True, "id": res.id, "rev": res.rev, "type": doctype, "deleted": True})

@@ -1,8 +1,8 @@
-"""One place that turns domain errors into the stack's error shapes.
+"""The one place that turns domain errors into the stack's statuses and error shapes.
 
 - CouchDB-style errors: ``{"ok": false, "status": "404", "error": ..., "reason": ...}``;
 - stack (Echo) errors on /data: ``{"error": "code=403, message=Forbidden"}``;
-- stack errors elsewhere with ``Accept: application/json``: ``{"error": "Forbidden"}``;
+- stack errors elsewhere: ``{"error": "Forbidden"}``;
 - JSON:API routes: ``{"errors": [{"status", "title", "detail"}]}``.
 """
 
@@ -12,80 +12,87 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sandbox.errors import CouchError, SandboxError, StackError
+from sandbox import errors as e
+from sandbox.contract.manifest import InvalidManifest
+from sandbox.oauth import BadRegistrationToken, OAuthError, UnknownInstance
 from sandbox.web.responses import JSON, JSONAPI
 
 JSONAPI_PREFIXES = ("/permissions", "/apps", "/journal/")
 
+# Most specific class first: the first match wins.
+STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (e.NotFound, 404), (e.Conflict, 409), (e.CouchError, 400),
+    (e.NoToken, 401), (e.InvalidToken, 400), (e.Forbidden, 403), (e.PayloadTooLarge, 413),
+    (UnknownInstance, 404), (BadRegistrationToken, 401), (OAuthError, 400),
+    (e.RegistryNotAllowed, 403), (e.ReleaseChanged, 409), (e.RegistryUnavailable, 502),
+    (e.AppUnavailable, 503), (e.InstallRefused, 400), (InvalidManifest, 400),
+    (e.StackError, 400),
+)
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+          409: "Conflict", 413: "Request Entity Too Large", 502: "Bad Gateway",
+          503: "Service Unavailable"}
 
-def _couch(exc: CouchError) -> JSON:
-    return JSON({"ok": False, "status": str(exc.status), "error": exc.error,
-                 "reason": exc.reason}, status_code=exc.status)
+
+def status_of(exc: Exception) -> int:
+    return next((code for cls, code in STATUS if isinstance(exc, cls)), 500)
 
 
-def _stack(request: Request, exc: StackError) -> JSON:
-    headers = {"WWW-Authenticate": exc.www_authenticate} if exc.www_authenticate else None
+def _www_authenticate(exc: Exception) -> dict[str, str] | None:
+    if isinstance(exc, e.ExpiredToken):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token" '
+                                    'error_description="The access token expired"'}
+    if isinstance(exc, e.InvalidToken):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    return None
+
+
+def couch_response(status: int, error: str, reason: str) -> JSON:
+    return JSON({"ok": False, "status": str(status), "error": error, "reason": reason},
+                status_code=status)
+
+
+def _jsonapi(status: int, title: str, detail: str, headers=None) -> JSONAPI:
+    return JSONAPI({"errors": [{"status": str(status), "title": title, "detail": detail}]},
+                   status_code=status, headers=headers)
+
+
+def error_response(request: Request, exc: Exception) -> JSON:
+    """The stack's answer to a domain error on this request's path."""
+    status = status_of(exc)
     path = request.url.path
+    if isinstance(exc, e.CouchError):
+        if path.startswith(JSONAPI_PREFIXES):
+            return _jsonapi(status, exc.error, exc.reason)
+        return couch_response(status, exc.error, exc.reason)
+    message = exc.message if isinstance(exc, e.StackError) else str(exc)
+    headers = _www_authenticate(exc)
     if path.startswith(JSONAPI_PREFIXES):
-        return JSONAPI({"errors": [{"status": str(exc.status), "title": _title(exc.status),
-                                    "detail": exc.message}]}, status_code=exc.status,
-                       headers=headers)
-    if path.startswith("/data"):
-        body = {"error": f"code={exc.status}, message={exc.message}"}
-    else:
-        body = {"error": exc.message}
-    return JSON(body, status_code=exc.status, headers=headers)
-
-
-def _title(status: int) -> str:
-    return {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            409: "Conflict", 413: "Request Entity Too Large"}.get(status, "Error")
-
-
-def _journal_refusal(request: Request) -> None:
-    """A refused data request goes in the journal too (verb ``DENIED``): testers and the
-    store's smoke run see what an app tried beyond its permissions."""
-    from sandbox.web.context import caller_or_none
-
-    who = caller_or_none(request)
-    parts = request.url.path.split("/")
-    if who is None or len(parts) < 3 or not parts[2]:
-        return
-    doctype = parts[2][:128]
-    request.app.state.sandbox.journal.record(who.instance.id, who.client, who.kind, doctype,
-                                             "DENIED", f"{request.method} {request.url.path}"[:64],
-                                             0)
+        return _jsonapi(status, TITLES.get(status, "Error"), message, headers)
+    body = {"error": f"code={status}, message={message}"} if path.startswith("/data") \
+        else {"error": message}
+    return JSON(body, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(CouchError)
-    async def couch_error(request: Request, exc: CouchError):
-        if request.url.path.startswith(JSONAPI_PREFIXES):
-            return JSONAPI({"errors": [{"status": str(exc.status), "title": exc.error,
-                                        "detail": exc.reason}]}, status_code=exc.status)
-        return _couch(exc)
+    @app.exception_handler(e.SandboxError)
+    async def domain_error(request: Request, exc: e.SandboxError):
+        return error_response(request, exc)
 
-    @app.exception_handler(StackError)
-    async def stack_error(request: Request, exc: StackError):
-        if exc.status == 403 and request.url.path.startswith("/data/"):
-            _journal_refusal(request)
-        return _stack(request, exc)
-
-    @app.exception_handler(SandboxError)
-    async def other_error(request: Request, exc: SandboxError):
-        return JSON({"error": "internal_server_error", "reason": str(exc)}, status_code=500)
+    @app.exception_handler(InvalidManifest)
+    async def manifest_error(request: Request, exc: InvalidManifest):
+        return error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                             for e in exc.errors())
-        return _couch(CouchError(400, "bad_request", problems))
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+                             for err in exc.errors())
+        return couch_response(400, "bad_request", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
-            return _couch(CouchError(404, "not_found", f"no route for {request.url.path}"))
+            return couch_response(404, "not_found", f"no route for {request.url.path}")
         if exc.status_code == 405:
-            return _couch(CouchError(405, "method_not_allowed",
-                                     f"{request.method} is not allowed on {request.url.path}"))
-        return _couch(CouchError(exc.status_code, "error", str(exc.detail)))
+            return couch_response(405, "method_not_allowed",
+                                  f"{request.method} is not allowed on {request.url.path}")
+        return couch_response(exc.status_code, "error", str(exc.detail))

@@ -2,61 +2,25 @@
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-from typing import Any
-
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sandbox import dashboard
-from sandbox.errors import NotFound
-from sandbox.labels import doctype_in_words
+from sandbox.contract.consent import doctype_in_words, rule_in_words
 from sandbox.web import charts
-from sandbox.web.context import host_instance, sandbox
+from sandbox.web.context import address, sandbox
+from sandbox.web.render import instance_or_page, render
+from synthetic_data.schemas import load_schema
 
 router = APIRouter(include_in_schema=False)
-TEMPLATES = Path(__file__).parent / "templates"
-
-
-@cache
-def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES),
-                      autoescape=select_autoescape(["html"]))
-    env.filters["json"] = lambda v: orjson.dumps(v, option=orjson.OPT_INDENT_2).decode()
-    return env
-
-
-def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-    port = request.url.port
-    ctx.setdefault("port_suffix", f":{port}" if port else "")
-    html = _env().get_template(name).render(request=request, **ctx)
-    return HTMLResponse(html, status_code=status)
-
-
-def _instance_or_page(request: Request):
-    name = host_instance(request)
-    if not name:
-        return None, render(request, "message.html", 404, title="Which personal cloud?",
-                            message="Open this page on an instance's address, e.g. "
-                                    "http://<instance>.localhost" + (
-                                        f":{request.url.port}" if request.url.port else "")
-                                    + "/ — the list is on the home page.")
-    try:
-        return sandbox(request).instances.get(name), None
-    except NotFound:
-        return None, render(request, "message.html", 404, title="No such personal cloud",
-                            message=f"There is no instance named {name}.")
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request) -> HTMLResponse:
+def home(request: Request) -> HTMLResponse:
     sb = sandbox(request)
-    if not host_instance(request):
+    if not address(request).instance:
         return render(request, "instances.html", instances=sb.instances.all())
-    inst, page = _instance_or_page(request)
+    inst, page = instance_or_page(request)
     if page:
         return page
     ov = dashboard.overview(sb, inst)
@@ -71,16 +35,18 @@ async def home(request: Request) -> HTMLResponse:
                                 *ov.top_contacts, "min"),
         "vod": charts.bars("Videos ordered per month", *ov.vod_by_month, "orders"),
     }
-    from sandbox.apps_registry import installed_apps
-
+    installed = [{"slug": a.slug, "name": a.manifest.name, "version": a.manifest.version,
+                  "state": "installed" if a.source == "store" else a.source,
+                  "permissions": [rule_in_words(r) for r in a.manifest.permissions]}
+                 for a in sb.installs.listing(inst)]
     return render(request, "dashboard.html", instance=inst, ov=ov, charts=ch,
-                  apps=installed_apps(sb, inst), journal=sb.journal.summary(inst.id),
+                  apps=installed, journal=sb.journal.summary(inst.id),
                   recent=sb.journal.entries(inst.id, limit=30), words=doctype_in_words)
 
 
 @router.get("/browse/", response_class=HTMLResponse)
-async def browse(request: Request) -> HTMLResponse:
-    inst, page = _instance_or_page(request)
+def browse(request: Request) -> HTMLResponse:
+    inst, page = instance_or_page(request)
     if page:
         return page
     counts = dashboard.doc_counts(sandbox(request), inst)
@@ -89,8 +55,8 @@ async def browse(request: Request) -> HTMLResponse:
 
 
 @router.get("/browse/{doctype}", response_class=HTMLResponse)
-async def browse_doctype(doctype: str, request: Request) -> HTMLResponse:
-    inst, page = _instance_or_page(request)
+def browse_doctype(doctype: str, request: Request) -> HTMLResponse:
+    inst, page = instance_or_page(request)
     if page:
         return page
     sb = sandbox(request)
@@ -107,7 +73,7 @@ async def browse_doctype(doctype: str, request: Request) -> HTMLResponse:
 
 
 @router.get("/api-docs", response_class=HTMLResponse)
-async def api_docs(request: Request) -> HTMLResponse:
+def api_docs(request: Request) -> HTMLResponse:
     spec = request.app.openapi()
     routes = [(method.upper(), path, op.get("summary", ""), op.get("description", ""))
               for path, ops in spec["paths"].items() for method, op in ops.items()]
@@ -116,18 +82,12 @@ async def api_docs(request: Request) -> HTMLResponse:
 
 def _schema_description(doctype: str) -> str:
     try:
-        from synthetic_data.schemas import load_schema
-
         return load_schema(doctype).get("description", "")
     except KeyError:
         return ""
 
 
 def _fields(doctype: str) -> list[tuple[str, str, str]]:
-    try:
-        from synthetic_data.schemas import load_schema
-    except ImportError:
-        return []
     try:
         schema = load_schema(doctype)
     except KeyError:

@@ -81,102 +81,30 @@ def simulate(ctx: SourceContext) -> Electricity:
     hg = per.halfhours
     d, h = hg.day_index, hg.local_hour
     hour = np.floor(h).astype(np.int64)
-    ns, nd = d.size, per.n_days
+    ns = d.size
     spd = hg.slots_per_day
     starts = day_starts(spd)
-    rng = ctx.rng("electricity")
+    rng = ctx.rng("electricity")  # one stream: reordering the calls below changes the output
     home = ~tl.away
-    home_s = home[d]
     occ = np.maximum(tl.occupants, 1).astype(float)
-
-    # Base load: always on, also while away.
-    b = p["base_load"]
-    base_w = float(np.clip(rng.lognormal(np.log(b["watts_median"]), b["watts_sigma"]),
-                           b["watts_min"], b["watts_max"]))
-    watts = base_w * rng.lognormal(-b["slot_sigma"] ** 2 / 2, b["slot_sigma"], ns)
-
-    # Appliances and lighting: H25 shape, seasonal polynomial, weekday type, occupants.
-    a = p["appliances"]
-    poly = np.poly1d(a["season_polynomial"])
-    season = poly(per.day_of_year.astype(float))
-    season_mean = poly(np.arange(1, 366, dtype=float)).mean()
-    winter = np.clip((season - 0.79) / (1.26 - 0.79), 0.0, 1.0)
     workday = (per.weekday < 5) & ~per.public_holiday
-    saturday = (per.weekday == 5) & ~per.public_holiday
-    dtype_factor = np.where(workday, 1.0, np.where(saturday, a["saturday_factor"],
-                                                   a["sunday_factor"]))
-    dtype_factor = dtype_factor / ((5 + a["saturday_factor"] + a["sunday_factor"]) / 7)
-    annual = a["kwh_per_year_one_person"] * occ ** a["occupant_exponent"]
-    annual = annual * rng.lognormal(-a["household_sigma"] ** 2 / 2, a["household_sigma"])
-    day_wh = (annual * 1000 / 365 * season / season_mean * dtype_factor
-              * rng.lognormal(-a["day_sigma"] ** 2 / 2, a["day_sigma"], nd))
-    jan_wd, jan_sun, jul_wd = (np.asarray(a[k]) / np.mean(a[k]) for k in
-                               ("h25_jan_workday", "h25_jan_sunday", "h25_jul_workday"))
-    w_s = winter[d]
-    shape = np.where(workday[d], w_s * jan_wd[hour] + (1 - w_s) * jul_wd[hour], jan_sun[hour])
-    appliances = (day_wh[d] / 24.0 * shape
-                  * rng.lognormal(-a["slot_sigma"] ** 2 / 2, a["slot_sigma"], ns))
 
-    # Appliance cycles: kW half-hour spikes while awake at home.
-    n_ev = rng.poisson(a["spike_rate_per_day"] * occ ** a["occupant_exponent"] * home)
-    ev_day = np.repeat(np.arange(nd), n_ev)
-    wake, bed = max(3.0, hh.habits.wake), min(hh.habits.bedtime, 23.5)
-    ev_hour = np.floor((wake + rng.random(ev_day.size) * (bed - wake)) * 2) / 2
-    np.add.at(appliances, slot_of_hour(starts, spd, ev_day, ev_hour),
-              rng.uniform(*a["spike_kw"], ev_day.size) * 1000.0)
-
-    # Evening TV while someone is home.
-    t = p["tv"]
-    tv_day = home & (rng.random(nd) < hh.habits.tv_evenings)
-    bed = min(hh.habits.bedtime, 24.0)
-    flexible = appliances + np.where(tv_day[d] & (h >= t["start_hour"]) & (h < bed),
-                                     t["watts"], 0.0)
-
-    # Cooking spikes (electric hob/oven unless the household cooks with gas).
+    watts = _base_load(p["base_load"], rng, ns)
+    appliances = _appliances(p["appliances"], rng, ctx, occ, workday, hour)
+    _add_cycles(appliances, p["appliances"], rng, ctx, occ, home, starts)
+    flexible = appliances + _tv(p["tv"], rng, ctx, home, h)
     if not dw.gas_cooking:
         flexible += _cooking(p["cooking"], rng, hh.habits.wake, home, workday, starts, spd, ns)
-
-    # Electric space heating.
-    heating = np.zeros(ns)
-    if dw.electric_heating:
-        hp_ = p["heating"]
-        k = rng.uniform(*hp_["kwh_per_dju_m2"])
-        period_i = _construction_index(dw.construction_period)
-        k *= hp_["construction_factor"][period_i]
-        if dw.kind == "Appartement":
-            k *= hp_["flat_factor"]
-        if dw.heat_pump:
-            k /= hp_["heat_pump_cop"]
-        heat_day = k * dw.surface * ctx.hdd * 1000.0 * np.where(home, 1.0,
-                                                                 hp_["away_frost_fraction"])
-        shape_h = np.asarray(hp_["hourly"]) / np.mean(hp_["hourly"])
-        heating = (heat_day[d] / 24.0 * shape_h[hour]
-                   * rng.lognormal(-hp_["slot_sigma"] ** 2 / 2, hp_["slot_sigma"], ns))
-
+    heating = _heating(p["heating"], rng, ctx, home, hour) if dw.electric_heating else np.zeros(ns)
     option, slot_hc, slot_colour, day_colour = tariff_slots(ctx)
-
-    # Hot water.
     dhw = np.zeros(ns)
     if dw.hot_water in ("Électrique", "Thermodynamique"):
         dhw = _hot_water(p, rng, ctx, dw.hot_water, option, occ, home, d, h, hour)
-
-    # Tempo: cut peak-hour load on red (and white) days, part of it moved to off-peak.
     if slot_colour is not None:
-        tp = p["tempo"]
-        on_tempo = (option[d] == 2)
-        peak = on_tempo & ~slot_hc
-        factor = np.where(peak & (slot_colour == tempo.RED), tp["red_hp_factor"],
-                          np.where(peak & (slot_colour == tempo.WHITE), tp["white_hp_factor"],
-                                   1.0))
-        load = flexible + heating
-        removed = np.bincount(d, weights=load * (1 - factor), minlength=nd)
-        hc_slots = np.bincount(d, weights=(on_tempo & slot_hc).astype(float), minlength=nd)
-        moved = np.where(hc_slots > 0, removed * tp["shifted_share"] / np.maximum(hc_slots, 1),
-                         0.0)
-        flexible = flexible * factor + np.where(on_tempo & slot_hc, moved[d], 0.0)
-        heating = heating * factor
+        flexible, heating = _tempo_shift(p["tempo"], d, option, slot_hc, slot_colour, flexible,
+                                         heating)
 
-    watts = watts + np.where(home_s, flexible, 0.0) + heating + dhw
+    watts = watts + np.where(home[d], flexible, 0.0) + heating + dhw
     cap = hh.contract.kva * 1000.0 * p["meter"]["max_load_fraction"]
     wh = np.rint(np.minimum(watts, cap) * 0.5).astype(np.int64)
     daily = np.add.reduceat(wh, starts)
@@ -186,6 +114,96 @@ def simulate(ctx: SourceContext) -> Electricity:
     index0 = int(ctx.rng("electricity-index").integers(lo * 1000, hi * 1000))
     return Electricity(wh, starts, daily, daily_hc, pmax, index0, option, slot_hc, slot_colour,
                        day_colour)
+
+
+def _base_load(b: dict, rng: np.random.Generator, ns: int) -> np.ndarray:
+    """Always on (fridge, standby), also while away."""
+    base_w = float(np.clip(rng.lognormal(np.log(b["watts_median"]), b["watts_sigma"]),
+                           b["watts_min"], b["watts_max"]))
+    return base_w * rng.lognormal(-b["slot_sigma"] ** 2 / 2, b["slot_sigma"], ns)
+
+
+def _appliances(a: dict, rng: np.random.Generator, ctx: SourceContext, occ: np.ndarray,
+                workday: np.ndarray, hour: np.ndarray) -> np.ndarray:
+    """Appliances and lighting: H25 shape, seasonal polynomial, weekday type, occupants."""
+    per = ctx.period
+    d = per.halfhours.day_index
+    poly = np.poly1d(a["season_polynomial"])
+    season = poly(per.day_of_year.astype(float))
+    season_mean = poly(np.arange(1, 366, dtype=float)).mean()
+    winter = np.clip((season - 0.79) / (1.26 - 0.79), 0.0, 1.0)
+    saturday = (per.weekday == 5) & ~per.public_holiday
+    dtype_factor = np.where(workday, 1.0, np.where(saturday, a["saturday_factor"],
+                                                   a["sunday_factor"]))
+    dtype_factor = dtype_factor / ((5 + a["saturday_factor"] + a["sunday_factor"]) / 7)
+    annual = a["kwh_per_year_one_person"] * occ ** a["occupant_exponent"]
+    annual = annual * rng.lognormal(-a["household_sigma"] ** 2 / 2, a["household_sigma"])
+    day_wh = (annual * 1000 / 365 * season / season_mean * dtype_factor
+              * rng.lognormal(-a["day_sigma"] ** 2 / 2, a["day_sigma"], per.n_days))
+    jan_wd, jan_sun, jul_wd = (np.asarray(a[k]) / np.mean(a[k]) for k in
+                               ("h25_jan_workday", "h25_jan_sunday", "h25_jul_workday"))
+    w_s = winter[d]
+    shape = np.where(workday[d], w_s * jan_wd[hour] + (1 - w_s) * jul_wd[hour], jan_sun[hour])
+    return (day_wh[d] / 24.0 * shape
+            * rng.lognormal(-a["slot_sigma"] ** 2 / 2, a["slot_sigma"], d.size))
+
+
+def _add_cycles(appliances: np.ndarray, a: dict, rng: np.random.Generator, ctx: SourceContext,
+                occ: np.ndarray, home: np.ndarray, starts: np.ndarray) -> None:
+    """Appliance cycles: kW half-hour spikes while awake at home, added to ``appliances`` in
+    place (summing them apart first would round differently, so change the output)."""
+    habits = ctx.household.habits
+    spd = ctx.period.halfhours.slots_per_day
+    n_ev = rng.poisson(a["spike_rate_per_day"] * occ ** a["occupant_exponent"] * home)
+    ev_day = np.repeat(np.arange(home.size), n_ev)
+    wake, bed = max(3.0, habits.wake), min(habits.bedtime, 23.5)
+    ev_hour = np.floor((wake + rng.random(ev_day.size) * (bed - wake)) * 2) / 2
+    np.add.at(appliances, slot_of_hour(starts, spd, ev_day, ev_hour),
+              rng.uniform(*a["spike_kw"], ev_day.size) * 1000.0)
+
+
+def _tv(t: dict, rng: np.random.Generator, ctx: SourceContext, home: np.ndarray,
+        h: np.ndarray) -> np.ndarray:
+    """Evening TV while someone is home, until bedtime."""
+    habits = ctx.household.habits
+    d = ctx.period.halfhours.day_index
+    tv_day = home & (rng.random(home.size) < habits.tv_evenings)
+    bed = min(habits.bedtime, 24.0)
+    return np.where(tv_day[d] & (h >= t["start_hour"]) & (h < bed), t["watts"], 0.0)
+
+
+def _heating(hp_: dict, rng: np.random.Generator, ctx: SourceContext, home: np.ndarray,
+             hour: np.ndarray) -> np.ndarray:
+    """Electric space heating: k × degree-days × m², frost protection only while away."""
+    dw = ctx.household.dwelling
+    d = ctx.period.halfhours.day_index
+    k = rng.uniform(*hp_["kwh_per_dju_m2"])
+    k *= hp_["construction_factor"][_construction_index(dw.construction_period)]
+    if dw.kind == "Appartement":
+        k *= hp_["flat_factor"]
+    if dw.heat_pump:
+        k /= hp_["heat_pump_cop"]
+    heat_day = k * dw.surface * ctx.hdd * 1000.0 * np.where(home, 1.0,
+                                                             hp_["away_frost_fraction"])
+    shape_h = np.asarray(hp_["hourly"]) / np.mean(hp_["hourly"])
+    return (heat_day[d] / 24.0 * shape_h[hour]
+            * rng.lognormal(-hp_["slot_sigma"] ** 2 / 2, hp_["slot_sigma"], d.size))
+
+
+def _tempo_shift(tp: dict, d: np.ndarray, option: np.ndarray, slot_hc: np.ndarray,
+                 slot_colour: np.ndarray, flexible: np.ndarray, heating: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Tempo: cut peak-hour load on red (and white) days, part of it moved to off-peak."""
+    nd = option.size  # one option per local day
+    on_tempo = (option[d] == 2)
+    peak = on_tempo & ~slot_hc
+    factor = np.where(peak & (slot_colour == tempo.RED), tp["red_hp_factor"],
+                      np.where(peak & (slot_colour == tempo.WHITE), tp["white_hp_factor"], 1.0))
+    load = flexible + heating
+    removed = np.bincount(d, weights=load * (1 - factor), minlength=nd)
+    hc_slots = np.bincount(d, weights=(on_tempo & slot_hc).astype(float), minlength=nd)
+    moved = np.where(hc_slots > 0, removed * tp["shifted_share"] / np.maximum(hc_slots, 1), 0.0)
+    return flexible * factor + np.where(on_tempo & slot_hc, moved[d], 0.0), heating * factor
 
 
 def _construction_index(label: str) -> int:

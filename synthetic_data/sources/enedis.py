@@ -114,7 +114,6 @@ def generate(ctx: SourceContext) -> list[Batch]:
     p = parameters.load("electricity")
     doc = p["documents"]
     e = electricity_model.simulate(ctx)
-    per = ctx.period
     ctx.shared["electricity"] = {
         "halfhour_wh": e.halfhour_wh,
         "daily_wh": e.daily_wh,
@@ -127,18 +126,24 @@ def generate(ctx: SourceContext) -> list[Batch]:
         "slot_tempo_colour": e.slot_colour,
         "daily_pmax_w": e.daily_pmax_w,
     }
-    days = per.days
+    return [*_metering_batches(ctx, e, doc), _statements(ctx, e, doc),
+            *_customer_docs(ctx, doc)]
+
+
+def _metering_batches(ctx: SourceContext, e: electricity_model.Electricity, doc: dict,
+                      ) -> list[Batch]:
+    """Load curve (one document per local day, 46/48/50 points as a raw JSON column), daily
+    energy and daily max power."""
+    days = ctx.period.days
     start = iso_local(days, "D")
     end = iso_local(days + np.timedelta64(1, "D"), "D")
     fee = np.asarray(ctx.timeline.hc_option, dtype=object)
-
-    # Load curve: one document per local day, 46/48/50 points as a raw JSON column.
     watts = (e.halfhour_wh * 2).tolist()
     bounds = np.append(e.day_start, e.halfhour_wh.size).tolist()
     blocks = [_block_template(b - a) % tuple(watts[a:b])
               for a, b in pairwise(bounds)]
     cols = {"fee": fee.tolist(), "start": start, "end": end}
-    batches = [
+    return [
         Batch.from_columns(LOADCURVE, _metering(ctx, "CDC", "W", "30mn", doc),
                            {**cols, "block": blocks}),
         Batch.from_columns(ENERGY, _metering(ctx, "ENERGIEGLO", "Wh", "day", doc),
@@ -147,7 +152,9 @@ def generate(ctx: SourceContext) -> list[Batch]:
                            {**cols, "value": e.daily_pmax_w.astype(str)}),
     ]
 
-    # Linky half-hours as consumption statements: one per slot, local time with offset.
+
+def _statements(ctx: SourceContext, e: electricity_model.Electricity, doc: dict) -> Batch:
+    """Linky half-hours as consumption statements: one per slot, local time with offset."""
     spec = {
         "docTypeVersion": doc["linky_version"],
         "contractNumber": ctx.household.contract.supplier_contract_number,
@@ -160,12 +167,10 @@ def generate(ctx: SourceContext) -> list[Batch]:
         "statementCategory": "linky",
         "statementReason": "LinkyHalfHourElecConsumption",
     }
-    slot_bounds = _slot_bounds(per)
-    batches.append(Batch.from_columns(STATEMENTS, spec, {
+    slot_bounds = _slot_bounds(ctx.period)
+    return Batch.from_columns(STATEMENTS, spec, {
         "start": slot_bounds[:-1],
         "end": slot_bounds[1:],
         "value": e.halfhour_wh,
         "index": e.index_start_wh + np.cumsum(e.halfhour_wh),
-    }))
-    batches.extend(_customer_docs(ctx, doc))
-    return batches
+    })

@@ -306,87 +306,108 @@ def _daily_premium(ctx: SourceContext, yearly: dict[int, float], months: int) ->
 
 # --- the source ------------------------------------------------------------------------------
 
-def generate(ctx: SourceContext) -> list[Batch]:
-    p = _p()
-    hh = ctx.household
-    per = ctx.period
-    societaire = hh.maif_societaire
-    address = insured_address(hh)
-    years = _years(ctx)
+@dataclass
+class _HomeTerms:
+    band: int                 # contents band (index into the contents codes)
+    formula: int              # index into the home formulas
+    yearly: dict[int, float]  # premium TTC per calendar year
 
-    # Membership and the home contract.
+
+def _membership(ctx: SourceContext) -> tuple[date, date]:
+    """Membership date (as an adult) and home-contract start (on moving in, or on joining if
+    later), both before the period."""
+    ms = _p()["membership"]
+    hh, per = ctx.household, ctx.period
     rng = ctx.rng("maif-membership")
-    ms = p["membership"]
     adult_at = hh.main.birthdate + timedelta(days=int(ms["min_age"] * 365.25))
     member_since = max(adult_at, per.start - timedelta(
         days=int(rng.uniform(ms["years_min"], ms["years_max"]) * 365.25)))
     member_since = min(member_since, per.start - timedelta(days=30))
     home_start = min(max(hh.contract.start, member_since), per.start - timedelta(days=1))
+    return member_since, home_start
 
+
+def _home_terms(ctx: SourceContext, years: list[int]) -> _HomeTerms:
+    p = _p()
     rng = ctx.rng("maif-home")
-    band = contents_band(hh, rng)
-    hf = p["home_formulas"]
-    formula = _pick(rng, hf["shares"])
-    home0 = home_premium(hh, band, formula, rng)
-    home_yearly = {y: round(home0 * (1 + p["home_premium"]["yearly_increase"]) ** (y - years[0]), 2)
-                   for y in years}
+    band = contents_band(ctx.household, rng)
+    formula = _pick(rng, p["home_formulas"]["shares"])
+    home0 = home_premium(ctx.household, band, formula, rng)
+    yearly = {y: round(home0 * (1 + p["home_premium"]["yearly_increase"]) ** (y - years[0]), 2)
+              for y in years}
+    return _HomeTerms(band, formula, yearly)
 
-    # People, then claims (which fix the at-fault claims the CRM needs).
-    people = _people(ctx)
-    index = {f"{m.given} {m.family}": k for k, m in enumerate(hh.members)}
-    claims, at_fault = _claims(ctx, index)
 
-    # Cars: main driver, CRM at the start of the period, revised each 1 January.
-    rng = ctx.rng("maif-cars")
-    bm = p["bonus_malus"]
-    cp = p["car_premium"]
-    cf = p["car_formulas"]
-    adults = [m for m in hh.members if m.arrives is None and m.age_on(per.start) >= bm[
-        "licence_age"]]
-    car_contracts = []
-    car_yearly: dict[int, float] = dict.fromkeys(years, 0.0)
-    for k, plate in enumerate(hh.cars):
-        driver = adults[k % len(adults)]
-        age = driver.age_on(per.start)
-        delay = int(rng.integers(0, bm["max_licence_delay"] + 1))
-        licence_age = min(age, bm["licence_age"] + delay)
-        licensed = driver.birthdate + timedelta(days=int(licence_age * 365.25))
-        crm = crm_at(age - licence_age, rng)
-        f = _pick(rng, cf["shares"])
-        factor = cp["base"] * cf["factors"][f] * float(rng.lognormal(0.0, cp["sigma"]))
-        start = _between(rng, max(member_since, licensed), per.start - timedelta(days=30))
-        premium = crm_value = 0.0
-        for j, y in enumerate(years):
-            if j:
-                crm.year(sum(1 for d in at_fault[plate] if d.year == y - 1))
-            crm_value = crm.value
-            premium = round(max(cp["minimum"], factor * crm_value
-                                * (1 + cp["yearly_increase"]) ** j), 2)
-            car_yearly[y] += premium
-        car_contracts.append({
-            "societaire": societaire, "name": "VAM", "formuleBase": cf["labels"][f],
-            "codeFormuleReference": cf["codes"][f], "startDate": _midnight(start),
-            "montantTarifTtc": premium, "coefficientBonusMalus": crm_value,
-            "objects": {"startDate": _midnight(start),
-                        "vehicule": [{"immatriculationVehicule": plate}]},
-        })
-
-    home_contract = {
-        "societaire": societaire, "name": "NOR", "formuleBase": hf["labels"][formula],
-        "codeFormuleReference": hf["codes"][formula], "startDate": _midnight(home_start),
-        "montantTarifTtc": home_yearly[years[-1]],
-        "objects": {"startDate": _midnight(home_start), "lieu": [{"address": address}]},
+def _home_contract(hh: Household, terms: _HomeTerms, start: date, address: dict,
+                   last_year: int) -> dict:
+    hf = _p()["home_formulas"]
+    return {
+        "societaire": hh.maif_societaire, "name": "NOR", "formuleBase": hf["labels"][terms.formula],
+        "codeFormuleReference": hf["codes"][terms.formula], "startDate": _midnight(start),
+        "montantTarifTtc": terms.yearly[last_year],
+        "objects": {"startDate": _midnight(start), "lieu": [{"address": address}]},
     }
-    contrat = {"contrat": [home_contract, *car_contracts]}
 
-    # Insured home.
+
+def _cars(ctx: SourceContext, years: list[int], member_since: date,
+          at_fault: dict[str, list[date]]) -> tuple[list[dict], dict[int, float]]:
+    """Car contracts and their premiums summed per year; cars go to the adults in turn."""
+    per = ctx.period
+    rng = ctx.rng("maif-cars")
+    licence_age = _p()["bonus_malus"]["licence_age"]
+    adults = [m for m in ctx.household.members
+              if m.arrives is None and m.age_on(per.start) >= licence_age]
+    contracts = []
+    yearly: dict[int, float] = dict.fromkeys(years, 0.0)
+    for k, plate in enumerate(ctx.household.cars):
+        contract, premiums = _car(ctx, rng, adults[k % len(adults)], plate, years, member_since,
+                                  at_fault[plate])
+        contracts.append(contract)
+        for y, premium in zip(years, premiums, strict=True):
+            yearly[y] += premium
+    return contracts, yearly
+
+
+def _car(ctx: SourceContext, rng: np.random.Generator, driver: Member, plate: str,
+         years: list[int], member_since: date, at_fault: list[date]) -> tuple[dict, list[float]]:
+    """One car's contract and its premium per year: the main driver's CRM at the start of the
+    period, revised each 1 January with the at-fault claims of the year before."""
+    p = _p()
+    bm, cp, cf = p["bonus_malus"], p["car_premium"], p["car_formulas"]
+    per = ctx.period
+    age = driver.age_on(per.start)
+    delay = int(rng.integers(0, bm["max_licence_delay"] + 1))
+    licence_age = min(age, bm["licence_age"] + delay)
+    licensed = driver.birthdate + timedelta(days=int(licence_age * 365.25))
+    crm = crm_at(age - licence_age, rng)
+    f = _pick(rng, cf["shares"])
+    factor = cp["base"] * cf["factors"][f] * float(rng.lognormal(0.0, cp["sigma"]))
+    start = _between(rng, max(member_since, licensed), per.start - timedelta(days=30))
+    premiums = []
+    for j, y in enumerate(years):
+        if j:
+            crm.year(sum(1 for d in at_fault if d.year == y - 1))
+        premiums.append(round(max(cp["minimum"], factor * crm.value
+                                  * (1 + cp["yearly_increase"]) ** j), 2))
+    contract = {
+        "societaire": ctx.household.maif_societaire, "name": "VAM", "formuleBase": cf["labels"][f],
+        "codeFormuleReference": cf["codes"][f], "startDate": _midnight(start),
+        "montantTarifTtc": premiums[-1], "coefficientBonusMalus": crm.value,
+        "objects": {"startDate": _midnight(start),
+                    "vehicule": [{"immatriculationVehicule": plate}]},
+    }
+    return contract, premiums
+
+
+def _insured_home(hh: Household, band: int, address: dict) -> dict:
+    p = _p()
     codes = p["dwelling_codes"]
     rooms = p["rooms"]
     r = int(np.searchsorted(rooms["max_rooms"], hh.dwelling.rooms, side="left"))
     flat = hh.dwelling.kind == "Appartement"
     owner = hh.dwelling.owner
-    home = {"home": [{
-        "address": address, "societaire": societaire,
+    return {"home": [{
+        "address": address, "societaire": hh.maif_societaire,
         "codeNatureLieuRisque": codes["nature_flat" if flat else "nature_house"],
         "natureLieu": hh.dwelling.kind,
         "codeJuridique": codes["owner_code" if owner else "renter_code"],
@@ -396,10 +417,10 @@ def generate(ctx: SourceContext) -> list[Batch]:
         "patrimoineMobilier": p["contents"]["labels"][band],
     }]}
 
-    # Household and member.
-    rng = ctx.rng("maif-foyer")
-    pp = p["people"]
-    foyer_name = "1-" + "".join(ALNUM[i] for i in rng.integers(0, len(ALNUM), 7))
+
+def _foyer(hh: Household, rng: np.random.Generator, people: People, address: dict) -> dict:
+    quality_codes = _p()["people"]["quality_codes"]
+    name = "1-" + "".join(ALNUM[i] for i in rng.integers(0, len(ALNUM), 7))
     membres = []
     for k, m in enumerate(hh.members):
         code, profession = _profession(m)
@@ -407,20 +428,29 @@ def generate(ctx: SourceContext) -> list[Batch]:
             "name": _name(m, people.maiden.get(k, "")), "email": m.email or "",
             "telMobile": tel_mobile(m), "birthdate": m.birthdate.isoformat(),
             "birthplace": people.birthplaces[k], "codeProfessionSocietaire": code,
-            "profession": profession, "codeQualitePersonne": pp["quality_codes"][m.role],
+            "profession": profession, "codeQualitePersonne": quality_codes[m.role],
             "quality": m.role,
         })
-    foyer = {"foyer": {
-        "name": foyer_name,
+    return {"foyer": {
+        "name": name,
         "address": {**address, "deliveryOffice": hh.address.city, "inseeCode": hh.address.insee,
                     "residence": ""},
         "membres": membres,
     }}
+
+
+def _societaire(ctx: SourceContext, rng: np.random.Generator, people: People,
+                member_since: date) -> dict:
+    """The main member's record, last modified on the latest arrival of a member (else some day
+    since joining)."""
+    pp = _p()["people"]
+    hh = ctx.household
+    societaire = hh.maif_societaire
     main = hh.main
     code, profession = _profession(main)
     arrivals = [m.arrives for m in hh.members if m.arrives is not None]
-    modified = max(arrivals) if arrivals else _between(rng, member_since, per.start)
-    societaire_doc = {"societaire": {
+    modified = max(arrivals) if arrivals else _between(rng, member_since, ctx.period.start)
+    return {"societaire": {
         "name": _name(main, people.maiden.get(0, "")), "email": main.email or "",
         "telMobile": tel_mobile(main), "birthdate": main.birthdate.isoformat(),
         "birthplace": people.birthplaces[0], "codeProfessionSocietaire": code,
@@ -433,30 +463,52 @@ def generate(ctx: SourceContext) -> list[Batch]:
         "timestampModification": modified.strftime("%d/%m/%Y"),
     }}
 
-    # Payment terms and premium bills.
+
+def _payment_terms(ctx: SourceContext) -> tuple[dict, int]:
+    """The payment-terms document and the months between two debits (1 or 12)."""
+    pay = _p()["payment"]
     rng = ctx.rng("maif-payment")
-    pay = p["payment"]
     mode = _pick(rng, pay["shares"])
     bank = _pick(rng, pay["bank_shares"])
     branch = "".join(str(x) for x in rng.integers(0, 10, 5))
     account = "".join(str(x) for x in rng.integers(0, 10, 11))
-    paymentterms = {"paymentterms": {
+    doc = {"paymentterms": {
         "rib": {"bic": pay["bics"][bank],
                 "iban": iban_fr(pay["bank_codes"][bank], branch, account)},
-        "modePaiement": pay["modes"][mode], "societaire": societaire,
+        "modePaiement": pay["modes"][mode], "societaire": ctx.household.maif_societaire,
     }}
-    months = int(pay["months"][mode])
-    daily = _daily_premium(ctx, {y: home_yearly[y] + car_yearly[y] for y in years}, months)
-    premium_bills = bills.periodic_bills(
-        ctx, months=months, vendor=VENDOR, bill_type="insurance",
-        amounts=lambda mask: float(daily[mask].sum()), contract=societaire)
+    return doc, int(pay["months"][mode])
 
+
+def _premium_bills(ctx: SourceContext, yearly: dict[int, float], months: int) -> Batch:
+    daily = _daily_premium(ctx, yearly, months)
+    return bills.periodic_bills(
+        ctx, months=months, vendor=VENDOR, bill_type="insurance",
+        amounts=lambda mask: float(daily[mask].sum()), contract=ctx.household.maif_societaire)
+
+
+def generate(ctx: SourceContext) -> list[Batch]:
+    hh = ctx.household
+    address = insured_address(hh)
+    years = _years(ctx)
+    member_since, home_start = _membership(ctx)
+    home_terms = _home_terms(ctx, years)
+    # People, then claims (which fix the at-fault claims the CRM needs).
+    people = _people(ctx)
+    claims, at_fault = _claims(ctx, {f"{m.given} {m.family}": k for k, m in enumerate(hh.members)})
+    car_contracts, car_yearly = _cars(ctx, years, member_since, at_fault)
+    home_contract = _home_contract(hh, home_terms, home_start, address, years[-1])
+    rng = ctx.rng("maif-foyer")  # shared: the foyer's name, then the modification date
+    foyer = _foyer(hh, rng, people, address)
+    societaire = _societaire(ctx, rng, people, member_since)
+    paymentterms, months = _payment_terms(ctx)
+    premiums = {y: home_terms.yearly[y] + car_yearly[y] for y in years}
     return [
-        Batch.from_dicts(CONTRAT, [contrat]),
-        Batch.from_dicts(HOME, [home]),
+        Batch.from_dicts(CONTRAT, [{"contrat": [home_contract, *car_contracts]}]),
+        Batch.from_dicts(HOME, [_insured_home(hh, home_terms.band, address)]),
         Batch.from_dicts(FOYER, [foyer]),
-        Batch.from_dicts(SOCIETAIRE, [societaire_doc]),
+        Batch.from_dicts(SOCIETAIRE, [societaire]),
         Batch.from_dicts(PAYMENTTERMS, [paymentterms]),
         Batch.from_dicts(SINISTRE, [{"sinistre": claims}]),
-        premium_bills,
+        _premium_bills(ctx, premiums, months),
     ]

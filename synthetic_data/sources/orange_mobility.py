@@ -119,18 +119,30 @@ def _offset(rng: np.random.Generator, lat: float, lon: float, km: np.ndarray,
 
 
 def _track(ctx: SourceContext, member: Member, k: int) -> Track:
-    p = parameters.load("telecom")
-    mob = p["mobility"]
-    g = p["geopoint"]
-    rng = ctx.rng(f"mobility-{k}")
+    mob = parameters.load("telecom")["mobility"]
+    rng = ctx.rng(f"mobility-{k}")  # one stream: places, then working days, then visits
+    place_lat, place_lon, place_radius = _places(ctx, mob, rng, member)
+    workday, ws, we = _working_days(ctx, mob, rng, member)
+    s_abs, e_abs, where = _visits(ctx, mob, rng, workday, we, place_lat.size - 2)
+    base = np.arange(ctx.period.n_days) * 24.0
+    wd = np.flatnonzero(workday)
+    starts = np.concatenate([base[wd] + ws[wd], base[wd] + we[wd], s_abs, e_abs])
+    places = np.concatenate([np.full(wd.size, WORK), np.full(wd.size, HOME), where,
+                             np.full(e_abs.size, HOME)]).astype(np.int64)
+    order = np.argsort(starts, kind="stable")
+    llat, llon = _lodging(ctx, mob)
+    return Track(member.msisdn or "", place_lat, place_lon, place_radius, starts[order],
+                 places[order], llat, llon)
+
+
+def _places(ctx: SourceContext, mob: dict, rng: np.random.Generator, member: Member,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Places: home, work or school (home if none), and a few frequent places around home."""
     hh = ctx.household
-    per = ctx.period
-    tl = ctx.timeline
     city = hh.commune.is_city
     home = hh.dwelling.location
+    g = parameters.load("telecom")["geopoint"]
     r_med = g["radius_median_city"] if city else g["radius_median_town"]
-
-    # Places: home, work or school, and a few frequent places around home.
     n_places = int(rng.integers(mob["places_per_member"][0], mob["places_per_member"][1] + 1))
     median_km = mob["place_distance_km_city" if city else "place_distance_km_town"]
     km = median_km * rng.lognormal(0.0, mob["place_distance_sigma"], n_places)
@@ -138,27 +150,36 @@ def _track(ctx: SourceContext, member: Member, k: int) -> Track:
     work = member.work_place or home
     place_lat = np.concatenate([[home.latitude, work.latitude], flat])
     place_lon = np.concatenate([[home.longitude, work.longitude], flon])
-    place_radius = np.full(place_lat.size, r_med)
+    return place_lat, place_lon, np.full(place_lat.size, r_med)
 
-    # Working days and hours (local clock).
+
+def _working_days(ctx: SourceContext, mob: dict, rng: np.random.Generator, member: Member,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Working days, and work start and end hours per day (local clock)."""
+    per, tl = ctx.period, ctx.timeline
     n = per.n_days
     has_work = member.work_place is not None
     pupil = has_work and not member.works
     workday = (per.weekday < 5) & ~per.public_holiday & ~tl.away
     workday &= rng.random(n) >= mob["day_off_share"]
     if pupil:
-        workday &= ~per.school_holiday(hh.commune.school_zone)
+        workday &= ~per.school_holiday(ctx.household.commune.school_zone)
     if not has_work:
         workday[:] = False
     jit = mob["work_hours_jitter"]
     ws = member.work_start + rng.normal(0.0, jit, n)
     we = np.maximum(member.work_end + rng.normal(0.0, jit, n), ws + 1.0)
-    base = np.arange(n) * 24.0
-    wd = np.flatnonzero(workday)
+    return workday, ws, we
 
-    # Visits to frequent places: after work on working days, any time on free days.
+
+def _visits(ctx: SourceContext, mob: dict, rng: np.random.Generator, workday: np.ndarray,
+            we: np.ndarray, n_places: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Visits to frequent places, after work on working days, any time on free days: start and
+    end (local hours since the first midnight, never overlapping) and place id."""
+    n = ctx.period.n_days
+    away = ctx.timeline.away
     rate = np.where(workday, mob["outings_per_day_workday"], mob["outings_per_day_free"])
-    rate[tl.away] = 0.0
+    rate[away] = 0.0
     counts = rng.poisson(rate)
     od = np.repeat(np.arange(n), counts)
     w0, w1 = mob["outing_window"]
@@ -171,29 +192,27 @@ def _track(ctx: SourceContext, member: Member, k: int) -> Track:
     end = np.minimum(start + dur, mob["outing_end_latest"])
     ranks = np.arange(1, n_places + 1, dtype=float) ** -mob["place_zipf"]
     where = 2 + rng.choice(n_places, od.size, p=ranks / ranks.sum())
+    base = np.arange(n) * 24.0
     s_abs, e_abs = base[od] + start, base[od] + end
     order = np.argsort(s_abs, kind="stable")
     s_abs, e_abs, where = s_abs[order], e_abs[order], where[order]
     if s_abs.size > 1:  # a visit starting before the previous one ends waits for it
         s_abs[1:] = np.maximum(s_abs[1:], e_abs[:-1])
     keep = s_abs < e_abs
-    s_abs, e_abs, where = s_abs[keep], e_abs[keep], where[keep]
+    return s_abs[keep], e_abs[keep], where[keep]
 
-    starts = np.concatenate([base[wd] + ws[wd], base[wd] + we[wd], s_abs, e_abs])
-    places = np.concatenate([np.full(wd.size, WORK), np.full(wd.size, HOME), where,
-                             np.full(e_abs.size, HOME)]).astype(np.int64)
-    order = np.argsort(starts, kind="stable")
 
-    # Lodging at each trip's destination.
-    n_trips = len(tl.trips)
-    dlat = np.array([t.details["latitude"] for t in tl.trips], dtype=float)
-    dlon = np.array([t.details["longitude"] for t in tl.trips], dtype=float)
-    hh_rng = ctx.rng("mobility-lodging")  # same lodging for the whole household
+def _lodging(ctx: SourceContext, mob: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Lodging near each trip's destination, drawn from a household stream so that every member
+    sleeps at the same place."""
+    trips = ctx.timeline.trips
+    dlat = np.array([t.details["latitude"] for t in trips], dtype=float)
+    dlon = np.array([t.details["longitude"] for t in trips], dtype=float)
+    hh_rng = ctx.rng("mobility-lodging")
     lkm = mob["destination_lodging_km"]
-    llat = dlat + hh_rng.normal(0.0, lkm / 111.32, n_trips)
-    llon = dlon + hh_rng.normal(0.0, 1.0, n_trips) * lkm / (111.32 * np.cos(np.radians(dlat)))
-    return Track(member.msisdn or "", place_lat, place_lon, place_radius, starts[order],
-                 places[order], llat, llon)
+    llat = dlat + hh_rng.normal(0.0, lkm / 111.32, len(trips))
+    llon = dlon + hh_rng.normal(0.0, 1.0, len(trips)) * lkm / (111.32 * np.cos(np.radians(dlat)))
+    return llat, llon
 
 
 def mobility(ctx: SourceContext) -> Mobility:

@@ -4,49 +4,23 @@ the store stays healthy and loses nothing."""
 
 from __future__ import annotations
 
-import time
+import hashlib
+import tempfile
 
 import orjson
 import pytest
 from click.testing import CliRunner
-from fastapi.testclient import TestClient
 
 from app_store import accounts, pipeline
 from app_store.checks import RUNTIME_CHECK_IDS
-from app_store.runtime.engine import RunSpec
-from app_store.settings import StoreSettings
-from app_store.web.app import create_app
-from tests.app_store.conftest import app_files, bearer, manifest, tar_gz, wait_settled
+from app_store.cli import submit as submit_cmd
+from sandbox.runtime.engine import RunSpec
 from tests.support import docker
+from tests.support.apps import app_files, manifest, python_app, tar_gz
+from tests.support.served import Served
+from tests.support.store import make_store
 
 pytestmark = pytest.mark.docker
-
-SERVER = b'''import os, urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import httpx
-API, TOKEN = os.environ["COZY_URL"], os.environ["COZY_TOKEN"]
-def get(path):
-    return httpx.get(API + path, headers={"Authorization": "Bearer " + TOKEN})
-class H(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/health":
-            body = b"ok"
-        else:
-            calls = get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=5").json()
-            refused = get("/data/fr.orange.geopoint/_all_docs?limit=1").status_code
-            body = f"{len(calls['rows'])} calls; geopoint {refused}".encode()
-        self.send_response(200); self.end_headers(); self.wfile.write(body)
-ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
-'''
-
-PY_RUNTIME = {"type": "python", "command": ["python3", "server.py"],
-              "requirements": "requirements.txt", "health": "/health"}
-
-
-def python_app(slug: str, server: bytes = SERVER, version: str = "1.0.0",
-               requirements: bytes = b"httpx==0.28.1\n") -> bytes:
-    m = manifest(slug=slug, version=version, runtime=PY_RUNTIME)
-    return tar_gz(app_files(m, **{"server.py": server, "requirements.txt": requirements}))
 
 
 def hostile(slug: str, body: bytes) -> bytes:
@@ -81,31 +55,10 @@ HOSTILE_RUNTIME = {
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     docker.base_image()  # built once, before the clock of any test starts
-    tmp = tmp_path_factory.mktemp("store")
-    settings = StoreSettings(database_url=f"sqlite:///{tmp / 'store.db'}", data_dir=tmp,
-                             workers=2, health_timeout_s=12, public_url="http://store.test")
-    app = create_app(settings)
-    with TestClient(app) as client:
-        st = app.state.store
-        _, org = accounts.create(st.db, "Org", "organiser")
-        _, team = accounts.create(st.db, "Blue", "team")
-        _, other = accounts.create(st.db, "Red", "team")
-        client.tokens = {"org": org, "team": team, "other": other}
-        yield client
-        st.forget_images()
-
-
-auth = bearer
-
-
-def submit(client, data: bytes, who: str = "team", name: str = "app.tar.gz") -> int:
-    r = client.post(f"/api/submissions?filename={name}", content=data, headers=auth(client, who))
-    assert r.status_code == 202, r.text
-    return r.json()["id"]
-
-
-def settle(client, sub_id: int, who: str = "team", timeout: float = 180) -> dict:
-    return wait_settled(client, sub_id, who, timeout, every=0.2)
+    with make_store(tmp_path_factory.mktemp("store"), health_timeout_s=12,
+                    public_url="http://store.test") as harness:
+        yield harness
+        harness.store.farm.forget_images()
 
 
 def check_ids(info: dict) -> set[str]:
@@ -114,7 +67,7 @@ def check_ids(info: dict) -> set[str]:
 
 @pytest.fixture(scope="module")
 def python_sub(store) -> dict:
-    return settle(store, submit(store, python_app("py-calls")))
+    return store.settle(store.submit(python_app("py-calls")))
 
 
 def test_a_python_app_is_checked_built_offline_and_smoke_run(python_sub):
@@ -137,8 +90,6 @@ def test_the_image_is_labelled_and_runs_locked_down(store, python_sub):
     labels = eng.image_labels(python_sub["image_id"])
     assert labels["selfdata.app"] == "py-calls" and labels["selfdata.version"] == "1.0.0"
     assert labels["selfdata.sha256"] == python_sub["sha256"]
-    import tempfile
-
     cid = eng.start(RunSpec(image=python_sub["image_id"], env={"PORT": "8000"},
                             sock_dir=tempfile.mkdtemp(prefix="sd-", dir="/tmp")))
     try:
@@ -160,13 +111,13 @@ def test_the_image_is_labelled_and_runs_locked_down(store, python_sub):
 def test_review_then_registry_lists_the_release(store, python_sub):
     sid = python_sub["id"]
     r = store.post(f"/api/submissions/{sid}/review", json={"decision": "reject"},
-                   headers=auth(store, "org"))
+                   headers=store.auth("Org"))
     assert r.status_code == 400 and "reason" in r.json()["error"]
     r = store.post(f"/api/submissions/{sid}/review", json={"decision": "approve"},
-                   headers=auth(store, "team"))
+                   headers=store.auth("Blue"))
     assert r.status_code == 403
     r = store.post(f"/api/submissions/{sid}/review", json={"decision": "approve"},
-                   headers=auth(store, "org"))
+                   headers=store.auth("Org"))
     assert r.status_code == 200 and r.json()["state"] == "approved"
     app = store.get("/registry/py-calls").json()
     assert app["versions"]["stable"] == ["1.0.0"]
@@ -175,81 +126,64 @@ def test_review_then_registry_lists_the_release(store, python_sub):
     assert latest["selfdata"]["image"] == python_sub["image_id"]
     assert latest["url"].startswith("http://store.test/registry/py-calls/1.0.0/tarball/")
     tarball = store.get("/registry/py-calls/1.0.0/tarball/x.tar.gz")
-    import hashlib
-
     assert hashlib.sha256(tarball.content).hexdigest() == python_sub["sha256"]
     assert store.get("/registry/py-calls", headers={"Accept": "text/html"}).status_code == 406
 
 
 def test_versions_only_go_up_and_slugs_belong_to_their_team(store, python_sub):
-    same = settle(store, submit(store, python_app("py-calls")))
+    same = store.settle(store.submit(python_app("py-calls")))
     assert same["state"] == "failed" and "manifest.version" in check_ids(same)
-    theirs = settle(store, submit(store, python_app("py-calls", version="2.0.0"), who="other"),
-                    who="other")
+    theirs = store.settle(store.submit(python_app("py-calls", version="2.0.0"), who="Red"),
+                          who="Red")
     assert theirs["state"] == "failed" and "manifest.slug" in check_ids(theirs)
     # a team sees only its own submissions
-    r = store.get(f"/api/submissions/{python_sub['id']}", headers=auth(store, "other"))
+    r = store.get(f"/api/submissions/{python_sub['id']}", headers=store.auth("Red"))
     assert r.status_code == 403
 
 
 def test_unresolvable_requirements_fail_the_build_with_their_id(store):
-    info = settle(store, submit(store, python_app(
+    info = store.settle(store.submit(python_app(
         "bad-reqs", requirements=b"no-such-package-selfdata==9.9.9\n")))
     assert info["state"] == "failed" and "build.requirements" in check_ids(info)
 
 
 def test_hostile_runtime_corpus_fails_each_case_and_the_store_stays_healthy(store):
-    ids = {name: submit(store, hostile(name, body)) for name, (body, _, _) in
+    ids = {name: store.submit(hostile(name, body)) for name, (body, _, _) in
            HOSTILE_RUNTIME.items()}
     for name, (_, expected, in_logs) in HOSTILE_RUNTIME.items():
-        info = settle(store, ids[name])
+        info = store.settle(ids[name])
         assert info["state"] == "failed", (name, info["state"])
         assert expected in check_ids(info), (name, check_ids(info), info["smoke"])
         assert in_logs in info["smoke"]["logs"], (name, info["smoke"]["logs"][-500:])
     assert store.get("/status").json()["status"] == "ok"
     # nothing was lost: every upload is still listed, with its history
-    listed = {s["id"] for s in store.get("/api/submissions", headers=auth(store, "team"))
+    listed = {s["id"] for s in store.get("/api/submissions", headers=store.auth("Blue"))
               .json()["data"]}
     assert set(ids.values()) <= listed
     # and no container of these runs is left behind
-    owner = store.app.state.store.owner
+    owner = store.store.farm.owner
     assert docker.engine().containers(f"selfdata.owner={owner}") == []
 
 
 def test_a_restart_resumes_queued_and_interrupted_work(tmp_path):
     docker.base_image()
-    settings = StoreSettings(database_url=f"sqlite:///{tmp_path / 'store.db'}",
-                             data_dir=tmp_path, workers=1, health_timeout_s=12)
-    first = create_app(settings, workers=False)
-    with TestClient(first):
-        st = first.state.store
+    with make_store(tmp_path, workers=0, health_timeout_s=12) as first:
+        st = first.store
         team, _ = accounts.create(st.db, "Green", "team")
-        a = st.submit(team, hostile("resumed-a", b""), "a.tar.gz")
-        b = st.submit(team, hostile("resumed-b", b""), "b.tar.gz")
+        a = st.submissions.submit(team, hostile("resumed-a", b""), "a.tar.gz")
+        b = st.submissions.submit(team, hostile("resumed-b", b""), "b.tar.gz")
         assert pipeline.claim(st.db) == a  # a worker took it, then the store stopped
-    second = create_app(settings)
-    with TestClient(second) as client:
-        _, org = accounts.create(second.state.store.db, "Org", "organiser")
+    with make_store(tmp_path, workers=1, health_timeout_s=12, people={}) as second:
+        _, second.tokens["Org"] = accounts.create(second.store.db, "Org2", "organiser")
         for sid in (a, b):
-            info = client.get(f"/api/submissions/{sid}",
-                              headers={"Authorization": f"Bearer {org}"}).json()
-            deadline = time.monotonic() + 120
-            while info["state"] not in (pipeline.AWAITING, *pipeline.FINAL):
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
-                info = client.get(f"/api/submissions/{sid}",
-                                  headers={"Authorization": f"Bearer {org}"}).json()
+            info = second.settle(sid, who="Org", timeout=120)
             assert info["state"] == "awaiting-review", info["reason"]
-        hist = client.get(f"/api/submissions/{a}", headers={"Authorization": f"Bearer {org}"}
-                          ).json()["history"]
+        hist = second.as_("Org").submission(a)["history"]
         assert "resumed after a store restart" in [h["detail"] for h in hist]
-        assert second.state.store.forget_images() == 2
+        assert second.store.farm.forget_images() == 2
 
 
 def test_selfdata_submit_packs_uploads_and_follows(store, tmp_path):
-    from app_store.cli import submit as submit_cmd
-    from tests.support.served import Served
-
     app_dir = tmp_path / "cli-app"
     app_dir.mkdir()
     m = manifest(slug="cli-app")
@@ -257,7 +191,7 @@ def test_selfdata_submit_packs_uploads_and_follows(store, tmp_path):
         (app_dir / name).write_bytes(data)
     with Served(store.app, lifespan="off") as served:
         res = CliRunner().invoke(submit_cmd, [str(app_dir), "--store", served.url, "--token",
-                                              store.tokens["team"]])
+                                              store.tokens["Blue"]])
     assert res.exit_code == 0, res.output
     assert "awaiting-review" in res.output and "queued" in res.output
     bad = CliRunner().invoke(submit_cmd, [str(tmp_path), "--store", "http://x", "--token", "t"])
@@ -266,13 +200,8 @@ def test_selfdata_submit_packs_uploads_and_follows(store, tmp_path):
 
 def test_a_build_past_its_time_limit_is_stopped_and_reported(tmp_path):
     docker.base_image()
-    settings = StoreSettings(database_url=f"sqlite:///{tmp_path / 'store.db'}",
-                             data_dir=tmp_path, workers=1, build_timeout_s=0.2)
-    app = create_app(settings)
-    with TestClient(app) as client:
-        _team, token = accounts.create(app.state.store.db, "Slow", "team")
-        client.tokens = {"team": token}
-        info = settle(client, submit(client, python_app("slow-build")))
+    with make_store(tmp_path, workers=1, build_timeout_s=0.2) as store:
+        info = store.settle(store.submit(python_app("slow-build")))
     assert info["state"] == "failed" and "build.failed" in check_ids(info)
     assert "longer than" in info["build_log"]
 

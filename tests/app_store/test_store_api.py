@@ -4,86 +4,55 @@ the right id while nothing is lost, review rules, judging and its export, the er
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from fastapi.testclient import TestClient
 
-from app_store import accounts, pipeline
-from app_store.settings import StoreSettings
-from app_store.tables import submissions
-from app_store.web.app import create_app
-from tests.app_store.conftest import app_files, bearer, tar_gz, wait_settled
-from tests.app_store.test_checks import HOSTILE
+from tests.support.apps import app_files, tar_gz
 from tests.support.backends import BACKENDS, url_for_backend
-
-
-class NoEngine:
-    """Stands for a missing engine: any use says so (the store must not need one to check)."""
-
-    def __getattr__(self, name):
-        from app_store.runtime.engine import EngineError
-
-        raise EngineError("no engine in this test")
+from tests.support.hostile_archives import HOSTILE
+from tests.support.store import NO_ENGINE, approve_directly, make_store
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path):
     url = url_for_backend(request, tmp_path, "store")
-    settings = StoreSettings(database_url=url, data_dir=tmp_path, workers=2,
-                             max_upload_bytes=8 * 1024 * 1024)
-    app = create_app(settings, engine=NoEngine())
-    with TestClient(app) as client:
-        st = app.state.store
-        tokens = {}
-        for role, name in (("organiser", "Org"), ("team", "Blue"), ("team", "Red"),
-                           ("judge", "Jo")):
-            tokens[name] = accounts.create(st.db, name, role,
-                                           "Red" if name == "Jo" else None)[1]
-        client.tokens = tokens
-        yield client
-
-
-h = bearer
-
-
-def settle(client, sid: int, who: str = "Blue") -> dict:
-    return wait_settled(client, sid, who, timeout=60, every=0.05)
+    with make_store(tmp_path, database_url=url, engine=NO_ENGINE,
+                    max_upload_bytes=8 * 1024 * 1024) as harness:
+        yield harness
 
 
 def test_tokens_and_roles(store):
     assert store.get("/api/me").status_code == 401
     r = store.get("/api/me", headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401 and "not known" in r.json()["error"]
-    assert store.get("/api/me", headers=h(store, "Blue")).json()["role"] == "team"
+    assert store.get("/api/me", headers=store.auth("Blue")).json()["role"] == "team"
     r = store.post("/api/accounts", json={"name": "Green", "role": "team"},
-                   headers=h(store, "Blue"))
+                   headers=store.auth("Blue"))
     assert r.status_code == 403 and "organiser" in r.json()["error"]
-    r = store.post("/api/accounts", json={"name": "", "role": "wizard"}, headers=h(store, "Org"))
+    r = store.post("/api/accounts", json={"name": "", "role": "wizard"}, headers=store.auth("Org"))
     assert r.status_code == 400
     assert {p["path"] for p in r.json()["problems"]} == {"name", "role"}
     r = store.post("/api/accounts", json={"name": "Green", "role": "team"},
-                   headers=h(store, "Org"))
+                   headers=store.auth("Org"))
     assert r.status_code == 201 and r.json()["token"].startswith("sd_t_")
     assert store.post("/api/accounts", json={"name": "Green", "role": "team"},
-                      headers=h(store, "Org")).status_code == 409
+                      headers=store.auth("Org")).status_code == 409
 
 
 def test_bad_uploads_get_a_clear_error_and_store_nothing(store):
-    assert store.post("/api/submissions", content=b"", headers=h(store, "Blue")).status_code \
+    assert store.post("/api/submissions", content=b"", headers=store.auth("Blue")).status_code \
         == 400
     r = store.post("/api/submissions", content=b"x" * (8 * 1024 * 1024 + 1),
-                   headers=h(store, "Blue"))
+                   headers=store.auth("Blue"))
     assert r.status_code == 413 and "limit" in r.json()["error"]
-    r = store.post("/api/submissions", content=tar_gz(app_files()), headers=h(store, "Org"))
+    r = store.post("/api/submissions", content=tar_gz(app_files()), headers=store.auth("Org"))
     assert r.status_code == 403
     r = store.post("/api/submissions", content=b"{", headers={"content-type": "application/json",
-                                                              **h(store, "Blue")})
+                                                              **store.auth("Blue")})
     assert r.status_code == 202  # stored, then refused by the checks with a reason
-    info = settle(store, r.json()["id"])
+    info = store.settle(r.json()["id"])
     assert info["state"] == "failed" and "archive.format" in {
         p["check"] for p in info["checks"]["problems"]}
-    assert store.get("/api/submissions", headers=h(store, "Blue")).json()["data"][0]["id"] == \
+    assert store.get("/api/submissions", headers=store.auth("Blue")).json()["data"][0]["id"] == \
         r.json()["id"]
 
 
@@ -94,53 +63,42 @@ def test_the_hostile_archive_corpus_fails_at_the_checks_and_nothing_is_lost(stor
         if len(data) > 8 * 1024 * 1024:
             continue  # refused at the door with 413, tested above
         r = store.post("/api/submissions?filename=up.tar.gz", content=data,
-                       headers=h(store, "Blue"))
+                       headers=store.auth("Blue"))
         assert r.status_code == 202, name
         ids[name] = r.json()["id"]
     for name, sid in ids.items():
-        info = settle(store, sid)
+        info = store.settle(sid)
         expected = HOSTILE[name][1]
         found = {p["check"] for p in info["checks"]["problems"]}
         assert info["state"] == "failed" and expected in found, (name, found)
         assert all(p["message"] for p in info["checks"]["problems"])
     assert store.get("/status").json()["status"] == "ok"
-    listed = {s["id"] for s in store.get("/api/submissions", headers=h(store, "Org"))
+    listed = {s["id"] for s in store.get("/api/submissions", headers=store.auth("Org"))
               .json()["data"]}
     assert set(ids.values()) <= listed
     # a team never sees another team's submissions
-    assert store.get("/api/submissions", headers=h(store, "Red")).json()["data"] == []
+    assert store.get("/api/submissions", headers=store.auth("Red")).json()["data"] == []
 
 
 def test_without_an_engine_a_good_app_fails_at_building_and_can_be_retried(store):
     sid = store.post("/api/submissions", content=tar_gz(app_files()),
-                     headers=h(store, "Blue")).json()["id"]
-    info = settle(store, sid)
+                     headers=store.auth("Blue")).json()["id"]
+    info = store.settle(sid)
     assert info["state"] == "failed" and "cannot build right now" in info["reason"]
     assert [x["state"] for x in info["history"]] == ["queued", "checking", "building", "failed"]
     r = store.post(f"/api/submissions/{sid}/review", json={"decision": "approve"},
-                   headers=h(store, "Org"))
+                   headers=store.auth("Org"))
     assert r.status_code == 409 and "cannot become approved" in r.json()["error"]
     r = store.post(f"/api/submissions/{sid}/review", json={"decision": "retry"},
-                   headers=h(store, "Org"))
+                   headers=store.auth("Org"))
     assert r.status_code == 200
-    assert settle(store, sid)["state"] == "failed"
-    hist = store.get(f"/api/submissions/{sid}", headers=h(store, "Org")).json()["history"]
+    assert store.settle(sid)["state"] == "failed"
+    hist = store.get(f"/api/submissions/{sid}", headers=store.auth("Org")).json()["history"]
     assert [x["state"] for x in hist].count("queued") == 2
 
 
 def _approve_directly(store, team: str, slug: str) -> None:
-    """Record an approved release without building (judging does not depend on the engine)."""
-    st = store.app.state.store
-    tid = accounts.authenticate(st.db, store.tokens[team]).id
-    now = time.time()
-    with st.db.write() as conn:
-        conn.execute(submissions.insert().values(
-            team_id=tid, filename="x.tar.gz", sha256="0" * 64, size=1, slug=slug,
-            version="1.0.0", state=pipeline.APPROVED, created_at=now, updated_at=now,
-            attempts=1, manifest=f'{{"slug": "{slug}", "permissions": {{}}}}'))
-        from app_store.tables import app_owners
-
-        conn.execute(app_owners.insert().values(slug=slug, team_id=tid, created_at=now))
+    approve_directly(store, team, {"slug": slug, "permissions": {}})
 
 
 def test_judging_rules_leaderboard_and_export(store):
@@ -149,42 +107,42 @@ def test_judging_rules_leaderboard_and_export(store):
     crit = store.get("/api/criteria").json()["data"]
     assert [c["key"] for c in crit] == ["usefulness", "crossing", "privacy", "design"]
     bad = store.put("/api/criteria", json={"data": [{"key": "a", "label": "", "weight": 0}]},
-                    headers=h(store, "Org"))
+                    headers=store.auth("Org"))
     assert bad.status_code == 400 and len(bad.json()["problems"]) == 2
     ok = store.put("/api/criteria", json={"data": [
         {"key": "use", "label": "Useful", "weight": 2}, {"key": "ux", "label": "Clear",
-                                                         "weight": 1}]}, headers=h(store, "Org"))
+                                                         "weight": 1}]}, headers=store.auth("Org"))
     assert ok.status_code == 200
     # Jo belongs to team Red: cannot score red-app
     r = store.post("/api/scores", json={"slug": "red-app", "scores": {"use": 5}},
-                   headers=h(store, "Jo"))
+                   headers=store.auth("Jo"))
     assert r.status_code == 400 and "member of Red" in r.json()["problems"][0]["message"]
     r = store.post("/api/scores", json={"slug": "blue-app", "scores": {"use": 6, "ux": 4}},
-                   headers=h(store, "Jo"))
+                   headers=store.auth("Jo"))
     assert r.status_code == 400 and r.json()["problems"][0]["path"] == "use"
     r = store.post("/api/scores", json={"slug": "blue-app", "scores": {"use": 4, "ux": 2}},
-                   headers=h(store, "Jo"))
+                   headers=store.auth("Jo"))
     assert r.status_code == 201
     assert store.post("/api/scores", json={"slug": "nope", "scores": {"use": 4}},
-                      headers=h(store, "Jo")).status_code == 404
+                      headers=store.auth("Jo")).status_code == 404
     assert store.post("/api/scores", json={"slug": "blue-app", "scores": {"use": 4}},
-                      headers=h(store, "Blue")).status_code == 403
-    board = store.get("/api/leaderboard", headers=h(store, "Org")).json()["data"]
+                      headers=store.auth("Blue")).status_code == 403
+    board = store.get("/api/leaderboard", headers=store.auth("Org")).json()["data"]
     assert [(r["app"], r["score"]) for r in board] == [("blue-app", round((4 * 2 + 2) / 3, 3))]
-    csv = store.get("/api/leaderboard.csv", headers=h(store, "Org"))
+    csv = store.get("/api/leaderboard.csv", headers=store.auth("Org"))
     assert csv.headers["content-type"].startswith("text/csv")
     assert "blue-app" in csv.text and "Blue" in csv.text
-    assert store.get("/api/leaderboard.csv", headers=h(store, "Jo")).status_code == 403
+    assert store.get("/api/leaderboard.csv", headers=store.auth("Jo")).status_code == 403
     # a judge can declare a conflict, and then cannot score that team
-    store.post("/api/me/conflicts", json={"team": "Blue"}, headers=h(store, "Jo"))
+    store.post("/api/me/conflicts", json={"team": "Blue"}, headers=store.auth("Jo"))
     r = store.post("/api/scores", json={"slug": "blue-app", "scores": {"use": 5}},
-                   headers=h(store, "Jo"))
+                   headers=store.auth("Jo"))
     assert r.status_code == 400 and "conflict" in r.json()["problems"][0]["message"]
 
 
 def test_one_error_envelope(store):
     for r in (store.get("/api/nowhere"), store.get("/api/me"),
-              store.post("/api/scores", content=b"{", headers=h(store, "Jo")),
+              store.post("/api/scores", content=b"{", headers=store.auth("Jo")),
               store.get("/registry/nothing-here")):
         body = r.json()
         assert set(body) == {"error", "problems"} and body["error"], r.url
@@ -240,6 +198,6 @@ def test_an_oversized_upload_is_cut_off_while_it_streams(store):
         for _ in range(12):
             yield b"x" * (1 << 20)  # 12 MiB, no Content-Length announced
 
-    r = store.post("/api/submissions", content=chunks(), headers=h(store, "Blue"))
+    r = store.post("/api/submissions", content=chunks(), headers=store.auth("Blue"))
     assert r.status_code == 413 and "limited to" in r.json()["error"]
-    assert store.get("/api/submissions", headers=h(store, "Blue")).json()["data"] == []
+    assert store.get("/api/submissions", headers=store.auth("Blue")).json()["data"] == []

@@ -14,11 +14,12 @@ from app_store.checks.run import check_upload
 from app_store.packing import pack
 from sandbox.settings import Settings
 from selfdata.dev import DevSession
-from tests.conftest import docs_of, household
 from tests.support.browser import browser, shot
-from tests.support.live_server import LiveServer, js_packages
+from tests.support.households import docs_of, household
+from tests.support.node import js_packages
+from tests.support.served import LiveServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.node]
 TUTORIAL = Path(__file__).resolve().parents[2] / "docs" / "tutorial" / "my-bills"
 
 
@@ -42,7 +43,7 @@ def test_the_tutorial_app_shows_the_testers_bills(app_dir, tmp_path):
     bills = docs_of(household(0), "io.cozy.bills")
     with LiveServer(Settings(database_url=f"sqlite:///{tmp_path / 'sb.db'}")) as live:
         inst = live.sandbox.instances.create("alice")
-        live.sandbox.store.load(inst.id, "io.cozy.bills", bills)
+        live.sandbox.documents.load(inst.id, "io.cozy.bills", bills)
         session = DevSession(live.app, live.port, app_dir, "alice")
         session.start()
         try:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.sample_apps.conftest import APPS, ROOT, docs, get, load_module, manifest_of, running_app
+from tests.support.sample_apps import APPS, ROOT, docs, get, load_module, manifest_of, running_app
 
 coach = load_module("energy-coach", "analysis")
 tariffs = load_module("energy-coach", "tariffs")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.sample_apps.conftest import APPS, docs, get, load_module, manifest_of, running_app
+from tests.support.sample_apps import APPS, docs, get, load_module, manifest_of, running_app
 
 hi = load_module("home-and-insurance", "analysis")
 

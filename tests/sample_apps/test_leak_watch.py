@@ -8,8 +8,8 @@ import json
 import orjson
 import pytest
 
-from tests.conftest import household
-from tests.sample_apps.conftest import APPS, docs, get, load_module, manifest_of, running_app
+from tests.support.households import household
+from tests.support.sample_apps import APPS, docs, get, load_module, manifest_of, running_app
 
 lw = load_module("leak-watch", "analysis")
 scoring = load_module("leak-watch", "scoring")
@@ -101,7 +101,7 @@ def test_live_app_saves_and_shows_its_findings(live_sandbox) -> None:
         assert data["findings"] == expected
         assert data["days"] == 366 and data["created"] == len(expected)
         assert data["litres_total"] == sum(d["value"] for d in water(LEAKY))
-        stored = [r["doc"] for r in sb.store.all_docs(inst.id, FINDINGS,
+        stored = [r["doc"] for r in sb.documents.all_docs(inst.id, FINDINGS,
                                                        include_docs=True)["rows"]]
         stored = [orjson.loads(orjson.dumps(d)) for d in stored]
         assert sorted(d["key"] for d in stored) == sorted(d["key"] for d in expected)

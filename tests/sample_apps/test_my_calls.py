@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.sample_apps.conftest import APPS, docs, manifest_of
 from tests.support.browser import FLAGS
-from tests.support.live_server import free_port
 from tests.support.requirements import require
+from tests.support.sample_apps import APPS, docs, manifest_of
 
 APP = APPS / "my-calls"
 CALLS = "fr.orange.phonecommunicationlog"
@@ -72,6 +71,7 @@ def expected_totals(log: list[dict], line: str = "") -> dict:
 
 
 @pytest.mark.parametrize("line", ["", "first"])
+@pytest.mark.node
 def test_node_aggregation_matches_python(tmp_path, line: str) -> None:
     require(shutil.which("node") is not None, "node is not installed")
     log = docs(HOUSEHOLD, CALLS)
@@ -146,7 +146,7 @@ def test_live_the_page_renders_in_a_browser(live_sandbox, tmp_path) -> None:
                 data = data.replace(k, v)
         (tmp_path / f.name).write_text(data)
     handler = functools.partial(QuietHandler, directory=str(tmp_path))
-    files = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    files = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=files.serve_forever, daemon=True).start()
     try:
         url = f"http://my-calls.{instance}.localhost:{files.server_port}/index.html"
@@ -155,6 +155,7 @@ def test_live_the_page_renders_in_a_browser(live_sandbox, tmp_path) -> None:
                               capture_output=True, text=True, timeout=120)
     finally:
         files.shutdown()
+        files.server_close()
     dom = done.stdout
     log = docs(HOUSEHOLD, CALLS)
     assert f"{len(log)} calls and SMS read." in dom, dom[-2000:]

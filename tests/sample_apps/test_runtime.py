@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.sample_apps.conftest import app_dirs, get, manifest_of, running_app
-from tests.support.live_server import free_port
+from tests.support.sample_apps import app_dirs, get, manifest_of, running_app
+from tests.support.served import nowhere as refused_url
 
 PYTHON_APPS = [a for a in app_dirs() if manifest_of(a)["runtime"]["type"] == "python"]
 API = {"energy-coach": "/api/summary", "home-and-insurance": "/api/summary",
@@ -17,8 +17,8 @@ API = {"energy-coach": "/api/summary", "home-and-insurance": "/api/summary",
 
 @pytest.mark.parametrize("app", PYTHON_APPS, ids=[a.name for a in PYTHON_APPS])
 def test_health_answers_and_the_page_explains_when_the_cloud_is_down(app: Path) -> None:
-    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    with running_app(app, nowhere, "not-a-token", "nobody") as base:
+    sock, nowhere = refused_url()  # bound, never listening: connections are refused
+    with sock, running_app(app, nowhere, "not-a-token", "nobody") as base:
         assert get(base + "/health")[0] == 200
         status, body, ctype = get(base + API[app.name])
         assert status == 502 and ctype.startswith("application/json")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from app_store import known
 from app_store.checks.code import CODE, DOCTYPE
 from app_store.checks.run import check_upload
-from tests.sample_apps.conftest import APPS as ROOT
-from tests.sample_apps.conftest import app_dirs, app_files, manifest_of, pack
+from sandbox.contract import doctypes
+from tests.support.sample_apps import APPS as ROOT
+from tests.support.sample_apps import app_dirs, app_files, manifest_of, pack
 
 APPS = app_dirs()
 IDS = [a.name for a in APPS]
@@ -61,7 +61,7 @@ def test_permissions_are_exactly_the_doctypes_the_code_uses(app: Path) -> None:
     for name, data in app_files(app).items():
         if name.endswith(CODE) and name != "manifest.webapp":
             used |= {d for d in DOCTYPE.findall(data.decode())
-                     if known.matches_known(d) or known.is_own(d, m["slug"])}
+                     if doctypes.is_known(d) or doctypes.is_own(d, m["slug"])}
     declared = {r["type"] for r in m["permissions"].values()}
     assert used == declared
 

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from sandbox.settings import Settings
 from sandbox.web.app import create_app
+from tests.support.api import Api
 from tests.support.backends import BACKENDS, url_for_backend
 
 
@@ -35,29 +36,6 @@ def sb(app):
 @pytest.fixture
 def client(app) -> TestClient:
     return TestClient(app)
-
-
-class Api:
-    """A client bound to one instance and scope."""
-
-    def __init__(self, client: TestClient, token: str):
-        self.c = client
-        self.h = {"Authorization": f"Bearer {token}"}
-
-    def _h(self, kw):
-        return {**self.h, **kw.pop("headers", {})}
-
-    def get(self, path, **kw):
-        return self.c.get(path, headers=self._h(kw), **kw)
-
-    def post(self, path, body=None, **kw):
-        return self.c.post(path, headers=self._h(kw), json=body, **kw)
-
-    def put(self, path, body=None, **kw):
-        return self.c.put(path, headers=self._h(kw), json=body, **kw)
-
-    def delete(self, path, **kw):
-        return self.c.delete(path, headers=self._h(kw), **kw)
 
 
 FULL = "io.cozy.doctypes:GET test.notes test.other io.cozy.journal:GET"

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
-from app_store import accounts
-from app_store.settings import StoreSettings
-from app_store.web.app import create_app as create_store
 from sandbox.settings import Settings
-from sandbox.storage.tables import apps
-from tests.app_store.conftest import app_files, manifest, tar_gz
-from tests.app_store.test_pipeline import python_app, settle, submit
-from tests.conftest import docs_of, household
 from tests.support import docker
-from tests.support.live_server import LiveServer, free_port
-from tests.support.served import Served
+from tests.support.apps import app_files, manifest, python_app, tar_gz
+from tests.support.households import docs_of, household
+from tests.support.served import LiveServer, Served, bound_socket
+from tests.support.store import make_store
 
 pytestmark = pytest.mark.docker
 
@@ -31,34 +24,25 @@ def event(tmp_path_factory):
     """A store with two approved apps, and a sandbox with one tester that installs from it."""
     docker.base_image()
     tmp = tmp_path_factory.mktemp("install")
-    store_port = free_port()
-    store_app = create_store(StoreSettings(
-        database_url=f"sqlite:///{tmp / 'store.db'}", data_dir=tmp / "store", workers=2,
-        public_url=f"http://127.0.0.1:{store_port}"))
-    with TestClient(store_app) as client:
-        st = store_app.state.store
-        _, org = accounts.create(st.db, "Org", "organiser")
-        _, team = accounts.create(st.db, "Blue", "team")
-        client.tokens = {"org": org, "team": team}
+    sock = bound_socket()
+    store_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with make_store(tmp / "store", public_url=store_url) as store:
         static = manifest(slug="static-calls", name="Static calls")
-        subs = [submit(client, python_app("py-calls")),
-                submit(client, tar_gz(app_files(static, **{"index.html": STATIC_INDEX})))]
+        subs = [store.submit(python_app("py-calls")),
+                store.submit(tar_gz(app_files(static, **{"index.html": STATIC_INDEX})))]
         for sid in subs:
-            assert settle(client, sid)["state"] == "awaiting-review"
-            client.post(f"/api/submissions/{sid}/review", json={"decision": "approve"},
-                        headers={"Authorization": f"Bearer {org}"})
-        port = free_port()
-        with Served(store_app, port=store_port, lifespan="off") as store_srv:
-            settings = Settings(database_url=f"sqlite:///{tmp / 'sandbox.db'}", port=port,
+            assert store.settle(sid)["state"] == "awaiting-review"
+            store.as_("Org").review(sid, "approve")
+        with Served(store.app, lifespan="off", sock=sock) as store_srv:
+            settings = Settings(database_url=f"sqlite:///{tmp / 'sandbox.db'}",
                                 registry_url=store_srv.url)
-            with LiveServer(settings, port=port) as sandbox:
+            with LiveServer(settings) as sandbox:
                 sb = sandbox.sandbox
                 inst = sb.instances.create("alice")
-                hh = household(0)
-                calls = docs_of(hh, "fr.orange.phonecommunicationlog")
-                sb.store.load(inst.id, "fr.orange.phonecommunicationlog", calls)
+                calls = docs_of(household(0), "fr.orange.phonecommunicationlog")
+                sb.documents.load(inst.id, "fr.orange.phonecommunicationlog", calls)
                 yield {"sandbox": sandbox, "store": store_srv, "calls": len(calls)}
-        st.forget_images()
+        store.store.farm.forget_images()
 
 
 def at(event, host: str) -> httpx.Client:
@@ -90,17 +74,17 @@ def test_consent_install_open_journal_uninstall(event):
         dash = alice.get("/")
         assert "Uninstall" in dash.text and "py-calls.alice.localhost" in dash.text
     token = sb.app_token("alice", "py-calls")
-    api = httpx.Client(base_url=event["sandbox"].url, timeout=30)
     auth = {"Authorization": f"Bearer {token}"}
-    assert api.get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=1",
-                   headers=auth).status_code == 200
-    with at(event, "alice.localhost") as alice:
-        assert alice.post("/apps/py-calls/uninstall").status_code == 303
-    assert api.get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=1",
-                   headers=auth).status_code in (400, 401)
+    with httpx.Client(base_url=event["sandbox"].url, timeout=30) as api:
+        assert api.get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=1",
+                       headers=auth).status_code == 200
+        with at(event, "alice.localhost") as alice:
+            assert alice.post("/apps/py-calls/uninstall").status_code == 303
+        assert api.get("/data/fr.orange.phonecommunicationlog/_all_docs?limit=1",
+                       headers=auth).status_code in (400, 401)
     with at(event, "py-calls.alice.localhost") as app:
         assert app.get("/").status_code == 404
-    owner = event["sandbox"].app.state.installer.owner
+    owner = event["sandbox"].app.state.apps.running.owner
     assert [c for c in docker.engine().containers(f"selfdata.owner={owner}")] == []
 
 
@@ -140,8 +124,7 @@ def test_what_is_installed_is_what_the_tester_agreed_to(event):
         page = alice.get("/apps/install", params={"slug": "py-calls", "registry": reg})
         assert 'name="sha256"' in page.text and 'name="version" value="1.0.0"' in page.text
     sb = event["sandbox"].sandbox
-    with sb.db.read() as conn:
-        assert conn.execute(sa.select(apps)).all() == []
+    assert sb.installs.listing(sb.instances.get("alice")) == []
 
 
 def test_installs_only_from_the_configured_registry(event):

@@ -6,27 +6,23 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from app_store.runtime.bridge import UnsafeSocket, app_socket
-from sandbox.storage.tables import apps
+from sandbox.apps.records import STORE
+from sandbox.contract.manifest import manifest_from_json
+from sandbox.runtime.bridge import UnsafeSocket, app_socket
 from sandbox.web.app_gate import ApiGate
+from tests.support.apps import manifest
 
 PERMS = {"notes": {"type": "test.notes", "verbs": ["GET"], "description": "why"}}
 
 
 def install_row(sb, instance: str, slug: str) -> None:
-    inst = sb.instances.get(instance)
-    with sb.db.write() as conn:
-        conn.execute(apps.delete().where(apps.c.instance_id == inst.id, apps.c.slug == slug))
-        conn.execute(apps.insert().values(
-            instance_id=inst.id, slug=slug, manifest=orjson.dumps({"slug": slug}).decode(),
-            permissions=orjson.dumps(PERMS).decode(), state="installed", installed_at=time.time()))
-    sb.forget_tokens()
+    """Record the app as the install flow does, through the sandbox's install records."""
+    m = manifest_from_json(manifest(slug=slug, permissions=PERMS))
+    sb.installs.install(sb.instances.get(instance), m, STORE)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The access journal and the pages a tester sees."""
 
-from .conftest import Api
+from tests.support.api import Api
 
 DT = "test.notes"
 

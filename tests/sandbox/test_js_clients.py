@@ -3,7 +3,7 @@
 ``tests/sandbox/js/stack_client.js`` drives cozy-stack-client's DocumentCollection and
 ``client_js.js`` the older cozy-client-js used by the MesInfos apps. Each prints one JSON line per
 check; the assertions live here. The Node packages are installed by the module fixture from the
-committed lock (``npm ci``, see :func:`tests.support.live_server.js_packages`); without Node or
+committed lock (``npm ci``, see :func:`tests.support.node.js_packages`); without Node or
 npm the tests skip locally and fail in CI.
 """
 
@@ -20,8 +20,11 @@ import pytest
 
 from sandbox.settings import Settings
 from tests.support.backends import BACKENDS, url_for_backend
-from tests.support.live_server import JsSetupError, LiveServer, js_packages, live_server
+from tests.support.node import JsSetupError, js_packages
 from tests.support.requirements import require
+from tests.support.served import LiveServer
+
+pytestmark = pytest.mark.node
 
 DT_BIG, DT_RW, DT_BULK, DT_NONE, DT_OLD = (f"test.js.{n}" for n in
                                            ("big", "rw", "bulk", "none", "old"))
@@ -42,7 +45,8 @@ def js_dir() -> Path:
 @pytest.fixture(scope="module", params=BACKENDS)
 def server(request, tmp_path_factory):
     url = url_for_backend(request, tmp_path_factory.mktemp("js-live"), "js")
-    yield from live_server(Settings(database_url=url))
+    with LiveServer(Settings(database_url=url)) as server:
+        yield server
 
 
 def seed(server: LiveServer) -> dict[str, str]:

@@ -59,8 +59,11 @@ from hypothesis import strategies as st
 
 from sandbox.settings import Settings
 from tests.support.backends import BACKENDS, url_for_backend
-from tests.support.live_server import JsSetupError, js_packages, live_server
+from tests.support.node import JsSetupError, js_packages
 from tests.support.requirements import require
+from tests.support.served import LiveServer
+
+pytestmark = pytest.mark.node
 
 _names = itertools.count()
 DT_PREFIX = "test.oracle.q"
@@ -76,25 +79,40 @@ def pouch(tmp_path_factory) -> str:
     except JsSetupError as exc:
         require(False, str(exc))
         raise
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     cwd = tmp_path_factory.mktemp("pouchdb")  # it writes config.json and log.txt there
     binary = js_dir / "node_modules" / "pouchdb-server" / "bin" / "pouchdb-server"
-    proc = subprocess.Popen(["node", str(binary), "--in-memory", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(url, proc)
-        yield url
-    finally:
-        proc.terminate()
+    for _attempt in range(3):  # it binds the port itself: once more if another took it
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen(["node", str(binary), "--in-memory", "--host", "127.0.0.1",
+                                 "--port", str(port)], cwd=cwd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+            _wait(url, proc)
+        except RuntimeError as exc:
+            _stop(proc)
+            if "EADDRINUSE" in str(exc):
+                continue
+            raise
+        try:
+            yield url
+        finally:
+            _stop(proc)
+        return
+    raise RuntimeError("pouchdb-server found no free port")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+    if proc.stderr:
+        proc.stderr.close()
 
 
 def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -114,7 +132,7 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 @pytest.fixture(scope="module", params=BACKENDS)
 def sandbox_api(request, tmp_path_factory):
     url = url_for_backend(request, tmp_path_factory.mktemp("oracle"), "oracle")
-    for server in live_server(Settings(database_url=url)):
+    with LiveServer(Settings(database_url=url)) as server:
         server.sandbox.instances.create("oracle")
         token = server.sandbox.cli_token("oracle", f"{DT_PREFIX}.*", ttl=6 * 3600)
         with httpx.Client(base_url=server.url, timeout=60,

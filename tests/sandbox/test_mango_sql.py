@@ -80,7 +80,7 @@ selectors = st.recursive(
 @given(docs=documents(), selector=selectors, sort_field=st.sampled_from([None, "b", "c.d"]))
 def test_sql_agrees_with_the_matcher(sb, docs, selector, sort_field):
     inst = sb.instances.create(f"p{next(_counter)}")
-    sb.store.load(inst.id, "t.docs", docs)
+    sb.documents.load(inst.id, "t.docs", docs)
     body: dict = {"selector": {"_id": {"$gt": None}, "$and": [selector]}, "limit": 1000}
     if sort_field:
         sb.indexes.define_index(inst.id, "t.docs", {"index": {"fields": [sort_field]}})

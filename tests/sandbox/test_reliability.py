@@ -21,14 +21,14 @@ DT = "test.notes"
 
 def test_concurrent_updates_exactly_one_wins(sb, alice):
     inst = sb.instances.get("alice")
-    res = sb.store.create(inst.id, DT, {"n": 0}, "hot")
+    res = sb.documents.create(inst.id, DT, {"n": 0}, "hot")
     outcomes: list[str] = []
     barrier = threading.Barrier(16)
 
     def attempt(i: int) -> None:
         barrier.wait()
         try:
-            sb.store.update(inst.id, DT, "hot", {"_id": "hot", "_rev": res.rev, "n": i})
+            sb.documents.update(inst.id, DT, "hot", {"_id": "hot", "_rev": res.rev, "n": i})
             outcomes.append("ok")
         except Conflict:
             outcomes.append("conflict")
@@ -39,7 +39,7 @@ def test_concurrent_updates_exactly_one_wins(sb, alice):
     for t in threads:
         t.join()
     assert outcomes.count("ok") == 1 and outcomes.count("conflict") == 15
-    assert orjson.loads(sb.store.get(inst.id, DT, "hot"))["_rev"].startswith("2-")
+    assert orjson.loads(sb.documents.get(inst.id, DT, "hot"))["_rev"].startswith("2-")
 
 
 def test_concurrent_http_updates_give_409(client, alice):
@@ -67,8 +67,9 @@ LOADER = textwrap.dedent("""
     print("ready", flush=True)
     i = 0
     while True:
-        sb.store.load(inst.id, "test.bulk", [{"batch": i, "k": k, "pad": "x" * 200}
-                                             for k in range(2000)])
+        sb.documents.load(inst.id, "test.bulk", [{"batch": i, "k": k, "pad": "x" * 200}
+                                                 for k in range(2000)])
+        print(f"committed {i}", flush=True)
         i += 1
 """)
 
@@ -76,9 +77,11 @@ LOADER = textwrap.dedent("""
 def test_kill_9_during_a_bulk_load_leaves_whole_batches(database_url, tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", LOADER, database_url],
                             stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(1.5)
-    os.kill(proc.pid, signal.SIGKILL)
+    with proc.stdout:
+        assert proc.stdout.readline().strip() == "ready"
+        for n in range(3):  # kill it while it writes, after three whole batches
+            assert proc.stdout.readline().strip() == f"committed {n}"
+        os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     sb = Sandbox(Settings(database_url=database_url))
     try:
@@ -91,11 +94,11 @@ def test_kill_9_during_a_bulk_load_leaves_whole_batches(database_url, tmp_path):
                 "SELECT doc_id FROM documents WHERE instance_id = :i AND doctype = 'test.bulk'"),
                 {"i": inst.id}).all()
         assert rows, "some batches committed before the kill"
-        docs = [orjson.loads(sb.store.get(inst.id, "test.bulk", r[0])) for r in rows[:50]]
+        docs = [orjson.loads(sb.documents.get(inst.id, "test.bulk", r[0])) for r in rows[:50]]
         assert all(d["pad"] == "x" * 200 for d in docs)
         assert len(rows) % 2000 == 0, "a batch was half-written"
         # and the database takes writes again
-        sb.store.load(inst.id, "test.bulk", [{"after": True}])
+        sb.documents.load(inst.id, "test.bulk", [{"after": True}])
     finally:
         sb.close()
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import orjson
 import pytest
 from click.testing import CliRunner
 
 from sandbox.settings import Settings
+from selfdata.cli import dev
 from selfdata.dev import DevSession
-from tests.app_store.conftest import app_files, manifest
-from tests.support.live_server import LiveServer
+from tests.support.apps import app_files, manifest
+from tests.support.served import LiveServer
 
 SERVER = '''import os, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,7 +31,7 @@ def live(tmp_path):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'sb.db'}")
     with LiveServer(settings) as server:
         inst = server.sandbox.instances.create("alice")
-        server.sandbox.store.load(inst.id, "fr.orange.phonecommunicationlog",
+        server.sandbox.documents.load(inst.id, "fr.orange.phonecommunicationlog",
                                   [{"type": "VOICE", "length": 60}])
         yield server
 
@@ -61,14 +60,13 @@ def test_a_python_app_runs_with_its_manifest_token_and_reloads(live, tmp_path):
         assert r.status_code == 200 and r.text.startswith("VERSION ")
         assert "fr.orange.phonecommunicationlog" in r.text  # its manifest's permission
         assert not s.changed()
-        time.sleep(0.05)
         (d / "server.py").write_text(SERVER.replace("VERSION ", "VERSION2 "))
-        assert s.changed()
+        assert s.changed(timeout=10)  # seen by inotify, not by a timer
         s.reload()
         assert s.wait_ready()
         assert get(live, "dev-app.alice.localhost").text.startswith("VERSION2 ")
     finally:
-        s.stop()
+        s.close()
 
 
 def test_a_static_app_gets_the_template_values(live, tmp_path):
@@ -89,12 +87,10 @@ def test_a_static_app_gets_the_template_values(live, tmp_path):
                       headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 403
     finally:
-        s.stop()
+        s.close()
 
 
 def test_the_command_refuses_bad_input_clearly(live, tmp_path):
-    from app_store.cli import dev
-
     runner = CliRunner()
     res = runner.invoke(dev, [str(tmp_path), "--instance", "alice"])
     assert res.exit_code == 2 and "no manifest.webapp" in res.output

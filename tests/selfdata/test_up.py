@@ -20,9 +20,9 @@ SAMPLES = ("energy-coach", "home-and-insurance", "leak-watch", "my-calls")
 def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
     docker.base_image()
     up = Up(tmp_path)
-    port, store_port = up.port, up.store_port
     try:
         out = up.start()
+        port, store_port = up.port, up.store_port
         for slug in SAMPLES:
             assert f"  {slug}: approved" in out, out
         first = re.search(r"http://([a-z0-9-]+)\.localhost:\d+/ \(2 testers\)", out).group(1)
@@ -53,8 +53,7 @@ def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
     finally:
         out = up.stop()  # SIGTERM: a clean stop, the installed apps' containers with it
     assert "Stopping" in out
-    db_url = f"sqlite:///{up.database}"
-    owner = "sandbox-" + hashlib.sha256(db_url.encode()).hexdigest()[:12]
+    owner = "sandbox-" + hashlib.sha256(f"sqlite:///{up.database}".encode()).hexdigest()[:12]
     assert docker.engine().containers(f"selfdata.owner={owner}") == []
 
 

@@ -1,15 +1,18 @@
-"""A throwaway PostgreSQL cluster from the machine's server binaries, in a temp directory."""
+"""A throwaway PostgreSQL cluster from the machine's server binaries, in a temp directory.
+
+It listens on a unix socket in that directory only: no TCP port to choose, nothing another
+process could take, and ``pg_ctl -w`` returns once it accepts connections."""
 
 from __future__ import annotations
 
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+
+import psycopg
 
 
 def find_bin_dir() -> Path | None:
@@ -21,12 +24,6 @@ def find_bin_dir() -> Path | None:
     return Path(found).parent if found else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Cluster:
     def __init__(self) -> None:
         bindir = find_bin_dir()
@@ -36,7 +33,7 @@ class Cluster:
         self.bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="selfdata-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = 5432   # names the socket file in our own directory, not a TCP port
         self.as_user: list[str] = []
         if os.geteuid() == 0:  # initdb refuses root: run the server as the postgres user
             subprocess.run(["chown", "-R", "postgres:", str(self.root)], check=True)
@@ -48,27 +45,19 @@ class Cluster:
     def start(self) -> Cluster:
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
                   "postgres", "-E", "UTF8", "--locale=C")
-        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+        opts = (f"-c listen_addresses='' -c port={self.port} "
                 f"-c unix_socket_directories={self.root} -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l",
                   str(self.root / "log"), "-w", "-t", "60", "start")
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"PostgreSQL did not start; see {self.root / 'log'}")
+        return self
 
     def create_database(self, name: str) -> str:
-        import psycopg
-
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(f"host={self.root} port={self.port} user=postgres "
+                             "dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+        return f"postgresql+psycopg://postgres@/{name}?host={self.root}&port={self.port}"
 
     def stop(self) -> None:
         try:

@@ -1,16 +1,19 @@
-"""`selfdata up` as a real process on free ports, for tests of the whole event."""
+"""`selfdata up` as a real process on ports it picks itself (``--port 0``), for tests of the
+whole event. Its output is read line by line as it comes; the test waits for the line that
+says it serves, not for a fixed time."""
 
 from __future__ import annotations
 
-import hashlib
 import os
+import re
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 from tests.support.docker import remove_images
-from tests.support.live_server import free_port
+
+READY = "Serving (Ctrl-C to stop)"
 
 
 class Up:
@@ -18,33 +21,52 @@ class Up:
                  env: dict[str, str] | None = None):
         self.folder = folder
         self.env = {**os.environ, **(env or {})}
-        self.port = free_port()
-        self.store_port = free_port()
-        while self.store_port == self.port:
-            self.store_port = free_port()
         self.log = folder / "up.log"
         self.database = folder / "var" / "sandbox.db"
         self.args = [sys.executable, "-m", "selfdata.cli", "up", "-n", str(households),
-                     "--port", str(self.port), "--store-port", str(self.store_port),
-                     "--data", str(folder / "pop"), "--database", str(self.database), *extra]
+                     "--port", "0", "--store-port", "0", "--data", str(folder / "pop"),
+                     "--database", str(self.database), *extra]
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        self.port = self.store_port = 0
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        with self.log.open("w") as log:
+            for line in self.proc.stdout:
+                self.lines.append(line)
+                log.write(line)
+                log.flush()
+                if READY in line:
+                    self._ready.set()
+        self._ready.set()  # the process ended: stop waiting
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
 
     def start(self, timeout: float = 900) -> str:
         """Start it and wait until it serves; return what it printed."""
-        self.proc = subprocess.Popen(self.args, cwd=self.folder, stdout=self.log.open("w"),
-                                     stderr=subprocess.STDOUT, env=self.env)
-        deadline = time.monotonic() + timeout
-        while "Serving (Ctrl-C to stop)" not in self.log.read_text():
-            assert self.proc.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, self.log.read_text()
-            time.sleep(0.3)
-        return self.log.read_text()
+        self.proc = subprocess.Popen(self.args, cwd=self.folder, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, env=self.env, text=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        assert self._ready.wait(timeout), self.output
+        assert self.proc.poll() is None, self.output
+        out = self.output
+        self.port = int(re.search(r"Sandbox \(personal clouds\)\s+http://127\.0\.0\.1:(\d+)/",
+                                  out)[1])
+        self.store_port = int(re.search(r"App store catalogue\s+http://127\.0\.0\.1:(\d+)/",
+                                        out)[1])
+        return out
 
     def stop(self) -> str:
         """SIGTERM, as a service manager would; return the whole output. The images its store
         built are removed (each test's store is new, so nothing else would)."""
         self.proc.terminate()
         self.proc.wait(60)
-        owner = "store-" + hashlib.sha256(str((self.database.parent / "store").resolve())
-                                          .encode()).hexdigest()[:12]
-        remove_images(owner)
-        return self.log.read_text()
+        self._reader.join(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        remove_images(self.database.parent / "store")
+        return self.output

@@ -9,8 +9,7 @@ import pytest
 
 from synthetic_data.schemas import problems
 from synthetic_data.sources import tempo
-
-from ..conftest import SEED, docs_of
+from tests.support.households import SEED, docs_of
 
 LOADCURVE = "fr.enedis.api.meteringdata.loadcurve"
 ENERGY = "fr.enedis.api.meteringdata.energy"

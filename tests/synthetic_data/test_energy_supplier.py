@@ -11,8 +11,7 @@ import pytest
 from synthetic_data import parameters
 from synthetic_data.schemas import problems
 from synthetic_data.sources import tempo
-
-from ..conftest import SEED, docs_of
+from tests.support.households import SEED, docs_of
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 LEGACY = Path(__file__).resolve().parents[3] / "shared" / "reference" / \

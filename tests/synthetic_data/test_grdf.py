@@ -7,8 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from synthetic_data.schemas import problems
-
-from ..conftest import docs_of
+from tests.support.households import docs_of
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 

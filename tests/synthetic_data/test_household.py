@@ -5,8 +5,7 @@ from collections import Counter
 import numpy as np
 
 from synthetic_data.communes import all_communes
-
-from ..conftest import latent
+from tests.support.households import latent
 
 
 def test_households_are_diverse_and_plausible(households):

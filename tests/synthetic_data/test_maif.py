@@ -15,7 +15,7 @@ from synthetic_data.household import sample_household
 from synthetic_data.seeding import household_seed, stream
 from synthetic_data.sources import maif
 from synthetic_data.timeline import build_timeline
-from tests.conftest import docs_of
+from tests.support.households import docs_of
 
 MAIF_DOCTYPES = [d for d in maif.DOCTYPES if d.startswith("fr.maif.")]
 

@@ -8,8 +8,7 @@ import numpy as np
 
 from synthetic_data.calendar_fr import utc_offset_minutes
 from synthetic_data.schemas import problems
-
-from ..conftest import docs_of
+from tests.support.households import docs_of
 
 LOG = "fr.orange.phonecommunicationlog"
 OUT, IN, VM = "appel sortant", "appel entrant", "appel entrant renvoyé - vers la boite vocale"

@@ -6,8 +6,7 @@ import numpy as np
 
 from synthetic_data.calendar_fr import utc_offset_minutes
 from synthetic_data.schemas import problems
-
-from ..conftest import docs_of
+from tests.support.households import docs_of
 
 GEOPOINT = "fr.orange.geopoint"
 

@@ -14,8 +14,8 @@ from synthetic_data.schemas import (
     validator,
 )
 from synthetic_data.sources import all_doctypes
-
-from ..conftest import docs_of
+from tests.support.households import docs_of
+from tests.support.requirements import require
 
 LEGACY = Path(__file__).resolve().parents[3] / "shared" / "reference" / \
     "mesinfos-legacy-queries.json"
@@ -75,8 +75,8 @@ def _matches(doc: dict, selector: dict) -> bool:
     return True
 
 
-@pytest.mark.skipif(not LEGACY.is_file(), reason=f"{LEGACY} not found (shared/ is beside the repo)")
 def test_the_pilots_own_queries_find_data_in_every_household(households):
+    require(LEGACY.is_file(), f"{LEGACY} not found (../shared is beside the repository)")
     queries = json.loads(LEGACY.read_text(encoding="utf-8"))
     for q in queries:
         for data in households:

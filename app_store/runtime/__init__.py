@@ -1,1 +1,0 @@
-"""Running apps in containers: base image, build context, hardened run, socket bridges."""

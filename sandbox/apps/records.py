@@ -1,0 +1,93 @@
+"""What is installed in each instance: the one writer of the ``installed_apps`` table.
+
+Store installs, ``selfdata dev`` and the store's smoke runs all record their app here, so an
+app token always names an install this class wrote. An install is stamped with its time (in
+ms): an app token names that stamp, so a reinstall or an uninstall makes older tokens useless.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from sandbox.contract.manifest import Manifest, manifest_from_json
+from sandbox.errors import NotFound
+from sandbox.instances import Instance
+from sandbox.storage.database import Database
+from sandbox.storage.tables import apps
+
+STORE, DEV, SMOKE = "store", "dev", "smoke"
+
+
+@dataclass(frozen=True)
+class InstalledApp:
+    instance_id: int
+    manifest: Manifest
+    source: str
+    installed_at: float
+    registry: str | None = None
+    sha256: str | None = None
+    image_id: str | None = None
+
+    @property
+    def slug(self) -> str:
+        return self.manifest.slug
+
+    @property
+    def stamp(self) -> str:
+        """What an app token carries to name this install."""
+        return f"install:{round(self.installed_at * 1000)}"
+
+
+class InstallRecords:
+    def __init__(self, db: Database, on_change: Callable[[], None] = lambda: None):
+        self.db = db
+        self.on_change = on_change   # e.g. forget cached token checks
+
+    def install(self, inst: Instance, manifest: Manifest, source: str, *,
+                registry: str | None = None, sha256: str | None = None,
+                image_id: str | None = None) -> InstalledApp:
+        """Record ``manifest`` as installed in ``inst``, replacing any earlier install of the
+        slug (whose tokens then stop working)."""
+        now = time.time()
+        with self.db.write() as conn:
+            last = conn.execute(sa.select(apps.c.installed_at).where(
+                apps.c.instance_id == inst.id, apps.c.slug == manifest.slug)).scalar()
+            if last is not None and round(now * 1000) <= round(last * 1000):
+                now = last + 0.001  # a new stamp even within the same millisecond
+            conn.execute(apps.delete().where(apps.c.instance_id == inst.id,
+                                             apps.c.slug == manifest.slug))
+            conn.execute(apps.insert().values(
+                instance_id=inst.id, slug=manifest.slug, manifest=manifest.to_json().decode(),
+                version=manifest.version, source=source, registry=registry, sha256=sha256,
+                image_id=image_id, installed_at=now))
+        self.on_change()
+        return InstalledApp(inst.id, manifest, source, now, registry, sha256, image_id)
+
+    def remove(self, inst: Instance, slug: str) -> None:
+        with self.db.write() as conn:
+            gone = conn.execute(apps.delete().where(apps.c.instance_id == inst.id,
+                                                    apps.c.slug == slug)).rowcount
+        self.on_change()
+        if not gone:
+            raise NotFound(f"{slug} is not installed in {inst.name}")
+
+    def get(self, inst: Instance, slug: str) -> InstalledApp | None:
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(apps).where(apps.c.instance_id == inst.id,
+                                                     apps.c.slug == slug)).first()
+        return _app(row) if row else None
+
+    def listing(self, inst: Instance) -> list[InstalledApp]:
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(apps).where(apps.c.instance_id == inst.id)
+                                .order_by(apps.c.slug)).all()
+        return [_app(r) for r in rows]
+
+
+def _app(row) -> InstalledApp:
+    return InstalledApp(row.instance_id, manifest_from_json(row.manifest), row.source,
+                        row.installed_at, row.registry, row.sha256, row.image_id)

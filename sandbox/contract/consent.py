@@ -1,0 +1,114 @@
+"""What an app asks for, in the words a tester reads before consenting, and its data-use label.
+
+The label grades an app's permissions (after Cozy's A-E labels):
+- A: reads one or two ordinary kinds of data, writes nothing;
+- B: reads three or more ordinary kinds, or writes only its own data;
+- C: reads one sensitive kind (where the phone was, calls and texts, bank details);
+- D: reads several sensitive kinds, or changes data it does not own;
+- E: asks for a whole family of doctypes at once (a wildcard).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sandbox.contract import doctypes
+from sandbox.contract.permissions import ALL, Rule
+
+DOCTYPES = {
+    "fr.orange.phonecommunicationlog": "your phone calls and text messages (Orange)",
+    "fr.orange.geopoint": "where your phone was, about every 30 minutes (Orange)",
+    "fr.orange.videostream": "the videos you ordered and watched on your TV box (Orange)",
+    "fr.enedis.api.meteringdata.loadcurve": "your electricity use every half-hour (Linky)",
+    "fr.enedis.api.meteringdata.energy": "your electricity use per day (Linky)",
+    "fr.enedis.api.meteringdata.maxpower": "your peak electrical power per day (Linky)",
+    "fr.enedis.api.customers.identity": "your name as Enedis knows it",
+    "fr.enedis.api.customers.usagepointaddress": "the address of your electricity meter",
+    "fr.enedis.api.customers.usagepoints": "your electricity meter and subscribed power",
+    "org.fing.mesinfos.consumptionstatement": "your electricity, gas and water readings",
+    "org.fing.mesinfos.client": "your customer record at your energy supplier",
+    "org.fing.mesinfos.contract": "your energy contracts",
+    "org.fing.mesinfos.paymentterms": "how you pay your energy bills",
+    "org.fing.mesinfos.home": "your home's energy profile (type, surface, heating)",
+    "io.cozy.bills": "your bills (energy, water, phone, insurance)",
+    "fr.maif.maifuser.contrat": "your insurance contracts (MAIF)",
+    "fr.maif.maifuser.home": "your insured home (MAIF)",
+    "fr.maif.maifuser.foyer": "the members of your household (MAIF)",
+    "fr.maif.maifuser.societaire": "your member record (MAIF)",
+    "fr.maif.maifuser.paymentterms": "how you pay your insurance (MAIF, includes your IBAN)",
+    "fr.maif.maifuser.sinistre": "your insurance claims (MAIF)",
+    "org.selfdata.groundtruth.event": "the organisers' answer key of events in your data",
+    "io.cozy.doctypes": "the list of the kinds of data in your cloud",
+    "io.cozy.journal": "the journal of who read your data",
+}
+
+SENSITIVE = frozenset({"fr.orange.geopoint", "fr.orange.phonecommunicationlog",
+                       "fr.maif.maifuser.paymentterms"})
+_ACTIONS = ("read", "create", "change", "delete")
+_WORDS = {"GET": "read", "POST": "create", "PUT": "change", "PATCH": "change",
+          "DELETE": "delete"}
+
+
+@dataclass(frozen=True)
+class RuleInWords:
+    sentence: str
+    doctype: str
+    sensitive: bool
+    writes: bool
+
+
+def doctype_in_words(doctype: str) -> str:
+    if doctype in DOCTYPES:
+        return DOCTYPES[doctype]
+    if doctypes.is_wildcard(doctype):
+        return f"every kind of data under {doctype[:-2]}"
+    return f"data of type {doctype}"
+
+
+def rule_in_words(rule: Rule) -> RuleInWords:
+    if rule.verbs == ALL:
+        action = "Read, create, change and delete"
+    elif rule.verbs == {"GET"}:
+        action = "Read"
+    else:
+        parts = sorted({_WORDS[v] for v in rule.verbs}, key=_ACTIONS.index)
+        action = ", ".join(parts).capitalize()
+    scope = ""
+    if rule.values:
+        scope = (f" where {rule.selector} is " if rule.selector else " with id ") + \
+            ", ".join(rule.values[:5])
+    return RuleInWords(f"{action} {doctype_in_words(rule.type)}{scope}", rule.type,
+                       rule.type in SENSITIVE, rule.writes)
+
+
+@dataclass(frozen=True)
+class UsageLabel:
+    grade: str
+    summary: str
+    sentences: tuple[str, ...]
+
+    @property
+    def registry_label(self) -> int:
+        """The grade as cozy-apps-registry's ``label`` number (A = 5 ... E = 1)."""
+        return 5 - "ABCDE".index(self.grade)
+
+
+def usage_label(rules: list[Rule], slug: str) -> UsageLabel:
+    reads = {r.type for r in rules if "GET" in r.verbs}
+    writes = {r.type for r in rules if r.writes}
+    foreign_writes = {d for d in writes if not doctypes.is_own(d, slug)}
+    sensitive = reads & SENSITIVE
+    sentences = tuple(rule_in_words(r).sentence for r in rules)
+    if any(r.wildcard for r in rules):
+        return UsageLabel("E", "asks for whole families of data at once", sentences)
+    if len(sensitive) >= 2 or foreign_writes:
+        why = ("changes data it does not own" if foreign_writes
+               else "reads several kinds of sensitive data")
+        return UsageLabel("D", why, sentences)
+    if sensitive:
+        return UsageLabel("C", "reads one kind of sensitive data", sentences)
+    ordinary = reads - SENSITIVE
+    if len(ordinary) >= 3 or writes:
+        return UsageLabel("B", "reads several kinds of data" + (", stores its own results"
+                                                                if writes else ""), sentences)
+    return UsageLabel("A", "reads little data and changes nothing", sentences)

@@ -1,0 +1,111 @@
+"""Doctype policy: the stack's name rule, what it reserves, what apps may ask for.
+
+One place for the rules both the store's checks and the sandbox's enforcement apply:
+- a name is dotted lowercase segments (``fr.orange.geopoint``); a wildcard ``prefix.*`` needs
+  at least three dots (cozy-stack refuses wider ones);
+- hidden doctypes are neither readable nor writable through ``/data``, read-only ones are
+  readable only;
+- the doctypes an app may ask for are the MesInfos ones (from the generator's schemas), those
+  the stack grants to apps, and its own namespace.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from sandbox.errors import Forbidden
+from synthetic_data.schemas import schema_doctypes
+
+_NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+MAX_NAME = 255
+
+# Readable through /data but not writable.
+READ_ONLY = frozenset({
+    "io.cozy.jobs", "io.cozy.triggers", "io.cozy.apps", "io.cozy.konnectors", "io.cozy.files",
+    "io.cozy.files.versions", "io.cozy.notifications", "io.cozy.remote.requests",
+    "io.cozy.sessions.logins",
+})
+# Neither readable nor writable.
+HIDDEN = frozenset({
+    "io.cozy.permissions", "io.cozy.sessions", "io.cozy.oauth.clients",
+    "io.cozy.oauth.access_codes", "io.cozy.sharings", "io.cozy.shared", "io.cozy.intents",
+    "io.cozy.account_types", "io.cozy.instances", "io.cozy.settings.secret",
+})
+# Doctypes of the stack (not of a data partner) that apps may ask for.
+STACK = frozenset({
+    "io.cozy.bills", "io.cozy.bank.operations", "io.cozy.bank.accounts", "io.cozy.accounts",
+    "io.cozy.doctypes", "io.cozy.journal", "io.cozy.files", "io.cozy.apps",
+})
+
+
+def is_wildcard(rule_type: str) -> bool:
+    return rule_type.endswith(".*")
+
+
+def name_problem(rule_type: object, wildcard: bool = False) -> str | None:
+    """Why ``rule_type`` is not a doctype name (or, with ``wildcard``, a ``prefix.*``), or
+    None when it is one."""
+    if not isinstance(rule_type, str) or not rule_type:
+        return "the type must be a doctype name such as fr.orange.geopoint"
+    name = rule_type
+    if wildcard and is_wildcard(rule_type):
+        if rule_type.count(".") < 3:
+            return f"the wildcard {rule_type!r} is too wide: it needs at least 3 dots, e.g. " \
+                   "org.fing.mesinfos.*"
+        name = rule_type[:-2]
+    if len(name) > MAX_NAME or not _NAME.match(name):
+        return f"{rule_type!r} is not a doctype name: dotted lowercase letters, digits and _, " \
+               "e.g. fr.orange.geopoint"
+    return None
+
+
+def covers(rule_type: str, doctype: str) -> bool:
+    """Whether a permission's type covers ``doctype``: the same name, or ``prefix.*`` over
+    the prefix itself and every doctype below it."""
+    if is_wildcard(rule_type):
+        prefix = rule_type[:-2]
+        return doctype == prefix or doctype.startswith(prefix + ".")
+    return rule_type == doctype
+
+
+@cache
+def known_doctypes() -> frozenset[str]:
+    """Every doctype the generator documents (one JSON Schema each) and the stack's own."""
+    return frozenset(schema_doctypes()) | STACK
+
+
+def is_known(rule_type: str) -> bool:
+    """A known doctype, or a wildcard that covers at least one."""
+    if is_wildcard(rule_type):
+        return any(covers(rule_type, d) for d in known_doctypes())
+    return rule_type in known_doctypes()
+
+
+def is_reserved(doctype: str, writes: bool) -> bool:
+    return doctype in HIDDEN or (writes and doctype in READ_ONLY)
+
+
+def own_namespace(slug: str) -> str:
+    """An app's own doctypes contain its slug (hyphens as underscores) as one dotted segment,
+    e.g. ``fr.hackathon.leak_watch.findings`` for the app ``leak-watch``."""
+    return slug.replace("-", "_")
+
+
+def is_own(doctype: str, slug: str) -> bool:
+    return bool(slug) and own_namespace(slug) in doctype.split(".")
+
+
+def check_readable(doctype: str) -> None:
+    """Refuse (403, as the stack does) a bad name or a hidden doctype."""
+    if name_problem(doctype) is not None:
+        raise Forbidden(f"{doctype} is not a valid doctype name")
+    if doctype in HIDDEN:
+        raise Forbidden(f"reserved doctype {doctype} unreadable")
+
+
+def check_writable(doctype: str) -> None:
+    if name_problem(doctype) is not None:
+        raise Forbidden(f"{doctype} is not a valid doctype name")
+    if doctype in HIDDEN or doctype in READ_ONLY:
+        raise Forbidden(f"reserved doctype {doctype} unwritable")

@@ -1,0 +1,109 @@
+"""Start an app image locked down, wired to a sandbox through sockets; wait for its health.
+
+Used by the store's smoke run and by the sandbox's installs, so both run apps the same way.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from sandbox.contract.manifest import Manifest
+from sandbox.runtime.bridge import SocketBridges, UnsafeSocket, app_get
+from sandbox.runtime.engine import ContainerState, Engine, RunSpec
+from sandbox.runtime.hardening import API_PORT, APP_PORT, RunLimits
+
+API_URL = f"http://127.0.0.1:{API_PORT}"   # the sandbox, as the shim shows it to the app
+
+
+@dataclass
+class RunningApp:
+    container_id: str
+    sock_dir: str
+    slug: str
+    started_at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Health:
+    ok: bool
+    status: int | None
+    seconds: float
+    detail: str
+
+
+def app_env(manifest: Manifest, token: str, domain: str, cozy_url: str = API_URL,
+            port: int = APP_PORT) -> dict[str, str]:
+    """What an app finds in its environment, in a container or in ``selfdata dev``."""
+    return {"COZY_URL": cozy_url, "COZY_TOKEN": token, "COZY_DOMAIN": domain,
+            "PORT": str(port), "SELFDATA_APP_SLUG": manifest.slug,
+            "SELFDATA_APP_NAME": manifest.name, "SELFDATA_APP_EDITOR": manifest.editor}
+
+
+class AppRunner:
+    def __init__(self, engine: Engine, bridges: SocketBridges, limits: RunLimits | None = None):
+        self.engine = engine
+        self.bridges = bridges
+        self.limits = limits or RunLimits()
+
+    def start(self, image: str, manifest: Manifest, token: str, api_app, domain: str,
+              labels: dict[str, str]) -> RunningApp:
+        """Run ``image`` with ``api_app`` (an ASGI app, normally the sandbox behind its gate)
+        answering on the container's ``http://127.0.0.1:8080``."""
+        # Short paths: a unix socket path must fit in 108 bytes.
+        sock_dir = tempfile.mkdtemp(prefix="sd-", dir="/tmp")
+        os.chmod(sock_dir, 0o777)  # the app user creates app.sock here
+        api_sock = os.path.join(sock_dir, "api.sock")
+        try:
+            self.bridges.serve(api_sock, api_app)
+            cid = self.engine.start(RunSpec(image=image, sock_dir=sock_dir,
+                                            env=app_env(manifest, token, domain),
+                                            limits=self.limits, labels=labels))
+        except Exception:
+            self.bridges.close(api_sock)
+            shutil.rmtree(sock_dir, ignore_errors=True)
+            raise
+        return RunningApp(cid, sock_dir, manifest.slug)
+
+    def wait_healthy(self, app: RunningApp, path: str, timeout_s: float) -> Health:
+        started = time.monotonic()
+        last = "no answer"
+        while time.monotonic() - started < timeout_s:
+            state = self.engine.state(app.container_id)
+            if not state.running:
+                return Health(False, None, time.monotonic() - started,
+                              f"the container stopped (exit code {state.exit_code}"
+                              f"{', out of memory' if state.oom_killed else ''})")
+            try:
+                r = app_get(app.sock_dir, path, timeout_s=5)
+                if r.status_code == 200:
+                    return Health(True, 200, time.monotonic() - started, "")
+                last = f"{path} answered {r.status_code}"
+            except UnsafeSocket as exc:
+                last = str(exc)
+            except (OSError, http.client.HTTPException) as exc:
+                last = f"{path}: {type(exc).__name__}"
+            time.sleep(0.1)
+        return Health(False, None, time.monotonic() - started,
+                      f"no 200 from {path} within {timeout_s:.0f} s ({last})")
+
+    def alive(self, app: RunningApp) -> bool:
+        try:
+            return self.engine.state(app.container_id).running
+        except Exception:
+            return False
+
+    def stop(self, app: RunningApp) -> tuple[str, ContainerState | None]:
+        logs = self.engine.logs(app.container_id)
+        try:
+            state = self.engine.state(app.container_id)
+        except Exception:
+            state = None
+        self.engine.remove(app.container_id)
+        self.bridges.close(os.path.join(app.sock_dir, "api.sock"))
+        shutil.rmtree(app.sock_dir, ignore_errors=True)
+        return logs, state

@@ -1,0 +1,110 @@
+"""An app's own address, ``<slug>.<instance>.localhost``, proxied to the app (its container's
+socket, or the developer's local server in ``selfdata dev``); and CORS on the API for the
+pages of an instance's own apps, so static apps can call their cloud from the browser."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sandbox.contract import addresses
+from sandbox.errors import SandboxError
+from sandbox.runtime.bridge import UnsafeSocket, app_socket
+from sandbox.web.context import apps
+from sandbox.web.errors import status_of
+
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-authorization",
+       "proxy-connection", "trailer", "host", "content-length"}
+MAX_APP_RESPONSE = 32 << 20
+# Only the API answers apps' pages cross-origin; the tester's own pages never do.
+API_PREFIXES = ("/data/", "/permissions/", "/journal/", "/status")
+
+
+async def proxy(request: Request, slug: str, instance: str) -> Response:
+    ins = apps(request)
+    target = ins.dev_targets.get((instance, slug))
+    if target:
+        return await _forward(request, slug, httpx.AsyncClient(base_url=target, timeout=60))
+    domain = addresses.instance_host(instance, request.url.port)
+    sock_dir = await run_in_threadpool(ins.running.sock_dir, instance, slug, domain)
+    try:
+        with app_socket(sock_dir) as uds:
+            client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=uds),
+                                       base_url="http://app", timeout=60)
+            return await _forward(request, slug, client)
+    except UnsafeSocket as exc:
+        return _text(f"{slug}: {exc}", 502)
+
+
+def _text(message: str, status: int) -> Response:
+    return Response(f"{message}\n", status_code=status, media_type="text/plain")
+
+
+async def _forward(request: Request, slug: str, client: httpx.AsyncClient) -> Response:
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP}
+    headers["x-forwarded-host"] = request.headers.get("host", "")
+    async with client:
+        try:
+            req = client.build_request(request.method, request.url.path,
+                                       params=request.url.query, content=await request.body(),
+                                       headers=headers)
+            r = await client.send(req, stream=True)
+            body = bytearray()
+            async for chunk in r.aiter_raw():
+                body += chunk
+                if len(body) > MAX_APP_RESPONSE:
+                    await r.aclose()
+                    return _text(f"{slug} answered more than {MAX_APP_RESPONSE >> 20} MiB", 502)
+            await r.aclose()
+        except httpx.HTTPError as exc:
+            return _text(f"{slug} did not answer: {type(exc).__name__}", 502)
+    out = {k: v for k, v in r.headers.items() if k.lower() not in HOP}
+    return Response(bytes(body), status_code=r.status_code, headers=out)
+
+
+class AppOrigins:
+    """Route app hosts to the proxy; allow each instance's apps to call its API (CORS)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        here = addresses.parse_host(headers.get("host"))
+        if here.app is not None:
+            try:
+                response = await proxy(Request(scope, receive), here.app, here.instance)
+            except SandboxError as exc:
+                response = _text(getattr(exc, "message", None) or getattr(exc, "reason", ""),
+                                 status_of(exc))
+            return await response(scope, receive, send)
+        origin = headers.get("origin", "")
+        source = addresses.parse_host(origin.split("://", 1)[-1]) if "://" in origin else None
+        allowed = source is not None and source.app is not None and here.instance is not None \
+            and source.instance == here.instance and scope["path"].startswith(API_PREFIXES)
+        if allowed and scope["method"] == "OPTIONS":
+            return await Response(status_code=204, headers=_cors(origin))(scope, receive, send)
+        if not allowed:
+            return await self.app(scope, receive, send)
+
+        async def send_with_cors(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k.encode(), v.encode()) for k, v in _cors(origin).items()]
+            await send(message)
+
+        return await self.app(scope, receive, send_with_cors)
+
+
+def _cors(origin: str) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+            "Access-Control-Allow-Credentials": "true",  # cozy-client-js sends credentials
+            "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+            "Access-Control-Max-Age": "600"}

@@ -1,0 +1,84 @@
+"""One fixture factory for the store: its app under a TestClient, with accounts, a client per
+account and helpers to submit and follow (like datasette's ``make_app_client``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import orjson
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from app_store import accounts, pipeline
+from app_store.client import StoreClient
+from app_store.settings import StoreSettings
+from app_store.tables import app_owners, submissions
+from app_store.web.app import create_app
+from sandbox.runtime.engine import Engine, MissingEngine
+
+# name → (role, the judge's own team)
+ACCOUNTS = {"Org": ("organiser", None), "Blue": ("team", None), "Red": ("team", None),
+            "Jo": ("judge", "Red")}
+NO_ENGINE = MissingEngine("no engine in this test")
+
+
+class StoreHarness:
+    def __init__(self, client: TestClient, tokens: dict[str, str]):
+        self.client = client
+        self.app = client.app
+        self.store = client.app.state.store
+        self.tokens = tokens
+
+    def __getattr__(self, name: str):
+        return getattr(self.client, name)   # get, post, put ... as on the TestClient
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def as_(self, who: str) -> StoreClient:
+        return StoreClient("http://testserver", self.tokens[who], http=self.client)
+
+    def submit(self, data: bytes, who: str = "Blue", name: str = "app.tar.gz") -> int:
+        return self.as_(who).submit(data, name)
+
+    def settle(self, sub_id: int, who: str = "Blue", timeout: float = 180) -> dict:
+        return self.as_(who).wait(sub_id, timeout, every_s=0.05)
+
+
+@contextmanager
+def make_store(folder: Path, *, database_url: str | None = None, engine: Engine | None = None,
+               workers: int = 2, people: dict = ACCOUNTS, **settings) -> Iterator[StoreHarness]:
+    """A store in ``folder`` (SQLite there unless ``database_url``), its workers running;
+    with ``engine=None`` the real Docker engine is used when the store needs one."""
+    s = StoreSettings(database_url=database_url or f"sqlite:///{folder / 'store.db'}",
+                      data_dir=folder, workers=workers, **settings)
+    app = create_app(s, engine=engine)
+    with TestClient(app) as client:
+        st = app.state.store
+        tokens = {name: accounts.create(st.db, name, role, team)[1]
+                  for name, (role, team) in people.items()}
+        yield StoreHarness(client, tokens)
+
+
+def approve_directly(store: StoreHarness, team: str, manifest: dict,
+                     archive: bytes | None = None) -> int:
+    """Record an approved release of ``manifest`` without checks or a build (judging and the
+    catalogue do not depend on the engine); its archive is stored if given."""
+    st = store.store
+    tid = accounts.authenticate(st.db, store.tokens[team]).id
+    data = archive if archive is not None else b"\x1f\x8b not an archive"
+    digest = st.artifacts.put(data)
+    now = time.time()
+    slug = str(manifest.get("slug"))
+    with st.db.write() as conn:
+        sub_id = conn.execute(submissions.insert().values(
+            team_id=tid, filename="x.tar.gz", sha256=digest, size=len(data), slug=slug,
+            version=str(manifest.get("version", "1.0.0")), state=pipeline.APPROVED,
+            created_at=now, updated_at=now, attempts=1,
+            manifest=orjson.dumps(manifest).decode())).inserted_primary_key[0]
+        if conn.execute(sa.select(app_owners).where(app_owners.c.slug == slug)).first() is None:
+            conn.execute(app_owners.insert().values(slug=slug, team_id=tid, created_at=now))
+    return sub_id
