@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app_store.build_farm.context import build_context
 from app_store.build_farm.wheelhouse import Lock, WheelhouseError, resolve
+from app_store.requirements import normalised, parse_requirements
 from sandbox.contract.manifest import Manifest
 from sandbox.runtime.engine import Engine
 
@@ -33,7 +34,8 @@ def build_app(engine: Engine, base: str, files: dict[str, bytes], manifest: Mani
     lock: Lock | None = None
     req = manifest.runtime.requirements
     if manifest.runtime.type == "python" and req:
-        text = files[req].decode("utf-8", "replace")
+        # the pins as parsed, never the team's text (checks refused anything else)
+        text = normalised(parse_requirements(files[req].decode("utf-8", "replace"))[0])
         try:
             lock = resolve(text, wheel_cache)
         except WheelhouseError as exc:

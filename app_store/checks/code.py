@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from app_store.requirements import parse_requirements
 from sandbox.contract import doctypes
 from sandbox.contract.bundle import Archive
 from sandbox.contract.manifest import Manifest
@@ -28,9 +29,6 @@ SECRETS = [
     (re.compile(r"""(?i)\b(?:password|passwd|secret|api[_-]?key|access[_-]?token)\s*[:=]\s*"""
                 r"""["'][^"'\s]{8,}["']"""), "a hard-coded credential"),
 ]
-PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!*-]+"
-                    r"(\s*;.*)?(\s+--hash=\S+)*$")
-
 
 def _text_files(archive: Archive):
     for path, data in archive.files.items():
@@ -91,16 +89,11 @@ def _requirements(manifest: Manifest | None, archive: Archive) -> list[Problem]:
     data = archive.files.get(path)
     if data is None:
         return []
-    out = []
-    for n, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith("-") or "://" in line or not PINNED.match(line):
-            out.append(Problem("code.requirements_unpinned", ERROR, f"line {n}: {line!r}; pin "
-                               "every requirement to one version from PyPI, e.g. "
-                               "httpx==0.28.1 (no URLs, no options)", path))
-    if not out and not data.strip():
+    pins, refused = parse_requirements(data.decode("utf-8", "replace"))
+    out = [Problem("code.requirements_unpinned", ERROR, f"line {n}: {line[:200]!r}: {why}; pin "
+                   "every requirement to one version from PyPI, e.g. httpx==0.28.1", path)
+           for n, line, why in refused]
+    if not out and not pins:
         out.append(Problem("code.requirements_unpinned", WARNING, "requirements.txt is empty; "
                            "remove it or list the packages the app imports", path))
     return out
