@@ -4,6 +4,8 @@ transactions. Each package keeps its own tables; this module holds none."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,12 +14,37 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 
+class FairLock:
+    """A lock taken in the order it was asked for. SQLite lets one writer in at a time and
+    its busy handler wakes waiters by polling, so a thread that writes in a tight loop can
+    starve the others for seconds; queuing the writers of the process first gives each one
+    its turn."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0      # the next ticket to hand out
+        self._serving = 0   # the ticket that may go
+
+    def __enter__(self) -> FairLock:
+        with self._cond:
+            ticket = self._next
+            self._next += 1
+            while ticket != self._serving:
+                self._cond.wait()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
+
+
 class Database:
     """Connections for reads and for writes.
 
     On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` (it takes the write lock at
-    once instead of failing half-way), reads with a plain ``BEGIN`` so they never wait for a
-    writer (WAL).
+    once instead of failing half-way), after the process's writers ahead of it (a
+    :class:`FairLock`); reads use a plain ``BEGIN`` so they never wait for a writer (WAL).
     """
 
     def __init__(self, url: str, tables: sa.MetaData, *, echo: bool = False):
@@ -35,7 +62,9 @@ class Database:
             kwargs["max_overflow"] = 20
         self.engine = sa.create_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._writers: FairLock | contextlib.nullcontext = contextlib.nullcontext()
         if self.is_sqlite:
+            self._writers = FairLock()
             self._setup_sqlite()
 
     def _setup_sqlite(self) -> None:
@@ -67,7 +96,7 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        with self.engine.connect() as conn:
+        with self._writers, self.engine.connect() as conn:
             conn.info["write"] = True
             try:
                 with conn.begin():

@@ -20,7 +20,7 @@ from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.storage.documents import DocumentStore
 from sandbox.storage.finder import Finder
-from sandbox.storage.indexes import Indexes
+from sandbox.storage.indexes import Indexes, IndexLimits
 from sandbox.storage.tables import oauth_clients
 
 AUTH_CACHE_S = 5.0
@@ -46,7 +46,9 @@ class Sandbox:
         self.documents = DocumentStore(self.db)
         limits = Limits(settings.max_selector_depth, settings.max_in_values,
                         settings.max_regex_length)
-        self.indexes = Indexes(self.documents, limits)
+        self.indexes = Indexes(self.documents, limits, IndexLimits(
+            settings.max_indexes_per_doctype, settings.max_indexes_per_instance,
+            settings.max_sql_indexes), settings.index_build_share)
         self.finder = Finder(self.documents, self.indexes, limits, settings.find_default_limit,
                              settings.find_max_limit)
         self.journal = Journal(self.db)
@@ -55,6 +57,7 @@ class Sandbox:
         self.installs = InstallRecords(self.db, on_change=self.forget_tokens)
 
     def close(self) -> None:
+        self.indexes.close()
         self.journal.close()
         self.db.dispose()
 

@@ -79,6 +79,17 @@ class Settings(BaseSettings):
                                     "selector.")
     max_in_values: int = Field(10_000, ge=1, description="Most values in one $in or $nin.")
     max_regex_length: int = Field(512, ge=1, description="Longest $regex pattern.")
+    max_indexes_per_doctype: int = Field(32, ge=1, description="Mango indexes one personal "
+                                         "cloud may define on one doctype (400 "
+                                         "too_many_indexes past it).")
+    max_indexes_per_instance: int = Field(128, ge=1, description="Mango indexes one personal "
+                                          "cloud may define in all.")
+    max_sql_indexes: int = Field(5000, ge=1, description="SQL indexes the database holds "
+                                 "for all clouds together; further definitions work from a "
+                                 "scan, so writes stay cheap.")
+    index_build_share: float = Field(0.2, gt=0, le=1, description="Most share of the time "
+                                     "SQL index builds may hold the database's write lock "
+                                     "(SQLite); builds rest in between.")
     app_token_ttl_s: int = Field(24 * 3600, ge=60, description="Lifetime of an app token, in "
                                  "seconds (a running app is restarted with a fresh one past "
                                  "half of it).")

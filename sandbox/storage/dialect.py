@@ -73,6 +73,12 @@ class Dialect:
 
     def index_sql(self, sql_name: str, paths: list[tuple[str, ...]], instance_id: int,
                   doctype: str) -> str:
+        """An expression index on the fields' collation keys, partial to one instance and
+        doctype: its build evaluates only that tester's documents."""
+        raise NotImplementedError
+
+    def index_names_sql(self) -> str:
+        """The names of the expression indexes that exist (``mx_...``)."""
         raise NotImplementedError
 
 
@@ -157,6 +163,9 @@ class SQLiteDialect(Dialect):
                 f"{cols}, doc_id) WHERE instance_id = {int(instance_id)} AND "
                 f"doctype = {_sql_str(doctype)}")
 
+    def index_names_sql(self):
+        return "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'mx_%'"
+
 
 class PostgresDialect(Dialect):
     name = "postgresql"
@@ -233,9 +242,15 @@ class PostgresDialect(Dialect):
     def index_sql(self, sql_name, paths, instance_id, doctype):
         # The partial predicate fixes instance and doctype; as leading columns they would get
         # no index condition (PostgreSQL drops implied quals) and the scan would not seek.
+        # CONCURRENTLY: other writers go on while it builds (outside any transaction).
         cols = ", ".join(part for p in paths for part in self._parts(p))
-        return (f'CREATE INDEX IF NOT EXISTS "{sql_name}" ON documents ({cols}, doc_id) '
-                f"WHERE instance_id = {int(instance_id)} AND doctype = {_sql_str(doctype)}")
+        return (f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{sql_name}" ON documents '
+                f"({cols}, doc_id) WHERE instance_id = {int(instance_id)} AND "
+                f"doctype = {_sql_str(doctype)}")
+
+    def index_names_sql(self):
+        return ("SELECT indexname FROM pg_indexes WHERE tablename = 'documents' "
+                "AND indexname LIKE 'mx_%%'")
 
 
 def _pg_jsonb_text(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ from sandbox.errors import BadRequest, Conflict, NotFound
 from sandbox.storage.database import Database
 from sandbox.storage.revs import new_id, next_rev, valid_rev
 from sandbox.storage.tables import databases, documents
+
+Allow = Callable[[str, dict], bool]   # (verb, document) → may the caller do that to it
 
 DOCS = documents.c
 NO_DB = "Database does not exist."
@@ -40,6 +43,11 @@ def _stored(doc_id: str, rev: str, fields: dict) -> bytes:
     body = {"_id": doc_id, "_rev": rev}
     body.update({k: v for k, v in fields.items() if k not in ("_id", "_rev", "_type")})
     return _dumps(body)
+
+
+def _forbidden(doc_id: Any, what: str) -> dict:
+    return {"id": doc_id, "error": "forbidden",
+            "reason": f"this token may not {what} this document"}
 
 
 def _check_fields(doc: dict) -> None:
@@ -216,11 +224,15 @@ class DocumentStore:
 
     # ---- bulk ------------------------------------------------------------------------------
 
-    def bulk_docs(self, instance_id: int, doctype: str, docs: list[Any]) -> list[dict]:
+    def bulk_docs(self, instance_id: int, doctype: str, docs: list[Any],
+                  allow: Allow = lambda _verb, _doc: True) -> list[dict]:
         """CouchDB ``_bulk_docs``: one result per document, in order, errors per document.
 
         New documents (no ``_rev``) are inserted in one batch after one look-up of the ids they
-        name; updates, deletions and re-creations over a tombstone go one by one.
+        name; updates, deletions and re-creations over a tombstone go one by one. ``allow``
+        is asked about what each document really does — ``POST`` (create), ``PUT`` (change:
+        the stored and the new version) or ``DELETE`` (the stored version) — and a document it
+        refuses gets a ``forbidden`` error of its own, as CouchDB's validation answers.
         """
         out: list[dict | None] = [None] * len(docs)
         fresh: list[tuple[int, str, dict]] = []   # (position, id, doc) to insert
@@ -259,6 +271,8 @@ class DocumentStore:
                 if doc_id in seen or existing.get(doc_id) is False:
                     out[i] = {"id": doc_id, "error": "conflict",
                               "reason": "Document update conflict."}
+                elif not allow("POST", {**doc, "_id": doc_id}):
+                    out[i] = _forbidden(doc_id, "create")
                 elif doc_id in existing:  # over a tombstone: keep the revision history
                     single.append(i)
                 else:
@@ -273,7 +287,8 @@ class DocumentStore:
             if rows:
                 conn.execute(self._insert_many(), rows)
             for i in sorted(single):
-                out[i] = self._bulk_one(conn, instance_id, doctype, docs[i])
+                if out[i] is None:
+                    out[i] = self._bulk_one(conn, instance_id, doctype, docs[i], allow)
         return [r for r in out if r is not None]
 
     def _insert_many(self):
@@ -282,8 +297,12 @@ class DocumentStore:
             doc_id=sa.bindparam("doc_id"), rev=sa.bindparam("rev"),
             deleted=sa.bindparam("deleted"), body=self.d.body_param("b"))
 
-    def _bulk_one(self, conn, instance_id: int, doctype: str, doc: dict) -> dict:
+    def _bulk_one(self, conn, instance_id: int, doctype: str, doc: dict,
+                  allow: Allow) -> dict:
         doc_id = doc.get("_id")
+        refused = self._refused(conn, instance_id, doctype, doc, allow)
+        if refused:
+            return _forbidden(doc_id, refused)
         try:
             with conn.begin_nested():
                 if doc.get("_deleted"):
@@ -301,6 +320,22 @@ class DocumentStore:
             return {"id": doc_id, "error": "conflict", "reason": "Document update conflict."}
         except BadRequest as exc:
             return {"id": doc_id, "error": exc.error, "reason": exc.reason}
+
+    def _refused(self, conn, instance_id: int, doctype: str, doc: dict,
+                 allow: Allow) -> str | None:
+        """What ``allow`` refuses of this write ("create", "change", "delete"), or None. A
+        write that would fail anyway (nothing stored to change) is left to fail as a
+        conflict."""
+        doc_id = doc.get("_id")
+        row = self._row(conn, instance_id, doctype, doc_id) if isinstance(doc_id, str) else None
+        stored = orjson.loads(row[3]) if row is not None and not row.deleted else None
+        if doc.get("_deleted"):
+            return "delete" if stored is not None and not allow("DELETE", stored) else None
+        if doc.get("_rev") is not None:
+            if stored is not None and not (allow("PUT", doc) and allow("PUT", stored)):
+                return "change"
+            return None
+        return "create" if not allow("POST", doc) else None
 
     def load(self, instance_id: int, doctype: str, docs: list[dict]) -> int:
         """Fast path for loading generated data: new documents only, one transaction."""

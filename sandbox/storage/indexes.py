@@ -1,8 +1,13 @@
 """Mango indexes of a doctype: design documents, the SQL expression indexes behind them, and
 a short-lived cache of which indexes exist (read on every ``_find``).
 
-``_index`` creates a real SQL index on the fields' collation keys (see
-:mod:`sandbox.storage.dialect`), partial to one instance and doctype.
+``_index`` records the definition at once and asks the builder for a real SQL index on the
+fields' collation keys (see :mod:`sandbox.storage.dialect`), partial to one instance and
+doctype, one per distinct set of fields. What one tester may ask for is capped:
+``max_per_doctype`` definitions per doctype and ``max_per_instance`` in all (a clear error
+past them); and the database holds at most ``max_sql`` SQL indexes (past it, definitions still
+work, from a scan), so the testers together cannot make every write check an unbounded number
+of partial indexes.
 """
 
 from __future__ import annotations
@@ -20,9 +25,17 @@ from sandbox.mango.selector import Limits, parse, split_path
 from sandbox.storage.dialect import Dialect
 from sandbox.storage.documents import DOCS, DocumentStore, NotFound
 from sandbox.storage.finder_spec import sort_spec
+from sandbox.storage.index_builder import IndexBuilder
 from sandbox.storage.tables import indexes
 
 CATALOG_S = 1.0
+
+
+@dataclass(frozen=True)
+class IndexLimits:
+    max_per_doctype: int = 32
+    max_per_instance: int = 128
+    max_sql: int = 5000
 
 
 @dataclass
@@ -44,14 +57,34 @@ def _index_fields(spec: Any) -> list[tuple[str, str]]:
 
 
 class Indexes:
-    def __init__(self, documents: DocumentStore, limits: Limits):
+    def __init__(self, documents: DocumentStore, limits: Limits,
+                 caps: IndexLimits = IndexLimits(), build_share: float = 0.2):
         self.documents = documents
         self.db = documents.db
         self.d: Dialect = documents.d
         self.limits = limits
+        self.caps = caps
         self._catalog: dict[tuple[int, str], tuple[float, list[Index]]] = {}
+        self.builder = IndexBuilder(self.db, build_share)
         documents.on_change.append(self.forget)
         documents.on_drop.append(drop_indexes)
+        self._queue_missing()
+
+    def _queue_missing(self) -> None:
+        """SQL indexes recorded but not built (the process stopped first): build them now."""
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(indexes.c.sql_name, indexes.c.instance_id,
+                                          indexes.c.doctype, indexes.c.fields).distinct()).all()
+        built = self.builder.existing()
+        for sql_name, instance_id, doctype, fields in rows:
+            if sql_name not in built and sql_name.startswith("mx_"):
+                paths = [split_path(f) for f, _ in orjson.loads(fields)]
+                if self._buildable(paths):
+                    self.builder.request(sql_name, self.d.index_sql(sql_name, paths,
+                                                                    instance_id, doctype))
+
+    def close(self) -> None:
+        self.builder.close()
 
     def catalog(self, conn, instance_id: int, doctype: str) -> list[Index]:
         """The doctype's indexes (NotFound if it has no database), cached for ``CATALOG_S``.
@@ -101,14 +134,36 @@ class Indexes:
         name = body.get("name") or digest
         with self.db.write() as conn:
             self.documents.ensure_db(conn, instance_id, doctype)
-            for ix in self.list_indexes(conn, instance_id, doctype):
+            present = self.list_indexes(conn, instance_id, doctype)
+            for ix in present:
                 if ix.fields == fields and ix.partial == partial and (ix.ddoc == ddoc_id or
                                                                        not ddoc):
                     return {"result": "exists", "id": ix.ddoc, "name": ix.name}
-            self._write_index(conn, instance_id, doctype, ddoc_id, name, fields, partial)
+            self._check_caps(conn, instance_id, doctype, ddoc_id, present)
+            build = self._write_index(conn, instance_id, doctype, ddoc_id, name, fields,
+                                      partial)
+        if build is not None:
+            self.builder.request(*build)
         return {"result": "created", "id": ddoc_id, "name": name}
 
-    def _write_index(self, conn, instance_id, doctype, ddoc_id, name, fields, partial) -> str:
+    def _check_caps(self, conn, instance_id: int, doctype: str, ddoc_id: str,
+                    present: list[Index]) -> None:
+        if any(ix.ddoc == ddoc_id for ix in present):
+            return  # a definition replaced, not added
+        if len(present) >= self.caps.max_per_doctype:
+            raise BadRequest(f"this doctype already has {len(present)} indexes, the most one "
+                             "personal cloud may define per doctype; delete unused ones "
+                             "(DELETE /data/{doctype}/_design/{ddoc}) or reuse one",
+                             "too_many_indexes")
+        total = conn.execute(sa.select(sa.func.count()).where(
+            indexes.c.instance_id == instance_id)).scalar()
+        if total >= self.caps.max_per_instance:
+            raise BadRequest(f"this personal cloud already has {total} indexes, the most it may "
+                             "define; delete unused ones", "too_many_indexes")
+
+    def _write_index(self, conn, instance_id, doctype, ddoc_id, name, fields,
+                     partial) -> tuple[str, str] | None:
+        """Record the definition; the SQL index to build, if one should be."""
         design = {"language": "query", "views": {name: {
             "map": {"fields": {f: d for f, d in fields},
                     "partial_filter_selector": partial or {}},
@@ -119,10 +174,11 @@ class Indexes:
             doc = orjson.loads(existing[3])
             doc.setdefault("views", {}).update(design["views"])
             doc["language"] = "query"
-            res = self.documents._update(conn, instance_id, doctype, ddoc_id, doc)
+            self.documents._update(conn, instance_id, doctype, ddoc_id, doc)
         else:
-            res = self.documents._create(conn, instance_id, doctype, design, ddoc_id)
-        sql_name = "mx_" + hashlib.sha1(f"{instance_id}/{doctype}/{ddoc_id}/{name}".encode(),
+            self.documents._create(conn, instance_id, doctype, design, ddoc_id)
+        paths = [split_path(f) for f, _ in fields]
+        sql_name = "mx_" + hashlib.sha1(orjson.dumps([instance_id, doctype, paths]),
                                         usedforsecurity=False).hexdigest()[:24]
         conn.execute(sa.delete(indexes).where(indexes.c.instance_id == instance_id,
                                               indexes.c.doctype == doctype,
@@ -132,11 +188,17 @@ class Indexes:
             fields=orjson.dumps(fields).decode(),
             partial=orjson.dumps(partial).decode() if partial is not None else None,
             sql_name=sql_name))
-        paths = [split_path(f) for f, _ in fields]
-        if all(self.d.usable_path(p) for p in paths) and \
-                all(p not in (("_id",), ("_rev",)) for p in paths):
-            conn.exec_driver_sql(self.d.index_sql(sql_name, paths, instance_id, doctype))
-        return res.rev
+        if not self._buildable(paths):
+            return None
+        others = conn.execute(sa.select(sa.func.count(sa.distinct(indexes.c.sql_name))).where(
+            indexes.c.sql_name != sql_name)).scalar()
+        if others >= self.caps.max_sql:
+            return None  # the definition works from a scan; writes stay cheap for everyone
+        return sql_name, self.d.index_sql(sql_name, paths, instance_id, doctype)
+
+    def _buildable(self, paths: list[tuple[str, ...]]) -> bool:
+        return all(self.d.usable_path(p) for p in paths) and \
+            all(p not in (("_id",), ("_rev",)) for p in paths)
 
     def delete_design(self, instance_id: int, doctype: str, ddoc_id: str, rev: str) -> dict:
         self.forget(instance_id, doctype)
@@ -149,18 +211,11 @@ class Indexes:
         q = sa.select(indexes.c.sql_name).where(indexes.c.instance_id == instance_id,
                                                 indexes.c.doctype == doctype,
                                                 indexes.c.ddoc == ddoc_id)
-        for (sql_name,) in conn.execute(q).all():
-            if not self._shared(conn, sql_name, ddoc_id):
-                conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{sql_name}"')
+        names = [r[0] for r in conn.execute(q).all()]
         conn.execute(sa.delete(indexes).where(indexes.c.instance_id == instance_id,
                                               indexes.c.doctype == doctype,
                                               indexes.c.ddoc == ddoc_id))
-
-    @staticmethod
-    def _shared(conn, sql_name: str, ddoc_id: str) -> bool:
-        q = sa.select(sa.func.count()).where(indexes.c.sql_name == sql_name,
-                                             indexes.c.ddoc != ddoc_id)
-        return conn.execute(q).scalar() > 0
+        _drop_unused(conn, names)
 
     def copy_design(self, instance_id: int, doctype: str, ddoc_id: str, rev: str,
                     destination: str) -> dict:
@@ -203,12 +258,21 @@ def _text(v: str | bytes) -> str:
 
 
 def drop_indexes(conn, instance_id: int, doctype: str | None = None) -> None:
-    """Drop the SQL indexes of a doctype (or of every doctype) of an instance."""
+    """Forget the index definitions of a doctype (or of every doctype) of an instance, and
+    drop the SQL indexes no other definition uses."""
     where = [indexes.c.instance_id == instance_id]
     if doctype is not None:
         where.append(indexes.c.doctype == doctype)
-    for (name,) in conn.execute(sa.select(indexes.c.sql_name).where(*where)).all():
-        conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
+    names = [r[0] for r in conn.execute(sa.select(indexes.c.sql_name).where(*where)).all()]
     conn.execute(sa.delete(indexes).where(*where))
+    _drop_unused(conn, names)
+
+
+def _drop_unused(conn, names: list[str]) -> None:
+    for name in set(names):
+        used = conn.execute(sa.select(sa.func.count()).where(
+            indexes.c.sql_name == name)).scalar()
+        if not used:
+            conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 

@@ -289,8 +289,14 @@ async def bulk_docs(doctype: str, request: Request) -> JSON:
     if not isinstance(docs, list):
         raise BadRequest("body must be {\"docs\": [...]}", "bad_request")
     sb = sandbox(request)
-    res = await run_in_threadpool(sb.documents.bulk_docs, who.instance.id, doctype, docs)
+    # Stricter than the stack, which checks POST on the whole type only: each document is
+    # checked for what it does (create, change, delete).
+    res = await run_in_threadpool(sb.documents.bulk_docs, who.instance.id, doctype, docs,
+                                  lambda verb, doc: who.permissions.allow(verb, doctype, doc))
     _record(sb, who, doctype, "POST", "_bulk_docs", sum(1 for r in res if r.get("ok")))
+    refused = sum(1 for r in res if r.get("error") == "forbidden")
+    if refused:
+        _record(sb, who, doctype, "DENIED", "_bulk_docs", refused)
     return JSON(res, status_code=201)
 
 
