@@ -49,6 +49,18 @@ class Release:
         parser; None only for a row stored before a stricter rule (shown, never a 5xx)."""
         return parse_manifest(self.manifest)[0]
 
+    @property
+    def categories(self) -> list[str]:
+        """The manifest's categories (checked at submission; anything else is ignored)."""
+        cats = self.manifest.get("categories")
+        return [c for c in cats if isinstance(c, str)] if isinstance(cats, list) else []
+
+    @property
+    def screenshots(self) -> list[str]:
+        shots = self.manifest.get("screenshots")
+        return [x.lstrip("/") for x in shots if isinstance(x, str)] \
+            if isinstance(shots, list) else []
+
     def label(self) -> UsageLabel:
         if self.parsed is None:
             return UsageLabel("E", "its permissions cannot be read", ())
@@ -68,7 +80,15 @@ def releases(store: Store, slug: str | None = None) -> list[Release]:
     out = [Release(r.slug, r.version, channel_of(r.version), orjson.loads(r.manifest), r.sha256,
                    r.size, r.created_at, r.image_id, teams.get(r.team_id, "?"), r.id)
            for r in rows]
-    return sorted(out, key=lambda x: (x.slug, Version.parse(x.version)))
+    return sorted(out, key=lambda x: (x.slug, _order(x.version)))
+
+
+def _order(version: str) -> tuple:
+    """Semver order; a version that does not parse (a row stored under older rules) first."""
+    try:
+        return (1, Version.parse(version))
+    except ValueError:
+        return (0, version)
 
 
 def apps(store: Store, query: str = "", category: str = "") -> dict[str, list[Release]]:
@@ -84,7 +104,7 @@ def apps(store: Store, query: str = "", category: str = "") -> dict[str, list[Re
                                                      "long_description", "editor")).lower()
         if q and q not in text:
             continue
-        if category and category not in (m.get("categories") or []):
+        if category and category not in rels[-1].categories:
             continue
         out[slug] = rels
     return out

@@ -38,9 +38,12 @@ class StoreClient:
             try:
                 body = r.json()
             except ValueError:
-                body = {"error": r.text}
-            raise StoreClientError(r.status_code, body.get("error", r.text),
-                                   body.get("problems"))
+                body = None
+            if not isinstance(body, dict):
+                body = {"error": r.text[:500]}
+            raise StoreClientError(r.status_code, str(body.get("error", r.text[:500])),
+                                   body.get("problems") if isinstance(body.get("problems"),
+                                                                      list) else None)
         return r.json()
 
     def submit(self, data: bytes, filename: str = "app.tar.gz") -> int:

@@ -7,6 +7,7 @@ silently; an organiser can retry it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import traceback
@@ -104,7 +105,9 @@ class Processing:
         try:
             smoke = self.farm.smoke(image_id, report.manifest)
         except Exception:
-            self.farm.remove_image(image_id)  # no image without a submission using it
+            # no image without a submission using it; the smoke run's error is the one told
+            with contextlib.suppress(EngineError):
+                self.farm.remove_image(image_id)
             raise
         problems = report.problems + smoke.problems()
         fields = {"smoke": orjson.dumps(smoke.to_json()).decode(),

@@ -62,4 +62,5 @@ class StoreSettings(BaseSettings):
 
     @classmethod
     def from_env(cls, **overrides) -> StoreSettings:
+        overrides.setdefault("app_limits", load(AppLimits))
         return load(cls, **overrides)

@@ -29,8 +29,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from sandbox.service import Sandbox  # noqa: E402
+from sandbox.settings import Settings  # noqa: E402
+from tests.support.postgres import Cluster  # noqa: E402
+
 JS = ROOT / "tests" / "sandbox" / "js"
 DOCTYPE = "org.fing.mesinfos.consumptionstatement"
 CATEGORIES = ["linky", "linky", "linky", "gazpar", "eau", "edelia"]
@@ -57,8 +64,6 @@ end
 
 def documents(n: int) -> list[dict]:
     """n half-hour statements spread over ten years (the shape of the Linky documents)."""
-    import numpy as np
-
     rng = np.random.default_rng(1)
     t0 = np.datetime64("2016-01-01T00:00:00")
     slots = rng.integers(0, DAYS * 48, n)
@@ -122,9 +127,6 @@ def run_wrk(url: str, token: str | None, clients: int, seconds: int) -> dict:
 
 def bench_sandbox(name: str, url: str, docs: list[dict], http_docs: int, clients: int,
                   seconds: int) -> dict:
-    from sandbox.service import Sandbox
-    from sandbox.settings import Settings
-
     sb = Sandbox(Settings(database_url=url))
     inst = sb.instances.create("bench")
     t = time.perf_counter()
@@ -214,8 +216,6 @@ def main() -> None:
                 results.append(bench_sandbox("sandbox, SQLite", f"sqlite:///{tmp / 'b.db'}",
                                              docs, args.http_docs, args.clients, args.seconds))
             elif backend == "postgres":
-                from tests.support.postgres import Cluster
-
                 cluster = Cluster().start()
                 try:
                     results.append(bench_sandbox("sandbox, PostgreSQL",

@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/index_isolation.py [--docs 500000] [--indexes 150]
 
 The table holds ``--docs`` documents of other testers and ``--own`` of tenant A's (a
-household-year has about 62,000, the largest doctype about 35,000); tenant B writes 40 batches of 250 new documents through
-``_bulk_docs`` (the domain call the API makes), first alone (the baseline), then while A asks
+household-year has about 62,000, the largest doctype about 35,000); tenant B writes 40
+batches of 250 new documents through ``_bulk_docs`` (the domain call the API makes), first
+alone (the baseline), then while A asks
 for ``--indexes`` indexes with distinct fields as fast as it can, as a hostile app would. It
 prints B's wall time and per-batch p50/p99 in both runs and the ratio, and how many of A's
 index requests were served, refused (the cap) or delayed (the build budget).

@@ -24,17 +24,23 @@ class FairLock:
         self._cond = threading.Condition()
         self._next = 0      # the next ticket to hand out
         self._serving = 0   # the ticket that may go
+        self._owner: int | None = None
 
     def __enter__(self) -> FairLock:
+        me = threading.get_ident()
         with self._cond:
+            if self._owner == me:  # it would wait for itself forever
+                raise RuntimeError("a write transaction inside another one on the same thread")
             ticket = self._next
             self._next += 1
             while ticket != self._serving:
                 self._cond.wait()
+            self._owner = me
         return self
 
     def __exit__(self, *exc) -> None:
         with self._cond:
+            self._owner = None
             self._serving += 1
             self._cond.notify_all()
 

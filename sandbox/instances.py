@@ -1,29 +1,26 @@
-"""Instances: one personal cloud per tester, each with its own signing key."""
+"""Instances: one personal cloud per tester, each with its own signing key.
+
+This module writes the ``instances`` table only. What lives in an instance belongs to other
+owners (documents, indexes, the journal, OAuth clients, installed apps), so copying or deleting
+an instance asks each of them, through the hooks the sandbox wires, inside one transaction.
+"""
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
 import sqlalchemy as sa
 
-from sandbox.errors import BadRequest, NotFound
+from sandbox.contract import addresses
+from sandbox.errors import BadRequest, Conflict, NotFound
 from sandbox.storage.database import Database
-from sandbox.storage.indexes import drop_indexes
-from sandbox.storage.tables import (
-    access_codes,
-    apps,
-    databases,
-    documents,
-    instances,
-    journal,
-    oauth_clients,
-)
+from sandbox.storage.tables import instances
 
-NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+Hook = Callable[..., None]    # (conn, instance_id) on delete; (conn, source_id, copy_id) on copy
 
 
 @dataclass(frozen=True)
@@ -38,15 +35,17 @@ class Instances:
     def __init__(self, db: Database):
         self.db = db
         self._cache: dict[str, Instance] = {}
+        self.on_delete: list[Hook] = []
+        self.on_copy: list[Hook] = []
 
     def create(self, name: str, profile: dict | None = None) -> Instance:
-        if not NAME.match(name):
+        if not addresses.is_label(name):
             raise BadRequest(f"instance name {name!r} must be a DNS label: lowercase letters, "
-                             "digits and inner hyphens, at most 63 characters", "bad_request")
+                             "digits and inner hyphens, at most 63 characters")
         with self.db.write() as conn:
             row = conn.execute(sa.select(instances.c.id).where(instances.c.name == name)).first()
             if row:
-                raise BadRequest(f"instance {name!r} already exists", "conflict")
+                raise Conflict(f"instance {name!r} already exists")
             res = conn.execute(sa.insert(instances).values(
                 name=name, secret=secrets.token_hex(32), created_at=time.time(),
                 profile=orjson.dumps(profile or {}).decode()))
@@ -87,18 +86,11 @@ class Instances:
         """A new instance (its own secret) holding a copy of ``source``'s documents, copied
         inside the database; indexes, apps, clients and the journal are not copied."""
         src = self.get(source)
-        inst = self.create(name, profile=orjson.loads(src_profile)
-                           if (src_profile := self._profile(src.id)) else None)
+        profile = self._profile(src.id)
+        inst = self.create(name, profile=orjson.loads(profile) if profile else None)
         with self.db.write() as conn:
-            conn.execute(databases.insert().from_select(
-                ["instance_id", "doctype", "created_at"],
-                sa.select(sa.literal(inst.id), databases.c.doctype, databases.c.created_at)
-                .where(databases.c.instance_id == src.id)))
-            cols = ["instance_id", "doctype", "doc_id", "rev", "deleted", "body"]
-            conn.execute(documents.insert().from_select(
-                cols, sa.select(sa.literal(inst.id), documents.c.doctype, documents.c.doc_id,
-                                documents.c.rev, documents.c.deleted, documents.c.body)
-                .where(documents.c.instance_id == src.id).order_by(documents.c.seq)))
+            for copy in self.on_copy:
+                copy(conn, src.id, inst.id)
         return inst
 
     def _profile(self, instance_id: int) -> str | None:
@@ -110,8 +102,7 @@ class Instances:
         """The instance and everything in it, in one transaction."""
         inst = self.get(name)
         with self.db.write() as conn:
-            drop_indexes(conn, inst.id)
-            for table in (documents, databases, journal, oauth_clients, access_codes, apps):
-                conn.execute(sa.delete(table).where(table.c.instance_id == inst.id))
+            for forget in self.on_delete:
+                forget(conn, inst.id)
             conn.execute(sa.delete(instances).where(instances.c.id == inst.id))
         self._cache.pop(name, None)

@@ -73,6 +73,12 @@ class Journal:
                     self._buf[:0] = rows
                 raise
 
+    def delete_instance(self, conn, instance_id: int) -> None:
+        """Part of deleting an instance (in its transaction): its rows, written or not."""
+        with self._lock:
+            self._buf = [r for r in self._buf if r["instance_id"] != instance_id]
+        conn.execute(sa.delete(journal).where(journal.c.instance_id == instance_id))
+
     def close(self) -> None:
         self._stop.set()
         self._wake.set()

@@ -98,6 +98,11 @@ class OAuth:
                                                         oauth_clients.c.instance_id == inst.id))
             conn.execute(sa.delete(access_codes).where(access_codes.c.client_id == client_id))
 
+    def delete_instance(self, conn, instance_id: int) -> None:
+        """Part of deleting an instance (in its transaction)."""
+        for table in (oauth_clients, access_codes):
+            conn.execute(sa.delete(table).where(table.c.instance_id == instance_id))
+
     def check_authorize(self, inst: Instance, client_id: str | None, redirect_uri: str | None,
                         scope: str | None, response_type: str | None) -> Client:
         problems = []

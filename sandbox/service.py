@@ -20,8 +20,9 @@ from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.storage.documents import DocumentStore
 from sandbox.storage.finder import Finder
-from sandbox.storage.indexes import Indexes, IndexLimits
+from sandbox.storage.indexes import Indexes, IndexLimits, drop_indexes
 from sandbox.storage.tables import oauth_clients
+from sandbox.storage.upgrade import upgrade
 
 AUTH_CACHE_S = 5.0
 
@@ -42,6 +43,7 @@ class Sandbox:
         self.settings = settings
         self.db = Database(settings.database_url)
         self.db.create_all()
+        upgrade(self.db)
         self.instances = Instances(self.db)
         self.documents = DocumentStore(self.db)
         limits = Limits(settings.max_selector_depth, settings.max_in_values,
@@ -55,6 +57,11 @@ class Sandbox:
         self.oauth = OAuth(self.db)
         self._auth_cache: dict[str, tuple[Caller, float]] = {}
         self.installs = InstallRecords(self.db, on_change=self.forget_tokens)
+        # what lives in an instance is copied and deleted by its owners
+        self.instances.on_copy.append(self.documents.copy_instance)
+        self.instances.on_delete += [drop_indexes, self.documents.delete_instance,
+                                     self.journal.delete_instance, self.oauth.delete_instance,
+                                     self.installs.delete_instance]
 
     def close(self) -> None:
         self.indexes.close()
@@ -82,19 +89,27 @@ class Sandbox:
         return tokens.issue(inst.secret, aud="app", instance=inst.name, sub=slug, scope=stamp,
                             ttl=ttl)
 
+    def cached_caller(self, token: str, host_instance: str | None = None) -> Caller | None:
+        """The caller of a token seen in the last ``AUTH_CACHE_S`` seconds, without touching
+        the database (None: ask :meth:`authenticate`)."""
+        now = time.time()
+        hit = self._auth_cache.get(token)
+        if hit is None or now - hit[1] >= AUTH_CACHE_S:
+            return None
+        caller = hit[0]
+        if host_instance and host_instance != caller.instance.name:
+            raise InvalidToken()
+        exp = caller.claims.exp or (caller.claims.iat + (self.ttls.get(caller.claims.aud)
+                                                         or 10**12))
+        return caller if now <= exp else None
+
     def authenticate(self, token: str, host_instance: str | None = None) -> Caller:
         """The caller of a token, cached for a few seconds (revocations and uninstalls take
         effect within ``AUTH_CACHE_S``); expiry is checked on every call."""
+        caller = self.cached_caller(token, host_instance)
+        if caller is not None:
+            return caller
         now = time.time()
-        hit = self._auth_cache.get(token)
-        if hit is not None and now - hit[1] < AUTH_CACHE_S:
-            caller = hit[0]
-            if host_instance and host_instance != caller.instance.name:
-                raise InvalidToken()
-            exp = caller.claims.exp or (caller.claims.iat + (self.ttls.get(caller.claims.aud)
-                                                             or 10**12))
-            if now <= exp:
-                return caller
         caller = self._authenticate(token, host_instance)
         if len(self._auth_cache) > 10_000:
             self._auth_cache.clear()
@@ -126,7 +141,7 @@ class Sandbox:
     def _app_permissions(self, inst: Instance, slug: str, stamp: str) -> PermissionSet:
         """An app token holds while the install it names is the current one."""
         installed = self.installs.get(inst, slug)
-        if installed is None or stamp != installed.stamp:
+        if installed is None or installed.manifest is None or stamp != installed.stamp:
             raise InvalidToken()
         return PermissionSet(list(installed.manifest.permissions))
 

@@ -109,4 +109,5 @@ class Settings(BaseSettings):
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         """Settings from the environment, with ``overrides`` on top (for CLI options)."""
+        overrides.setdefault("app_limits", load(AppLimits))
         return load(cls, **overrides)

@@ -33,7 +33,9 @@ class _Watched(DefaultFilter):
 
 
 def _bound_port() -> tuple[socket.socket, int]:
-    """A port bound now (no race with another process), to hand to the app."""
+    """A port the system chose, held until just before the app starts and binds it itself
+    (it cannot take a bound socket; a collision in that instant makes it exit, and the
+    session says so)."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     return s, s.getsockname()[1]

@@ -39,10 +39,11 @@ def listening_socket(port: int = 0) -> socket.socket:
     return sock
 
 
-def serve_in_thread(app, sock: socket.socket) -> _Server:
+def serve_in_thread(app, sock: socket.socket, lifespan: str = "on") -> _Server:
     """Serve ``app`` from a thread on a bound socket (see :func:`listening_socket`)."""
     port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(app, log_level="warning"))
+    server = _Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                    lifespan=lifespan))
     server.port = port
     server.thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                                      daemon=True, name=f"serve-{port}")
@@ -65,12 +66,16 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
 
 
-def shutdown(servers: list) -> None:
-    """Ask each server to stop and wait for its shutdown (lifespan included)."""
+def shutdown(servers: list, timeout_s: float = 30) -> None:
+    """Ask each server to stop and wait for its shutdown (lifespan included); one that does
+    not stop in time is forced."""
     for s in servers:
         s.should_exit = True
     for s in servers:
-        s.thread.join(30)
+        s.thread.join(timeout_s)
+        if s.thread.is_alive():
+            s.force_exit = True
+            s.thread.join(timeout_s)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("selfdata", "app_store", "sandbox", "synthetic_data")
+SCANNED = (*PACKAGES, "tests", "benchmarks", "scripts")
 
 
 def _local_project_imports(path: Path) -> list[str]:
@@ -22,16 +23,16 @@ def _local_project_imports(path: Path) -> list[str]:
         for node in ast.walk(fn):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if any(n.split(".")[0] in PACKAGES for n in names):
+            if any(n.split(".")[0] in (*PACKAGES, "tests") for n in names):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 
 def test_no_function_local_import_of_a_project_module_outside_cli_entry_points():
     found = []
-    for pkg in PACKAGES:
-        for path in (ROOT / pkg).rglob("*.py"):
-            if path.name != "cli.py":
+    for folder in SCANNED:
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.name != "cli.py" and "node_modules" not in path.parts:
                 found += _local_project_imports(path)
     assert found == []
 

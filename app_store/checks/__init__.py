@@ -27,6 +27,7 @@ CHECK_IDS = {
     "manifest.screenshots": "screenshots that exist in the archive and are images",
     "manifest.description": "a short and a long description",
     "manifest.locales": "locales are objects with known keys",
+    "manifest.categories": "categories are a few lowercase words",
     "manifest.runtime": "a valid runtime section (static or python)",
     "permissions.invalid": "permission rules are well-formed",
     "permissions.reserved_doctype": "no reserved doctype",

@@ -16,7 +16,7 @@ URL = re.compile(r"""\b(?:https?|wss?)://([A-Za-z0-9.-]+)""")
 # Third-party bundles (e.g. cozy-client-js's dist file) go in vendor/: the doctypes they name
 # are not the app's own uses, so they only warn there.
 VENDOR = "vendor/"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0"}
 # Hosts that only name things (XML namespaces, schema ids, licences), never fetched.
 HARMLESS = {"www.w3.org", "json-schema.org", "opensource.org", "spdx.org", "schema.org"}
 SECRETS = [

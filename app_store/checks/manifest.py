@@ -31,6 +31,7 @@ def check_manifest(m: dict, archive: Archive) -> tuple[Manifest | None, list[Pro
     out.extend(_screenshots(m, archive))
     out.extend(_descriptions(m))
     out.extend(_locales(m))
+    out.extend(_categories(m))
     # The parts that parsed are checked further even when another part did not.
     runtime = parse_runtime(m.get("runtime"))[0]
     if runtime is not None:
@@ -90,6 +91,20 @@ def _descriptions(m: dict) -> list[Problem]:
                            "40 characters): what the app shows and which data it crosses",
                            "long_description"))
     return out
+
+
+CATEGORY = re.compile(r"^[a-z][a-z0-9-]{1,30}\Z")
+
+
+def _categories(m: dict) -> list[Problem]:
+    cats = m.get("categories")
+    if cats is None:
+        return []
+    if not isinstance(cats, list) or len(cats) > 5 or \
+            not all(isinstance(c, str) and CATEGORY.match(c) for c in cats):
+        return [Problem("manifest.categories", ERROR, "categories is a list of at most 5 "
+                        "lowercase words, e.g. [\"energy\", \"water\"]", "categories")]
+    return []
 
 
 def _locales(m: dict) -> list[Problem]:

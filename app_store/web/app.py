@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
@@ -30,6 +31,11 @@ STATUS: dict[type[e.StoreError], int] = {
 
 def status_of(exc: e.StoreError) -> int:
     return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/registry", "/status")) or \
+        "application/json" in request.headers.get("accept", "")
 
 
 def error_body(message: str, problems: list | None = None) -> dict:
@@ -61,10 +67,9 @@ def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI
     @app.exception_handler(e.StoreError)
     async def store_error(request: Request, exc: e.StoreError):
         status = status_of(exc)
-        if request.url.path.startswith(("/api/", "/registry", "/status")) or \
-                "application/json" in request.headers.get("accept", ""):
+        if _wants_json(request):
             return JSONResponse(error_body(exc.message, exc.problems), status_code=status)
-        return pages.error_page(request, exc, status)
+        return await run_in_threadpool(pages.error_page, request, exc, status)
 
     @app.exception_handler(pages.SignIn)
     async def sign_in(request: Request, exc: pages.SignIn):
@@ -72,9 +77,9 @@ def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        problems = [{"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                    for e in exc.errors()]
-        return JSONResponse(error_body("the request is not valid", problems), status_code=400)
+        problems = [{"path": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+                    for err in exc.errors()]
+        return await store_error(request, e.Invalid("the request is not valid", problems))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

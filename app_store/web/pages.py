@@ -59,7 +59,7 @@ def catalogue_page(request: Request, q: str = "", category: str = ""):
     st = store(request)
     found = catalogue.apps(st, q, category)
     cats = sorted({c for rels in catalogue.apps(st).values()
-                   for c in rels[-1].manifest.get("categories") or []})
+                   for c in rels[-1].categories})
     items = [(slug, rels[-1], rels[-1].label()) for slug, rels in found.items()]
     return render(request, "catalogue.html", items=items, q=q, category=category, cats=cats)
 
@@ -93,11 +93,11 @@ def _local_path(target: str) -> str | None:
 
 
 def _install_url(sandbox: str, instance: str, rel, store_url: str) -> str:
+    """The consent page on the tester's cloud (or the sandbox's home, to pick one)."""
     parts = urllib.parse.urlsplit(sandbox)
-    host = f"{instance}.{parts.hostname}" if instance else parts.hostname
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    host = addresses.instance_host(instance, parts.port) if instance else parts.netloc
     query = urllib.parse.urlencode({"slug": rel.slug, "registry": store_url})
-    return f"{parts.scheme}://{netloc}/apps/install?{query}"
+    return f"{parts.scheme}://{host}/apps/install?{query}"
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -136,7 +136,7 @@ def team_page(request: Request):
 
 @router.post("/team/submit")
 async def team_submit(request: Request):
-    who = _signed_in(request, "team")
+    who = await run_in_threadpool(_signed_in, request, "team")
     st = store(request)
     form = await request.form(max_part_size=st.limits.upload_bytes + 1)
     upload = form.get("file")

@@ -84,8 +84,7 @@ def icon(slug: str, request: Request) -> Response:
 @router.get("/{slug}/screenshots/{path:path}")
 def screenshot(slug: str, path: str, request: Request) -> Response:
     rel = _rels(request, slug)[-1]
-    shots = [s.lstrip("/") for s in rel.manifest.get("screenshots") or []]
-    if path.lstrip("/") not in shots:
+    if path.lstrip("/") not in rel.screenshots:
         raise NotFound("Screenshot not found")
     return _asset(request, rel, path)
 

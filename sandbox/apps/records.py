@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from sandbox.contract.manifest import Manifest, manifest_from_json
+from sandbox.contract.manifest import InvalidManifest, Manifest, manifest_from_json
 from sandbox.errors import NotFound
 from sandbox.instances import Instance
 from sandbox.storage.database import Database
@@ -25,7 +25,8 @@ STORE, DEV, SMOKE = "store", "dev", "smoke"
 @dataclass(frozen=True)
 class InstalledApp:
     instance_id: int
-    manifest: Manifest
+    slug: str
+    manifest: Manifest | None     # None: the stored manifest no longer reads (an old row)
     source: str
     installed_at: float
     registry: str | None = None
@@ -33,8 +34,10 @@ class InstalledApp:
     image_id: str | None = None
 
     @property
-    def slug(self) -> str:
-        return self.manifest.slug
+    def broken(self) -> bool:
+        """Installed under rules that no longer accept its manifest: it cannot run or get a
+        token until it is installed again."""
+        return self.manifest is None
 
     @property
     def stamp(self) -> str:
@@ -65,7 +68,8 @@ class InstallRecords:
                 version=manifest.version, source=source, registry=registry, sha256=sha256,
                 image_id=image_id, installed_at=now))
         self.on_change()
-        return InstalledApp(inst.id, manifest, source, now, registry, sha256, image_id)
+        return InstalledApp(inst.id, manifest.slug, manifest, source, now, registry, sha256,
+                            image_id)
 
     def remove(self, inst: Instance, slug: str) -> None:
         with self.db.write() as conn:
@@ -74,6 +78,11 @@ class InstallRecords:
         self.on_change()
         if not gone:
             raise NotFound(f"{slug} is not installed in {inst.name}")
+
+    def delete_instance(self, conn, instance_id: int) -> None:
+        """Part of deleting an instance (in its transaction)."""
+        conn.execute(apps.delete().where(apps.c.instance_id == instance_id))
+        self.on_change()
 
     def get(self, inst: Instance, slug: str) -> InstalledApp | None:
         with self.db.read() as conn:
@@ -89,5 +98,9 @@ class InstallRecords:
 
 
 def _app(row) -> InstalledApp:
-    return InstalledApp(row.instance_id, manifest_from_json(row.manifest), row.source,
-                        row.installed_at, row.registry, row.sha256, row.image_id)
+    try:
+        manifest: Manifest | None = manifest_from_json(row.manifest)
+    except InvalidManifest:
+        manifest = None
+    return InstalledApp(row.instance_id, row.slug, manifest, row.source, row.installed_at,
+                        row.registry, row.sha256, row.image_id)

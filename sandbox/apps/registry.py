@@ -30,11 +30,14 @@ class Release:
     @classmethod
     def from_registry(cls, registry: str, data: dict) -> Release:
         try:
+            extra = data.get("selfdata")
+            image = extra.get("image") if isinstance(extra, dict) else None
             return cls(str(data["slug"]), str(data["version"]), dict(data["manifest"]),
-                       (data.get("selfdata") or {}).get("image"), str(data["sha256"]), registry)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RegistryUnavailable(f"the registry at {registry} answered a release without "
-                                      f"{exc}") from exc
+                       image if isinstance(image, str) else None, str(data["sha256"]),
+                       registry)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise RegistryUnavailable(f"the registry at {registry} answered a release that "
+                                      f"cannot be read ({exc!r})") from exc
 
     def rules(self) -> list[Rule]:
         return rules_from_manifest(self.manifest.get("permissions"))

@@ -85,6 +85,9 @@ class RunningApps:
         installed = self.records.get(self.instances.get(instance), slug)
         if installed is None:
             raise NotFound(f"{slug} is not installed in {instance}")
+        if installed.manifest is None:
+            raise AppUnavailable(f"{slug} was installed under older rules; reinstall it from "
+                                 "the store")
         image = installed.image_id
         try:
             runner = self.runner()

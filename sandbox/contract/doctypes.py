@@ -82,8 +82,13 @@ def is_known(rule_type: str) -> bool:
     return rule_type in known_doctypes()
 
 
-def is_reserved(doctype: str, writes: bool) -> bool:
-    return doctype in HIDDEN or (writes and doctype in READ_ONLY)
+def is_reserved(rule_type: str, writes: bool) -> bool:
+    """A reserved doctype, or a wildcard that covers one (``io.cozy.files.*`` covers
+    ``io.cozy.files.versions``)."""
+    reserved = HIDDEN | READ_ONLY if writes else HIDDEN
+    if is_wildcard(rule_type):
+        return any(covers(rule_type, d) for d in reserved)
+    return rule_type in reserved
 
 
 def own_namespace(slug: str) -> str:

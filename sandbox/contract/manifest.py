@@ -19,6 +19,7 @@ from sandbox.contract import addresses
 from sandbox.contract.permissions import Rule, parse_permissions
 from sandbox.contract.problems import ERROR, Problem
 from sandbox.contract.versions import Version
+from sandbox.errors import BadRequest
 
 FILENAME = "manifest.webapp"
 RUNTIMES = ("static", "python")
@@ -162,17 +163,24 @@ def load_manifest(files: Mapping[str, bytes]) -> tuple[Manifest | None, list[Pro
     return parse_manifest(raw)
 
 
-class InvalidManifest(ValueError):
-    """A stored or downloaded manifest that does not parse; carries the problems."""
+class InvalidManifest(BadRequest):
+    """A manifest that does not parse; carries the problems."""
+
+    error = "bad_manifest"
 
     def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems) or
+                         "the manifest is not a JSON object")
         self.problems = problems
 
 
 def manifest_from_json(data: bytes | str | dict) -> Manifest:
     """A manifest that was accepted before (stored by the store or an install)."""
-    raw = orjson.loads(data) if isinstance(data, bytes | str) else data
+    try:
+        raw = orjson.loads(data) if isinstance(data, bytes | str) else data
+    except orjson.JSONDecodeError as exc:
+        raise InvalidManifest([_problem("manifest.invalid_json", f"not JSON: {exc}",
+                                        FILENAME)]) from exc
     manifest, problems = parse_manifest(raw)
     if manifest is None:
         raise InvalidManifest(problems)

@@ -59,17 +59,6 @@ class Rule:
         value = (doc or {}).get(self.selector)
         return value is not None and str(value) in self.values
 
-    def to_scope(self) -> str:
-        verbs = "ALL" if self.verbs == ALL else ",".join(v for v in VERBS if v in self.verbs)
-        parts = [self.type]
-        if verbs != "ALL" or self.values:
-            parts.append(verbs)
-        if self.values:
-            parts.append(",".join(self.values))
-            if self.selector:
-                parts.append(self.selector)
-        return ":".join(parts)
-
     def to_json(self) -> dict:
         out: dict[str, Any] = {"type": self.type}
         if self.description:
@@ -176,7 +165,8 @@ def parse_scope(scope: str) -> list[Rule]:
         why = doctypes.name_problem(bits[0], wildcard=True)
         if why:
             raise BadRequest(f"{where}: {why}")
-        verbs_text = bits[1] if len(bits) > 1 else "ALL"
+        # scope strings have always taken verbs in any case (manifests: capitals, as JSON)
+        verbs_text = (bits[1] if len(bits) > 1 else "ALL").upper()
         verbs, problems = _parse_verbs([v for v in verbs_text.split(",") if v] or None, where)
         if problems:
             raise BadRequest(f"{where}: {problems[0].message}")
@@ -184,10 +174,6 @@ def parse_scope(scope: str) -> list[Rule]:
         selector = bits[3] if len(bits) > 3 else ""
         rules.append(Rule(bits[0], verbs, values, selector))
     return rules
-
-
-def to_scope(rules: Iterable[Rule]) -> str:
-    return " ".join(r.to_scope() for r in rules)
 
 
 @dataclass

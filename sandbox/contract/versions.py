@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?\Z")
+# semver 2.0 §9: dot-separated identifiers, none empty, numeric ones without leading zeros
+_PRE = r"(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)"
+SEMVER = re.compile(rf"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-({_PRE}(?:\.{_PRE})*))?\Z")
 
 
 @total_ordering

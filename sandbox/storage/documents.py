@@ -92,6 +92,22 @@ class DocumentStore:
         self._changed(instance_id, doctype)
         return True
 
+    def copy_instance(self, conn, source_id: int, copy_id: int) -> None:
+        """Copy every database and document of an instance into another, inside SQL."""
+        conn.execute(databases.insert().from_select(
+            ["instance_id", "doctype", "created_at"],
+            sa.select(sa.literal(copy_id), databases.c.doctype, databases.c.created_at)
+            .where(databases.c.instance_id == source_id)))
+        cols = ["instance_id", "doctype", "doc_id", "rev", "deleted", "body"]
+        conn.execute(documents.insert().from_select(
+            cols, sa.select(sa.literal(copy_id), DOCS.doctype, DOCS.doc_id, DOCS.rev,
+                            DOCS.deleted, DOCS.body)
+            .where(DOCS.instance_id == source_id).order_by(DOCS.seq)))
+
+    def delete_instance(self, conn, instance_id: int) -> None:
+        for table in (documents, databases):
+            conn.execute(sa.delete(table).where(table.c.instance_id == instance_id))
+
     def create_db(self, instance_id: int, doctype: str) -> bool:
         with self.db.write() as conn:
             return self.ensure_db(conn, instance_id, doctype)

@@ -33,6 +33,16 @@ def _instance(request: Request) -> Instance:
         raise UnknownInstance(f"no instance named {name!r}") from None
 
 
+def _fields(form) -> dict[str, str]:
+    """A form's text fields; a file where text is expected is refused."""
+    out = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, str):
+            raise OAuthError(f"{key} must be text, not a file")
+        out.setdefault(key, value)
+    return out
+
+
 @router.post("/register", status_code=201)
 async def register(request: Request) -> JSON:
     inst = _instance(request)
@@ -75,10 +85,11 @@ async def authorize(request: Request) -> Response:
     inst = _instance(request)
     # The app's SameOriginForms middleware has refused this form if it came from an app's
     # page or another site: they cannot accept on the tester's behalf.
-    form = await request.form()
+    form = _fields(await request.form())
     sb = sandbox(request)
-    client = sb.oauth.check_authorize(inst, form.get("client_id"), form.get("redirect_uri"),
-                                      form.get("scope"), form.get("response_type"))
+    client = await run_in_threadpool(sb.oauth.check_authorize, inst, form.get("client_id"),
+                                     form.get("redirect_uri"), form.get("scope"),
+                                     form.get("response_type"))
     redirect = str(form["redirect_uri"])
     sep = "&" if "?" in redirect else "?"
     state = form.get("state") or ""
@@ -96,7 +107,7 @@ async def authorize(request: Request) -> Response:
 @router.post("/access_token")
 async def access_token(request: Request) -> JSON:
     inst = _instance(request)
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = _fields(await request.form())
     sb = sandbox(request)
     return JSON(await run_in_threadpool(sb.oauth.exchange, inst, form,
                                         sb.settings.access_token_ttl_s))

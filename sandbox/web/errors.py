@@ -13,7 +13,6 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandbox import errors as e
-from sandbox.contract.manifest import InvalidManifest
 from sandbox.oauth import BadRegistrationToken, OAuthError, UnknownInstance
 from sandbox.web.responses import JSON, JSONAPI
 
@@ -25,7 +24,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (e.NoToken, 401), (e.InvalidToken, 400), (e.Forbidden, 403), (e.PayloadTooLarge, 413),
     (UnknownInstance, 404), (BadRegistrationToken, 401), (OAuthError, 400),
     (e.RegistryNotAllowed, 403), (e.ReleaseChanged, 409), (e.RegistryUnavailable, 502),
-    (e.AppUnavailable, 503), (e.InstallRefused, 400), (InvalidManifest, 400),
+    (e.AppUnavailable, 503), (e.InstallRefused, 400),
     (e.StackError, 400),
 )
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -78,15 +77,11 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: e.SandboxError):
         return error_response(request, exc)
 
-    @app.exception_handler(InvalidManifest)
-    async def manifest_error(request: Request, exc: InvalidManifest):
-        return error_response(request, exc)
-
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
                              for err in exc.errors())
-        return couch_response(400, "bad_request", problems)
+        return error_response(request, e.BadRequest(problems))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from sandbox import dashboard
+from sandbox.apps.records import STORE
 from sandbox.contract.consent import doctype_in_words, rule_in_words
 from sandbox.web import charts
 from sandbox.web.context import address, sandbox
@@ -35,9 +36,12 @@ def home(request: Request) -> HTMLResponse:
                                 *ov.top_contacts, "min"),
         "vod": charts.bars("Videos ordered per month", *ov.vod_by_month, "orders"),
     }
-    installed = [{"slug": a.slug, "name": a.manifest.name, "version": a.manifest.version,
-                  "state": "installed" if a.source == "store" else a.source,
-                  "permissions": [rule_in_words(r) for r in a.manifest.permissions]}
+    installed = [{"slug": a.slug, "name": a.manifest.name if a.manifest else a.slug,
+                  "version": a.manifest.version if a.manifest else "",
+                  "state": "reinstall needed" if a.broken else
+                  "installed" if a.source == STORE else a.source,
+                  "permissions": [rule_in_words(r) for r in a.manifest.permissions]
+                  if a.manifest else []}
                  for a in sb.installs.listing(inst)]
     return render(request, "dashboard.html", instance=inst, ov=ov, charts=ch,
                   apps=installed, journal=sb.journal.summary(inst.id),

@@ -7,8 +7,12 @@ from datetime import date
 import numpy as np
 import pytest
 
+from synthetic_data import weather
+from synthetic_data.calendar_fr import Period
+from synthetic_data.context import SourceContext
 from synthetic_data.schemas import problems
-from synthetic_data.sources import tempo
+from synthetic_data.seeding import household_seed
+from synthetic_data.sources import enedis, tempo
 from tests.support.households import SEED, docs_of
 
 LOADCURVE = "fr.enedis.api.meteringdata.loadcurve"
@@ -56,10 +60,6 @@ def test_half_hours_daily_energy_and_index_agree_exactly(households):
 
 def data_shared(data) -> dict:
     """Recompute the Enedis source's shared arrays from the household (same seed → same data)."""
-    from synthetic_data import weather
-    from synthetic_data.context import SourceContext
-    from synthetic_data.seeding import household_seed
-    from synthetic_data.sources import enedis
 
     hh, tl = data.household, data.timeline
     temp = weather.daily_temperature(SEED, hh.commune, tl.period)
@@ -117,7 +117,6 @@ def test_electric_heating_follows_degree_days(households):
         winter = np.isin(period.month, [12, 1, 2]) & home
         summer = np.isin(period.month, [6, 7, 8]) & home
         assert daily[winter].mean() > 1.8 * daily[summer].mean()
-        from synthetic_data import weather
         hdd = weather.heating_degree_days(
             weather.daily_temperature(SEED, data.household.commune, period))
         cold = np.isin(period.month, [11, 12, 1, 2, 3]) & home
@@ -162,7 +161,6 @@ def test_customer_documents_match_the_household(households):
 
 
 def test_tempo_calendar_is_national_and_follows_the_rules():
-    from synthetic_data.calendar_fr import Period
     for year in (2023, 2024):
         codes = tempo.season(SEED, year)
         assert (codes == tempo.season(SEED, year)).all()

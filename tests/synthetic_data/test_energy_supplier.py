@@ -12,6 +12,7 @@ from synthetic_data import parameters
 from synthetic_data.schemas import problems
 from synthetic_data.sources import tempo
 from tests.support.households import SEED, docs_of
+from tests.support.requirements import require
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 LEGACY = Path(__file__).resolve().parents[3] / "shared" / "reference" / \
@@ -185,8 +186,8 @@ def test_bills_and_estimates_validate(households):
         assert problems("io.cozy.bills", broken)
 
 
-@pytest.mark.skipif(not LEGACY.is_file(), reason="shared/ reference not beside the repo")
 def test_the_pilots_energy_queries_find_data(households):
+    require(LEGACY.is_file(), f"{LEGACY} not found (../shared is beside the repository)")
     queries = json.loads(LEGACY.read_text(encoding="utf-8"))
     for q in queries:
         if not (q["doctype"].startswith(("fr.enedis", "org.fing")) or

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from synthetic_data import weather
 from synthetic_data.schemas import problems
 from tests.support.households import docs_of
 
@@ -81,7 +82,6 @@ def test_gas_follows_heating_presence_and_ranges(households):
         else:
             assert annual <= 6_000, (dw, annual)
         # away without heating demand: nothing burns
-        from synthetic_data import weather
         hdd = weather.heating_degree_days(
             weather.daily_temperature(20160901, data.household.commune, tl.period))
         idle = tl.away & ((hdd == 0) | (dw.heating != "Gaz"))

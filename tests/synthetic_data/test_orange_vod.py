@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import numpy as np
 
-from synthetic_data.calendar_fr import utc_offset_minutes
+import synthetic_data.population as population
+from synthetic_data.calendar_fr import Period, utc_offset_minutes
 from synthetic_data.schemas import problems
 from tests.support.households import docs_of
 
@@ -129,10 +131,7 @@ def test_vod_documents_validate(households):
 
 def test_a_household_with_almost_no_appetite_still_orders_once(monkeypatch):
     """The pilot's VOD query must find data in every tester's cloud."""
-    from datetime import date
 
-    import synthetic_data.population as population
-    from synthetic_data.calendar_fr import Period
 
     real = population.sample_household
 

@@ -5,6 +5,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -57,7 +58,6 @@ def test_household_k_is_reproducible_alone(tmp_path):
 
 
 def test_household_seed_is_a_spawned_child_of_the_master_seed():
-    import numpy as np
 
     children = np.random.SeedSequence(99).spawn(2)[0].spawn(5)
     assert household_seed(99, 4).generate_state(4).tolist() == \

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from app_store.checks.run import check_upload
+from sandbox.apps.records import STORE
 from sandbox.contract import doctypes
+from sandbox.contract.manifest import InvalidManifest, manifest_from_json
 from sandbox.contract.consent import usage_label
 from sandbox.contract.permissions import (
     ALL,
@@ -102,25 +104,56 @@ def test_scopes_use_the_same_rules():
     (r,) = parse_scope("io.cozy.bills:GET,POST:a,b:vendor")
     assert r.verbs == {"GET", "POST"} and r.values == ("a", "b") and r.selector == "vendor"
     assert parse_scope("io.cozy.bills")[0].verbs == ALL
-    for bad in ("io.cozy.*:GET", "io.cozy.bills:get", "io.cozy.bills:GET:a:b:c", "*"):
+    assert parse_scope("io.cozy.bills:get,post")[0].verbs == {"GET", "POST"}  # as before
+    for bad in ("io.cozy.*:GET", "io.cozy.bills:FETCH", "io.cozy.bills:GET:a:b:c", "*"):
         with pytest.raises(BadRequest):
             parse_scope(bad)
+
+
+ODD = [7, 1.5, True, None, "", "x" * 5000, [], [["x"], 1], {"a": 1}, "<script>1</script>"]
+FIELDS = ("name", "editor", "short_description", "long_description", "license", "icon",
+          "screenshots", "categories", "locales", "runtime", "version", "permissions")
 
 
 def test_no_release_makes_a_store_page_answer_5xx(tmp_path):
     """Whatever manifest a release carries (even one the store would refuse today, as a row
     stored under older rules could), every catalogue and registry page answers below 500."""
+    manifests = [manifest(slug=f"perm-{i:02d}", permissions=perms)
+                 for i, (perms, _) in enumerate(CASES.values())]
+    manifests += [manifest(slug=f"{field.replace('_', '-')}-{i}", **{field: value})
+                  for field in FIELDS for i, value in enumerate(ODD)]
+    manifests.append({"slug": "bare", "permissions": "nonsense"})
     with make_store(tmp_path, engine=NO_ENGINE) as store:
-        for i, (perms, _) in enumerate(CASES.values()):
-            slug = f"app-{i:02d}"
-            m = manifest(slug=slug, permissions=perms)
+        for m in manifests:
             approve_directly(store, "Blue", m, tar_gz(app_files(m)))
-        approve_directly(store, "Blue", {"slug": "bare", "permissions": "nonsense"})
-        for path in ("/", "/registry", "/api/catalogue", "/?q=app"):
+        for path in ("/", "/registry", "/api/catalogue", "/?q=app", "/?category=x",
+                     "/api/catalogue?category=x"):
             assert store.get(path).status_code == 200, path
-        for i in [*range(len(CASES)), "bare"]:
-            slug = f"app-{i:02d}" if isinstance(i, int) else i
+        for m in manifests:
+            slug = m["slug"]
             for path in (f"/registry/{slug}", f"/registry/{slug}/stable/latest",
-                         f"/apps/{slug}", f"/registry/{slug}/icon"):
+                         f"/apps/{slug}", f"/registry/{slug}/icon",
+                         f"/registry/{slug}/screenshots/x.png"):
                 r = store.get(path)
                 assert r.status_code < 500, (path, r.status_code, r.text[:200])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_what_the_store_accepts_is_what_an_installed_app_gets(name, sb, client):
+    """Through the sandbox's own install path: the record refuses what the parser refuses,
+    and an installed app's token carries exactly the manifest's rules."""
+    perms, invalid_at = CASES[name]
+    inst = sb.instances.find("alice") or sb.instances.create("alice")
+    raw = manifest(slug="sweep-app", permissions=perms)
+    if invalid_at is not None:
+        with pytest.raises(InvalidManifest):
+            manifest_from_json(raw)
+        return
+    sb.installs.install(inst, manifest_from_json(raw), STORE)
+    token = sb.app_token("alice", "sweep-app")
+    got = client.get("/permissions/self", headers={"Authorization": f"Bearer {token}"})
+    assert got.status_code == 200
+    served = got.json()["data"]["attributes"]["permissions"]
+    rules, _ = parse_permissions(perms)
+    assert {k: (v["type"], sorted(v["verbs"])) for k, v in served.items()} == {
+        r.title: (r.type, ["ALL"] if r.verbs == ALL else sorted(r.verbs)) for r in rules}

@@ -11,7 +11,8 @@ def test_semver_precedence():
     assert [str(v) for v in sorted(Version.parse(x) for x in reversed(order))] == order
 
 
-@pytest.mark.parametrize("text", ["1.0", "v1.0.0", "01.0.0", "1.0.0\n", " 1.0.0", "1.0.0+b", ""])
+@pytest.mark.parametrize("text", ["1.0", "v1.0.0", "01.0.0", "1.0.0\n", " 1.0.0", "1.0.0+b", "",
+                                  "1.0.0-.", "1.0.0-a..b", "1.0.0-01", "1.0.0-beta.01"])
 def test_what_is_not_semver_is_refused(text):
     assert not Version.valid(text)
     with pytest.raises(ValueError, match="not a semantic version"):

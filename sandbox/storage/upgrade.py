@@ -1,0 +1,48 @@
+"""Upgrades of a sandbox database written by an earlier version, run at start, idempotent.
+
+- ``installed_apps`` before the one-writer redesign kept ``permissions`` and ``state``
+  columns and the store's image id and sha256 inside the manifest (``selfdata_image``,
+  ``selfdata_sha256``); now they are columns of their own (``version``, ``source``,
+  ``registry``, ``sha256``, ``image_id``).
+"""
+
+from __future__ import annotations
+
+import orjson
+import sqlalchemy as sa
+
+from sandbox.storage.database import Database
+from sandbox.storage.tables import apps
+
+SOURCES = {"dev": "dev", "smoke": "smoke"}
+
+
+def upgrade(db: Database) -> list[str]:
+    """Apply what is needed; the names of the upgrades applied."""
+    done = []
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns(apps.name)}
+    if "version" not in columns:
+        _installed_apps_columns(db)
+        done.append("installed_apps: columns for version, source, registry, sha256, image")
+    return done
+
+
+def _installed_apps_columns(db: Database) -> None:
+    with db.write() as conn:
+        old = conn.exec_driver_sql(
+            "SELECT instance_id, slug, manifest, state, installed_at FROM installed_apps").all()
+        conn.exec_driver_sql("DROP TABLE installed_apps")
+        apps.create(conn)
+        for instance_id, slug, text, state, installed_at in old:
+            try:
+                manifest = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                manifest = {}
+            manifest = manifest if isinstance(manifest, dict) else {}
+            image = manifest.pop("selfdata_image", None)
+            sha256 = manifest.pop("selfdata_sha256", None)
+            conn.execute(apps.insert().values(
+                instance_id=instance_id, slug=slug, manifest=orjson.dumps(manifest).decode(),
+                version=str(manifest.get("version", "")), source=SOURCES.get(state, "store"),
+                sha256=sha256 if isinstance(sha256, str) else None,
+                image_id=image if isinstance(image, str) else None, installed_at=installed_at))

@@ -1,0 +1,55 @@
+"""A sandbox database written before the one-writer redesign opens and works: installed apps
+keep their image and sha256 (now columns); a row whose manifest no longer reads is shown as
+needing a reinstall, answers no token and never a 5xx."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi.testclient import TestClient
+
+from sandbox.service import Sandbox
+from sandbox.web.app import create_app
+from tests.support.apps import manifest
+
+OLD_TABLE = """CREATE TABLE installed_apps (instance_id INTEGER NOT NULL, slug VARCHAR(64) NOT NULL,
+    manifest TEXT NOT NULL, permissions TEXT NOT NULL, state VARCHAR(16) NOT NULL,
+    installed_at FLOAT NOT NULL, PRIMARY KEY (instance_id, slug))"""
+
+
+def test_an_earlier_database_is_upgraded_and_keeps_its_installs(settings):
+    sb = Sandbox(settings)
+    inst = sb.instances.create("alice")
+    good = dict(manifest(slug="good-app"), selfdata_image="sha256:img", selfdata_sha256="ab" * 32)
+    bad = manifest(slug="old-app", permissions={"x": {"type": "io.cozy.bills", "verbs": "get"}})
+    with sb.db.write() as conn:
+        conn.exec_driver_sql("DROP TABLE installed_apps")
+        conn.exec_driver_sql(OLD_TABLE)
+        for m, state in ((good, "installed"), (bad, "dev")):
+            conn.exec_driver_sql(
+                "INSERT INTO installed_apps VALUES (%s, %s, %s, %s, %s, %s)".replace(
+                    "%s", sb.db.ph), (inst.id, m["slug"], orjson.dumps(m).decode(),
+                                      orjson.dumps(m["permissions"]).decode(), state, 1.0))
+    sb.close()
+
+    app = create_app(settings)   # upgrades at start
+    sb = app.state.sandbox
+    try:
+        got = {a.slug: a for a in sb.installs.listing(inst)}
+        assert got["good-app"].image_id == "sha256:img" and got["good-app"].sha256 == "ab" * 32
+        assert got["good-app"].source == "store" and not got["good-app"].broken
+        assert "selfdata_image" not in got["good-app"].manifest.raw
+        assert got["old-app"].broken and got["old-app"].source == "dev"
+        client = TestClient(app)
+        token = sb.app_token("alice", "good-app")
+        r = client.get("/data/fr.orange.phonecommunicationlog/_all_docs",
+                       headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code in (200, 404)  # authenticated (no database yet is a 404)
+        old = sb.app_token("alice", "old-app")
+        r = client.get("/data/io.cozy.bills/_all_docs", headers={"Authorization": f"Bearer {old}"})
+        assert r.status_code == 400
+        page = client.get("/", headers={"Host": "alice.localhost"})
+        assert page.status_code == 200 and "reinstall needed" in page.text
+        r = client.get("/", headers={"Host": "old-app.alice.localhost"})
+        assert r.status_code == 503 and "reinstall" in r.text
+    finally:
+        sb.close()
