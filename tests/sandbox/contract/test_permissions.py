@@ -9,8 +9,8 @@ import pytest
 from app_store.checks.run import check_upload
 from sandbox.apps.records import STORE
 from sandbox.contract import doctypes
-from sandbox.contract.manifest import InvalidManifest, manifest_from_json
 from sandbox.contract.consent import usage_label
+from sandbox.contract.manifest import InvalidManifest, manifest_from_json
 from sandbox.contract.permissions import (
     ALL,
     InvalidPermissions,
