@@ -16,6 +16,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from app_store.build_farm.environment import clean_env
 from sandbox.runtime import shim
 from sandbox.runtime.engine import Engine, EngineError
 from sandbox.runtime.hardening import APP_UID, SHIM_IN_IMAGE
@@ -70,12 +71,13 @@ def ensure_base_image(engine: Engine, tag: str | None = None, log=print) -> str:
         log(f"debootstrap {SUITE} with {', '.join(PACKAGES)} (about a minute)")
         cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE,
                str(rootfs), debian_mirror()]
-        done = subprocess.run(cmd, capture_output=True, text=True)
+        done = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(tmp, reach=True))
         if done.returncode != 0:
             raise EngineError(f"debootstrap failed ({done.returncode}): "
                               f"{(done.stdout + done.stderr)[-2000:]}")
         log(f"importing the root filesystem as {root_tag}")
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE,
+                               env=clean_env(tmp))
         engine.import_image(tar.stdout, root_tag)
         if tar.wait() != 0:
             raise EngineError("tar of the root filesystem failed")

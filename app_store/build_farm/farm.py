@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app_store.build_farm.base_image import ensure_base_image
 from app_store.build_farm.build import BuildResult, build_app
+from app_store.build_farm.environment import scrub, secrets
 from app_store.settings import StoreSettings
 from app_store.smoke import SmokeReport, smoke_run
 from sandbox.contract.manifest import Manifest
@@ -69,8 +70,11 @@ class BuildFarm:
     def build(self, files: dict[str, bytes], manifest: Manifest, sha256: str,
               sub_id: int) -> BuildResult:
         s = self.settings
-        return build_app(self.engine, self.base_image(), files, manifest, sha256, sub_id,
-                         s.wheel_cache_dir, s.build_timeout_s, self.owner)
+        built = build_app(self.engine, self.base_image(), files, manifest, sha256, sub_id,
+                          s.wheel_cache_dir, s.build_timeout_s, self.owner)
+        # the team reads this log: nothing of the store's own may be in it
+        built.log = scrub(built.log, secrets(s.database_url, s.docker_host or ""))
+        return built
 
     def smoke(self, image_id: str, manifest: Manifest) -> SmokeReport:
         runner, scratch = self._smoke_parts()

@@ -18,6 +18,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from app_store.build_farm.environment import clean_env
+
 # The base image is Debian bookworm: CPython 3.11, glibc 2.36, x86_64.
 TARGET = ["--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
           "--platform", "manylinux_2_36_x86_64", "--platform", "manylinux_2_28_x86_64",
@@ -70,7 +72,8 @@ def resolve(requirements: str, cache: Path, timeout_s: float = 300) -> Lock:
         cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
                "--only-binary", ":all:", "--dest", str(dest), *TARGET, "-r", str(req)]
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s,
+                                  env=clean_env(tmp, reach=True), cwd=tmp)
         except subprocess.TimeoutExpired as exc:
             raise WheelhouseError(f"resolving the requirements took over {timeout_s:.0f} s") \
                 from exc

@@ -6,15 +6,20 @@ Every entry is checked before its bytes are read, and bytes are counted while re
 trusted from headers. Refused: links (symbolic or hard), devices, FIFOs, sparse members,
 absolute or ``..`` paths, backslashes and drive letters, undecodable or control-character names,
 duplicate names, too many files, a file or a total over the limits, and a suspicious
-compression ratio (a bomb). All problems are reported together; the files that passed are kept.
+compression ratio (a bomb). Every entry counts toward the entry limit (folders and links too),
+at most ``MAX_LISTED`` problems are listed per check (the rest in one summary line), and reading
+stops as soon as the archive is clearly refused, so a hostile upload costs bounded time and
+memory. The files that passed are kept.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -37,20 +42,58 @@ class Limits:
     name_length: int = 255
 
 
+MAX_LISTED = 20          # problems listed per check; the rest are counted in one line
+MAX_PROBLEMS = 500       # past this many, the archive is clearly refused: reading stops
+
+
+class _Stop(Exception):
+    """The archive is clearly refused: reading stops here."""
+
+
 @dataclass
 class Archive:
     kind: str                                   # "tar.gz" or "zip"
     files: dict[str, bytes] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     compressed_bytes: int = 0
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(len(b) for b in self.files.values())
+    entries: int = 0                            # every entry: files, folders, links, refused
+    total_bytes: int = 0                        # of the files kept
+    counts: dict[str, int] = field(default_factory=dict)   # problems per check, listed or not
+    stopped: bool = False                       # reading stopped early: clearly refused
 
 
 def _bad(archive: Archive, check: str, message: str, path: str = "") -> None:
-    archive.problems.append(Problem(check, ERROR, message, path))
+    n = archive.counts.get(check, 0) + 1
+    archive.counts[check] = n
+    if n <= MAX_LISTED:
+        archive.problems.append(Problem(check, ERROR, message, path))
+    if sum(archive.counts.values()) > MAX_PROBLEMS:
+        raise _Stop()
+
+
+def _stop(archive: Archive, check: str, message: str, path: str = "") -> None:
+    _bad(archive, check, message, path)
+    raise _Stop()
+
+
+def _summarise(archive: Archive) -> None:
+    for check, n in archive.counts.items():
+        if n > MAX_LISTED:
+            more = (f"at least {n - MAX_LISTED:,} more" if archive.stopped
+                    else f"{n - MAX_LISTED:,} more")
+            stopped = " (the archive is refused; reading stopped there)" \
+                if archive.stopped else ""
+            archive.problems.append(Problem(check, ERROR, f"... and {more} like the ones "
+                                            f"above{stopped}", ""))
+
+
+def _entry(archive: Archive, limits: Limits) -> None:
+    """Count one entry of any kind: a flood of folders or links costs like files."""
+    archive.entries += 1
+    if archive.entries > limits.files:
+        _stop(archive, "archive.too_many_files", f"the archive holds more than "
+              f"{limits.files:,} entries (files, folders and links); leave out dependencies "
+              "and generated files")
 
 
 def _clean_name(archive: Archive, raw: str | bytes, limits: Limits) -> str | None:
@@ -99,65 +142,76 @@ def read_archive(data: bytes, filename: str, limits: Limits | None = None) -> Ar
         return archive
     try:
         reader(archive, data, limits)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        _bad(archive, "archive.corrupt", f"the archive cannot be read ({exc}); create it again "
-             "with tar -czf or zip")
+    except _Stop:
+        archive.stopped = True
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError,
+            zlib.error) as exc:
+        archive.problems.append(Problem("archive.corrupt", ERROR, f"the archive cannot be read "
+                                        f"({exc}); create it again with tar -czf or zip"))
+    _summarise(archive)
     return archive
 
 
-def _budget(archive: Archive, name: str, size: int, limits: Limits) -> bool:
-    """Account for one file; False (and a problem) when a limit is crossed."""
-    if len(archive.files) >= limits.files:
-        if not any(p.check == "archive.too_many_files" for p in archive.problems):
-            _bad(archive, "archive.too_many_files", f"the archive holds more than "
-                 f"{limits.files:,} files; leave out dependencies and generated files")
-        return False
+def _budget(archive: Archive, name: str, size: int, limits: Limits) -> None:
+    """Account for one file before reading it; stop at a limit that refuses the archive."""
     if size > limits.file_bytes:
-        _bad(archive, "archive.file_too_large", f"this file is over {limits.file_bytes:,} "
-             "bytes; apps may not ship large data files (read data from the personal cloud)",
-             name)
-        return False
-    if archive.total_bytes + size > limits.total_bytes:
-        if not any(p.check == "archive.total_too_large" for p in archive.problems):
-            _bad(archive, "archive.total_too_large", f"the files add up to more than "
-                 f"{limits.total_bytes:,} bytes once unpacked")
-        return False
+        _stop(archive, "archive.file_too_large", f"this file is over {limits.file_bytes:,} "
+              "bytes; apps may not ship large data files (read data from the personal cloud)",
+              name)
     total = archive.total_bytes + size
+    if total > limits.total_bytes:
+        _stop(archive, "archive.total_too_large", f"the files add up to more than "
+              f"{limits.total_bytes:,} bytes once unpacked")
     if total > limits.ratio_floor_bytes and total > limits.ratio * archive.compressed_bytes:
-        if not any(p.check == "archive.ratio" for p in archive.problems):
-            _bad(archive, "archive.ratio", f"the archive expands more than {limits.ratio:g} "
-                 "times (a compression bomb?); submit the app's real files")
-        return False
-    return True
+        _stop(archive, "archive.ratio", f"the archive expands more than {limits.ratio:g} "
+              "times (a compression bomb?); submit the app's real files")
 
 
-STOPPERS = ("archive.too_many_files", "archive.total_too_large", "archive.ratio")
-
-
-def _take(archive: Archive, name: str, size: int, read, limits: Limits) -> bool:
-    """Account for one regular file and read it (counting bytes, not trusting the header).
-    False when a limit that ends the reading was crossed."""
-    if not _budget(archive, name, size, limits):
-        return archive.problems[-1].check not in STOPPERS
+def _take(archive: Archive, name: str, size: int, read, limits: Limits) -> None:
+    """Read one regular file that passed :func:`_budget` (counting bytes, not trusting the
+    header)."""
     content = read(limits.file_bytes + 1)
     if len(content) > limits.file_bytes:
-        _bad(archive, "archive.file_too_large", "this file is larger than its header says and "
-             "over the limit", name)
-    else:
-        _add(archive, name, content)
-    return True
-
-
-def _add(archive: Archive, name: str, data: bytes) -> None:
+        _stop(archive, "archive.file_too_large", "this file is larger than its header says "
+              "and over the limit", name)
     if name in archive.files:
         _bad(archive, "archive.duplicate", "the same path appears twice; keep one", name)
         return
-    archive.files[name] = data
+    archive.files[name] = content
+    archive.total_bytes += len(content)
+
+
+class _Inflated(io.RawIOBase):
+    """A gzip stream that refuses to inflate past ``cap`` bytes: skipping a member's data in
+    a tar means inflating it, so a header announcing gigabytes of zeros is stopped here."""
+
+    def __init__(self, data: bytes, cap: int, archive: Archive, ratio: float):
+        self._gz = gzip.GzipFile(fileobj=io.BytesIO(data))
+        self._cap = cap
+        self._seen = 0
+        self._archive = archive
+        self._ratio = ratio
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._gz.readinto(buffer)
+        self._seen += n
+        if self._seen > self._cap:
+            _stop(self._archive, "archive.ratio", f"the archive expands more than "
+                  f"{self._ratio:g} times (a compression bomb?); submit the app's real files")
+        return n
 
 
 def _read_tar(archive: Archive, data: bytes, limits: Limits) -> None:
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+    # everything kept, plus a header per entry, is all a tar may inflate to
+    cap = min(limits.total_bytes, max(limits.ratio_floor_bytes,
+                                      int(limits.ratio * len(data)))) + 1024 * limits.files
+    stream = io.BufferedReader(_Inflated(data, cap, archive, limits.ratio))
+    with tarfile.open(fileobj=stream, mode="r|") as tar:
         for member in tar:
+            _entry(archive, limits)
             name = _clean_name(archive, member.name, limits)
             if name is None:
                 continue
@@ -171,16 +225,29 @@ def _read_tar(archive: Archive, data: bytes, limits: Limits) -> None:
                 _bad(archive, "archive.special_file", "devices, FIFOs and sparse files are "
                      "refused: only regular files and folders", name)
                 continue
+            _budget(archive, name, member.size, limits)
             fh = tar.extractfile(member)
-            if not _take(archive, name, member.size, fh.read if fh else (lambda n: b""),
-                         limits):
-                return
+            _take(archive, name, member.size, fh.read if fh else (lambda n: b""), limits)
+            tar.members.clear()  # a stream keeps every header otherwise
+
+
+def _zip_entries(data: bytes) -> int | None:
+    """The entry count the end of a zip announces (read before parsing its directory)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 66_000))
+    if end < 0 or end + 22 > len(data):
+        return None
+    return int.from_bytes(data[end + 10:end + 12], "little")
 
 
 def _read_zip(archive: Archive, data: bytes, limits: Limits) -> None:
+    announced = _zip_entries(data)
+    if announced is not None and announced > limits.files:
+        _stop(archive, "archive.too_many_files", f"the archive holds {announced:,} entries, "
+              f"more than {limits.files:,}; leave out dependencies and generated files")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         seen_raw: set[str] = set()
         for info in zf.infolist():
+            _entry(archive, limits)
             raw = info.orig_filename
             if raw in seen_raw:
                 _bad(archive, "archive.duplicate", "the same path appears twice; keep one", raw)
@@ -211,6 +278,6 @@ def _read_zip(archive: Archive, data: bytes, limits: Limits) -> None:
                 _bad(archive, "archive.corrupt", "only stored or deflated zip entries are "
                      "accepted", name)
                 continue
+            _budget(archive, name, info.file_size, limits)
             with zf.open(info) as fh:
-                if not _take(archive, name, info.file_size, fh.read, limits):
-                    return
+                _take(archive, name, info.file_size, fh.read, limits)
