@@ -103,6 +103,12 @@ class Settings(BaseSettings):
                              "(default: DOCKER_HOST, then the usual socket).")
     app_start_timeout_s: float = Field(20, gt=0, description="How long an installed app has "
                                        "to answer its health route when it starts.")
+    app_max_in_flight: int = Field(16, ge=1, le=1024, description="Requests one app may have "
+                                   "in flight through the proxy; the next ones wait.")
+    app_queue_s: float = Field(2, ge=0, description="How long a request waits for its turn "
+                               "at a busy app before a 503.")
+    app_answer_timeout_s: float = Field(30, gt=0, description="How long an app has to answer "
+                                        "a request through the proxy (504 past it).")
     app_limits: AppLimits = Field(default_factory=AppLimits, description="Container limits, "
                                   "from SELFDATA_APP_* (see below).")
 

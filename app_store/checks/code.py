@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from app_store.checks import secrets
 from app_store.requirements import parse_requirements
 from sandbox.contract import doctypes
 from sandbox.contract.bundle import Archive
@@ -19,16 +20,6 @@ VENDOR = "vendor/"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0"}
 # Hosts that only name things (XML namespaces, schema ids, licences), never fetched.
 HARMLESS = {"www.w3.org", "json-schema.org", "opensource.org", "spdx.org", "schema.org"}
-SECRETS = [
-    (re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----"), "a private key"),
-    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key"),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"), "a GitHub token"),
-    (re.compile(r"\bsk-[A-Za-z0-9]{32,}\b"), "an API secret key"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
-     "a JSON Web Token"),
-    (re.compile(r"""(?i)\b(?:password|passwd|secret|api[_-]?key|access[_-]?token)\s*[:=]\s*"""
-                r"""["'][^"'\s]{8,}["']"""), "a hard-coded credential"),
-]
 
 def _text_files(archive: Archive):
     for path, data in archive.files.items():
@@ -72,14 +63,24 @@ def check_code(manifest: Manifest | None, archive: Archive) -> list[Problem]:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        for pattern, what in SECRETS:
-            if pattern.search(text):
-                out.append(Problem("code.secret", ERROR, f"this file seems to hold {what}; "
-                                   "remove it and revoke it (tokens come from the personal "
-                                   "cloud at run time)", path))
-                break
+        what = secrets.find(text)
+        if what is None:
+            continue
+        if _third_party(path):
+            out.append(Problem("code.secret", WARNING, f"a library seems to hold {what}; check "
+                               "it is not yours (a bundled library's test keys are common)",
+                               path))
+        else:
+            out.append(Problem("code.secret", ERROR, f"this file seems to hold {what}; "
+                               "remove it and revoke it (tokens come from the personal "
+                               "cloud at run time)", path))
     out.extend(_requirements(manifest, archive))
     return out
+
+
+def _third_party(path: str) -> bool:
+    """Bundled libraries: what their authors wrote, not the team."""
+    return path.startswith((VENDOR, "node_modules/")) or ".min." in path.rsplit("/", 1)[-1]
 
 
 def _requirements(manifest: Manifest | None, archive: Archive) -> list[Problem]:

@@ -150,8 +150,7 @@ def _permission_policy(rules: list[Rule], slug: str, m: dict) -> list[Problem]:
             ns = doctypes.own_namespace(slug)
             out.append(Problem("permissions.unknown_doctype", ERROR, f"{rule.type} is neither a "
                                "MesInfos doctype nor the app's own; for data the app stores, "
-                               f"name it with '{ns}' as a segment, e.g. fr.hackathon.{ns}."
-                               "results", where))
+                               f"use a doctype under {ns}, e.g. {ns}.results", where))
         if len(_description(m, rule).strip()) < 10:
             out.append(Problem("permissions.no_description", ERROR, "say in a 'description' why "
                                "the app needs this data (testers read it before consenting)",

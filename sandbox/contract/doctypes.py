@@ -32,6 +32,8 @@ HIDDEN = frozenset({
     "io.cozy.oauth.access_codes", "io.cozy.sharings", "io.cozy.shared", "io.cozy.intents",
     "io.cozy.account_types", "io.cozy.instances", "io.cozy.settings.secret",
 })
+# The namespace of apps' own data: fr.hackathon.<slug>.* (see own_namespace).
+APPS_PREFIX = "fr.hackathon"
 # Doctypes of the stack (not of a data partner) that apps may ask for.
 STACK = frozenset({
     "io.cozy.bills", "io.cozy.bank.operations", "io.cozy.bank.accounts", "io.cozy.accounts",
@@ -92,13 +94,20 @@ def is_reserved(rule_type: str, writes: bool) -> bool:
 
 
 def own_namespace(slug: str) -> str:
-    """An app's own doctypes contain its slug (hyphens as underscores) as one dotted segment,
-    e.g. ``fr.hackathon.leak_watch.findings`` for the app ``leak-watch``."""
-    return slug.replace("-", "_")
+    """Where an app's own doctypes live: ``fr.hackathon.<slug with _ for ->``, e.g.
+    ``fr.hackathon.leak_watch.findings`` for the app ``leak-watch``. The prefix belongs to the
+    programme's apps; no data partner and not the stack uses it, so no slug can make a
+    partner's doctype look like the app's own."""
+    return f"{APPS_PREFIX}.{slug.replace('-', '_')}"
 
 
-def is_own(doctype: str, slug: str) -> bool:
-    return bool(slug) and own_namespace(slug) in doctype.split(".")
+def is_own(rule_type: str, slug: str) -> bool:
+    """A doctype (or a wildcard) inside the app's own namespace."""
+    if not slug:
+        return False
+    ns = own_namespace(slug)
+    name = rule_type[:-2] if is_wildcard(rule_type) else rule_type
+    return name == ns or name.startswith(ns + ".")
 
 
 def check_readable(doctype: str) -> None:

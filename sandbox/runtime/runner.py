@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 
 from sandbox.contract.manifest import Manifest
+from sandbox.runtime import sockdir
 from sandbox.runtime.bridge import SocketBridges, UnsafeSocket, app_get
 from sandbox.runtime.engine import ContainerState, Engine, RunSpec
 from sandbox.runtime.hardening import API_PORT, APP_PORT, RunLimits
@@ -54,9 +53,7 @@ class AppRunner:
               labels: dict[str, str]) -> RunningApp:
         """Run ``image`` with ``api_app`` (an ASGI app, normally the sandbox behind its gate)
         answering on the container's ``http://127.0.0.1:8080``."""
-        # Short paths: a unix socket path must fit in 108 bytes.
-        sock_dir = tempfile.mkdtemp(prefix="sd-", dir="/tmp")
-        os.chmod(sock_dir, 0o777)  # the app user creates app.sock here
+        sock_dir, _capped = sockdir.make()
         api_sock = os.path.join(sock_dir, "api.sock")
         try:
             self.bridges.serve(api_sock, api_app)
@@ -65,7 +62,7 @@ class AppRunner:
                                             limits=self.limits, labels=labels))
         except Exception:
             self.bridges.close(api_sock)
-            shutil.rmtree(sock_dir, ignore_errors=True)
+            sockdir.remove(sock_dir)
             raise
         return RunningApp(cid, sock_dir, manifest.slug)
 
@@ -105,5 +102,5 @@ class AppRunner:
             state = None
         self.engine.remove(app.container_id)
         self.bridges.close(os.path.join(app.sock_dir, "api.sock"))
-        shutil.rmtree(app.sock_dir, ignore_errors=True)
+        sockdir.remove(app.sock_dir)
         return logs, state

@@ -50,9 +50,15 @@ class Index:
         return [f for f, _ in self.fields]
 
 
+MAX_FIELDS = 16
+
+
 def _index_fields(spec: Any) -> list[tuple[str, str]]:
     if not isinstance(spec, list) or not spec:
         raise BadRequest("index.fields must be a non-empty array of field names", "bad_request")
+    if len(spec) > MAX_FIELDS:
+        raise BadRequest(f"index.fields has {len(spec)} fields; an index takes at most "
+                         f"{MAX_FIELDS}", "bad_request")
     return sort_spec(spec)
 
 

@@ -18,7 +18,7 @@ from sandbox.service import Caller, Sandbox
 from sandbox.settings import Settings
 from sandbox.web import app_routes, auth_routes, data, errors, pages
 from sandbox.web.app_gate import ApiGate
-from sandbox.web.app_proxy import AppOrigins
+from sandbox.web.app_proxy import AppOrigins, ProxyLimits
 from sandbox.web.context import caller, sandbox
 from sandbox.web.refusals import JournalRefusals
 from sandbox.web.responses import JSON, JSONAPI
@@ -44,6 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        app.state.proxy_limits.close()
         app.state.apps.close()
         app.state.sandbox.close()
 
@@ -60,6 +61,8 @@ def create_app(settings: Settings) -> FastAPI:
         owner_key=settings.database_url)
     app.state.apps = Apps(sb.instances, sb.installs,
                           RegistryClient(settings.registry_url.split(",")), running)
+    app.state.proxy_limits = ProxyLimits(settings.app_max_in_flight, settings.app_queue_s,
+                                         settings.app_answer_timeout_s)
     errors.install(app)
     app.include_router(data.router)
     app.include_router(auth_routes.router)

@@ -1,13 +1,20 @@
 """An app's own address, ``<slug>.<instance>.localhost``, proxied to the app (its container's
 socket, or the developer's local server in ``selfdata dev``); and CORS on the API for the
-pages of an instance's own apps, so static apps can call their cloud from the browser."""
+pages of an instance's own apps, so static apps can call their cloud from the browser.
+
+One app cannot starve the sandbox: each app has a bounded number of requests in flight (the
+next ones wait a moment, then get 503), a time limit to answer, and containers start in a pool
+of their own threads, one start per app at a time, so the sandbox's own routes keep theirs."""
 
 from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from fastapi import Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.contract import addresses
@@ -23,24 +30,71 @@ MAX_APP_RESPONSE = 32 << 20
 API_PREFIXES = ("/data/", "/permissions/", "/journal/", "/status")
 
 
+class ProxyLimits:
+    """Per app: requests in flight, how long the next ones may wait for a turn, the time the
+    app has to answer; and the threads that start containers."""
+
+    def __init__(self, in_flight: int, queue_s: float, answer_s: float, starters: int = 4):
+        self.in_flight = in_flight
+        self.queue_s = queue_s
+        self.answer_s = answer_s
+        # keyed by event loop too: asyncio's primitives belong to the loop that uses them
+        self._turns: dict[tuple, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(self.in_flight))
+        self._starting: dict[tuple, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.starters = ThreadPoolExecutor(starters, thread_name_prefix="app-start")
+
+    def turn(self, instance: str, slug: str) -> asyncio.Semaphore:
+        return self._turns[(id(asyncio.get_running_loop()), instance, slug)]
+
+    def starting(self, instance: str, slug: str) -> asyncio.Lock:
+        return self._starting[(id(asyncio.get_running_loop()), instance, slug)]
+
+    def close(self) -> None:
+        self.starters.shutdown(wait=False, cancel_futures=True)
+
+
+def limits(request: Request) -> ProxyLimits:
+    return request.app.state.proxy_limits
+
+
 async def proxy(request: Request, slug: str, instance: str) -> Response:
+    lim = limits(request)
+    turn = lim.turn(instance, slug)
+    try:
+        await asyncio.wait_for(turn.acquire(), lim.queue_s)
+    except TimeoutError:
+        return _text(f"{slug} is busy: too many requests at once; try again in a moment", 503,
+                     {"Retry-After": "2"})
+    try:
+        return await _proxy(request, slug, instance, lim)
+    finally:
+        turn.release()
+
+
+async def _proxy(request: Request, slug: str, instance: str, lim: ProxyLimits) -> Response:
     ins = apps(request)
+    timeout = httpx.Timeout(lim.answer_s, connect=5)
     target = ins.dev_targets.get((instance, slug))
     if target:
-        return await _forward(request, slug, httpx.AsyncClient(base_url=target, timeout=60))
+        return await _forward(request, slug, httpx.AsyncClient(base_url=target,
+                                                               timeout=timeout))
     domain = addresses.instance_host(instance, request.url.port)
-    sock_dir = await run_in_threadpool(ins.running.sock_dir, instance, slug, domain)
+    async with lim.starting(instance, slug):  # one thread per app waits for a start
+        sock_dir = await asyncio.get_running_loop().run_in_executor(
+            lim.starters, ins.running.sock_dir, instance, slug, domain)
     try:
         with app_socket(sock_dir) as uds:
             client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=uds),
-                                       base_url="http://app", timeout=60)
+                                       base_url="http://app", timeout=timeout)
             return await _forward(request, slug, client)
     except UnsafeSocket as exc:
         return _text(f"{slug}: {exc}", 502)
 
 
-def _text(message: str, status: int) -> Response:
-    return Response(f"{message}\n", status_code=status, media_type="text/plain")
+def _text(message: str, status: int, headers: dict | None = None) -> Response:
+    return Response(f"{message}\n", status_code=status, media_type="text/plain",
+                    headers=headers)
 
 
 async def _forward(request: Request, slug: str, client: httpx.AsyncClient) -> Response:
@@ -59,6 +113,8 @@ async def _forward(request: Request, slug: str, client: httpx.AsyncClient) -> Re
                     await r.aclose()
                     return _text(f"{slug} answered more than {MAX_APP_RESPONSE >> 20} MiB", 502)
             await r.aclose()
+        except httpx.TimeoutException:
+            return _text(f"{slug} did not answer in time", 504)
         except httpx.HTTPError as exc:
             return _text(f"{slug} did not answer: {type(exc).__name__}", 502)
     out = {k: v for k, v in r.headers.items() if k.lower() not in HOP}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from sandbox.contract import doctypes
@@ -21,6 +21,17 @@ MAX_INT = 2**31 - 1     # bigger counts are nonsense here, and overflow SQL inte
 Limit = Annotated[int | None, Query(ge=0, le=MAX_INT, description="At most this many rows.")]
 Skip = Annotated[int, Query(ge=0, le=MAX_INT, description="Rows to skip first.")]
 Flag = Annotated[bool, Query(description="true or false")]
+Doctype = Annotated[str, Path(description="A doctype: dotted lowercase names",
+                              examples=["io.cozy.bills"])]
+DocId = Annotated[str, Path(description="A document id", examples=["b1"])]
+Ddoc = Annotated[str, Path(description="A design document's name (after _design/)",
+                           examples=["by_vendor"])]
+
+
+def body(description: str, example: dict) -> dict:
+    """The OpenAPI of a JSON body read by hand (so the schema says what the route takes)."""
+    return {"requestBody": {"required": True, "description": description, "content": {
+        "application/json": {"schema": {"type": "object"}, "example": example}}}}
 DOCTYPES_DOCTYPE = "io.cozy.doctypes"
 
 
@@ -54,8 +65,9 @@ async def welcome() -> JSON:
 
 
 # first: the hottest route (FastAPI tries routes in order)
-@router.post("/{doctype}/_find")
-async def find(doctype: str, request: Request) -> JSON:
+@router.post("/{doctype}/_find", openapi_extra=body(
+    "A Mango query", {"selector": {"vendor": "EDF"}, "limit": 10}))
+async def find(doctype: Doctype, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     body = await json_body(request)
     sb = sandbox(request)
@@ -78,14 +90,14 @@ async def all_doctypes(request: Request) -> JSON:
 
 
 @router.get("/{doctype}/")
-async def db_info(doctype: str, request: Request) -> JSON:
+async def db_info(doctype: Doctype, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     sb = sandbox(request)
     return JSON(await run_in_threadpool(sb.documents.db_info, who.instance.id, doctype))
 
 
 @router.put("/{doctype}/")
-async def create_db(doctype: str, request: Request) -> JSON:
+async def create_db(doctype: Doctype, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "POST", write=True)
     sb = sandbox(request)
     created = await run_in_threadpool(sb.documents.create_db, who.instance.id, doctype)
@@ -96,14 +108,14 @@ async def create_db(doctype: str, request: Request) -> JSON:
 
 
 @router.delete("/{doctype}/")
-async def drop_db(doctype: str, request: Request) -> JSON:
+async def drop_db(doctype: Doctype, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "DELETE", write=True)
     await run_in_threadpool(sandbox(request).documents.drop_db, who.instance.id, doctype)
     return JSON({"ok": True, "deleted": True})
 
 
-@router.post("/{doctype}/")
-async def create_doc(doctype: str, request: Request) -> JSON:
+@router.post("/{doctype}/", openapi_extra=body("A new document", {"vendor": "EDF"}))
+async def create_doc(doctype: Doctype, request: Request) -> JSON:
     who = await caller(request)
     doctypes.check_writable(doctype)
     doc = await json_body(request)
@@ -128,7 +140,7 @@ def _write_reply(doctype: str, res, status: int = 200) -> JSON:
 
 @router.get("/{doctype}/_all_docs")
 @router.post("/{doctype}/_all_docs")
-async def all_docs(doctype: str, request: Request, limit: Limit = None, skip: Skip = 0,
+async def all_docs(doctype: Doctype, request: Request, limit: Limit = None, skip: Skip = 0,
                    include_docs: Flag = False, descending: Flag = False,
                    keys: Annotated[str | None, Query(description="A JSON array of ids")] = None,
                    startkey: str | None = None, endkey: str | None = None,
@@ -185,7 +197,7 @@ def _lenient(text: str | None, default: int, top: int) -> int:
 
 
 @router.get("/{doctype}/_normal_docs")
-async def normal_docs(doctype: str, request: Request,
+async def normal_docs(doctype: Doctype, request: Request,
                       bookmark: Annotated[str | None, Query(max_length=512)] = None) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     q = request.query_params
@@ -200,8 +212,9 @@ async def normal_docs(doctype: str, request: Request,
     return JSON(res)
 
 
-@router.post("/{doctype}/_index")
-async def define_index(doctype: str, request: Request) -> JSON:
+@router.post("/{doctype}/_index", openapi_extra=body(
+    "An index definition", {"index": {"fields": ["vendor"]}, "ddoc": "by_vendor"}))
+async def define_index(doctype: Doctype, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     body = await json_body(request)
     if not isinstance(body, dict):
@@ -211,14 +224,14 @@ async def define_index(doctype: str, request: Request) -> JSON:
 
 
 @router.get("/{doctype}/_design_docs")
-async def design_docs(doctype: str, request: Request, include_docs: Flag = False) -> JSON:
+async def design_docs(doctype: Doctype, request: Request, include_docs: Flag = False) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     return JSON(await run_in_threadpool(sandbox(request).indexes.design_docs, who.instance.id,
                                         doctype, include_docs))
 
 
 @router.get("/{doctype}/_design/{ddoc}")
-async def get_design(doctype: str, ddoc: str, request: Request) -> JSON:
+async def get_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     body = await run_in_threadpool(sandbox(request).documents.get, who.instance.id, doctype,
                                    f"_design/{ddoc}")
@@ -226,7 +239,7 @@ async def get_design(doctype: str, ddoc: str, request: Request) -> JSON:
 
 
 @router.delete("/{doctype}/_design/{ddoc}")
-async def delete_design(doctype: str, ddoc: str, request: Request) -> JSON:
+async def delete_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     rev = request.query_params.get("rev")
     if not rev:
@@ -236,7 +249,7 @@ async def delete_design(doctype: str, ddoc: str, request: Request) -> JSON:
 
 
 @router.post("/{doctype}/_design/{ddoc}/copy")
-async def copy_design(doctype: str, ddoc: str, request: Request) -> JSON:
+async def copy_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "GET")
     rev = request.query_params.get("rev")
     dest = request.headers.get("destination")
@@ -253,7 +266,7 @@ CHANGES_PARAMS = {"feed", "style", "since", "limit", "timeout", "include_docs", 
 
 @router.get("/{doctype}/_changes")
 @router.post("/{doctype}/_changes")
-async def changes(doctype: str, request: Request, limit: Limit = None,
+async def changes(doctype: Doctype, request: Request, limit: Limit = None,
                   since: Annotated[str | None, Query(max_length=128)] = None,
                   include_docs: Flag = False, descending: Flag = False) -> JSON:
     who = await _whole_type(request, doctype, "GET")
@@ -281,8 +294,10 @@ async def changes(doctype: str, request: Request, limit: Limit = None,
     return JSON(res)
 
 
-@router.post("/{doctype}/_bulk_docs")
-async def bulk_docs(doctype: str, request: Request) -> JSON:
+@router.post("/{doctype}/_bulk_docs", openapi_extra=body(
+    "Documents to write", {"docs": [{"vendor": "EDF"}, {"_id": "b1", "_rev": "1-x",
+                                                        "_deleted": True}]}))
+async def bulk_docs(doctype: Doctype, request: Request) -> JSON:
     who = await _whole_type(request, doctype, "POST", write=True)
     body = await json_body(request)
     docs = body.get("docs") if isinstance(body, dict) else None
@@ -301,7 +316,7 @@ async def bulk_docs(doctype: str, request: Request) -> JSON:
 
 
 @router.get("/{doctype}/{doc_id:path}")
-async def get_doc(doctype: str, doc_id: str, request: Request) -> JSON:
+async def get_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
     who = await caller(request)
     doctypes.check_readable(doctype)
     _doc_id(doc_id)
@@ -319,8 +334,9 @@ async def get_doc(doctype: str, doc_id: str, request: Request) -> JSON:
     return JSON(with_type(body, doctype))
 
 
-@router.put("/{doctype}/{doc_id:path}")
-async def put_doc(doctype: str, doc_id: str, request: Request) -> JSON:
+@router.put("/{doctype}/{doc_id:path}", openapi_extra=body(
+    "The document (with its _rev to change it)", {"_id": "b1", "vendor": "EDF"}))
+async def put_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
     who = await caller(request)
     doctypes.check_writable(doctype)
     _doc_id(doc_id)
@@ -351,7 +367,7 @@ async def put_doc(doctype: str, doc_id: str, request: Request) -> JSON:
 
 
 @router.delete("/{doctype}/{doc_id:path}")
-async def delete_doc(doctype: str, doc_id: str, request: Request) -> JSON:
+async def delete_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
     who = await caller(request)
     doctypes.check_writable(doctype)
     _doc_id(doc_id)

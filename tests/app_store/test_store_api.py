@@ -201,3 +201,20 @@ def test_an_oversized_upload_is_cut_off_while_it_streams(store):
     r = store.post("/api/submissions", content=chunks(), headers=store.auth("Blue"))
     assert r.status_code == 413 and "limited to" in r.json()["error"]
     assert store.get("/api/submissions", headers=store.auth("Blue")).json()["data"] == []
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://evil.example"}, {"Origin": "null"},
+    {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}])
+def test_no_form_of_the_store_can_be_sent_from_another_site(store, headers):
+    """Login CSRF: a hostile page must not sign a judge's browser into its own account."""
+    r = store.post("/login", data={"token": store.tokens["Red"]}, headers=headers,
+                   follow_redirects=False)
+    assert r.status_code == 403 and "store's own pages" in r.json()["error"]
+    assert "set-cookie" not in r.headers
+    for path in ("/logout", "/organiser/accounts", "/judge/x", "/team/submit"):
+        assert store.post(path, headers=headers).status_code == 403, path
+    own = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    r = store.post("/login", data={"token": store.tokens["Red"]}, headers=own,
+                   follow_redirects=False)
+    assert r.status_code == 303 and "set-cookie" in r.headers

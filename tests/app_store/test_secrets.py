@@ -1,0 +1,48 @@
+"""Secrets in uploads, found with detect-secrets and our own rules: refused in the team's own
+code, a warning in a bundled library; ordinary hashes and ids are not secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from app_store.checks.run import check_upload
+from tests.support.apps import app_files, tar_gz
+
+SECRETS = {
+    "aws key": b"const key = 'AKIAIOSFODNN7EXAMPLE'",
+    "github token": b"token = 'ghp_" + b"a1B2" * 9 + b"'",
+    "private key": b"-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+    "password": b"db_password = 'correct-horse-battery'",
+    "jwt": b"auth = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+           b"dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'",
+    "a store token": b"const t = 'sd_t_abcdefghijklmnopqrstuvwxyz012345'",
+    "an api key": b"key = 'sk-" + b"a" * 40 + b"'",
+}
+HARMLESS = {
+    "a hash": b"const etag = 'a8f5f167f44f4964e6c998dee827110c'",
+    "an inline image": b"img.src = 'data:image/png;base64,"
+                       + b"iVBORw0KGgoAAAANSUhEUgAA" * 8 + b"'",
+    "a password field": b"<input type='password' name='password'>",
+}
+
+
+def problems(files: dict[str, bytes]) -> list:
+    return [p for p in check_upload(tar_gz(app_files(**files)), "a.tar.gz").problems
+            if p.check == "code.secret"]
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+def test_a_secret_in_the_teams_code_is_refused(name):
+    (found,) = problems({"config.js": SECRETS[name]})
+    assert found.severity == "error" and found.path == "config.js"
+
+
+@pytest.mark.parametrize("path", ["vendor/lib.js", "node_modules/x/index.js", "app.min.js"])
+def test_in_a_bundled_library_it_is_a_warning(path):
+    (found,) = problems({path: SECRETS["aws key"]})
+    assert found.severity == "warning"
+
+
+@pytest.mark.parametrize("name", sorted(HARMLESS))
+def test_ordinary_values_are_not_secrets(name):
+    assert problems({"app.js": HARMLESS[name]}) == []
