@@ -1,4 +1,4 @@
-# Two entry points: `make run` (install, generate, serve) and `make test` (install, lint, test).
+# Two entry points: `make run` (set up, generate, serve) and `make test` (set up, lint, test).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +11,11 @@ OUT        ?= var/population
 PORT       ?= 8080
 STORE_PORT ?= 8090
 
-.PHONY: install run generate test lint bench clean
+.PHONY: setup install run generate test lint bench clean
+
+# Debian's packages the project runs (docker.io, debootstrap, chromium, ...), when missing.
+setup:
+	@scripts/setup-machine.sh
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +28,7 @@ install: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/selfdata generate --households $(HOUSEHOLDS) --years $(YEARS) --seed $(SEED) --out $(OUT) --force
 
-run: $(STAMP)
+run: setup $(STAMP)
 	@if host=$$(scripts/ensure-docker.sh); then export DOCKER_HOST=$$host; \
 	else echo "make run: no Docker engine; apps will not be built"; fi; \
 	$(BIN)/selfdata up --households $(HOUSEHOLDS) --years $(YEARS) --seed $(SEED) --data $(OUT) --port $(PORT) --store-port $(STORE_PORT)
@@ -33,14 +37,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-# The docker and browser suites run for real: engines are found or installed and started first
-# (as root; otherwise those tests skip locally, and fail in CI).
-test: lint
+# The docker, postgres, browser and node suites run for real: the set-up installs what they
+# need and the Docker engine is started first (a test that cannot run fails in CI).
+test: setup lint
 	@set -e; \
-	if host=$$(scripts/ensure-docker.sh); then export DOCKER_HOST=$$host; \
-	  echo "Docker engine: $$host"; $(BIN)/selfdata store base-image; \
-	else echo "make test: no Docker engine; docker tests will skip (CI fails them)"; fi; \
-	scripts/ensure-chromium.sh >/dev/null || echo "make test: no chromium; browser tests will skip"; \
+	host=$$(scripts/ensure-docker.sh); export DOCKER_HOST=$$host; \
+	echo "Docker engine: $$host"; $(BIN)/selfdata store base-image; \
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine answers; print the DOCKER_HOST to use on stdout (logs go to stderr).
-# Uses a running engine if there is one; otherwise installs Debian's docker.io (as root) and
-# starts dockerd with its own data root and socket. Exit 1 (with the reason) if it cannot.
+# Uses a running engine if there is one; otherwise starts dockerd (installed by
+# scripts/setup-machine.sh) with its own data root and socket. Exit 1 (with the reason) if it
+# cannot.
 set -euo pipefail
 DIR="${SELFDATA_DOCKER_DIR:-/var/lib/selfdata-docker}"
 SOCK="unix://$DIR/docker.sock"
@@ -13,11 +14,8 @@ if [ -n "${DOCKER_HOST:-}" ] && answers "$DOCKER_HOST"; then echo "$DOCKER_HOST"
 if answers "$SOCK"; then echo "$SOCK"; exit 0; fi
 if answers "unix:///var/run/docker.sock"; then echo "unix:///var/run/docker.sock"; exit 0; fi
 
-if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
-  if [ "$(id -u)" != 0 ]; then log "no Docker engine and not root: install docker.io"; exit 1; fi
-  log "installing Debian's docker.io"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-     --no-install-recommends docker.io containerd runc iptables) >&2
+if ! command -v dockerd >/dev/null; then
+  log "dockerd is not installed: run scripts/setup-machine.sh as root"; exit 1
 fi
 if [ "$(id -u)" != 0 ]; then log "dockerd needs root"; exit 1; fi
 mkdir -p "$DIR/data" "$DIR/exec"

@@ -33,6 +33,8 @@ CHECK_IDS = {
     "permissions.reserved_doctype": "no reserved doctype",
     "permissions.unknown_doctype": "only known doctypes or the app's own",
     "permissions.no_description": "every permission says why it is needed",
+    "permissions.too_many": "few enough permissions for a tester to read",
+    "manifest.too_large": "the manifest is a small file",
     # code (app_store.checks.code)
     "code.undeclared_doctype": "doctypes used in the code are declared",
     "code.outbound_host": "no address outside the sandbox in the code",

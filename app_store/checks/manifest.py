@@ -18,6 +18,7 @@ SPDX = re.compile(r"^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$")
 LOCALE_KEYS = {"name", "short_description", "long_description", "changes", "permissions",
                "screenshots", "name_prefix"}
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".svg")
+MAX_PERMISSIONS = 32      # what a tester can read and weigh before consenting
 
 
 def check_manifest(m: dict, archive: Archive) -> tuple[Manifest | None, list[Problem]]:
@@ -37,7 +38,13 @@ def check_manifest(m: dict, archive: Archive) -> tuple[Manifest | None, list[Pro
     if runtime is not None:
         out.extend(_runtime_files(runtime, archive))
     slug = m.get("slug") if isinstance(m.get("slug"), str) else ""
-    out.extend(_permission_policy(parse_permissions(m.get("permissions"))[0], slug, m))
+    rules = parse_permissions(m.get("permissions"))[0]
+    if len(rules) > MAX_PERMISSIONS:
+        out.append(Problem("permissions.too_many", ERROR, f"{len(rules)} permissions: a tester "
+                           f"reads each before consenting; ask for at most {MAX_PERMISSIONS} "
+                           "(one per doctype, or a wildcard over your own ones)", "permissions"))
+        rules = rules[:MAX_PERMISSIONS]
+    out.extend(_permission_policy(rules, slug, m))
     return manifest, out
 
 

@@ -139,10 +139,17 @@ def parse_manifest(raw: Any) -> tuple[Manifest | None, list[Problem]]:
                     raw=raw), []
 
 
+MAX_BYTES = 256 * 1024
+
+
 def read_manifest(files: Mapping[str, bytes]) -> tuple[Any, list[Problem]]:
     """The JSON of ``manifest.webapp`` in a bundle's files (None with the problem when it is
-    missing or not JSON)."""
+    missing, too large or not JSON)."""
     data = files.get(FILENAME)
+    if data is not None and len(data) > MAX_BYTES:
+        return None, [_problem("manifest.too_large", f"manifest.webapp is {len(data):,} bytes; "
+                               f"keep it under {MAX_BYTES:,} (long texts belong in the app)",
+                               FILENAME)]
     if data is None:
         nested = sorted(p for p in files if p.endswith("/" + FILENAME))
         hint = (f"; one was found at {nested[0]}: pack the app from inside that folder"

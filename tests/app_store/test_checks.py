@@ -80,6 +80,10 @@ MANIFEST_CASES = [
     ({"short_description": "short"}, "manifest.description"),
     ({"locales": {"french": "x"}}, "manifest.locales"),
     ({"categories": "energy"}, "manifest.categories"),
+    ({"permissions": {f"p{i}": {"type": "io.cozy.bills", "verbs": ["GET"],
+                                "description": "to read your bills, once more"}
+                      for i in range(40)}}, "permissions.too_many"),
+    ({"long_description": "x" * (300 * 1024)}, "manifest.too_large"),
     ({"categories": ["Energy!"]}, "manifest.categories"),
     ({"categories": [7]}, "manifest.categories"),
     ({"permissions": {"f": {"type": "io.cozy.files.*", "description": "every file of yours"}}},

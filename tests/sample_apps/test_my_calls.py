@@ -130,7 +130,7 @@ def test_live_the_pages_query_reads_the_whole_log(live_sandbox) -> None:
 def test_live_the_page_renders_in_a_browser(live_sandbox, tmp_path) -> None:
     """Headless chromium opens the page on the app's own origin (the placeholders filled in as
     the platform does) and the page reads the log from the instance's API through CORS."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = shutil.which("chromium")
     require(chromium is not None, "Debian's chromium is not installed")
     instance = live_sandbox.instance_for(HOUSEHOLD)
     token = live_sandbox.install(instance, manifest_of(APP))

@@ -16,9 +16,9 @@ SHOTS = Path(os.environ.get("SELFDATA_SCREENSHOTS", "var/screenshots"))
 
 
 def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    path = shutil.which("chromium")
     require(path is not None, "Debian's chromium is not installed (make test installs it: "
-                              "scripts/ensure-chromium.sh)")
+                              "scripts/setup-machine.sh)")
     return path
 
 
