@@ -11,13 +11,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SETUP = ROOT / "scripts" / "setup-machine.sh"
 # On every machine of this kind: the shell, coreutils, util-linux, Python, git, make, apt.
-BASE = set("""
+_BASE_WORDS = """
 bash sh env python python3 pip git make apt-get dpkg-query tar gzip grep sed awk find xargs
 timeout nohup seq sleep id mkdir chmod chown rm cp mv cat echo printf test tail head date kill
 ps runuser mount umount true false cd set exit export read local return source basename dirname
 tee wc sort uniq cut tr ln touch stat readlink realpath compgen case esac for while do done if
 then else elif fi continue break shift trap wait
-""".split())
+"""
+BASE = set(_BASE_WORDS.split())
 PROJECT = ("selfdata", "lint-imports", "ruff", "schemathesis")   # from the project's venv
 FOLDERS = ("sandbox", "app_store", "selfdata", "synthetic_data", "tests", "benchmarks",
            "scripts")
