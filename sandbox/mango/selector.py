@@ -231,18 +231,24 @@ def negate(node: Node) -> Node:
 
 
 def required_fields(node: Node) -> set[str]:
-    """Fields every matching document must have (usable as index columns)."""
+    """Fields every matching document must have: those an index on them can serve.
+
+    CouchDB's ``mango_selector:has_required_fields``: a condition on a field requires it,
+    whatever the operator (``$ne``, ``$nin``, ``$not``... included: a missing field matches
+    none of them), except ``$exists: false``; ``$and`` requires what any child requires, ``$or``
+    what every child requires.
+    """
     if isinstance(node, Cond):
         if node.op == "$exists" and not node.arg:
             return set()
-        if node.op in ("$ne", "$nin"):
-            return set()
         return {node.field}
+    if not node.children:
+        return set()
+    parts = [required_fields(c) for c in node.children]
     if node.op == "$and":
-        out: set[str] = set()
-        for c in node.children:
-            out |= required_fields(c)
-        return out
+        return set().union(*parts)
+    if node.op == "$or":
+        return set.intersection(*parts)
     return set()
 
 

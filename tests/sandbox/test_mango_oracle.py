@@ -17,6 +17,10 @@ PouchDB 7.0 (the matcher inside pouchdb-server 4.2.0) is not CouchDB, so the ora
   does NOT match a document without ``f``; PouchDB's ``$not`` is a plain boolean not. The oracle
   receives the normalised tree with each negated leaf written ``f exists AND NOT leaf``.
 * ``$ne`` matches a missing field in PouchDB, not in CouchDB: sent as ``exists AND NOT $eq``.
+* Which index serves a query is CouchDB's ``has_required_fields`` (every operator but
+  ``$exists: false`` requires its field, so an index on it is usable for ``$ne``/``$nin``):
+  each selector is also run with an index on its first field and no help on ``_id``, and must
+  be served (with the oracle's answer) exactly when CouchDB's rule says so, else ``no_index``.
 * ``$in``/``$nin`` use ``===`` and skip ``null`` fields in PouchDB: ``null`` in the list is sent as
   ``$type: "null"``, a ``null`` field under ``$nin`` is added back; list items are scalars (or,
   for array fields, whole arrays, which neither CouchDB nor PouchDB compares to the field).
@@ -156,6 +160,7 @@ class Run:
         self.sb, self.pd = sandbox_api, pouch_api
         self.dt, self.db = f"{DT_PREFIX}.t{n}", f"t{n}"
         self.docs = docs
+        self.indexed_fields: list[str] = []
         r = self.pd.put(f"/{self.db}")
         assert r.status_code == 201, r.text
         if docs:
@@ -175,6 +180,20 @@ class Run:
         r = self.sb.post(f"/data/{self.dt}/_find", json=body)
         assert r.status_code == 200, f"sandbox _find {json.dumps(body)} → {r.status_code} {r.text}"
         return {d["_id"] for d in r.json()["docs"]}
+
+    def indexed(self, selector: dict, field: str) -> tuple[int, set[str]]:
+        """Create an index on ``field`` (once per run), then query with no help on ``_id``:
+        (status, ids)."""
+        if field not in self.indexed_fields:
+            r = self.sb.post(f"/data/{self.dt}/_index", json={"index": {"fields": [field]}})
+            assert r.status_code == 200, r.text
+            self.indexed_fields.append(field)
+        r = self.sb.post(f"/data/{self.dt}/_find", json={"selector": selector, "limit": 1000})
+        assert r.status_code in (200, 400), f"sandbox _find {json.dumps(selector)} → {r.text}"
+        if r.status_code == 400:
+            assert r.json()["error"] == "no_index", r.text
+            return 400, set()
+        return 200, {d["_id"] for d in r.json()["docs"]}
 
     def oracle_ids(self, selector: dict) -> set[str]:
         body = {"selector": {"_id": ANY, **selector}, "limit": 1000}
@@ -233,6 +252,25 @@ def normalise(node, neg: bool = False):
     if kind == "and":
         return ("or" if neg else "and", [normalise(c, neg) for c in children])
     return ("and" if neg else "or", [normalise(c, neg) for c in children])
+
+
+def couch_requires(node, field: str) -> bool:
+    """CouchDB's has_required_fields for one field, on a normalised tree: any condition on the
+    field requires it except ``$exists: false``; ``$and`` if a child does, ``$or`` if all do."""
+    kind = node[0]
+    if kind in ("cond", "neg"):
+        _, f, op, arg, _style = node[1] if kind == "neg" else node
+        if op == "$exists":
+            return f == field and arg == (kind == "cond")
+        return f == field
+    if kind == "and":
+        return any(couch_requires(c, field) for c in node[1])
+    return all(couch_requires(c, field) for c in node[1])
+
+
+def first_field(node) -> str:
+    return node[1] if node[0] == "cond" else first_field(node[1] if node[0] == "not"
+                                                         else node[1][0])
 
 
 def _and(parts: list[dict]) -> dict:
@@ -428,6 +466,16 @@ def compare(sandbox_api, pouch_api, docs: list[dict], trees: list) -> list[str]:
                     f"{[d for d in docs if d['_id'] in got - expected]}\n"
                     f"  missing from sandbox: "
                     f"{[d for d in docs if d['_id'] in expected - got]}")
+            # the same query served by an index, with CouchDB's rule for when one can be
+            status, served = run.indexed(sel, first_field(tree))
+            usable = any(couch_requires(normalise(tree), f) for f in run.indexed_fields)
+            if (status == 200) != usable or (usable and served != expected):
+                problems.append(
+                    f"selector {json.dumps(sel, ensure_ascii=False)} with indexes on "
+                    f"{run.indexed_fields}: CouchDB {'serves it' if usable else 'says no_index'}"
+                    f", the sandbox answered {status}"
+                    + (f"\n  expected {sorted(expected)}\n  got {sorted(served)}"
+                       if status == 200 else ""))
     finally:
         run.close()
     return problems
@@ -488,6 +536,18 @@ FIXED = {
 def test_fixed_selectors_agree_with_the_oracle(sandbox_api, pouch_api, name):
     problems = compare(sandbox_api, pouch_api, DOCS, [FIXED[name]])
     assert not problems, "\n".join(problems)
+
+
+def test_index_rule_matches_couchdb_examples():
+    """Pin the test's own has_required_fields on cases of CouchDB's eunit tests."""
+    a, b = ("cond", "A", "$eq", "foo", 0), ("cond", "B", "$eq", "foo", 0)
+    assert couch_requires(normalise(("and", [a, b], 0)), "A")
+    assert not couch_requires(normalise(("or", [a, b], 0)), "A")
+    assert couch_requires(normalise(("or", [a, ("cond", "A", "$ne", 1, 0)], 0)), "A")
+    assert not couch_requires(("cond", "A", "$exists", False, 0), "A")
+    assert couch_requires(normalise(("not", ("cond", "A", "$exists", False, 0))), "A")
+    assert not couch_requires(normalise(("not", ("cond", "A", "$exists", True, 0))), "A")
+    assert couch_requires(normalise(("nor", [a], 0)), "A")
 
 
 def test_normalisation_matches_couchdb_examples():
