@@ -85,6 +85,20 @@ def instances(database_url: str | None) -> None:
         sb.close()
 
 
+@sandbox.command("assets")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
+              help="Where to install (default SELFDATA_ASSETS_DIR, var/stack-assets).")
+def assets(directory: Path | None) -> None:
+    """Install the stack's assets from npm (cozy-client-js, cozy-bar, fonts), pinned."""
+    from sandbox.serving.install import AssetsSetupError, install
+
+    try:
+        install(directory or Path(Settings.from_env().assets_dir), say=click.echo)
+    except AssetsSetupError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+
+
 @click.command()
 @click.option("--instance", "-i", required=True, help="Instance name (see sandbox instances).")
 @click.option("--scope", "-s", required=True,

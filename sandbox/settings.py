@@ -109,6 +109,10 @@ class Settings(BaseSettings):
                                "at a busy app before a 503.")
     app_answer_timeout_s: float = Field(30, gt=0, description="How long an app has to answer "
                                         "a request through the proxy (504 past it).")
+    assets_dir: str = Field("var/stack-assets", description="Folder of the stack's assets "
+                            "installed from npm at set-up (cozy-client-js, cozy-bar, fonts), "
+                            "served under /assets: `make install` or `selfdata sandbox "
+                            "assets` fills it.")
     app_limits: AppLimits = Field(default_factory=AppLimits, description="Container limits, "
                                   "from SELFDATA_APP_* (see below).")
 

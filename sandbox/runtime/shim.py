@@ -4,8 +4,8 @@ The container has no network. Two unix sockets in a bind-mounted directory cross
 ``api.sock`` (the host forwards it to the tester's sandbox) and ``app.sock`` (the host connects
 to it to reach the app). The shim makes them look like ordinary TCP inside the container:
 ``127.0.0.1:8080`` → ``api.sock`` and ``app.sock`` → ``127.0.0.1:$PORT``. Then it runs the app
-(``run -- CMD...``) or serves static files itself (``static DIR INDEX``), with Cozy's template
-variables filled in the index page.
+(``run -- CMD...``) or serves static files itself (``static DIR INDEX``); the sandbox fills the
+index page's template variables on the way out, as the stack does.
 
 The same file runs on the host in ``selfdata dev`` (with no sockets, only ``static``).
 """
@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import html
-import json
 import mimetypes
 import os
 import posixpath
@@ -25,7 +23,6 @@ import subprocess
 import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 SOCK_DIR = os.environ.get("SELFDATA_SOCK_DIR", "/run/selfdata")
 API_PORT = 8080
@@ -77,35 +74,11 @@ def start_bridges(app_port: int) -> None:
     t.start()
 
 
-def cozy_values() -> dict:
-    slug = os.environ.get("SELFDATA_APP_SLUG", "")
-    return {"token": os.environ.get("COZY_TOKEN", ""), "domain": os.environ.get("COZY_DOMAIN", ""),
-            "locale": os.environ.get("COZY_LOCALE", "en"),
-            "app": {"slug": slug, "name": os.environ.get("SELFDATA_APP_NAME", slug),
-                    "editor": os.environ.get("SELFDATA_APP_EDITOR", ""), "prefix": "",
-                    "icon": ""},
-            "subdomain": "nested", "tracking": False, "isLoggedIn": True, "flags": {},
-            "capabilities": {}}
-
-
-def render_index(text: str, values: dict) -> str:
-    """Fill Cozy's template variables (``{{.Token}}`` and friends) as the stack does."""
-    attr = html.escape
-    subs = {"{{.Token}}": attr(values["token"]), "{{.Domain}}": attr(values["domain"]),
-            "{{.Locale}}": attr(values["locale"]), "{{.AppSlug}}": attr(values["app"]["slug"]),
-            "{{.AppName}}": attr(values["app"]["name"]),
-            "{{.AppEditor}}": attr(values["app"]["editor"]), "{{.AppNamePrefix}}": "",
-            "{{.IconPath}}": "", "{{.SubDomain}}": "nested",
-            "{{.CozyData}}": attr(json.dumps(values)), "{{.CozyBar}}": "", "{{.CozyFonts}}": "",
-            "{{.ThemeCSS}}": "", "{{.Favicon}}": "", "{{.CozyClientJS}}": ""}
-    for key, val in subs.items():
-        text = text.replace(key, val)
-    return text
-
-
 class StaticHandler(SimpleHTTPRequestHandler):
+    """The app's files as they are; ``/`` is the index page. The sandbox fills the index's
+    template variables on the way out (sandbox/web/app_pages.py), as the stack does."""
+
     index = "index.html"
-    values: ClassVar[dict] = {}
 
     def log_message(self, format, *args):
         sys.stderr.write("static: " + (format % args) + "\n")
@@ -115,26 +88,22 @@ class StaticHandler(SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
-    def do_GET(self):
-        path = posixpath.normpath(self.path.split("?", 1)[0].split("#", 1)[0])
-        if path in ("/", "/" + self.index, "."):
-            with open(os.path.join(self.directory, self.index), encoding="utf-8") as f:
-                body = render_index(f.read(), self.values).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
+    def translate_path(self, path):
+        clean = posixpath.normpath(path.split("?", 1)[0].split("#", 1)[0])
+        if clean in ("/", "."):
+            path = "/" + self.index
+        return super().translate_path(path)
+
+    def list_directory(self, path):
+        self.send_error(404, "File not found")  # the stack lists no folders
+        return None
 
     def guess_type(self, path):
         return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
 
 
 def serve_static(directory: str, index: str, port: int) -> None:
-    handler = functools.partial(type("H", (StaticHandler,), {"index": index,
-                                                              "values": cozy_values()}),
+    handler = functools.partial(type("H", (StaticHandler,), {"index": index}),
                                 directory=directory)
     ThreadingHTTPServer(("127.0.0.1", port), handler).serve_forever()
 

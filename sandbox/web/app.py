@@ -15,8 +15,9 @@ from sandbox.apps.service import Apps
 from sandbox.contract import addresses
 from sandbox.errors import Forbidden
 from sandbox.service import Caller, Sandbox
+from sandbox.serving.assets import StackAssets
 from sandbox.settings import Settings
-from sandbox.web import app_routes, auth_routes, data, errors, pages
+from sandbox.web import app_routes, assets, auth_routes, data, errors, pages
 from sandbox.web.app_gate import ApiGate
 from sandbox.web.app_proxy import AppOrigins, ProxyLimits
 from sandbox.web.context import caller, sandbox
@@ -63,11 +64,14 @@ def create_app(settings: Settings) -> FastAPI:
                           RegistryClient(settings.registry_url.split(",")), running)
     app.state.proxy_limits = ProxyLimits(settings.app_max_in_flight, settings.app_queue_s,
                                          settings.app_answer_timeout_s)
+    app.state.stack_assets = StackAssets(settings.assets_dir)
+    app.state.stack_assets.missing()  # logs once, with what to run, when set-up was not run
     errors.install(app)
     app.include_router(data.router)
     app.include_router(auth_routes.router)
     app.include_router(pages.router)
     app.include_router(app_routes.router)
+    app.include_router(assets.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/status/", tags=["status"])

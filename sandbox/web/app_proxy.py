@@ -15,19 +15,22 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.contract import addresses
 from sandbox.errors import SandboxError
 from sandbox.runtime.bridge import UnsafeSocket, app_socket
+from sandbox.web.app_pages import index_page
 from sandbox.web.context import apps
 from sandbox.web.errors import status_of
 
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-authorization",
        "proxy-connection", "trailer", "host", "content-length"}
 MAX_APP_RESPONSE = 32 << 20
-# Only the API answers apps' pages cross-origin; the tester's own pages never do.
-API_PREFIXES = ("/data/", "/permissions/", "/journal/", "/status")
+# Only the API answers apps' pages cross-origin; the tester's own pages never do. /assets/
+# too: fonts named by a stylesheet load in CORS mode.
+API_PREFIXES = ("/data/", "/permissions/", "/journal/", "/status", "/assets/")
 
 
 class ProxyLimits:
@@ -67,9 +70,10 @@ async def proxy(request: Request, slug: str, instance: str) -> Response:
         return _text(f"{slug} is busy: too many requests at once; try again in a moment", 503,
                      {"Retry-After": "2"})
     try:
-        return await _proxy(request, slug, instance, lim)
+        response = await _proxy(request, slug, instance, lim)
     finally:
         turn.release()
+    return await run_in_threadpool(index_page, request, slug, instance, response)
 
 
 async def _proxy(request: Request, slug: str, instance: str, lim: ProxyLimits) -> Response:
