@@ -67,6 +67,10 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
     except OSError:
         click.echo(f"Error: --port: 127.0.0.1:{port} is taken; pass another --port", err=True)
         sys.exit(2)
+    if app.state.stack_assets.missing():
+        click.echo("Warning: the stack's assets (cozy-client-js, cozy-bar) are not installed, "
+                   "so {{.CozyClientJS}} and {{.CozyBar}} will not load: run `make install` "
+                   "(or `selfdata sandbox assets`).", err=True)
     session = DevSession(app, port, directory, instance, say=click.echo)
     event.stop_on_sigterm()
     server = event.serve_in_thread(app, sock)

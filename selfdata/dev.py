@@ -23,6 +23,7 @@ from sandbox.contract import addresses
 from sandbox.contract.manifest import FILENAME, InvalidManifest, Manifest, load_manifest
 from sandbox.runtime import shim
 from sandbox.runtime.runner import app_env
+from sandbox.serving.page import PageContext, page_env
 
 WATCHED = (".py", ".html", ".js", ".css", ".json", ".webapp", ".txt", ".svg")
 
@@ -78,10 +79,11 @@ class DevSession:
     def start(self) -> None:
         m = self.install()
         holder, self.app_port = _bound_port()
-        env = dict(os.environ, **app_env(
-            m, self.sb.app_token(self.instance, m.slug),
-            addresses.instance_host(self.instance, self.port),
-            cozy_url=f"http://127.0.0.1:{self.port}", port=self.app_port))
+        token = self.sb.app_token(self.instance, m.slug)
+        domain = addresses.instance_host(self.instance, self.port)
+        extra = page_env(PageContext.of(m, domain, token), self.app.state.stack_assets)
+        env = dict(os.environ, **app_env(m, token, domain, port=self.app_port, extra=extra,
+                                         cozy_url=f"http://127.0.0.1:{self.port}"))
         if m.runtime.type == "static":
             cmd = [sys.executable, shim.__file__, "static", str(self.dir), m.runtime.index]
         else:

@@ -36,9 +36,10 @@ class Health:
 
 
 def app_env(manifest: Manifest, token: str, domain: str, cozy_url: str = API_URL,
-            port: int = APP_PORT) -> dict[str, str]:
-    """What an app finds in its environment, in a container or in ``selfdata dev``."""
-    return {"COZY_URL": cozy_url, "COZY_TOKEN": token, "COZY_DOMAIN": domain,
+            port: int = APP_PORT, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """What an app finds in its environment, in a container or in ``selfdata dev``;
+    ``extra``: the page values a python app may write in its pages (``page_env``)."""
+    return {**(extra or {}), "COZY_URL": cozy_url, "COZY_TOKEN": token, "COZY_DOMAIN": domain,
             "PORT": str(port), "SELFDATA_APP_SLUG": manifest.slug,
             "SELFDATA_APP_NAME": manifest.name, "SELFDATA_APP_EDITOR": manifest.editor}
 
@@ -50,7 +51,7 @@ class AppRunner:
         self.limits = limits or RunLimits()
 
     def start(self, image: str, manifest: Manifest, token: str, api_app, domain: str,
-              labels: dict[str, str]) -> RunningApp:
+              labels: dict[str, str], extra_env: dict[str, str] | None = None) -> RunningApp:
         """Run ``image`` with ``api_app`` (an ASGI app, normally the sandbox behind its gate)
         answering on the container's ``http://127.0.0.1:8080``."""
         sock_dir, _capped = sockdir.make()
@@ -58,7 +59,8 @@ class AppRunner:
         try:
             self.bridges.serve(api_sock, api_app)
             cid = self.engine.start(RunSpec(image=image, sock_dir=sock_dir,
-                                            env=app_env(manifest, token, domain),
+                                            env=app_env(manifest, token, domain,
+                                                        extra=extra_env),
                                             limits=self.limits, labels=labels))
         except Exception:
             self.bridges.close(api_sock)

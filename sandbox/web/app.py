@@ -16,6 +16,7 @@ from sandbox.contract import addresses
 from sandbox.errors import Forbidden
 from sandbox.service import Caller, Sandbox
 from sandbox.serving.assets import StackAssets
+from sandbox.serving.page import PageContext, page_env
 from sandbox.settings import Settings
 from sandbox.web import app_routes, assets, auth_routes, data, errors, pages
 from sandbox.web.app_gate import ApiGate
@@ -54,18 +55,20 @@ def create_app(settings: Settings) -> FastAPI:
                   version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     sb = Sandbox(settings)
     app.state.sandbox = sb
+    app.state.stack_assets = stack_assets = StackAssets(settings.assets_dir)
+    stack_assets.missing()  # logs once, with what to run, when set-up was not run
     running = RunningApps(
         sb.installs, sb.instances, token_for=sb.app_token,
         api_for=lambda instance: ApiGate(app, addresses.instance_host(instance, settings.port)),
         limits=settings.app_limits.run_limits(), docker_host=settings.docker_host,
         start_timeout_s=settings.app_start_timeout_s, token_ttl_s=settings.app_token_ttl_s,
-        owner_key=settings.database_url)
+        owner_key=settings.database_url,
+        page_env=lambda m, token, domain: page_env(PageContext.of(m, domain, token),
+                                                   stack_assets))
     app.state.apps = Apps(sb.instances, sb.installs,
                           RegistryClient(settings.registry_url.split(",")), running)
     app.state.proxy_limits = ProxyLimits(settings.app_max_in_flight, settings.app_queue_s,
                                          settings.app_answer_timeout_s)
-    app.state.stack_assets = StackAssets(settings.assets_dir)
-    app.state.stack_assets.missing()  # logs once, with what to run, when set-up was not run
     errors.install(app)
     app.include_router(data.router)
     app.include_router(auth_routes.router)
