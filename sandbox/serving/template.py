@@ -143,7 +143,7 @@ def render(text: str, values: Mapping[str, Value]) -> str:
         if body not in values:
             raise TemplateFailed(f"can't evaluate field {body} (the stack has no "
                                  f"{{{{.{body}}}}}; its fields are "
-                                 f"{', '.join(sorted(values))})")
+                                 f"{', '.join('{{.' + k + '}}' for k in sorted(values))})")
         out.append(scanner.escape(values[body]))
     if not scanner.finished():
         raise TemplateFailed(f"the page ends in a non-text context ({scanner.c.state}): an "
