@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The stack's assets (cozy-client-js, cozy-bar, fonts) from npm, pinned by sandbox/serving's lock.
+ASSETS := var/stack-assets/node_modules/.package-lock.json
 
 HOUSEHOLDS ?= 20
 YEARS      ?= 1
@@ -23,12 +25,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(ASSETS): $(STAMP) sandbox/serving/package.json sandbox/serving/package-lock.json
+	$(BIN)/selfdata sandbox assets
+	touch $@
+
+install: $(STAMP) $(ASSETS)
 
 generate: $(STAMP)
 	$(BIN)/selfdata generate --households $(HOUSEHOLDS) --years $(YEARS) --seed $(SEED) --out $(OUT) --force
 
-run: setup $(STAMP)
+run: setup $(STAMP) $(ASSETS)
 	@if host=$$(scripts/ensure-docker.sh); then export DOCKER_HOST=$$host; \
 	else echo "make run: no Docker engine; apps will not be built"; fi; \
 	$(BIN)/selfdata up --households $(HOUSEHOLDS) --years $(YEARS) --seed $(SEED) --data $(OUT) --port $(PORT) --store-port $(STORE_PORT)
@@ -39,7 +45,7 @@ lint: $(STAMP)
 
 # The docker, postgres, browser and node suites run for real: the set-up installs what they
 # need and the Docker engine is started first (a test that cannot run fails in CI).
-test: setup lint
+test: setup lint $(ASSETS)
 	@set -e; \
 	host=$$(scripts/ensure-docker.sh); export DOCKER_HOST=$$host; \
 	echo "Docker engine: $$host"; $(BIN)/selfdata store base-image; \

@@ -3,7 +3,9 @@
 No container: the app runs as a local process with the same environment it gets in the store's
 container (``COZY_URL``, ``COZY_TOKEN``, ``COZY_DOMAIN``, ``PORT``), a token for exactly its
 manifest's permissions, and the same address as after install:
-``http://<slug>.<instance>.localhost:<port>/``. Changes are seen by ``watchfiles`` (inotify).
+``http://<slug>.<instance>.localhost:<port>/``; a static app's index page is filled by the same
+proxy as after install, with the stack's template variables and assets. Changes are seen by
+``watchfiles`` (inotify).
 """
 
 from __future__ import annotations

@@ -120,7 +120,7 @@ class StackAssets:
         if spec is None:
             return None
         with self._lock:
-            if name not in self._loaded:
+            if self._loaded.get(name) is None:  # a missing file is looked for again
                 self._loaded[name] = self._read(spec)
             return self._loaded[name]
 

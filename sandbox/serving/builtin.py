@@ -1,7 +1,7 @@
 """The stack's own small files under ``/assets`` (fonts.css, the empty theme, the favicons, the
-web manifest), written here: the stack's are Cozy's brand, so the sandbox serves plain ones of
-its own at the same names. The icons are drawn in code (a PNG needs only zlib), so every byte
-is the same on every machine and their sums never move."""
+web manifest, the bar's home image), written here: the stack's are Cozy's brand, so the sandbox
+serves plain ones of its own at the same names. The icons are drawn in code (a PNG needs only
+zlib), so every byte is the same on every machine and their sums never move."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ THEME_CSS = b"/* The sandbox's theme: empty, as the stack's default one. */\n"
 ICON_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
 <rect width="32" height="32" rx="7" fill="#1d5fb4"/>
 <path d="M8 21a5 5 0 0 1 3-9.6A7 7 0 0 1 24.5 13 4.5 4.5 0 0 1 24 22H9z" fill="#fff"/>
+</svg>
+"""
+# The bar's "home" button draws this stack image.
+HOME_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+<circle cx="16" cy="16" r="16" fill="#1d5fb4"/>
+<path d="M8 16 16 9l8 7v8h-5v-5h-6v5H8z" fill="#fff"/>
 </svg>
 """
 MANIFEST = b"""{
@@ -61,4 +67,5 @@ def files() -> dict[str, bytes]:
     """Built-in assets by their name under ``/assets``."""
     return {"/fonts/fonts.css": FONTS_CSS, "/styles/theme.css": THEME_CSS,
             "/icon.svg": ICON_SVG, "/favicon.ico": _ico(_png(32), 32),
-            "/apple-touch-icon.png": _png(180), "/manifest.webmanifest": MANIFEST}
+            "/apple-touch-icon.png": _png(180), "/manifest.webmanifest": MANIFEST,
+            "/images/icon-cozy-home.svg": HOME_SVG}
