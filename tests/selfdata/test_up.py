@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,7 +13,10 @@ import pytest
 from tests.support import docker
 from tests.support.up import Up
 
-SAMPLES = ("energy-coach", "home-and-insurance", "leak-watch", "my-calls")
+ROOT = Path(__file__).resolve().parents[2]
+# every folder of sample_apps/ with a manifest: a new sample app must pass `up` too
+SAMPLES = tuple(sorted(p.parent.name for p in (ROOT / "sample_apps").glob("*/manifest.webapp")))
+assert "my-calls" in SAMPLES, "sample_apps/ not found next to the tests"
 
 
 @pytest.mark.docker
