@@ -20,6 +20,7 @@ empty, not per event.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -29,6 +30,7 @@ import orjson
 
 CREATED, UPDATED, DELETED, NOTIFIED = "CREATED", "UPDATED", "DELETED", "NOTIFIED"
 OVERFLOWED = "overflowed"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,4 +167,8 @@ class EventBus:
                 by_instance.setdefault(e.instance_id, []).append(e)
         for instance_id, mine in by_instance.items():
             for sub in self._subs.get(instance_id, ()):
-                sub.offer(mine)
+                try:
+                    sub.offer(mine)
+                except Exception:  # a broken listener is dropped; the others still hear
+                    log.exception("realtime listener failed; dropping it")
+                    sub.close()

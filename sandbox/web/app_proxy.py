@@ -27,7 +27,8 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-
        "proxy-connection", "trailer", "host", "content-length"}
 MAX_APP_RESPONSE = 32 << 20
 # Only the API answers apps' pages cross-origin; the tester's own pages never do.
-API_PREFIXES = ("/data/", "/permissions/", "/journal/", "/status")
+API_PREFIXES = ("/data/", "/permissions", "/journal/", "/status", "/settings/", "/apps/",
+                "/konnectors/", "/intents", "/notifications", "/jobs/", "/realtime/")
 
 
 class ProxyLimits:
@@ -161,6 +162,6 @@ class AppOrigins:
 def _cors(origin: str) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
             "Access-Control-Allow-Credentials": "true",  # cozy-client-js sends credentials
-            "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+            "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
             "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
             "Access-Control-Max-Age": "600"}
