@@ -84,10 +84,14 @@ def rules_of(doc: dict) -> list[Rule]:
     return rules
 
 
-def _check_rules(raw: object) -> list[Rule]:
+def _check_rules(raw: object, parent: PermissionSet) -> list[Rule]:
+    """The rules of a share: well formed, within the creator's rights, on doctypes a share
+    may name (the stack's ``CheckSetPermissions``, in its order)."""
     rules, problems = parse_permissions(raw)
     if problems:
         raise BadRequest("; ".join(f"{p.path}: {p.message}" for p in problems))
+    if not parent.includes(rules):
+        raise Forbidden("Attempt to create a larger permission set")
     for rule in rules:
         if not doctypes.covers(rule.type, "io.cozy.files") and \
                 doctypes.is_reserved(rule.type, writes=True):
@@ -118,9 +122,7 @@ class Shares:
         if parent_kind not in CREATORS:
             raise Forbidden("Only apps can create sharing permissions")
         _no_password(attributes)
-        rules = _check_rules(attributes.get("permissions"))
-        if not parent.includes(rules):
-            raise Forbidden("Attempt to create a larger permission set")
+        rules = _check_rules(attributes.get("permissions"), parent)
         names = [c for c in codes if c]
         if len(names) > MAX_CODES:
             raise InvalidParameter("codes", f"at most {MAX_CODES} codes per link")
@@ -166,8 +168,8 @@ class Shares:
     def patch(self, inst: Instance, perm_id: str, kind: str, source_id: str,
               parent: PermissionSet, attributes: dict) -> dict:
         """Add (or, with an empty type, remove) rules; or replace the codes; or change the
-        expiry. Only the share's creator may (stricter than the stack, which lets anyone add
-        rules within their own rights)."""
+        expiry. Only an app or OAuth client that created the share, or holds all of its
+        rights, may (the stack lets anybody add rules within their own rights: not here)."""
         doc = self.get(inst, perm_id, include_expired=True)
         self._may_update(doc, kind, source_id, parent)
         perms, codes = attributes.get("permissions"), attributes.get("codes")
@@ -197,9 +199,7 @@ class Shares:
                 if isinstance(raw, dict) and not raw.get("type"):
                     rules.pop(key, None)
                     continue
-                added = _check_rules({key: raw})
-                if not parent.includes(added):
-                    raise Forbidden("Attempt to create a larger permission set")
+                added = _check_rules({key: raw}, parent)
                 rules[key] = added[0].to_json()
             new["permissions"] = rules
         res = self.documents.update(inst.id, PERMISSIONS, perm_id, new)

@@ -133,6 +133,7 @@ async def patch(perm_id: str, request: Request) -> JSONAPI:
     sb = sandbox(request)
     doc = await run_in_threadpool(sb.shares.patch, who.instance, perm_id, who.kind,
                                   who.source_id, who.permissions, attributes)
+    sb.forget_tokens()  # codes or expiry may have changed
     sb.journal.record(who.instance.id, who.client, who.kind, PERMISSIONS, "PATCH", "share", 1)
     return jsonapi.data(_share_object(doc, hide_codes=False))
 
