@@ -71,6 +71,23 @@ class ExpiredToken(InvalidToken):
         super().__init__("Expired token")
 
 
+class InvalidAttribute(StackError):
+    """An attribute of a JSON:API body with a wrong value (the stack's 422 Invalid Attribute,
+    pointing at ``/data/attributes/<attribute>``)."""
+
+    def __init__(self, attribute: str, message: str):
+        super().__init__(message)
+        self.attribute = attribute
+
+
+class InvalidParameter(StackError):
+    """A missing or wrong parameter (the stack's 422 Invalid Parameter, naming it)."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+
+
 class PayloadTooLarge(StackError):
     def __init__(self, limit: int):
         super().__init__(f"Request body too large: the limit is {limit} bytes")

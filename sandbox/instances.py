@@ -37,8 +37,16 @@ class Instances:
         self._cache: dict[str, Instance] = {}
         self.on_delete: list[Hook] = []
         self.on_copy: list[Hook] = []
+        # (instance) after a new, empty instance is committed: its first documents
+        self.on_create: list[Callable[[Instance], None]] = []
 
     def create(self, name: str, profile: dict | None = None) -> Instance:
+        inst = self._create(name, profile)
+        for hook in self.on_create:
+            hook(inst)
+        return inst
+
+    def _create(self, name: str, profile: dict | None) -> Instance:
         if not addresses.is_label(name):
             raise BadRequest(f"instance name {name!r} must be a DNS label: lowercase letters, "
                              "digits and inner hyphens, at most 63 characters")
@@ -87,7 +95,8 @@ class Instances:
         inside the database; indexes, apps, clients and the journal are not copied."""
         src = self.get(source)
         profile = self._profile(src.id)
-        inst = self.create(name, profile=orjson.loads(profile) if profile else None)
+        # no on_create hooks: the copy gets the source's documents, those included
+        inst = self._create(name, orjson.loads(profile) if profile else None)
         with self.db.write() as conn:
             for copy in self.on_copy:
                 copy(conn, src.id, inst.id)

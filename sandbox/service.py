@@ -12,11 +12,16 @@ from sandbox.apps.records import InstallRecords
 from sandbox.auth import tokens
 from sandbox.contract.permissions import PermissionSet, parse_scope
 from sandbox.errors import InvalidToken
+from sandbox.events import EventBus
+from sandbox.instance_settings import InstanceSettings
 from sandbox.instances import Instance, Instances
+from sandbox.intents import Intents
 from sandbox.journal import Journal
 from sandbox.mango.selector import Limits
+from sandbox.notifications import Notifications
 from sandbox.oauth import OAuth
 from sandbox.settings import Settings
+from sandbox.shares import Shares
 from sandbox.storage.database import Database
 from sandbox.storage.documents import DocumentStore
 from sandbox.storage.finder import Finder
@@ -33,9 +38,15 @@ class Caller:
 
     instance: Instance
     client: str
-    kind: str            # "app", "oauth", "cli"
+    kind: str            # "app", "oauth", "cli", "share"
     permissions: PermissionSet
     claims: tokens.Claims
+    source_id: str = ""  # the stack's source of its permissions: io.cozy.apps/<slug>...
+
+    @property
+    def permission_id(self) -> str:
+        """The id of its permission document (``/permissions/self``)."""
+        return self.claims.scope if self.kind == "share" else self.claims.sub
 
 
 class Sandbox:
@@ -45,7 +56,14 @@ class Sandbox:
         self.db.create_all()
         upgrade(self.db)
         self.instances = Instances(self.db)
-        self.documents = DocumentStore(self.db)
+        self.events = EventBus(settings.realtime_queue_events)
+        self.documents = DocumentStore(self.db, self.events)
+        self.instance_settings = InstanceSettings(self.documents, settings.instance_locale,
+                                                  settings.instance_timezone)
+        self.instances.on_create.append(self.instance_settings.create)
+        self.shares = Shares(self.documents)
+        self.notifications = Notifications(self.documents)
+        self.intents = Intents(self.documents)
         limits = Limits(settings.max_selector_depth, settings.max_in_values,
                         settings.max_regex_length)
         self.indexes = Indexes(self.documents, limits, IndexLimits(
@@ -72,13 +90,17 @@ class Sandbox:
     def ttls(self) -> dict[str, int | None]:
         s = self.settings
         return {"app": s.app_token_ttl_s, "cli": s.cli_token_ttl_s, "access": s.access_token_ttl_s,
-                "refresh": None, "registration": None}
+                "refresh": None, "registration": None, "share": None}
 
     def cli_token(self, instance: str, scope: str, ttl: int | None = None) -> str:
         inst = self.instances.get(instance)
         parse_scope(scope)  # refuse a malformed scope now, not at first use
         return tokens.issue(inst.secret, aud="cli", instance=inst.name, sub="cli", scope=scope,
                             ttl=ttl)
+
+    def locale_of(self, instance: str) -> str:
+        """The locale the instance's settings name (what app pages are served in)."""
+        return self.instance_settings.locale_of(self.instances.get(instance))
 
     def app_token(self, instance: str, slug: str, ttl: int | None = None) -> str:
         """A token for the app as installed now: it names the install (by its time, in ms),
@@ -126,17 +148,29 @@ class Sandbox:
             raise InvalidToken()
         claims = tokens.verify(token, inst.secret, self.ttls)
         if claims.aud == "cli":
-            return Caller(inst, "cli", "cli", PermissionSet(parse_scope(claims.scope)), claims)
+            return Caller(inst, "cli", "cli", PermissionSet(parse_scope(claims.scope)), claims,
+                          "cli")
         if claims.aud == "app":
             return Caller(inst, claims.sub, "app",
-                          self._app_permissions(inst, claims.sub, claims.scope), claims)
+                          self._app_permissions(inst, claims.sub, claims.scope), claims,
+                          f"io.cozy.apps/{claims.sub}")
         if claims.aud == "access":
             client = self._oauth_client(inst, claims.sub)
             if client is None:
                 raise InvalidToken()
             name = orjson.loads(client.metadata).get("client_name", claims.sub)
-            return Caller(inst, name, "oauth", PermissionSet(parse_scope(claims.scope)), claims)
+            return Caller(inst, name, "oauth", PermissionSet(parse_scope(claims.scope)), claims,
+                          f"io.cozy.oauth.clients/{claims.sub}")
+        if claims.aud == "share":
+            doc, rules = self.shares.rules_for_token(inst, claims.scope, token)
+            return Caller(inst, f"share:{claims.sub}", "share", PermissionSet(rules), claims,
+                          str(doc.get("source_id", "")))
         raise InvalidToken()
+
+    def oauth_software_id(self, inst: Instance, client_id: str) -> str:
+        """The ``software_id`` an OAuth client registered with ("" if unknown)."""
+        client = self._oauth_client(inst, client_id)
+        return str(orjson.loads(client.metadata).get("software_id", "")) if client else ""
 
     def _app_permissions(self, inst: Instance, slug: str, stamp: str) -> PermissionSet:
         """An app token holds while the install it names is the current one."""

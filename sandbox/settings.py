@@ -113,6 +113,18 @@ class Settings(BaseSettings):
                             "installed from npm at set-up (cozy-client-js, cozy-bar, fonts), "
                             "served under /assets: `make install` or `selfdata sandbox "
                             "assets` fills it.")
+    realtime_queue_events: int = Field(10_000, ge=1, le=1_000_000, description="Events "
+                                       "waiting for one realtime websocket; a client that "
+                                       "falls further behind (or a bulk write larger than "
+                                       "this) is sent an error and disconnected, and "
+                                       "re-subscribes when it reconnects.")
+    realtime_max_sockets: int = Field(64, ge=1, le=10_000, description="Realtime websockets "
+                                      "one personal cloud may hold open at once.")
+    instance_locale: str = Field("fr", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="The "
+                                 "locale of a personal cloud whose household names none "
+                                 "(households are French).")
+    instance_timezone: str = Field("Europe/Paris", min_length=1, description="The time zone "
+                                   "of a personal cloud whose household names none.")
     app_limits: AppLimits = Field(default_factory=AppLimits, description="Container limits, "
                                   "from SELFDATA_APP_* (see below).")
 

@@ -83,7 +83,8 @@ class DevSession:
         holder, self.app_port = _bound_port()
         token = self.sb.app_token(self.instance, m.slug)
         domain = addresses.instance_host(self.instance, self.port)
-        extra = page_env(PageContext.of(m, domain, token), self.app.state.stack_assets)
+        ctx = PageContext.of(m, domain, token, self.sb.locale_of(self.instance))
+        extra = page_env(ctx, self.app.state.stack_assets)
         env = dict(os.environ, **app_env(m, token, domain, port=self.app_port, extra=extra,
                                          cozy_url=f"http://127.0.0.1:{self.port}"))
         if m.runtime.type == "static":

@@ -32,7 +32,7 @@ class RunningApps:
                  token_for: Callable[[str, str], str], api_for: Callable[[str], object], *,
                  limits: RunLimits, docker_host: str, start_timeout_s: float,
                  token_ttl_s: int, owner_key: str, engine: Engine | None = None,
-                 page_env: Callable[[Manifest, str, str], dict[str, str]] | None = None):
+                 page_env: Callable[[str, Manifest, str, str], dict[str, str]] | None = None):
         self.records = records
         self.instances = instances
         self.token_for = token_for          # (instance, slug) → app token
@@ -41,7 +41,7 @@ class RunningApps:
         self.docker_host = docker_host
         self.start_timeout_s = start_timeout_s
         self.token_ttl_s = token_ttl_s
-        self.page_env = page_env            # (manifest, token, domain) → the page values
+        self.page_env = page_env            # (instance, manifest, token, domain) → page values
         self._engine = engine
         self._running: dict[tuple[str, str], RunningApp] = {}
         self._checked: dict[tuple[str, str], float] = {}
@@ -99,7 +99,8 @@ class RunningApps:
                 raise AppUnavailable(f"{slug} has no image built from the installed release "
                                      "on this engine; reinstall it from the store")
             token = self.token_for(instance, slug)
-            extra = self.page_env(installed.manifest, token, domain) if self.page_env else None
+            extra = self.page_env(instance, installed.manifest, token,
+                                                  domain) if self.page_env else None
             app = runner.start(image, installed.manifest, token, self.api_for(instance), domain,
                                labels={"selfdata.app": slug, "selfdata.instance": instance,
                                        "selfdata.owner": self.owner}, extra_env=extra)

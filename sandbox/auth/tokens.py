@@ -1,7 +1,8 @@
 """JWT tokens bound to one instance: HS512 with the instance's own key.
 
 Validity follows the stack: computed from ``iat`` per audience (app 24 h, cli 30 min, OAuth access
-7 days; refresh and registration never expire), or from ``exp`` when the token carries one
+7 days; refresh, registration and share codes never expire: a share lives as long as its
+permission document), or from ``exp`` when the token carries one
 (``selfdata token --ttl``).
 """
 
@@ -14,7 +15,7 @@ import jwt
 
 from sandbox.errors import ExpiredToken, InvalidToken
 
-AUDIENCES = ("app", "cli", "access", "refresh", "registration")
+AUDIENCES = ("app", "cli", "access", "refresh", "registration", "share")
 
 
 @dataclass(frozen=True)

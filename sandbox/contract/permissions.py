@@ -190,3 +190,33 @@ class PermissionSet:
 
     def readable_doctypes(self, doctypes_: Iterable[str]) -> list[str]:
         return [d for d in doctypes_ if self.allow_whole_type("GET", d)]
+
+    def allow_id(self, verb: str, doctype: str, doc_id: str) -> bool:
+        """The whole type, or this id named by a rule without selector (the stack's
+        ``AllowID``: a selector rule never grants an id on its own)."""
+        return any(r.verb_matches(verb) and r.type_matches(doctype) and
+                   (not r.values or (not r.selector and doc_id in r.values))
+                   for r in self.rules)
+
+    def allow_on_field(self, verb: str, doctype: str, field_name: str, value: str) -> bool:
+        """A rule whose selector is ``field_name`` and whose values hold ``value`` (the
+        stack's ``AllowOnFields``, e.g. triggers by ``worker``)."""
+        return any(r.verb_matches(verb) and r.type_matches(doctype) and
+                   r.selector == field_name and value in r.values for r in self.rules)
+
+    def covers(self, rule: Rule) -> bool:
+        """Whether every document ``rule`` allows is allowed here, for every verb it names
+        (the stack's ``RuleInSubset``, without its loophole: a rule without values is covered
+        only by a whole-type rule, never by one limited to some values)."""
+        for r in self.rules:
+            if not (doctypes.covers(r.type, rule.type) and rule.verbs <= r.verbs):
+                continue
+            if not r.values and not r.selector:
+                return True
+            if rule.values and r.selector == rule.selector and set(rule.values) <= set(r.values):
+                return True
+        return False
+
+    def includes(self, rules: Iterable[Rule]) -> bool:
+        """Whether every rule is covered (a share may only narrow its creator's rights)."""
+        return all(self.covers(r) for r in rules)

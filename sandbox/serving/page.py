@@ -5,7 +5,8 @@ rendered from them (:func:`render_index`). Python apps get the same values in th
 
 The values follow a stack with its default configuration and nested sub-domains
 (``<slug>.<instance>.localhost``): ``SubDomain`` is ``nested``, ``ContextName`` ``default``,
-no tracking, no feature flags, the default capabilities; the tester is logged in.
+no tracking, no feature flags, the sandbox's capabilities (``sandbox.instance_settings``) and
+the instance's locale; the tester is logged in.
 """
 
 from __future__ import annotations
@@ -14,17 +15,13 @@ import json
 from dataclasses import dataclass, field
 
 from sandbox.contract.manifest import Manifest
+from sandbox.instance_settings import CAPABILITIES
 from sandbox.serving import template
 from sandbox.serving.assets import StackAssets
 from sandbox.serving.template import HTML, Value
 
 DEFAULT_LOCALE = "fr"    # the MesInfos households are French
 CONTEXT = "default"
-# The stack's GET /settings/capabilities for a default instance, without its _id, field order
-# as Go marshals the struct.
-CAPABILITIES = {"file_versioning": True, "flat_subdomains": False,
-                "can_auth_with_password": True, "can_auth_with_magic_links": False,
-                "can_auth_with_oidc": False}
 # What Go writes for {{.Warnings}} when the tester is logged in and has no warnings.
 NO_WARNINGS = "\n\n\n"
 

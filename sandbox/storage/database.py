@@ -3,7 +3,8 @@ document queries, and raw reads for the hot path."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -11,6 +12,14 @@ import sqlalchemy as sa
 from sandbox import dbkit
 from sandbox.storage.dialect import Dialect, for_engine
 from sandbox.storage.tables import metadata
+
+log = logging.getLogger(__name__)
+
+
+def after_commit(conn: sa.Connection) -> list[Callable[[], None]] | None:
+    """The callbacks to run once ``conn``'s write transaction is committed (None outside
+    one)."""
+    return conn.info.get("after_commit")
 
 
 class RawConnection:
@@ -35,6 +44,24 @@ class Database(dbkit.Database):
         super().__init__(url, tables, echo=echo)
         self.dialect: Dialect = for_engine(self.engine)
         self.ph = "?" if self.is_sqlite else "%s"  # DBAPI placeholder for hand-written SQL
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A write transaction. What its writers leave in ``conn.info["after_commit"]`` (see
+        :func:`after_commit`) runs once it is committed, in order, and not at all if it is
+        rolled back: the documents store publishes its write events that way."""
+        done: list[Callable[[], None]] = []
+        with super().write() as conn:
+            conn.info["after_commit"] = done
+            try:
+                yield conn
+            finally:
+                conn.info.pop("after_commit", None)
+        for callback in done:
+            try:
+                callback()
+            except Exception:  # the write is committed: its caller must hear it succeeded
+                log.exception("after-commit callback failed")
 
     @contextmanager
     def raw_read(self) -> Iterator[RawConnection]:

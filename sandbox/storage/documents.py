@@ -1,4 +1,11 @@
-"""Documents of one instance and doctype: CRUD with revisions, bulk, listings, changes."""
+"""Documents of one instance and doctype: CRUD with revisions, bulk, listings, changes.
+
+Every committed write of a document (single, bulk, load; not design documents, whose writes
+the stack does not announce either) is published on the sandbox's event bus when somebody
+listens to the instance (``sandbox.events``); it is noted inside the transaction and published
+after its commit, so a rolled-back write announces nothing. Writers that use this module's
+``_create``/``_update``/``_delete`` inside their own ``db.write()`` transaction get the same.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,8 @@ import orjson
 import sqlalchemy as sa
 
 from sandbox.errors import BadRequest, Conflict, NotFound
-from sandbox.storage.database import Database
+from sandbox.events import CREATED, DELETED, UPDATED, Event, EventBus
+from sandbox.storage.database import Database, after_commit
 from sandbox.storage.revs import new_id, next_rev, valid_rev
 from sandbox.storage.tables import databases, documents
 
@@ -58,12 +66,35 @@ def _check_fields(doc: dict) -> None:
 
 
 class DocumentStore:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, events: EventBus | None = None):
         self.db = db
         self.d = db.dialect
+        self.events = events
         # called with (instance_id, doctype) when a database appears or disappears
         self.on_change: list = []
         self.on_drop: list = []     # (conn, instance_id, doctype) → None
+
+    # ---- write events ----------------------------------------------------------------------
+
+    def _listened(self, instance_id: int) -> bool:
+        return self.events is not None and self.events.listening(instance_id)
+
+    def _note(self, conn, instance_id: int, doctype: str, verb: str, doc_id: str,
+              body: bytes) -> None:
+        """Publish this write once the transaction commits, if anybody listens."""
+        if not self._listened(instance_id) or doc_id.startswith("_design/"):
+            return
+        pending = after_commit(conn)
+        if pending is not None and self.events is not None:
+            bus = self.events
+            event = Event(instance_id, doctype, verb, doc_id, body)
+            pending.append(lambda: bus.publish([event]))
+
+    def _note_many(self, conn, events: list[Event]) -> None:
+        pending = after_commit(conn)
+        if events and pending is not None and self.events is not None:
+            bus = self.events
+            pending.append(lambda: bus.publish(events))
 
     def _changed(self, instance_id: int, doctype: str) -> None:
         for callback in self.on_change:
@@ -185,7 +216,9 @@ class DocumentStore:
                 raise Conflict()
             previous = existing.rev
             conn.execute(sa.delete(documents).where(DOCS.seq == existing.seq))
-        return self._write_revision(conn, instance_id, doctype, doc_id, previous, doc)
+        res = self._write_revision(conn, instance_id, doctype, doc_id, previous, doc)
+        self._note(conn, instance_id, doctype, CREATED, doc_id, res.body)
+        return res
 
     def _write_revision(self, conn, instance_id: int, doctype: str, doc_id: str,
                         previous: str | None, doc: dict) -> WriteResult:
@@ -223,7 +256,9 @@ class DocumentStore:
     def _update(self, conn, instance_id, doctype, doc_id, doc) -> WriteResult:
         rev = doc["_rev"]
         self._take_current(conn, instance_id, doctype, doc_id, rev, Conflict())
-        return self._write_revision(conn, instance_id, doctype, doc_id, rev, doc)
+        res = self._write_revision(conn, instance_id, doctype, doc_id, rev, doc)
+        self._note(conn, instance_id, doctype, UPDATED, doc_id, res.body)
+        return res
 
     def delete(self, instance_id: int, doctype: str, doc_id: str, rev: str) -> WriteResult:
         if not valid_rev(rev):
@@ -232,10 +267,18 @@ class DocumentStore:
             return self._delete(conn, instance_id, doctype, doc_id, rev)
 
     def _delete(self, conn, instance_id, doctype, doc_id, rev) -> WriteResult:
+        # the stack announces the last version with the new revision: read it only when
+        # somebody listens
+        last = self._row(conn, instance_id, doctype, doc_id) \
+            if self._listened(instance_id) else None
         self._take_current(conn, instance_id, doctype, doc_id, rev, NotFound("deleted"))
         new = next_rev(rev, b"deleted")
         body = _dumps({"_id": doc_id, "_rev": new, "_deleted": True})
         self._insert(conn, instance_id, doctype, doc_id, new, body, deleted=True)
+        if last is not None:
+            fields = orjson.loads(last[3])
+            self._note(conn, instance_id, doctype, DELETED, doc_id,
+                       _dumps({**fields, "_rev": new, "_deleted": True}))
         return WriteResult(doc_id, new, body)
 
     # ---- bulk ------------------------------------------------------------------------------
@@ -302,6 +345,7 @@ class DocumentStore:
                     out[i] = {"ok": True, "id": doc_id, "rev": rev}
             if rows:
                 conn.execute(self._insert_many(), rows)
+                self._note_rows(conn, instance_id, doctype, rows)
             for i in sorted(single):
                 if out[i] is None:
                     out[i] = self._bulk_one(conn, instance_id, doctype, docs[i], allow)
@@ -319,6 +363,8 @@ class DocumentStore:
         refused = self._refused(conn, instance_id, doctype, doc, allow)
         if refused:
             return _forbidden(doc_id, refused)
+        pending = after_commit(conn)
+        noted = len(pending) if pending is not None else 0
         try:
             with conn.begin_nested():
                 if doc.get("_deleted"):
@@ -333,8 +379,10 @@ class DocumentStore:
                     res = self._create(conn, instance_id, doctype, doc, doc_id)
             return {"ok": True, "id": res.id, "rev": res.rev}
         except (Conflict, NotFound):
+            _forget_since(pending, noted)
             return {"id": doc_id, "error": "conflict", "reason": "Document update conflict."}
         except BadRequest as exc:
+            _forget_since(pending, noted)
             return {"id": doc_id, "error": exc.error, "reason": exc.reason}
 
     def _refused(self, conn, instance_id: int, doctype: str, doc: dict,
@@ -354,7 +402,11 @@ class DocumentStore:
         return "create" if not allow("POST", doc) else None
 
     def load(self, instance_id: int, doctype: str, docs: list[dict]) -> int:
-        """Fast path for loading generated data: new documents only, one transaction."""
+        """Fast path for loading generated data: new documents only, one transaction.
+
+        Like any write it announces CREATED per document to whoever listens to the instance
+        (simulated time feeding a live cloud). A population load publishes nothing: it creates
+        each instance just before, so no token, hence no listener, exists for it yet."""
         rows = []
         for doc in docs:
             doc_id = doc.get("_id") or new_id()
@@ -367,7 +419,15 @@ class DocumentStore:
             self.ensure_db(conn, instance_id, doctype)
             if rows:
                 conn.execute(self._insert_many(), rows)
+                self._note_rows(conn, instance_id, doctype, rows)
         return len(rows)
+
+    def _note_rows(self, conn, instance_id: int, doctype: str, rows: list[dict]) -> None:
+        """CREATED for rows inserted in one batch (nothing built when nobody listens)."""
+        if self._listened(instance_id):
+            self._note_many(conn, [Event(instance_id, doctype, CREATED, r["doc_id"],
+                                         r["b"].encode()) for r in rows
+                                   if not r["doc_id"].startswith("_design/")])
 
     # ---- listings --------------------------------------------------------------------------
 
@@ -470,6 +530,12 @@ class DocumentStore:
                 pending = conn.execute(sa.select(sa.func.count()).where(
                     self._where(instance_id, doctype), DOCS.seq > int(end))).scalar()
             return {"last_seq": end, "pending": pending, "results": results}
+
+
+def _forget_since(pending: list | None, noted: int) -> None:
+    """Drop the events noted in a savepoint that was rolled back."""
+    if pending is not None:
+        del pending[noted:]
 
 
 def _book(last_id: str) -> str:

@@ -18,7 +18,19 @@ from sandbox.service import Caller, Sandbox
 from sandbox.serving.assets import StackAssets
 from sandbox.serving.page import PageContext, page_env
 from sandbox.settings import Settings
-from sandbox.web import app_routes, assets, auth_routes, data, errors, pages
+from sandbox.web import (
+    app_routes,
+    apps_api,
+    assets,
+    auth_routes,
+    data,
+    errors,
+    pages,
+    permissions_api,
+    realtime,
+    settings_routes,
+    stack_api,
+)
 from sandbox.web.app_gate import ApiGate
 from sandbox.web.app_proxy import AppOrigins, ProxyLimits
 from sandbox.web.context import caller, sandbox
@@ -63,8 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
         limits=settings.app_limits.run_limits(), docker_host=settings.docker_host,
         start_timeout_s=settings.app_start_timeout_s, token_ttl_s=settings.app_token_ttl_s,
         owner_key=settings.database_url,
-        page_env=lambda m, token, domain: page_env(PageContext.of(m, domain, token),
-                                                   stack_assets))
+        page_env=lambda inst, m, token, domain: page_env(
+            PageContext.of(m, domain, token, sb.locale_of(inst)), stack_assets))
     app.state.apps = Apps(sb.instances, sb.installs,
                           RegistryClient(settings.registry_url.split(",")), running)
     app.state.proxy_limits = ProxyLimits(settings.app_max_in_flight, settings.app_queue_s,
@@ -73,8 +85,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(data.router)
     app.include_router(auth_routes.router)
     app.include_router(pages.router)
+    app.include_router(apps_api.router)  # before app_routes: it tells the API from the page
     app.include_router(app_routes.router)
     app.include_router(assets.router)
+    app.include_router(permissions_api.router)
+    app.include_router(settings_routes.router)
+    app.include_router(stack_api.router)
+    app.include_router(realtime.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/status/", tags=["status"])
@@ -83,15 +100,6 @@ def create_app(settings: Settings) -> FastAPI:
     async def status() -> JSON:
         return JSON({"cache": "healthy", "couchdb": "healthy", "fs": "healthy", "status": "OK",
                      "message": "OK"})
-
-    @app.get("/permissions/self", tags=["permissions"])
-    async def permissions_self(who: Caller = Depends(caller)) -> JSONAPI:
-        perms = {r.title or f"rule{i}": r.to_json() for i, r in enumerate(who.permissions.rules)}
-        source = {"app": f"io.cozy.apps/{who.client}", "oauth": f"io.cozy.oauth.clients/"
-                  f"{who.claims.sub}", "cli": "cli"}[who.kind]
-        return JSONAPI({"data": {"type": "io.cozy.permissions", "id": who.claims.sub,
-                                 "attributes": {"type": who.kind, "source_id": source,
-                                                "permissions": perms}}})
 
     @app.get("/journal/", tags=["journal"])
     def journal_entries(request: Request, who: Caller = Depends(caller),

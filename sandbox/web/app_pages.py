@@ -45,7 +45,7 @@ def index_page(request: Request, slug: str, instance: str, response: Response) -
     except UnicodeDecodeError:
         return response  # not text: Go would not parse it either
     ctx = PageContext.of(manifest, addresses.instance_host(instance, request.url.port),
-                         sb.app_token(instance, slug))
+                         sb.app_token(instance, slug), sb.locale_of(instance))
     try:
         page = render_index(text, ctx, request.app.state.stack_assets)
     except NotATemplate as exc:

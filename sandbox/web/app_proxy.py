@@ -30,7 +30,8 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-
 MAX_APP_RESPONSE = 32 << 20
 # Only the API answers apps' pages cross-origin; the tester's own pages never do. /assets/
 # too: fonts named by a stylesheet load in CORS mode.
-API_PREFIXES = ("/data/", "/permissions/", "/journal/", "/status", "/assets/")
+API_PREFIXES = ("/data/", "/permissions", "/journal/", "/status", "/assets/", "/settings/",
+                "/apps/", "/konnectors/", "/intents", "/notifications", "/jobs/", "/realtime/")
 
 
 class ProxyLimits:
@@ -165,6 +166,6 @@ class AppOrigins:
 def _cors(origin: str) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
             "Access-Control-Allow-Credentials": "true",  # cozy-client-js sends credentials
-            "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+            "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
             "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
             "Access-Control-Max-Age": "600"}

@@ -16,7 +16,8 @@ from sandbox import errors as e
 from sandbox.oauth import BadRegistrationToken, OAuthError, UnknownInstance
 from sandbox.web.responses import JSON, JSONAPI
 
-JSONAPI_PREFIXES = ("/permissions", "/apps", "/journal/")
+JSONAPI_PREFIXES = ("/permissions", "/apps", "/journal/", "/settings", "/konnectors",
+                    "/intents", "/notifications", "/jobs", "/realtime")
 
 # Most specific class first: the first match wins.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -25,6 +26,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (UnknownInstance, 404), (BadRegistrationToken, 401), (OAuthError, 400),
     (e.RegistryNotAllowed, 403), (e.ReleaseChanged, 409), (e.RegistryUnavailable, 502),
     (e.AppUnavailable, 503), (e.InstallRefused, 400),
+    (e.InvalidAttribute, 422), (e.InvalidParameter, 422),
     (e.StackError, 400),
 )
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -50,9 +52,20 @@ def couch_response(status: int, error: str, reason: str) -> JSON:
                 status_code=status)
 
 
-def _jsonapi(status: int, title: str, detail: str, headers=None) -> JSONAPI:
-    return JSONAPI({"errors": [{"status": str(status), "title": title, "detail": detail}]},
-                   status_code=status, headers=headers)
+def _jsonapi(status: int, title: str, detail: str, headers=None,
+             source: dict | None = None) -> JSONAPI:
+    error = {"status": str(status), "title": title, "detail": detail}
+    if source:
+        error["source"] = source
+    return JSONAPI({"errors": [error]}, status_code=status, headers=headers)
+
+
+def _title_and_source(exc: Exception, status: int) -> tuple[str, dict | None]:
+    if isinstance(exc, e.InvalidAttribute):
+        return "Invalid Attribute", {"pointer": f"/data/attributes/{exc.attribute}"}
+    if isinstance(exc, e.InvalidParameter):
+        return "Invalid Parameter", {"parameter": exc.parameter}
+    return TITLES.get(status, "Error"), None
 
 
 def error_response(request: Request, exc: Exception) -> JSON:
@@ -61,12 +74,13 @@ def error_response(request: Request, exc: Exception) -> JSON:
     path = request.url.path
     if isinstance(exc, e.CouchError):
         if path.startswith(JSONAPI_PREFIXES):
-            return _jsonapi(status, exc.error, exc.reason)
+            return _jsonapi(status, TITLES.get(status, exc.error), exc.reason)
         return couch_response(status, exc.error, exc.reason)
     message = exc.message if isinstance(exc, e.StackError) else str(exc)
     headers = _www_authenticate(exc)
     if path.startswith(JSONAPI_PREFIXES):
-        return _jsonapi(status, TITLES.get(status, "Error"), message, headers)
+        title, source = _title_and_source(exc, status)
+        return _jsonapi(status, title, message, headers, source)
     body = {"error": f"code={status}, message={message}"} if path.startswith("/data") \
         else {"error": message}
     return JSON(body, status_code=status, headers=headers)

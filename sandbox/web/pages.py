@@ -44,7 +44,8 @@ def home(request: Request) -> HTMLResponse:
                   if a.manifest else []}
                  for a in sb.installs.listing(inst)]
     return render(request, "dashboard.html", instance=inst, ov=ov, charts=ch,
-                  apps=installed, journal=sb.journal.summary(inst.id),
+                  apps=installed, notifications=sb.notifications.recent(inst, 20),
+                  journal=sb.journal.summary(inst.id),
                   recent=sb.journal.entries(inst.id, limit=30), words=doctype_in_words)
 
 

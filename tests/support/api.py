@@ -22,5 +22,8 @@ class Api:
     def put(self, path, body=None, **kw):
         return self.c.put(path, headers=self._h(kw), json=body, **kw)
 
+    def patch(self, path, body=None, **kw):
+        return self.c.patch(path, headers=self._h(kw), json=body, **kw)
+
     def delete(self, path, **kw):
         return self.c.delete(path, headers=self._h(kw), **kw)

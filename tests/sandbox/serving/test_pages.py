@@ -240,3 +240,30 @@ def test_python_apps_get_the_page_values_in_their_environment(live) -> None:
                                              "cozy-client.")
     assert json.loads(values["CozyData"])["app"]["slug"] == "py-page"
     assert values["Tracking"] == "false" and "Warnings" not in values
+
+
+@pytest.mark.node
+def test_the_page_follows_the_instances_settings(live, tmp_path) -> None:
+    """Locale from the instance's io.cozy.settings (changed by the tester), capabilities as
+    /settings/capabilities answers them: one owner for both."""
+    sb = live.sandbox
+    sb.instances.create("bob")
+    bob = sb.instances.get("bob")
+    m = manifest(slug="locale-page", name="Énergie",
+                 locales={"en": {"name": "Energy"}, "fr": {"name": "Énergie"}})
+    app = Static(live, app_dir(tmp_path, m, EVERY), m, instance="bob")
+    try:
+        fr = app.get().text
+        current = sb.instance_settings.stored(bob)
+        sb.instance_settings.update(bob, {**current, "locale": "en"}, current["_rev"], cli=True)
+        en = app.get().text
+    finally:
+        app.close()
+    assert '<html lang="fr">' in fr and attr(fr, "data-cozy-app-name") == "Énergie"
+    assert '<html lang="en">' in en and attr(en, "data-cozy-app-name") == "Energy"
+    assert json.loads(attr(en, "data-cozy"))["locale"] == "en"
+    token = attr(en, "data-cozy-token")
+    caps = httpx.get(f"{live.url}/settings/capabilities", headers={
+        "Authorization": f"Bearer {token}", "Host": f"bob.localhost:{live.port}"})
+    assert caps.status_code == 200, caps.text
+    assert json.loads(attr(en, "data-cozy-capabilities")) == caps.json()["data"]["attributes"]
