@@ -18,7 +18,7 @@ from sandbox.service import Caller, Sandbox
 from sandbox.serving.assets import StackAssets
 from sandbox.serving.page import PageContext, page_env
 from sandbox.settings import Settings
-from sandbox.web import app_routes, assets, auth_routes, data, errors, pages
+from sandbox.web import app_routes, assets, auth_routes, data, errors, files, pages
 from sandbox.web.app_gate import ApiGate
 from sandbox.web.app_proxy import AppOrigins, ProxyLimits
 from sandbox.web.context import caller, sandbox
@@ -70,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.proxy_limits = ProxyLimits(settings.app_max_in_flight, settings.app_queue_s,
                                          settings.app_answer_timeout_s)
     errors.install(app)
+    app.include_router(files.router)  # first: its /data/…/relationships/references
     app.include_router(data.router)
     app.include_router(auth_routes.router)
     app.include_router(pages.router)

@@ -30,7 +30,8 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-
 MAX_APP_RESPONSE = 32 << 20
 # Only the API answers apps' pages cross-origin; the tester's own pages never do. /assets/
 # too: fonts named by a stylesheet load in CORS mode.
-API_PREFIXES = ("/data/", "/permissions/", "/journal/", "/status", "/assets/")
+API_PREFIXES = ("/data/", "/permissions/", "/journal/", "/status", "/assets/", "/files/",
+                "/settings/")
 
 
 class ProxyLimits:

@@ -16,19 +16,22 @@ from sandbox import errors as e
 from sandbox.oauth import BadRegistrationToken, OAuthError, UnknownInstance
 from sandbox.web.responses import JSON, JSONAPI
 
-JSONAPI_PREFIXES = ("/permissions", "/apps", "/journal/")
+JSONAPI_PREFIXES = ("/permissions", "/apps", "/journal/", "/files", "/settings/disk-usage")
 
 # Most specific class first: the first match wins.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
     (e.NotFound, 404), (e.Conflict, 409), (e.CouchError, 400),
     (e.NoToken, 401), (e.InvalidToken, 400), (e.Forbidden, 403), (e.PayloadTooLarge, 413),
+    (e.NoSuchFile, 404), (e.FileExists, 409), (e.PreconditionFailed, 412),
+    (e.InvalidParameter, 422), (e.QuotaExceeded, 413), (e.BadFileRequest, 400),
     (UnknownInstance, 404), (BadRegistrationToken, 401), (OAuthError, 400),
     (e.RegistryNotAllowed, 403), (e.ReleaseChanged, 409), (e.RegistryUnavailable, 502),
     (e.AppUnavailable, 503), (e.InstallRefused, 400),
     (e.StackError, 400),
 )
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-          409: "Conflict", 413: "Request Entity Too Large", 502: "Bad Gateway",
+          409: "Conflict", 412: "Precondition Failed", 413: "Request Entity Too Large",
+          422: "Invalid Parameter", 502: "Bad Gateway",
           503: "Service Unavailable"}
 
 
@@ -50,9 +53,12 @@ def couch_response(status: int, error: str, reason: str) -> JSON:
                 status_code=status)
 
 
-def _jsonapi(status: int, title: str, detail: str, headers=None) -> JSONAPI:
-    return JSONAPI({"errors": [{"status": str(status), "title": title, "detail": detail}]},
-                   status_code=status, headers=headers)
+def _jsonapi(status: int, title: str, detail: str, headers=None,
+             parameter: str | None = None) -> JSONAPI:
+    error = {"status": str(status), "title": title, "detail": detail}
+    if parameter:
+        error["source"] = {"parameter": parameter}
+    return JSONAPI({"errors": [error]}, status_code=status, headers=headers)
 
 
 def error_response(request: Request, exc: Exception) -> JSON:
@@ -66,7 +72,8 @@ def error_response(request: Request, exc: Exception) -> JSON:
     message = exc.message if isinstance(exc, e.StackError) else str(exc)
     headers = _www_authenticate(exc)
     if path.startswith(JSONAPI_PREFIXES):
-        return _jsonapi(status, TITLES.get(status, "Error"), message, headers)
+        return _jsonapi(status, TITLES.get(status, "Error"), message, headers,
+                        getattr(exc, "parameter", None))
     body = {"error": f"code={status}, message={message}"} if path.startswith("/data") \
         else {"error": message}
     return JSON(body, status_code=status, headers=headers)
