@@ -59,7 +59,9 @@ def check(docs: list[dict], folder: Path, where: str) -> Checked:
     blobs: list[tuple[Path, Digests]] = []
     for i, doc in enumerate(docs):
         ident = doc.get("_id") if isinstance(doc, dict) else None
-        what = f"{where}: io.cozy.files document {i} ({ident or 'no _id'})"
+        label = doc.get("name") if isinstance(doc, dict) else None
+        what = f"{where}: io.cozy.files document {i} ({ident or 'no _id'}" + \
+            (f", {label!r})" if isinstance(label, str) else ")")
         if not isinstance(ident, str) or not ident or "/" in ident or ident.startswith(
                 (".", "_")):
             raise DatasetError(f"{what}: _id must be a plain id such as 32 hex characters")

@@ -131,13 +131,15 @@ def _readable(request: Request, who: Caller, doc: dict) -> dict:
 
 # ---- reading -----------------------------------------------------------------------------------
 
-@router.api_route("/files/download", methods=["GET", "HEAD"])
+@router.get("/files/download")
+@router.head("/files/download", include_in_schema=False)
 def download_by_path(request: Request, who: Who,
                      path: Annotated[str, Query(alias="Path", max_length=4096)] = "") -> Response:
     return _download(request, who, _files(request).by_path(who.instance, path))
 
 
-@router.api_route("/files/download/{file_id}", methods=["GET", "HEAD"])
+@router.get("/files/download/{file_id}")
+@router.head("/files/download/{file_id}", include_in_schema=False)
 def download(file_id: FileId, request: Request, who: Who) -> Response:
     return _download(request, who, _files(request).get(who.instance, file_id))
 
