@@ -36,6 +36,8 @@ from sandbox.storage.revs import new_id
 
 Check = Callable[[str, dict], None]     # (verb, document) → raises Forbidden when refused
 METADATA_TTL_S = 600
+DOWNLOAD_TTL_S = 3600
+MAX_SECRETS = 10_000
 
 
 def _allow_all(_verb: str, _doc: dict) -> None:
@@ -123,6 +125,7 @@ class Files(FileTree):
         self._locks: dict[int, threading.RLock] = {}
         self._ready: set[int] = set()
         self._metadata: dict[str, tuple[int, float, dict]] = {}
+        self._downloads: dict[str, tuple[int, float, str]] = {}
 
     def lock(self, inst: Instance) -> threading.RLock:
         with self._guard:
@@ -516,25 +519,47 @@ class Files(FileTree):
                 new.pop("referenced_by", None)
             return self._update(inst, new)
 
-    # ---- upload metadata (POST /files/upload/metadata) ---------------------------------------
+    # ---- short-lived secrets: upload metadata, download links --------------------------------
 
-    def keep_metadata(self, inst: Instance, metadata: dict) -> str:
+    def _keep(self, table: dict, inst: Instance, ttl: float, value: Any) -> str:
         now = time.monotonic()
         with self._guard:
-            for key in [k for k, (_, exp, _) in self._metadata.items() if exp < now]:
-                del self._metadata[key]
-            if len(self._metadata) > 10_000:
-                raise QuotaExceeded("Too many pending metadata: use them or wait a minute")
-            secret = secrets.token_hex(16)
-            self._metadata[secret] = (inst.id, now + METADATA_TTL_S, metadata)
+            for key in [k for k, (_, exp, _) in table.items() if exp < now]:
+                del table[key]
+            if len(table) >= MAX_SECRETS:
+                raise QuotaExceeded("Too many pending secrets: use them or wait a few minutes")
+            secret = secrets.token_urlsafe(24)
+            table[secret] = (inst.id, now + ttl, value)
         return secret
 
-    def metadata(self, inst: Instance, secret: str) -> dict:
+    def _secret(self, table: dict, secret: str) -> tuple[int, Any] | None:
         with self._guard:
-            hit = self._metadata.get(secret)
-        if hit is None or hit[0] != inst.id or hit[1] < time.monotonic():
+            hit = table.get(secret)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0], hit[2]
+
+    def keep_metadata(self, inst: Instance, metadata: dict) -> str:
+        """``POST /files/upload/metadata``: metadata that an upload names by its secret."""
+        return self._keep(self._metadata, inst, METADATA_TTL_S, metadata)
+
+    def metadata(self, inst: Instance, secret: str) -> dict:
+        hit = self._secret(self._metadata, secret)
+        if hit is None or hit[0] != inst.id:
             raise InvalidParameter("Invalid or expired MetadataID", "MetadataID")
-        return dict(hit[2])
+        return dict(hit[1])
+
+    def keep_download(self, inst: Instance, file_id: str) -> str:
+        """``POST /files/downloads``: a link that downloads the file without a token (for a
+        browser's plain navigation), valid for an hour."""
+        return self._keep(self._downloads, inst, DOWNLOAD_TTL_S, file_id)
+
+    def download_of(self, secret: str) -> tuple[int, str]:
+        """(instance id, file id) of a download link, or 404."""
+        hit = self._secret(self._downloads, secret)
+        if hit is None:
+            raise NoSuchFile("Wrong or expired download link: ask for a new one")
+        return hit
 
 
 def _strip_suffix(name: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -27,7 +27,7 @@ from sandbox.files.tree import is_dir
 from sandbox.instances import Instance
 from sandbox.service import Caller, Sandbox
 from sandbox.web import files_jsonapi as ja
-from sandbox.web.context import caller, json_body, sandbox
+from sandbox.web.context import address, caller, json_body, sandbox
 from sandbox.web.responses import JSONAPI
 
 router = APIRouter(tags=["files"])
@@ -148,14 +148,54 @@ def _download(request: Request, who: Caller, doc: dict) -> Response:
     if is_dir(doc):
         raise NoSuchFile("file does not exist: this is a folder, download its files")
     _readable(request, who, doc)
-    blob = _files(request).blobs.path(who.instance, doc.get("internal_vfs_id", "0" * 64))
+    _record(request, who, "GET", "files.download")
+    return _send(_files(request), who.instance, doc, request)
+
+
+def _send(files: Files, inst: Instance, doc: dict, request: Request) -> Response:
+    """The bytes, as the stack serves them: the type, inline (``Dl=1``: attachment), the
+    MD5 as the ETag, ranges."""
+    if is_dir(doc) or not doc.get("internal_vfs_id"):
+        raise NoSuchFile("file does not exist: this is a folder, download its files")
+    blob = files.blobs.path(inst, doc["internal_vfs_id"])
     if not blob.is_file():
         raise NoSuchFile("the bytes of this file are missing")
-    _record(request, who, "GET", "files.download")
     disposition = "attachment" if request.query_params.get("Dl") == "1" else "inline"
     return FileResponse(blob, media_type=doc.get("mime") or names.DEFAULT_MIME,
                         filename=doc["name"], content_disposition_type=disposition,
                         headers={"Etag": f'"{doc.get("md5sum", "")}"'})
+
+
+@router.post("/files/downloads")
+def download_link(request: Request, who: Who,
+                  id_: Annotated[str, Query(alias="Id", max_length=512)] = "",
+                  path: Annotated[str, Query(alias="Path", max_length=4096)] = "",
+                  filename: Annotated[str, Query(alias="Filename", max_length=1024)] = ""
+                  ) -> JSONAPI:
+    """A download link that needs no token (``links.related``), for a browser to open."""
+    files = _files(request)
+    doc = files.by_path(who.instance, path) if path else files.get(who.instance, id_)
+    if is_dir(doc):
+        raise NoSuchFile("file does not exist: this is a folder")
+    _readable(request, who, doc)
+    secret = files.keep_download(who.instance, doc["_id"])
+    name = quote(filename or doc["name"], safe="%")  # the client sends it encoded already
+    return JSONAPI({"data": ja.obj(doc), "links": {"related": f"/files/downloads/{secret}/{name}"}})
+
+
+@router.get("/files/downloads/{secret}/{name}")
+@router.head("/files/downloads/{secret}/{name}", include_in_schema=False)
+def download_by_link(secret: str, name: str, request: Request) -> Response:
+    """What a download link serves: the secret is the permission (it was made by a caller
+    allowed to read the file), on the instance that made it."""
+    sb: Sandbox = sandbox(request)
+    instance_id, file_id = sb.files.download_of(secret)
+    inst = sb.instances.by_id(instance_id)
+    host = address(request).instance
+    if host and host != inst.name:
+        raise NoSuchFile("Wrong or expired download link: ask for a new one")
+    doc = sb.files.get(inst, file_id)
+    return _send(sb.files, inst, doc, request)
 
 
 @router.post("/files/_find")

@@ -343,3 +343,22 @@ def test_find_over_files_with_the_index_flow_and_paths(owner):
     _error(owner.post("/files/_find", [1]), 400)
     found = owner.post("/files/_all_docs", {"keys": [d["id"], "nope", TRASH]}).json()
     assert [x["id"] for x in found["data"]] == [d["id"]]
+
+
+def test_download_links_need_no_token_but_a_reader_to_make_them(owner, token_for, sb, client):
+    f = upload(owner, ROOT, "a.pdf", pdf("a"))["data"]
+    r = owner.post("/files/downloads", params={"Id": f["id"]})
+    assert r.status_code == 200
+    link = r.json()["links"]["related"]
+    assert link.startswith("/files/downloads/") and link.endswith("/a.pdf")
+    assert client.get(link).content == pdf("a")
+    assert client.get(link, headers={"Host": "alice.localhost"}).status_code == 200
+    sb.instances.create("mallory")
+    _error(client.get(link, headers={"Host": "mallory.localhost"}), 404)
+    _error(client.get("/files/downloads/forged/a.pdf"), 404)
+    by_path = owner.post("/files/downloads", params={"Path": "/a.pdf"}).json()
+    assert client.get(by_path["links"]["related"]).content == pdf("a")
+    folder = mkdir(owner, ROOT, "F")
+    _error(owner.post("/files/downloads", params={"Id": folder["id"]}), 404)
+    other = token_for(f"io.cozy.files:GET:{folder['id']}")
+    assert other.post("/files/downloads", params={"Id": f["id"]}).status_code == 403

@@ -81,6 +81,9 @@ def test_listing_and_paths(run):
 def test_download_rename_move_find(run):
     assert result(run, "download") == {"status": 200, "type": "application/pdf",
                                        "text": CONTENT.decode()}
+    assert result(run, "download_link") == {
+        "path": "/files/downloads/SECRET/copie%20facture.pdf", "status": 200,
+        "disposition": 'attachment; filename="facture.pdf"', "text": CONTENT.decode()}
     assert result(run, "rename")["name"] == "facture-janvier.pdf"
     moved = result(run, "move")
     assert moved["dir_id"] == result(run, "list_directory")["included"][0]["id"]

@@ -123,6 +123,17 @@ async function main() {
       text: await resp.text()
     }
   })
+  await check('download_link', async () => {
+    // a link a browser can open without the token (the secret is the permission)
+    const href = await files.getDownloadLinkById(file._id, 'copie facture.pdf')
+    const resp = await fetch(`${href}?Dl=1`)
+    return {
+      path: new URL(href).pathname.replace(/downloads\/[^/]+\//, 'downloads/SECRET/'),
+      status: resp.status,
+      disposition: resp.headers.get('content-disposition'),
+      text: await resp.text()
+    }
+  })
   await check('rename', async () => {
     const r = await files.updateAttributes(file._id, { name: 'facture-janvier.pdf' })
     file = r.data
