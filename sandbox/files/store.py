@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.errors import (
@@ -28,92 +26,19 @@ from sandbox.errors import (
 )
 from sandbox.files import names
 from sandbox.files.blobs import BlobStore, Digests, digests
+from sandbox.files.metadata import Actor, Content, cozy_metadata, touched
 from sandbox.files.names import DOCTYPE, ROOT_ID, TRASH_ID, TRASH_NAME, TRASH_PATH
+from sandbox.files.secrets import Secrets
 from sandbox.files.tree import FileTree, is_dir, size_of
 from sandbox.instances import Instance
 from sandbox.storage.documents import DocumentStore
 from sandbox.storage.revs import new_id
 
 Check = Callable[[str, dict], None]     # (verb, document) → raises Forbidden when refused
-METADATA_TTL_S = 600
-DOWNLOAD_TTL_S = 3600
-MAX_SECRETS = 10_000
 
 
 def _allow_all(_verb: str, _doc: dict) -> None:
     return None
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who writes, as the stack records it in ``cozyMetadata``."""
-
-    instance_url: str = ""
-    slug: str = ""              # the app (or the OAuth client's linked app), if any
-    version: str = ""
-    client: dict | None = None  # an OAuth client: id, kind, name
-
-
-@dataclass
-class Content:
-    """A file's new bytes and what the request says about them."""
-
-    data: bytes
-    content_type: str | None = None
-    md5: str | None = None          # Content-MD5 (base64)
-    size: str | None = None         # the Size parameter (chunked bodies)
-    created_at: str | None = None
-    updated_at: str | None = None
-    tags: list[str] = field(default_factory=list)
-    executable: bool = False
-    encrypted: bool = False
-    metadata: dict | None = None
-    source_account: str = ""
-    source_identifier: str = ""
-
-
-def cozy_metadata(actor: Actor, at: str, *, upload: bool = False, source_account: str = "",
-                  source_identifier: str = "") -> dict:
-    """The stack's ``CozyMetadataFromClaims`` for a new document."""
-    meta: dict[str, Any] = {"doctypeVersion": "1", "metadataVersion": 1, "createdAt": at,
-                            "createdOn": actor.instance_url, "updatedAt": at}
-    if actor.slug:
-        meta["createdByApp"] = actor.slug
-        if actor.version:
-            meta["createdByAppVersion"] = actor.version
-        meta["updatedByApps"] = [_app_entry(actor, at)]
-    if upload:
-        meta.update(uploadedAt=at, uploadedOn=actor.instance_url)
-        if actor.slug:
-            by: dict[str, Any] = {"slug": actor.slug}
-            if actor.version:
-                by["version"] = actor.version
-            if actor.client:
-                by["oauthClient"] = actor.client
-            meta["uploadedBy"] = by
-    if source_account:
-        meta["sourceAccount"] = source_account
-    if source_identifier:
-        meta["sourceAccountIdentifier"] = source_identifier
-    return meta
-
-
-def _app_entry(actor: Actor, at: str) -> dict:
-    entry = {"slug": actor.slug, "date": at, "instance": actor.instance_url}
-    if actor.version:
-        entry["version"] = actor.version
-    return entry
-
-
-def touched(doc: dict, actor: Actor, at: str) -> dict:
-    """``cozyMetadata`` after a change by ``actor`` (the stack's ``UpdateFileCozyMetadata``)."""
-    meta = dict(doc.get("cozyMetadata") or {}) or cozy_metadata(Actor(actor.instance_url), at)
-    meta["updatedAt"] = at
-    if actor.slug:
-        apps = [a for a in meta.get("updatedByApps") or []
-                if isinstance(a, dict) and a.get("slug") != actor.slug]
-        meta["updatedByApps"] = [*apps, _app_entry(actor, at)]
-    return meta
 
 
 class Files(FileTree):
@@ -124,8 +49,7 @@ class Files(FileTree):
         self._guard = threading.Lock()
         self._locks: dict[int, threading.RLock] = {}
         self._ready: set[int] = set()
-        self._metadata: dict[str, tuple[int, float, dict]] = {}
-        self._downloads: dict[str, tuple[int, float, str]] = {}
+        self.secrets = Secrets()
 
     def lock(self, inst: Instance) -> threading.RLock:
         with self._guard:
@@ -307,6 +231,8 @@ class Files(FileTree):
             old = self.get(inst, file_id)
             if is_dir(old):
                 raise NoSuchFile("file does not exist: this id is a folder")
+            if self.in_trash(inst, old):
+                raise NoSuchFile("Parent directory is in the trash: restore the file first")
             self._if_match(old, if_match)
             mime, klass = names.mime_and_class(content.content_type, old["name"])
             d = self._checked(content)
@@ -518,48 +444,6 @@ class Files(FileTree):
             else:
                 new.pop("referenced_by", None)
             return self._update(inst, new)
-
-    # ---- short-lived secrets: upload metadata, download links --------------------------------
-
-    def _keep(self, table: dict, inst: Instance, ttl: float, value: Any) -> str:
-        now = time.monotonic()
-        with self._guard:
-            for key in [k for k, (_, exp, _) in table.items() if exp < now]:
-                del table[key]
-            if len(table) >= MAX_SECRETS:
-                raise QuotaExceeded("Too many pending secrets: use them or wait a few minutes")
-            secret = secrets.token_urlsafe(24)
-            table[secret] = (inst.id, now + ttl, value)
-        return secret
-
-    def _secret(self, table: dict, secret: str) -> tuple[int, Any] | None:
-        with self._guard:
-            hit = table.get(secret)
-        if hit is None or hit[1] < time.monotonic():
-            return None
-        return hit[0], hit[2]
-
-    def keep_metadata(self, inst: Instance, metadata: dict) -> str:
-        """``POST /files/upload/metadata``: metadata that an upload names by its secret."""
-        return self._keep(self._metadata, inst, METADATA_TTL_S, metadata)
-
-    def metadata(self, inst: Instance, secret: str) -> dict:
-        hit = self._secret(self._metadata, secret)
-        if hit is None or hit[0] != inst.id:
-            raise InvalidParameter("Invalid or expired MetadataID", "MetadataID")
-        return dict(hit[1])
-
-    def keep_download(self, inst: Instance, file_id: str) -> str:
-        """``POST /files/downloads``: a link that downloads the file without a token (for a
-        browser's plain navigation), valid for an hour."""
-        return self._keep(self._downloads, inst, DOWNLOAD_TTL_S, file_id)
-
-    def download_of(self, secret: str) -> tuple[int, str]:
-        """(instance id, file id) of a download link, or 404."""
-        hit = self._secret(self._downloads, secret)
-        if hit is None:
-            raise NoSuchFile("Wrong or expired download link: ask for a new one")
-        return hit
 
 
 def _strip_suffix(name: str) -> str:
