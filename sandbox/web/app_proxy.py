@@ -166,6 +166,8 @@ class AppOrigins:
 def _cors(origin: str) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
             "Access-Control-Allow-Credentials": "true",  # cozy-client-js sends credentials
-            "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
-            "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+            "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+            # files: uploads send their MD5, changes their revision
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, Content-MD5, "
+                                            "If-Match",
             "Access-Control-Max-Age": "600"}

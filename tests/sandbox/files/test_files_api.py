@@ -362,3 +362,21 @@ def test_download_links_need_no_token_but_a_reader_to_make_them(owner, token_for
     _error(owner.post("/files/downloads", params={"Id": folder["id"]}), 404)
     other = token_for(f"io.cozy.files:GET:{folder['id']}")
     assert other.post("/files/downloads", params={"Id": f["id"]}).status_code == 403
+
+
+def test_an_app_page_may_call_files_across_origins(owner):
+    app_origin = "http://notes.alice.localhost"
+    pre = owner.c.options(f"/files/{ROOT}", headers={
+        "Host": "alice.localhost", "Origin": app_origin,
+        "Access-Control-Request-Method": "PATCH",
+        "Access-Control-Request-Headers": "authorization, content-md5, if-match"})
+    assert pre.status_code == 204
+    assert pre.headers["access-control-allow-origin"] == app_origin
+    assert "PATCH" in pre.headers["access-control-allow-methods"]
+    allowed = pre.headers["access-control-allow-headers"].lower()
+    assert "content-md5" in allowed and "if-match" in allowed
+    r = owner.get(f"/files/{ROOT}", headers={"Host": "alice.localhost", "Origin": app_origin})
+    assert r.headers["access-control-allow-origin"] == app_origin
+    usage = owner.get("/settings/disk-usage", headers={"Host": "alice.localhost",
+                                                        "Origin": app_origin})
+    assert usage.headers["access-control-allow-origin"] == app_origin
