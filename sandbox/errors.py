@@ -112,3 +112,37 @@ class ReleaseChanged(StackError):
 
 class AppUnavailable(StackError):
     """An installed app cannot run right now (no engine, no image, did not start)."""
+
+
+# The files API (the stack's VFS): JSON:API errors, some naming the parameter at fault.
+class VfsError(StackError):
+    """An error of ``/files``; ``parameter`` names the query parameter, header or attribute
+    at fault (the stack's ``source``)."""
+
+    def __init__(self, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class NoSuchFile(VfsError):
+    def __init__(self, message: str = "file does not exist"):
+        super().__init__(message)
+
+
+class FileExists(VfsError):
+    def __init__(self, message: str = "file already exists"):
+        super().__init__(message)
+
+
+class PreconditionFailed(VfsError):
+    """A revision, an MD5 or a length that does not match (412)."""
+
+
+class QuotaExceeded(VfsError):
+    def __init__(self, message: str = "The file is too big and exceeds the disk quota"):
+        super().__init__(message)
+
+
+class BadFileRequest(VfsError):
+    """A request the files API cannot do as asked (400): moving a folder into itself,
+    trashing what is already in the trash."""

@@ -20,7 +20,8 @@ from sandbox.errors import BadRequest, Conflict, NotFound
 from sandbox.storage.database import Database
 from sandbox.storage.tables import instances
 
-Hook = Callable[..., None]    # (conn, instance_id) on delete; (conn, source_id, copy_id) on copy
+Hook = Callable[..., None]    # (conn, instance_id) on delete; (conn, source_id, copy_id) on copy;
+                              # (instance) after an empty instance is created
 
 
 @dataclass(frozen=True)
@@ -38,15 +39,17 @@ class Instances:
         self.on_delete: list[Hook] = []
         self.on_copy: list[Hook] = []
         # (instance) after a new, empty instance is committed: its first documents
-        self.on_create: list[Callable[[Instance], None]] = []
+        self.on_create: list[Hook] = []
 
     def create(self, name: str, profile: dict | None = None) -> Instance:
+        """A new, empty instance; the ``on_create`` hooks then set up what every instance
+        has (the root folder of its files)."""
         inst = self._create(name, profile)
         for hook in self.on_create:
             hook(inst)
         return inst
 
-    def _create(self, name: str, profile: dict | None) -> Instance:
+    def _create(self, name: str, profile: dict | None = None) -> Instance:
         if not addresses.is_label(name):
             raise BadRequest(f"instance name {name!r} must be a DNS label: lowercase letters, "
                              "digits and inner hyphens, at most 63 characters")
@@ -96,7 +99,7 @@ class Instances:
         src = self.get(source)
         profile = self._profile(src.id)
         # no on_create hooks: the copy gets the source's documents, those included
-        inst = self._create(name, orjson.loads(profile) if profile else None)
+        inst = self._create(name, profile=orjson.loads(profile) if profile else None)
         with self.db.write() as conn:
             for copy in self.on_copy:
                 copy(conn, src.id, inst.id)

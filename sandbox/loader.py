@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.errors import BadRequest
+from sandbox.files import importer
+from sandbox.files.names import DOCTYPE as FILES
 from sandbox.service import Sandbox
 from synthetic_data.population import read_manifest
 from synthetic_data.reading import load_file
@@ -25,10 +27,13 @@ class LoadReport:
 def load_population(sb: Sandbox, directory: Path, *, include_ground_truth: bool = False,
                     replace: bool = False,
                     progress: Callable[[str], None] | None = None) -> LoadReport:
-    """Create an instance per household and bulk-load its documents.
+    """Create an instance per household and bulk-load its documents, and its files
+    (``io.cozy.files.<fmt>`` and the ``files/`` folder) into its files store.
 
     An existing instance is skipped (its data is never touched) unless ``replace`` is set.
-    Ground truth stays out of the testers' clouds unless asked for.
+    Ground truth stays out of the testers' clouds unless asked for. A household's files are
+    checked (size and MD5 of every blob) before its instance is created, so a mismatch stops
+    the load with nothing of that household stored.
     """
     manifest = read_manifest(directory)
     fmt = manifest["format"]
@@ -38,15 +43,18 @@ def load_population(sb: Sandbox, directory: Path, *, include_ground_truth: bool 
     report = LoadReport()
     for hh in manifest["households"]:
         name = hh["instance"]
+        if sb.instances.find(name) is not None and not replace:
+            report.skipped.append(name)
+            continue
+        files = _checked_files(directory / name, fmt, name)
         if sb.instances.find(name) is not None:
-            if not replace:
-                report.skipped.append(name)
-                continue
             sb.instances.delete(name)
         inst = sb.instances.create(name, profile=hh)
+        if files is not None:
+            report.documents += importer.load(sb.files, inst, files)
         for path in sorted((directory / name).glob(f"*.{fmt}")):
             doctype = path.name[: -len(fmt) - 1]
-            if doctype == GROUND_TRUTH and not include_ground_truth:
+            if doctype == FILES or (doctype == GROUND_TRUTH and not include_ground_truth):
                 continue
             docs = load_file(path, fmt)
             for i in range(0, len(docs), BATCH):
@@ -55,3 +63,10 @@ def load_population(sb: Sandbox, directory: Path, *, include_ground_truth: bool 
         if progress:
             progress(name)
     return report
+
+
+def _checked_files(folder: Path, fmt: str, name: str) -> importer.Checked | None:
+    listing = folder / f"{FILES}.{fmt}"
+    if not listing.is_file():
+        return None
+    return importer.check(load_file(listing, fmt), folder / "files", name)

@@ -74,10 +74,17 @@ class OAuth:
                 client_id=client_id, instance_id=inst.id, client_secret=secret,
                 registration_token=reg, metadata=orjson.dumps(meta).decode(),
                 created_at=time.time()))
-        return {**meta, "client_id": client_id, "client_secret": secret,
-                "client_secret_expires_at": 0, "registration_access_token": reg,
-                "grant_types": ["authorization_code", "refresh_token"],
-                "response_types": ["code"]}
+        return {**describe(Client(client_id, inst.id, secret, reg, meta)),
+                "registration_access_token": reg}
+
+    def registered(self, inst: Instance, client_id: str, authorization: str) -> Client:
+        """The client whose registration token is the bearer of ``authorization`` (what
+        ``GET``/``DELETE /auth/register/:client_id`` need), or BadRegistrationToken."""
+        client = self.get(inst, client_id)
+        given = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
+        if client is None or not secrets.compare_digest(given, client.registration_token):
+            raise BadRegistrationToken("invalid registration token")
+        return client
 
     def get(self, inst: Instance, client_id: str) -> Client | None:
         with self.db.read() as conn:
@@ -169,6 +176,15 @@ class OAuth:
                                sub=client.client_id, scope=scope)
         return {"token_type": "bearer", "access_token": access, "refresh_token": refresh,
                 "scope": scope, "expires_in": access_ttl}
+
+
+def describe(client: Client) -> dict:
+    """A client as the stack shows it after registration (without its registration
+    token, which only the registration answer carries)."""
+    return {**client.metadata, "client_id": client.client_id,
+            "client_secret": client.client_secret, "client_secret_expires_at": 0,
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"]}
 
 
 def _pkce_ok(verifier: str, challenge: str) -> bool:

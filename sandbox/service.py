@@ -13,6 +13,8 @@ from sandbox.auth import tokens
 from sandbox.contract.permissions import PermissionSet, parse_scope
 from sandbox.errors import InvalidToken
 from sandbox.events import EventBus
+from sandbox.files.blobs import BlobStore
+from sandbox.files.store import Files
 from sandbox.instance_settings import InstanceSettings
 from sandbox.instances import Instance, Instances
 from sandbox.intents import Intents
@@ -71,15 +73,26 @@ class Sandbox:
             settings.max_sql_indexes), settings.index_build_share)
         self.finder = Finder(self.documents, self.indexes, limits, settings.find_default_limit,
                              settings.find_max_limit)
+        self.files = Files(self.documents, BlobStore(settings.files_root()),
+                           settings.files_quota_bytes)
         self.journal = Journal(self.db)
         self.oauth = OAuth(self.db)
         self._auth_cache: dict[str, tuple[Caller, float]] = {}
         self.installs = InstallRecords(self.db, on_change=self.forget_tokens)
         # what lives in an instance is copied and deleted by its owners
-        self.instances.on_copy.append(self.documents.copy_instance)
+        self.instances.on_copy += [self.documents.copy_instance, self._copy_files]
         self.instances.on_delete += [drop_indexes, self.documents.delete_instance,
                                      self.journal.delete_instance, self.oauth.delete_instance,
-                                     self.installs.delete_instance]
+                                     self.installs.delete_instance, self._delete_files]
+        self.instances.on_create.append(self.files.ensure)
+
+    def _copy_files(self, _conn, source_id: int, copy_id: int) -> None:
+        self.files.blobs.copy_instance(self.instances.by_id(source_id),
+                                       self.instances.by_id(copy_id))
+
+    def _delete_files(self, _conn, instance_id: int) -> None:
+        self.files.blobs.delete_instance(self.instances.by_id(instance_id))
+        self.files.forget(instance_id)
 
     def close(self) -> None:
         self.indexes.close()

@@ -7,6 +7,7 @@ Every field has a description: ``selfdata reference`` writes them to
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TypeVar
 
 from pydantic import Field, ValidationError
@@ -125,8 +126,26 @@ class Settings(BaseSettings):
                                  "(households are French).")
     instance_timezone: str = Field("Europe/Paris", min_length=1, description="The time zone "
                                    "of a personal cloud whose household names none.")
+    files_dir: str = Field("", description="Folder of the bytes of the personal clouds' "
+                           "files (one sub-folder per cloud). Empty: a folder named after the "
+                           "SQLite database with `-files` beside it, or var/files with "
+                           "PostgreSQL.")
+    files_quota_bytes: int = Field(5 * 1024**3, ge=0, description="Disk quota of one "
+                                   "personal cloud's files, trash included, in bytes (413 past "
+                                   "it); 0: no quota. One upload is also bounded by "
+                                   "max_body_bytes.")
     app_limits: AppLimits = Field(default_factory=AppLimits, description="Container limits, "
                                   "from SELFDATA_APP_* (see below).")
+
+    def files_root(self) -> Path:
+        """Where the files' bytes live (see ``files_dir``)."""
+        if self.files_dir:
+            return Path(self.files_dir)
+        url = self.database_url
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            db = Path(url.removeprefix("sqlite:///"))
+            return db.with_name(f"{db.stem}-files")
+        return Path("var/files")
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:

@@ -25,6 +25,7 @@ from sandbox.web import (
     auth_routes,
     data,
     errors,
+    files,
     pages,
     permissions_api,
     realtime,
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.proxy_limits = ProxyLimits(settings.app_max_in_flight, settings.app_queue_s,
                                          settings.app_answer_timeout_s)
     errors.install(app)
+    app.include_router(files.router)  # first: its /data/…/relationships/references
     app.include_router(data.router)
     app.include_router(auth_routes.router)
     app.include_router(pages.router)

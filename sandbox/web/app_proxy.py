@@ -30,8 +30,9 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-
 MAX_APP_RESPONSE = 32 << 20
 # Only the API answers apps' pages cross-origin; the tester's own pages never do. /assets/
 # too: fonts named by a stylesheet load in CORS mode.
-API_PREFIXES = ("/data/", "/permissions", "/journal/", "/status", "/assets/", "/settings/",
-                "/apps/", "/konnectors/", "/intents", "/notifications", "/jobs/", "/realtime/")
+API_PREFIXES = ("/data/", "/permissions", "/journal/", "/status", "/assets/", "/files/",
+                "/settings/", "/apps/", "/konnectors/", "/intents", "/notifications", "/jobs/",
+                "/realtime/")
 
 
 class ProxyLimits:
@@ -166,6 +167,8 @@ class AppOrigins:
 def _cors(origin: str) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
             "Access-Control-Allow-Credentials": "true",  # cozy-client-js sends credentials
-            "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-            "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+            "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+            # files: uploads send their MD5, changes their revision
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept, Content-MD5, "
+                                            "If-Match",
             "Access-Control-Max-Age": "600"}

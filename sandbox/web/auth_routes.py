@@ -12,7 +12,7 @@ from sandbox.contract.consent import rule_in_words
 from sandbox.contract.permissions import parse_scope
 from sandbox.errors import BadRequest, NotFound
 from sandbox.instances import Instance
-from sandbox.oauth import BadRegistrationToken, OAuthError, UnknownInstance
+from sandbox.oauth import OAuthError, UnknownInstance, describe
 from sandbox.web.context import address, json_body, sandbox
 from sandbox.web.render import render
 from sandbox.web.responses import JSON
@@ -54,14 +54,21 @@ async def register(request: Request) -> JSON:
                 status_code=201)
 
 
+@router.get("/register/{client_id}")
+def read_client(client_id: str, request: Request) -> JSON:
+    """The client, for the bearer of its registration token (cozy-client-js asks before
+    each OAuth session, and takes a 401 or 404 as "revoked")."""
+    inst = _instance(request)
+    client = sandbox(request).oauth.registered(inst, client_id,
+                                               request.headers.get("authorization", ""))
+    return JSON(describe(client))
+
+
 @router.delete("/register/{client_id}", status_code=204)
 def unregister(client_id: str, request: Request) -> Response:
     inst = _instance(request)
     sb = sandbox(request)
-    client = sb.oauth.get(inst, client_id)
-    auth = request.headers.get("authorization", "")
-    if client is None or auth[7:] != client.registration_token:
-        raise BadRegistrationToken("invalid registration token")
+    sb.oauth.registered(inst, client_id, request.headers.get("authorization", ""))
     sb.oauth.delete(inst, client_id)
     sb.forget_tokens()
     return Response(status_code=204)

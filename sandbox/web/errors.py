@@ -17,12 +17,14 @@ from sandbox.oauth import BadRegistrationToken, OAuthError, UnknownInstance
 from sandbox.web.responses import JSON, JSONAPI
 
 JSONAPI_PREFIXES = ("/permissions", "/apps", "/journal/", "/settings", "/konnectors",
-                    "/intents", "/notifications", "/jobs", "/realtime")
+                    "/intents", "/notifications", "/jobs", "/realtime", "/files")
 
 # Most specific class first: the first match wins.
 STATUS: tuple[tuple[type[Exception], int], ...] = (
     (e.NotFound, 404), (e.Conflict, 409), (e.CouchError, 400),
     (e.NoToken, 401), (e.InvalidToken, 400), (e.Forbidden, 403), (e.PayloadTooLarge, 413),
+    (e.NoSuchFile, 404), (e.FileExists, 409), (e.PreconditionFailed, 412),
+    (e.InvalidParameter, 422), (e.QuotaExceeded, 413), (e.BadFileRequest, 400),
     (UnknownInstance, 404), (BadRegistrationToken, 401), (OAuthError, 400),
     (e.RegistryNotAllowed, 403), (e.ReleaseChanged, 409), (e.RegistryUnavailable, 502),
     (e.AppUnavailable, 503), (e.InstallRefused, 400),
@@ -30,7 +32,8 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (e.StackError, 400),
 )
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-          409: "Conflict", 413: "Request Entity Too Large", 502: "Bad Gateway",
+          409: "Conflict", 412: "Precondition Failed", 413: "Request Entity Too Large",
+          422: "Invalid Parameter", 502: "Bad Gateway",
           503: "Service Unavailable"}
 
 
@@ -65,7 +68,9 @@ def _title_and_source(exc: Exception, status: int) -> tuple[str, dict | None]:
         return "Invalid Attribute", {"pointer": f"/data/attributes/{exc.attribute}"}
     if isinstance(exc, e.InvalidParameter):
         return "Invalid Parameter", {"parameter": exc.parameter}
-    return TITLES.get(status, "Error"), None
+    # the files API names the header or attribute at fault in other errors too
+    parameter = exc.parameter if isinstance(exc, e.VfsError) else None
+    return TITLES.get(status, "Error"), {"parameter": parameter} if parameter else None
 
 
 def error_response(request: Request, exc: Exception) -> JSON:
@@ -74,7 +79,8 @@ def error_response(request: Request, exc: Exception) -> JSON:
     path = request.url.path
     if isinstance(exc, e.CouchError):
         if path.startswith(JSONAPI_PREFIXES):
-            return _jsonapi(status, TITLES.get(status, exc.error), exc.reason)
+            # CouchDB's error as the title: cozy-client tells a missing index by it
+            return _jsonapi(status, exc.error, exc.reason)
         return couch_response(status, exc.error, exc.reason)
     message = exc.message if isinstance(exc, e.StackError) else str(exc)
     headers = _www_authenticate(exc)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from sandbox import dashboard
 from sandbox.apps.records import STORE
 from sandbox.contract.consent import doctype_in_words, rule_in_words
+from sandbox.files.overview import overview as files_overview
+from sandbox.files.tree import is_dir
 from sandbox.web import charts
 from sandbox.web.context import address, sandbox
 from sandbox.web.render import instance_or_page, render
@@ -46,7 +48,26 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "dashboard.html", instance=inst, ov=ov, charts=ch,
                   apps=installed, notifications=sb.notifications.recent(inst, 20),
                   journal=sb.journal.summary(inst.id),
-                  recent=sb.journal.entries(inst.id, limit=30), words=doctype_in_words)
+                  recent=sb.journal.entries(inst.id, limit=30), words=doctype_in_words,
+                  drive=files_overview(sb.files, inst))
+
+
+@router.get("/drive/download/{file_id}")
+def drive_download(file_id: str, request: Request) -> Response:
+    """A file of the tester's, from their dashboard (their own pages need no token, as the
+    stack's Drive app reads with the tester's session)."""
+    inst, page = instance_or_page(request)
+    if page:
+        return page
+    files = sandbox(request).files
+    doc = files.find(inst, file_id)
+    blob = files.blobs.path(inst, doc["internal_vfs_id"]) \
+        if doc and not is_dir(doc) and doc.get("internal_vfs_id") else None
+    if blob is None or not blob.is_file():
+        return render(request, "message.html", 404, instance=inst, title="No such file",
+                      message="This file is not in this cloud any more.")
+    return FileResponse(blob, media_type=doc.get("mime") or "application/octet-stream",
+                        filename=doc["name"], content_disposition_type="inline")
 
 
 @router.get("/browse/", response_class=HTMLResponse)

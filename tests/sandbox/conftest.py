@@ -17,8 +17,9 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def settings(database_url) -> Settings:
-    return Settings(database_url=database_url, max_body_bytes=1024 * 1024)
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(database_url=database_url, max_body_bytes=1024 * 1024,
+                    files_dir=str(tmp_path / "files"))
 
 
 @pytest.fixture

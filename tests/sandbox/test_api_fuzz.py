@@ -20,6 +20,7 @@ def test_no_request_makes_the_sandbox_answer_5xx(tmp_path):
         server.sandbox.documents.load(inst.id, "io.cozy.bills", [
             {"_id": f"b{i}", "vendor": "EDF", "amount": i} for i in range(20)])
         token = server.sandbox.cli_token("alice", "io.cozy.bills io.cozy.journal:GET "
-                                         "io.cozy.doctypes:GET", ttl=3600)
+                                         "io.cozy.doctypes:GET io.cozy.files "
+                                         "io.cozy.settings:GET", ttl=3600)
         run = fuzz(server.url, token, tmp_path)
         assert run.cases == run.passed and run.cases > 300

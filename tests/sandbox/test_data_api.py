@@ -230,8 +230,9 @@ def test_databases_create_info_drop_and_all_doctypes(alice):
     alice.post(f"/data/{DT}/", {"a": 1})
     info = alice.get(f"/data/{DT}/").json()
     assert info["doc_count"] == 1 and info["db_name"] == DT
-    # io.cozy.settings: every instance has its settings document (as on the stack)
-    assert alice.get("/data/_all_doctypes").json() == ["io.cozy.settings", DT]
+    # every instance has its settings document and io.cozy.files (its root and trash
+    # folders), as on the stack
+    assert alice.get("/data/_all_doctypes").json() == ["io.cozy.files", "io.cozy.settings", DT]
     assert alice.delete(f"/data/{DT}/").json() == {"ok": True, "deleted": True}
     assert alice.get(f"/data/{DT}/_normal_docs").status_code == 404
     r = alice.post(f"/data/{DT}/_find", {"selector": {"_id": {"$gt": None}}})

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from tests.support.requirements import require
 
 JS_DIR = Path(__file__).resolve().parent.parent / "sandbox" / "js"
 NPM_FLAGS = ["--legacy-peer-deps", "--no-audit", "--no-fund", "--ignore-scripts"]
@@ -68,3 +71,25 @@ def js_packages(js_dir: Path = JS_DIR, timeout: float = 900) -> Path:
             raise JsSetupError(f"npm {verb} in {js_dir} left no node_modules/.package-lock.json")
         print(f"npm {verb} in {js_dir}: {time.monotonic() - started:.0f}s")
     return js_dir
+
+
+def node_packages() -> Path:
+    """``js_packages()``, or a skip (locally) / failure (CI) saying why Node cannot run."""
+    try:
+        return js_packages()
+    except JsSetupError as exc:
+        require(False, str(exc))
+        raise
+
+
+def run_checks(js_dir: Path, script: str, env: dict[str, str], timeout: float = 300,
+               args: tuple[str, ...] = ()) -> dict[str, dict]:
+    """Run a conformance script (one ``{"check": ..., "result"|"error": ...}`` JSON line per
+    check on stdout) and return its lines by check; it must exit 0 with no ``fatal`` line."""
+    done = subprocess.run(["node", script, *args], cwd=js_dir, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=timeout)
+    lines = [json.loads(x) for x in done.stdout.splitlines() if x.startswith('{"check"')]
+    out = {line["check"]: line for line in lines}
+    assert done.returncode == 0 and "fatal" not in out, (
+        f"node {script} exited {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return out

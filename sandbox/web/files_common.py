@@ -1,0 +1,133 @@
+"""What every ``/files`` route shares: who calls and what they may do (the stack's VFS
+permission rule, :mod:`sandbox.files.permissions`), the journal, the writer recorded in
+``cozyMetadata``, and the JSON:API replies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import Depends, Path, Request
+from fastapi.responses import FileResponse, Response
+
+from sandbox.contract import addresses
+from sandbox.errors import Forbidden, NoSuchFile
+from sandbox.files import names
+from sandbox.files.metadata import Actor
+from sandbox.files.names import DOCTYPE, ROOT_ID
+from sandbox.files.permissions import allows
+from sandbox.files.store import Check, Files
+from sandbox.files.tree import is_dir
+from sandbox.instances import Instance
+from sandbox.service import Caller, Sandbox
+from sandbox.web import files_jsonapi as ja
+from sandbox.web.context import caller, json_body, sandbox
+from sandbox.web.responses import JSONAPI
+
+FileId = Annotated[str, Path(description="A file or folder id", examples=[ROOT_ID])]
+Who = Annotated[Caller, Depends(caller)]
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+Body = Annotated[bytes, Depends(raw_body)]
+JsonBody = Annotated[object, Depends(json_body)]
+
+
+def files_of(request: Request) -> Files:
+    return sandbox(request).files
+
+
+def record(request: Request, who: Caller, verb: str, route: str, count: int = 1) -> None:
+    sandbox(request).journal.record(who.instance.id, who.client, who.kind, DOCTYPE, verb,
+                                    route, count)
+
+
+def checker(request: Request, who: Caller) -> Check:
+    """The permission check the store calls before each change (and reads call first)."""
+    files, inst = files_of(request), who.instance
+
+    def path_of_id(folder_id: str) -> str | None:
+        doc = files.find(inst, folder_id)
+        return files.path_of(inst, doc) if doc is not None and is_dir(doc) else None
+
+    def check(verb: str, doc: dict) -> None:
+        if not allows(who.permissions, verb, doc, lambda d: files.path_of(inst, d),
+                      lambda d: files.ancestors(inst, d), path_of_id):
+            record(request, who, "DENIED", f"{request.method} {request.url.path}"[:64], 0)
+            raise Forbidden()
+
+    return check
+
+
+def whole(request: Request, who: Caller, verb: str = "GET") -> None:
+    if not who.permissions.allow_whole_type(verb, DOCTYPE):
+        record(request, who, "DENIED", f"{request.method} {request.url.path}"[:64], 0)
+        raise Forbidden()
+
+
+def actor(request: Request, who: Caller) -> Actor:
+    sb: Sandbox = sandbox(request)
+    url = f"http://{addresses.instance_host(who.instance.name, sb.settings.port)}/"
+    if who.kind == "app":
+        return Actor(url, who.client)
+    if who.kind == "oauth":
+        client = sb.oauth.get(who.instance, who.claims.sub)
+        meta = client.metadata if client else {}
+        software = str(meta.get("software_id", ""))
+        slug = software.removeprefix("registry://") if software.startswith("registry://") \
+            else ""
+        return Actor(url, slug, str(meta.get("software_version", "")),
+                     {"id": who.claims.sub, "kind": str(meta.get("client_kind", "")),
+                      "name": str(meta.get("client_name", ""))})
+    return Actor(url)
+
+
+def if_match(request: Request) -> str | None:
+    """``If-Match`` (an empty one is no condition: cozy-stack-client always sends it), or
+    ``?rev=``."""
+    return (request.headers.get("if-match") or "").strip() or \
+        request.query_params.get("rev") or None
+
+
+def data_reply(doc: dict | None, status: int = 200) -> JSONAPI:
+    return JSONAPI({"data": ja.obj(doc) if doc else None}, status_code=status)
+
+
+def dir_reply(request: Request, who: Caller, doc: dict, status: int = 200) -> JSONAPI:
+    files = files_of(request)
+    q = request.query_params
+    children = ja.visible(files.children(who.instance, doc["_id"]))
+    page, params = ja.paginate(children, ja.child_key, ja.page_limit(q.get("page[limit]")),
+                               q.get("page[cursor]"), q.get("page[skip]"))
+    record(request, who, "GET", "files.dir", len(page) + 1)
+    return JSONAPI(ja.dir_data(doc, page, len(children), params, urlencode),
+                   status_code=status)
+
+
+def reply(request: Request, who: Caller, doc: dict, status: int = 200) -> JSONAPI:
+    if is_dir(doc):
+        return dir_reply(request, who, doc, status)
+    return data_reply(doc, status)
+
+
+def readable(request: Request, who: Caller, doc: dict) -> dict:
+    checker(request, who)("GET", doc)
+    return doc
+
+
+
+def send(files: Files, inst: Instance, doc: dict, request: Request) -> Response:
+    """The bytes, as the stack serves them: the type, inline (``Dl=1``: attachment), the
+    MD5 as the ETag, ranges."""
+    if is_dir(doc) or not doc.get("internal_vfs_id"):
+        raise NoSuchFile("file does not exist: this is a folder, download its files")
+    blob = files.blobs.path(inst, doc["internal_vfs_id"])
+    if not blob.is_file():
+        raise NoSuchFile("the bytes of this file are missing")
+    disposition = "attachment" if request.query_params.get("Dl") == "1" else "inline"
+    return FileResponse(blob, media_type=doc.get("mime") or names.DEFAULT_MIME,
+                        filename=doc["name"], content_disposition_type=disposition,
+                        headers={"Etag": f'"{doc.get("md5sum", "")}"'})
