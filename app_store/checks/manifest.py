@@ -161,8 +161,9 @@ def _permission_policy(rules: list[Rule], slug: str, m: dict) -> list[Problem]:
             ns = doctypes.own_namespace(slug)
             out.append(Problem("permissions.unknown_doctype", ERROR, f"{rule.type} is neither a "
                                "MesInfos doctype, one the personal cloud grants apps (see "
-                               "docs/reference/doctypes.md), nor the app's own; for data the app stores, "
-                               f"use a doctype under {ns}, e.g. {ns}.results", where))
+                               "docs/reference/doctypes.md), nor the app's own; for data the "
+                               f"app stores, use a doctype under {ns}, e.g. {ns}.results",
+                               where))
         if len(_description(m, rule).strip()) < 10:
             out.append(Problem("permissions.no_description", ERROR, "say in a 'description' why "
                                "the app needs this data (testers read it before consenting)",
