@@ -101,9 +101,9 @@ def _mention(src: SourceFile, found: dict[str, set[str]]) -> Problem:
     """One warning per file for the addresses that cannot be the team's calls."""
     parts = []
     if LIBRARY in found:
-        why = src.mark or "modules of node_modules in a webpack bundle"
-        parts.append(f"a bundled library ({why}) names {_some(found[LIBRARY])}: fine if the "
-                     "app does not use the parts that call them")
+        who = "it" if src.mark else "the modules of node_modules in this bundle"
+        parts.append(f"{who} may call {_some(found[LIBRARY])}: fine if the app does not use "
+                     "those parts")
     if "message" in found:
         parts.append(f"messages to people name {_some(found['message'])} (an address inside a "
                      "sentence of a string is shown, not called)")
@@ -112,7 +112,8 @@ def _mention(src: SourceFile, found: dict[str, set[str]]) -> Problem:
     if DATA in found:
         parts.append(f"this data file names {_some(found[DATA])}: fine as data, as long as "
                      "the app does not fetch them")
-    return Problem("code.outbound_host", WARNING, "; ".join(parts) + f" ({NO_NETWORK})",
+    head = f"a bundled library ({src.mark}): " if src.mark else ""
+    return Problem("code.outbound_host", WARNING, head + "; ".join(parts) + f" ({NO_NETWORK})",
                    src.path)
 
 
