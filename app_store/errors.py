@@ -38,3 +38,12 @@ class TooLarge(StoreError):
 
 class NotAcceptable(StoreError):
     """The client asks for a representation the registry does not give."""
+
+
+class Unprocessable(StoreError):
+    """Well-formed, but what it points to cannot be used (a build that cannot be downloaded,
+    whose checksum or manifest does not match): the registry's 422."""
+
+
+class UnsupportedMedia(StoreError):
+    """The body is not of the type the route reads (the registry's 415)."""

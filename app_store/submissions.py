@@ -83,6 +83,17 @@ class Submissions:
         with self.db.read() as conn:
             return conn.execute(q).all()
 
+    def slug_state(self, slug: str) -> tuple[int | None, list[str]]:
+        """The team owning ``slug`` (None: nobody yet) and the versions submitted for it that
+        did not fail (what the claim compares with)."""
+        with self.db.read() as conn:
+            owner = conn.execute(sa.select(app_owners.c.team_id).where(
+                app_owners.c.slug == slug)).first()
+            versions = [r.version for r in conn.execute(sa.select(submissions.c.version).where(
+                submissions.c.slug == slug, submissions.c.state != pipeline.FAILED,
+                submissions.c.version.is_not(None)))]
+        return (owner.team_id if owner else None), versions
+
     def claim(self, team_id: int, slug: str, version: str, sub_id: int) -> list[Problem]:
         """Claim the slug for the team and the version for this submission, in one
         transaction with the check, so two uploads of one version cannot both pass."""

@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings
 
 from app_store.settings import StoreSettings
 from app_store.web.app import create_app as create_store
+from sandbox.contract import doctypes
+from sandbox.contract.consent import doctype_in_words
 from sandbox.settings import AppLimits, Settings
 from sandbox.web.app import create_app as create_sandbox
 from synthetic_data.schemas import load_schema, schema_doctypes
@@ -65,7 +67,27 @@ def doctypes_markdown() -> str:
         _rows(s.get("properties", {}), "", rows)
         lines += [f"| `{p}` | {t} | {desc.replace('|', '/')} |" for p, t, desc in rows]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _stack_doctypes())
+
+
+def _stack_doctypes() -> list[str]:
+    """The personal cloud's own doctypes that apps may ask for, in the tester's words."""
+    lines = ["## Doctypes of the personal cloud", "",
+             "Beside the data above, an app may ask for these (`sandbox/contract/doctypes.py`), "
+             "shown to testers in these words (`sandbox/contract/consent.py`). Read-only "
+             "doctypes are never written through `/data`; some are written through the "
+             "personal cloud's own routes, with the verbs listed. Reserved doctypes "
+             f"({', '.join(f'`{d}`' for d in sorted(doctypes.HIDDEN))}) are refused.", "",
+             "| Doctype | What the tester reads | Writes |", "|---|---|---|"]
+    for d in sorted(doctypes.STACK):
+        if d in doctypes.ROUTE_WRITES:
+            writes = "through its routes: " + ", ".join(sorted(doctypes.route_verbs(d)))
+        elif d in doctypes.READ_ONLY:
+            writes = "none (read-only)"
+        else:
+            writes = "through `/data`"
+        lines.append(f"| `{d}` | {doctype_in_words(d)} | {writes} |")
+    return [*lines, ""]
 
 
 def _routes(spec: dict) -> list[str]:

@@ -150,14 +150,20 @@ def _permission_policy(rules: list[Rule], slug: str, m: dict) -> list[Problem]:
     out = []
     for rule in rules:
         where = f"permissions.{rule.title}"
-        if doctypes.is_reserved(rule.type, rule.writes):
+        if doctypes.is_reserved(rule.type, False):
             out.append(Problem("permissions.reserved_doctype", ERROR, f"{rule.type} is reserved "
                                "to the personal cloud itself; remove this permission", where))
+        elif doctypes.is_reserved(rule.type, rule.writes):
+            out.append(Problem("permissions.reserved_doctype", ERROR, f"only the personal cloud "
+                               f"writes {rule.type}; apps may read it: ask for verbs "
+                               '["GET"]', where))
         elif not doctypes.is_known(rule.type) and not doctypes.is_own(rule.type, slug):
             ns = doctypes.own_namespace(slug)
             out.append(Problem("permissions.unknown_doctype", ERROR, f"{rule.type} is neither a "
-                               "MesInfos doctype nor the app's own; for data the app stores, "
-                               f"use a doctype under {ns}, e.g. {ns}.results", where))
+                               "MesInfos doctype, one the personal cloud grants apps (see "
+                               "docs/reference/doctypes.md), nor the app's own; for data the "
+                               f"app stores, use a doctype under {ns}, e.g. {ns}.results",
+                               where))
         if len(_description(m, rule).strip()) < 10:
             out.append(Problem("permissions.no_description", ERROR, "say in a 'description' why "
                                "the app needs this data (testers read it before consenting)",

@@ -26,7 +26,8 @@ from sandbox.webkit.templates import STATIC
 
 STATUS: dict[type[e.StoreError], int] = {
     e.Invalid: 400, e.Unauthorized: 401, e.NotAllowed: 403, e.NotFound: 404,
-    e.NotAcceptable: 406, e.Conflict: 409, e.TooLarge: 413}
+    e.NotAcceptable: 406, e.Conflict: 409, e.TooLarge: 413, e.UnsupportedMedia: 415,
+    e.Unprocessable: 422}
 
 
 def status_of(exc: e.StoreError) -> int:

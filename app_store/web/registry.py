@@ -1,12 +1,25 @@
-"""A cozy-apps-registry compatible read API (reference §4.2), public, approved apps only."""
+"""A cozy-apps-registry compatible API: reads (reference §4.2), public, approved apps only;
+and the write route ``cozy-app-publish`` uses (§4.3, ``POST /registry/:slug``), whose version
+goes through the submission pipeline (app_store/publishing.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+import time
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from app_store import catalogue
-from app_store.errors import NotAcceptable, NotFound
+from app_store import accounts, catalogue, publishing
+from app_store.accounts import Account
+from app_store.errors import (
+    Invalid,
+    NotAcceptable,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+    UnsupportedMedia,
+)
 from app_store.web.context import store
 from sandbox.contract.bundle import read_archive
 
@@ -157,3 +170,66 @@ def _asset(request: Request, rel: catalogue.Release, path: str | None) -> Respon
     if kind is None:
         raise NotFound("Asset not found")
     return Response(data, media_type=kind, headers=ASSET_HEADERS)
+
+
+# ---- publishing (cozy-app-publish) ------------------------------------------------------------
+
+async def publish_body(request: Request) -> dict:
+    """The publish request's JSON object, read on the event loop (the registry's 415, 413 and
+    400 answers)."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise UnsupportedMedia("Unsupported Media Type: send the version as JSON "
+                               "(Content-Type: application/json)")
+    body = await request.body()
+    if len(body) > publishing.MAX_BODY:
+        raise TooLarge(f"Request Entity Too Large: a publish request is at most "
+                       f"{publishing.MAX_BODY:,} bytes of JSON")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"the body is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise Invalid("the body must be a JSON object with version, url and sha256")
+    return data
+
+
+def editor(request: Request) -> Account:
+    """The team behind an editor token: ``Authorization: Token <the team's store token>``."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() not in ("token", "bearer") or not token.strip():
+        raise Unauthorized("Missing prefix from authorization header: send "
+                           "'Authorization: Token <your team's store token>' "
+                           "(cozy-app-publish --token)")
+    if len(token) > 1024:
+        raise Unauthorized("Token is too long")
+    try:
+        who = accounts.authenticate(store(request).db, token.strip())
+    except Unauthorized:
+        raise Unauthorized("Token could not be verified: use your team's store token, as "
+                           "for selfdata submit") from None
+    if who.role != "team":
+        raise Unauthorized(f"Token could not be verified: a team publishes its apps, and "
+                           f"this is a {who.role}'s token")
+    return who
+
+
+@router.post("/{slug}", status_code=201)
+def publish_version(request: Request, body: dict = Depends(publish_body),
+                    slug: str = Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")) -> JSONResponse:
+    """Publish a version as cozy-app-publish does: ``{"version", "url", "sha256"}`` (the
+    tool's ``editor`` and ``type`` are ignored, as by the registry). The store downloads the
+    build from ``url`` (this machine only), submits it, and answers 201 with the Version; it
+    is listed once checked, built, smoke-run and approved."""
+    team = editor(request)
+    req = publishing.parse_request(body)
+    st = store(request)
+    sub_id, data, manifest = publishing.publish(st.submissions, team, slug, req)
+    url = f"{st.settings.url}/registry/{slug}/{req.version}/tarball/{slug}-{req.version}.tar.gz"
+    return JSONResponse({
+        "slug": slug, "editor": manifest.get("editor", team.name),
+        "type": manifest.get("type", "webapp"), "version": req.version, "manifest": manifest,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "url": url,
+        "size": str(len(data)), "sha256": req.sha256, "tar_prefix": "", "attachments": {},
+        "selfdata": {"submission": sub_id, "state": "queued",
+                     "status_url": f"/api/submissions/{sub_id}"}}, status_code=201)

@@ -2,8 +2,9 @@
 
 The label grades an app's permissions (after Cozy's A-E labels):
 - A: reads one or two ordinary kinds of data, writes nothing;
-- B: reads three or more ordinary kinds, or writes only its own data;
-- C: reads one sensitive kind (where the phone was, calls and texts, bank details);
+- B: reads three or more ordinary kinds, writes only its own data, or sends notifications;
+- C: reads one sensitive kind (where the phone was, calls and texts, bank details, contacts,
+  the files of the Drive);
 - D: reads several sensitive kinds, or changes data it does not own;
 - E: asks for a whole family of doctypes at once (a wildcard).
 """
@@ -40,10 +41,38 @@ DOCTYPES = {
     "org.selfdata.groundtruth.event": "the organisers' answer key of events in your data",
     "io.cozy.doctypes": "the list of the kinds of data in your cloud",
     "io.cozy.journal": "the journal of who read your data",
+    # the stack's doctypes that apps may ask for (sandbox.contract.doctypes.STACK)
+    "io.cozy.files": "files in your Drive (bills as PDFs, documents you keep)",
+    "io.cozy.notifications": "notifications to you from the app",
+    "io.cozy.settings": "your cloud's settings (language, time zone, your name and e-mail)",
+    "io.cozy.apps": "the list of apps installed in your cloud",
+    "io.cozy.apps.suggestions": "the apps suggested to you",
+    "io.cozy.konnectors": "the list of connectors installed in your cloud",
+    "io.cozy.jobs": "background tasks of your cloud (e-mails to you, connector runs)",
+    "io.cozy.triggers": "schedules of background tasks (when connectors run)",
+    "io.cozy.accounts": "your connector accounts (which services your cloud collects from)",
+    "io.cozy.bank.operations": "your bank transactions",
+    "io.cozy.bank.accounts": "your bank accounts and their balances",
+    "io.cozy.bank.accounts.stats": "statistics on your bank accounts",
+    "io.cozy.bank.balancehistories": "the daily balances of your bank accounts",
+    "io.cozy.bank.groups": "your groups of bank accounts",
+    "io.cozy.bank.recurrence": "your recurring bank transactions",
+    "io.cozy.bank.recipients": "the recipients of your bank transfers",
+    "io.cozy.bank.settings": "the settings of your banking app",
+    "io.cozy.contacts": "your contacts (names, phone numbers, addresses)",
+    "io.cozy.contacts.groups": "your groups of contacts",
+    "io.cozy.identities": "who you are, as your connectors found it (name, address)",
+    "io.cozy.tags": "the tags on your documents",
+    "io.cozy.photos.albums": "your photo albums",
+    "io.cozy.timeseries.geojson": "your trips, as time series of places",
 }
 
 SENSITIVE = frozenset({"fr.orange.geopoint", "fr.orange.phonecommunicationlog",
-                       "fr.maif.maifuser.paymentterms"})
+                       "fr.maif.maifuser.paymentterms", "io.cozy.bank.operations",
+                       "io.cozy.bank.accounts", "io.cozy.bank.recipients", "io.cozy.contacts",
+                       "io.cozy.files", "io.cozy.timeseries.geojson"})
+# Writes that act rather than change data: the stack sends the notification itself.
+ACTIONS = {"io.cozy.notifications": "Send you notifications"}
 _ACTIONS = ("read", "create", "change", "delete")
 _WORDS = {"GET": "read", "POST": "create", "PUT": "change", "PATCH": "change",
           "DELETE": "delete"}
@@ -66,6 +95,9 @@ def doctype_in_words(doctype: str) -> str:
 
 
 def rule_in_words(rule: Rule) -> RuleInWords:
+    if rule.type in ACTIONS and rule.verbs <= {"GET", "POST"}:
+        sentence = ACTIONS[rule.type] + (" and read them" if "GET" in rule.verbs else "")
+        return RuleInWords(sentence, rule.type, False, rule.writes)
     if rule.verbs == ALL:
         action = "Read, create, change and delete"
     elif rule.verbs == {"GET"}:
@@ -96,7 +128,7 @@ class UsageLabel:
 def usage_label(rules: list[Rule], slug: str) -> UsageLabel:
     reads = {r.type for r in rules if "GET" in r.verbs}
     writes = {r.type for r in rules if r.writes}
-    foreign_writes = {d for d in writes if not doctypes.is_own(d, slug)}
+    foreign_writes = {d for d in writes if not doctypes.is_own(d, slug) and d not in ACTIONS}
     sensitive = reads & SENSITIVE
     sentences = tuple(rule_in_words(r).sentence for r in rules)
     if any(r.wildcard for r in rules):
@@ -109,6 +141,7 @@ def usage_label(rules: list[Rule], slug: str) -> UsageLabel:
         return UsageLabel("C", "reads one kind of sensitive data", sentences)
     ordinary = reads - SENSITIVE
     if len(ordinary) >= 3 or writes:
-        return UsageLabel("B", "reads several kinds of data" + (", stores its own results"
-                                                                if writes else ""), sentences)
+        extra = [", stores its own results" if writes - ACTIONS.keys() else "",
+                 ", sends you notifications" if writes & ACTIONS.keys() else ""]
+        return UsageLabel("B", "reads several kinds of data" + "".join(extra), sentences)
     return UsageLabel("A", "reads little data and changes nothing", sentences)

@@ -6,7 +6,11 @@ One place for the rules both the store's checks and the sandbox's enforcement ap
 - hidden doctypes are neither readable nor writable through ``/data``, read-only ones are
   readable only;
 - the doctypes an app may ask for are the MesInfos ones (from the generator's schemas), those
-  the stack grants to apps, and its own namespace.
+  the stack grants to apps (cozy-stack's ``docs/permissions.md`` and the doctypes cozy-doctypes
+  documents), and its own namespace;
+- a manifest may ask to write a read-only doctype only where the stack writes it through its
+  own routes (``ROUTE_WRITES``: ``POST /files``, ``POST /notifications``, ``POST /jobs/...``):
+  read-only is about ``/data``, and the stack's routes do their own checks.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from synthetic_data.schemas import schema_doctypes
 _NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 MAX_NAME = 255
 
-# Readable through /data but not writable.
+# Readable through /data but not writable there (cozy-stack's blockList, "only stack can write").
 READ_ONLY = frozenset({
     "io.cozy.jobs", "io.cozy.triggers", "io.cozy.apps", "io.cozy.konnectors", "io.cozy.files",
     "io.cozy.files.versions", "io.cozy.notifications", "io.cozy.remote.requests",
@@ -34,10 +38,26 @@ HIDDEN = frozenset({
 })
 # The namespace of apps' own data: fr.hackathon.<slug>.* (see own_namespace).
 APPS_PREFIX = "fr.hackathon"
-# Doctypes of the stack (not of a data partner) that apps may ask for.
+# Read-only doctypes that the stack writes through routes of its own when an app's
+# permission allows it, with the verbs those routes check (cozy-stack web/files, notifications,
+# jobs). A manifest may ask these; /data writes on them stay refused (check_writable).
+ROUTE_WRITES: dict[str, frozenset[str]] = {
+    "io.cozy.files": frozenset({"POST", "PUT", "PATCH", "DELETE"}),   # upload, rename, trash
+    "io.cozy.notifications": frozenset({"POST"}),                      # POST /notifications
+    "io.cozy.jobs": frozenset({"POST"}),                               # POST /jobs/queue/:worker
+    "io.cozy.triggers": frozenset({"POST", "PATCH", "DELETE"}),        # /jobs/triggers
+}
+# Doctypes of the stack (not of a data partner) that apps may ask for: the app-facing ones of
+# cozy-stack's docs and the user data that cozy-doctypes documents (banking, contacts...).
 STACK = frozenset({
-    "io.cozy.bills", "io.cozy.bank.operations", "io.cozy.bank.accounts", "io.cozy.accounts",
-    "io.cozy.doctypes", "io.cozy.journal", "io.cozy.files", "io.cozy.apps",
+    "io.cozy.bills", "io.cozy.accounts", "io.cozy.doctypes", "io.cozy.journal",
+    "io.cozy.bank.operations", "io.cozy.bank.accounts", "io.cozy.bank.accounts.stats",
+    "io.cozy.bank.balancehistories", "io.cozy.bank.groups", "io.cozy.bank.recurrence",
+    "io.cozy.bank.recipients", "io.cozy.bank.settings",
+    "io.cozy.files", "io.cozy.notifications", "io.cozy.settings", "io.cozy.apps",
+    "io.cozy.apps.suggestions", "io.cozy.konnectors", "io.cozy.jobs", "io.cozy.triggers",
+    "io.cozy.contacts", "io.cozy.contacts.groups", "io.cozy.identities", "io.cozy.tags",
+    "io.cozy.photos.albums", "io.cozy.timeseries.geojson",
 })
 
 
@@ -86,11 +106,17 @@ def is_known(rule_type: str) -> bool:
 
 def is_reserved(rule_type: str, writes: bool) -> bool:
     """A reserved doctype, or a wildcard that covers one (``io.cozy.files.*`` covers
-    ``io.cozy.files.versions``)."""
-    reserved = HIDDEN | READ_ONLY if writes else HIDDEN
+    ``io.cozy.files.versions``). With ``writes``, read-only doctypes count too, except those
+    the stack writes through its own routes (``ROUTE_WRITES``)."""
+    reserved = HIDDEN | (READ_ONLY - ROUTE_WRITES.keys()) if writes else HIDDEN
     if is_wildcard(rule_type):
         return any(covers(rule_type, d) for d in reserved)
     return rule_type in reserved
+
+
+def route_verbs(doctype: str) -> frozenset[str]:
+    """The write verbs the stack's own routes accept on ``doctype`` (empty for most)."""
+    return ROUTE_WRITES.get(doctype, frozenset())
 
 
 def own_namespace(slug: str) -> str:

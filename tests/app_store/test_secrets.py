@@ -37,10 +37,21 @@ def test_a_secret_in_the_teams_code_is_refused(name):
     assert found.severity == "error" and found.path == "config.js"
 
 
-@pytest.mark.parametrize("path", ["vendor/lib.js", "node_modules/x/index.js", "app.min.js"])
-def test_in_a_bundled_library_it_is_a_warning(path):
-    (found,) = problems({path: SECRETS["aws key"]})
+BANNER = b"/*! jQuery v3.1.1 | (c) JS Foundation and other contributors | jquery.org/license */\n"
+
+
+@pytest.mark.parametrize(("path", "head"), [("vendor/lib.js", b""),
+                                            ("node_modules/x/index.js", b""),
+                                            ("jquery.min.js", BANNER)])
+def test_in_a_bundled_library_it_is_a_warning(path, head):
+    (found,) = problems({path: head + SECRETS["aws key"]})
     assert found.severity == "warning"
+
+
+@pytest.mark.parametrize(("path", "head"), [("app.min.js", b""), ("app.min.js", BANNER)])
+def test_a_minified_name_or_a_borrowed_banner_does_not_make_it_a_library(path, head):
+    (found,) = problems({path: head + SECRETS["aws key"]})
+    assert found.severity == "error"
 
 
 @pytest.mark.parametrize("name", sorted(HARMLESS))

@@ -18,6 +18,8 @@ from app_store.settings import StoreSettings
 from app_store.tables import app_owners, submissions
 from app_store.web.app import create_app
 from sandbox.runtime.engine import Engine, MissingEngine
+from selfdata.event import listening_socket
+from tests.support.served import Served
 
 # name → (role, the judge's own team)
 ACCOUNTS = {"Org": ("organiser", None), "Blue": ("team", None), "Red": ("team", None),
@@ -67,8 +69,12 @@ def approve_directly(store: StoreHarness, team: str, manifest: dict,
                      archive: bytes | None = None) -> int:
     """Record an approved release of ``manifest`` without checks or a build (judging and the
     catalogue do not depend on the engine); its archive is stored if given."""
-    st = store.store
-    tid = accounts.authenticate(st.db, store.tokens[team]).id
+    return approve_directly_in(store.store, store.tokens[team], manifest, archive)
+
+
+def approve_directly_in(st, token: str, manifest: dict, archive: bytes | None = None) -> int:
+    """:func:`approve_directly` on a store object, for the team of ``token``."""
+    tid = accounts.authenticate(st.db, token).id
     data = archive if archive is not None else b"\x1f\x8b not an archive"
     digest = st.artifacts.put(data)
     now = time.time()
@@ -82,3 +88,18 @@ def approve_directly(store: StoreHarness, team: str, manifest: dict,
         if conn.execute(sa.select(app_owners).where(app_owners.c.slug == slug)).first() is None:
             conn.execute(app_owners.insert().values(slug=slug, team_id=tid, created_at=now))
     return sub_id
+
+
+@contextmanager
+def live_store(folder: Path, *, engine: Engine | None = NO_ENGINE, workers: int = 1,
+               people: dict = ACCOUNTS, **settings) -> Iterator[tuple[Served, dict[str, str]]]:
+    """The store served on a real socket (for Node tools such as cozy-app-publish), with
+    accounts; yields the server and the tokens by name."""
+    sock = listening_socket()
+    s = StoreSettings(database_url=f"sqlite:///{folder / 'store.db'}", data_dir=folder,
+                      workers=workers, port=sock.getsockname()[1], **settings)
+    with Served(create_app(s, engine=engine), sock=sock) as served:
+        st = served.app.state.store
+        tokens = {name: accounts.create(st.db, name, role, team)[1]
+                  for name, (role, team) in people.items()}
+        yield served, tokens

@@ -3,7 +3,7 @@
 import pytest
 
 from sandbox.contract import doctypes
-from sandbox.contract.consent import usage_label
+from sandbox.contract.consent import ACTIONS, DOCTYPES, rule_in_words, usage_label
 from sandbox.contract.permissions import parse_scope
 
 
@@ -33,7 +33,9 @@ def test_no_slug_can_claim_a_partner_doctype_as_its_own(doctype):
         wildcard = ".".join(parts[:-1]) + ".*"
         assert not doctypes.is_own(wildcard, slug)
         rule = parse_scope(f"{doctype}:ALL")
-        assert usage_label(rule, slug).grade in "DE", (doctype, slug)
+        grade = usage_label(rule, slug).grade
+        assert grade == usage_label(rule, "unrelated-app").grade, (doctype, slug)
+        assert grade in ("B" if doctype in ACTIONS else "DE"), (doctype, slug)
 
 
 def test_an_apps_own_namespace_is_under_the_programmes_prefix():
@@ -44,3 +46,41 @@ def test_an_apps_own_namespace_is_under_the_programmes_prefix():
     assert not doctypes.is_own("fr.hackathon.other_app.findings", "leak-watch")
     assert not doctypes.is_own("org.leak_watch.findings", "leak-watch")
     assert not any(d.startswith(doctypes.APPS_PREFIX + ".") for d in doctypes.known_doctypes())
+
+
+@pytest.mark.parametrize("doctype", sorted(doctypes.known_doctypes()))
+def test_every_doctype_an_app_may_ask_for_has_plain_words(doctype):
+    assert doctype in DOCTYPES and len(DOCTYPES[doctype]) > 10
+
+
+@pytest.mark.parametrize(("scope", "sentence", "grade"), [
+    ("io.cozy.notifications:POST", "Send you notifications", "B"),
+    ("io.cozy.settings:GET", "Read your cloud's settings (language, time zone, your name and "
+                             "e-mail)", "A"),
+    ("io.cozy.files:GET", "Read files in your Drive (bills as PDFs, documents you keep)",
+     "C"),
+    ("io.cozy.files:POST", "Create files in your Drive (bills as PDFs, documents you keep)",
+     "D"),
+    ("io.cozy.jobs:POST", "Create background tasks of your cloud (e-mails to you, connector "
+                          "runs)", "D"),
+    ("io.cozy.bank.operations:GET", "Read your bank transactions", "C"),
+])
+def test_the_stacks_doctypes_in_words_and_their_label(scope, sentence, grade):
+    rules = parse_scope(scope)
+    assert rule_in_words(rules[0]).sentence == sentence
+    assert usage_label(rules, "my-app").grade == grade
+
+
+def test_route_written_doctypes_are_not_reserved_but_read_only_ones_stay_so():
+    for doctype in ("io.cozy.files", "io.cozy.notifications", "io.cozy.jobs",
+                    "io.cozy.triggers"):
+        assert not doctypes.is_reserved(doctype, writes=True)
+        assert doctype in doctypes.READ_ONLY        # /data writes stay refused
+    for doctype in ("io.cozy.apps", "io.cozy.konnectors", "io.cozy.files.versions"):
+        assert doctypes.is_reserved(doctype, writes=True)
+        assert not doctypes.is_reserved(doctype, writes=False)
+    for doctype in ("io.cozy.permissions", "io.cozy.oauth.clients", "io.cozy.sessions",
+                    "io.cozy.sharings"):
+        assert doctypes.is_reserved(doctype, writes=False)
+    assert doctypes.is_reserved("io.cozy.files.*", writes=True)   # covers files.versions
+    assert not doctypes.is_reserved("io.cozy.files.*", writes=False)
