@@ -17,6 +17,7 @@ from synthetic_data import __version__, weather
 from synthetic_data.calendar_fr import Period
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
+from synthetic_data.drive import add_drive
 from synthetic_data.errors import OptionsError, OutputError
 from synthetic_data.household import Household, sample_household
 from synthetic_data.seeding import household_seed, stream
@@ -81,6 +82,7 @@ class HouseholdData:
     household: Household
     timeline: Timeline
     batches: list[Batch]
+    blobs: dict[str, bytes] = field(default_factory=dict)  # Drive file bytes by io.cozy.files id
 
 
 def generate_household(master_seed: int, index: int, period: Period) -> HouseholdData:
@@ -94,7 +96,8 @@ def generate_household(master_seed: int, index: int, period: Period) -> Househol
     batches: list[Batch] = []
     for mod in modules():
         batches.extend(mod.generate(ctx))
-    return HouseholdData(hh, tl, batches)
+    batches, blobs = add_drive(ctx, batches)
+    return HouseholdData(hh, tl, batches, blobs)
 
 
 @dataclass
@@ -109,7 +112,8 @@ class HouseholdStats:
 def _work(args: tuple[int, int, Period, str, str]) -> HouseholdStats:
     seed, index, period, fmt, tmp = args
     data = generate_household(seed, index, period)
-    docs, size = write_household(Path(tmp), data.household.instance, data.batches, fmt)
+    docs, size = write_household(Path(tmp), data.household.instance, data.batches, fmt,
+                                 data.blobs)
     return HouseholdStats(index, data.household.instance, describe(data), docs, size)
 
 
