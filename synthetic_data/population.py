@@ -85,19 +85,25 @@ class HouseholdData:
     blobs: dict[str, bytes] = field(default_factory=dict)  # Drive file bytes by io.cozy.files id
 
 
-def generate_household(master_seed: int, index: int, period: Period) -> HouseholdData:
-    """Household ``index`` of ``master_seed`` over ``period``, every source, in memory."""
+def household_context(master_seed: int, index: int, period: Period) -> SourceContext:
+    """What the sources of household ``index`` receive (before any source ran)."""
     seed = household_seed(master_seed, index)
     hh = sample_household(index, stream(seed, "household"), period.start)
     tl = build_timeline(hh, period, stream(seed, "timeline"))
     temp = weather.daily_temperature(master_seed, hh.commune, period)
-    ctx = SourceContext(hh, period, tl, temp, weather.heating_degree_days(temp), seed,
-                        master_seed)
+    return SourceContext(hh, period, tl, temp, weather.heating_degree_days(temp), seed,
+                         master_seed)
+
+
+def generate_household(master_seed: int, index: int, period: Period) -> HouseholdData:
+    """Household ``index`` of ``master_seed`` over ``period``, every source and its Drive, in
+    memory."""
+    ctx = household_context(master_seed, index, period)
     batches: list[Batch] = []
     for mod in modules():
         batches.extend(mod.generate(ctx))
     batches, blobs = add_drive(ctx, batches)
-    return HouseholdData(hh, tl, batches, blobs)
+    return HouseholdData(ctx.household, ctx.timeline, batches, blobs)
 
 
 @dataclass
@@ -208,5 +214,6 @@ __all__ = [
     "Summary",
     "generate_household",
     "generate_population",
+    "household_context",
     "read_manifest",
 ]
