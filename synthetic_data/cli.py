@@ -79,11 +79,13 @@ def generate(households: int, years: int, start: date, seed: int, out: Path, fmt
 @click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--limit", type=int, default=0, help="Check at most this many documents per file.")
 def validate(directory: Path, limit: int) -> None:
-    """Check every document of a generated population against its doctype's JSON Schema."""
-    from synthetic_data.reading import iter_documents
+    """Check every document of a generated population against its doctype's JSON Schema, and
+    every Drive file's bytes against its size and md5sum."""
+    from synthetic_data.population import read_manifest
+    from synthetic_data.reading import iter_documents, iter_drive
     from synthetic_data.schemas import problems
 
-    bad = checked = 0
+    bad = checked = files = 0
     try:
         for _instance, doctype, docs in iter_documents(directory, limit=limit):
             for i, doc in enumerate(docs):
@@ -92,10 +94,18 @@ def validate(directory: Path, limit: int) -> None:
                     bad += 1
                     if bad <= 20:
                         click.echo(f"{doctype} #{i}: {p}", err=True)
+        manifest = read_manifest(directory)
+        for hh in manifest["households"] if manifest["format"] in ("json", "ndjson") else []:
+            try:
+                files += sum(data is not None for _doc, data in iter_drive(directory,
+                                                                            hh["instance"]))
+            except OutputError as exc:
+                bad += 1
+                click.echo(f"{hh['instance']}: {exc}", err=True)
     except (OutputError, KeyError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    click.echo(f"{checked:,} documents checked, {bad:,} problems")
+    click.echo(f"{checked:,} documents checked, {files:,} files checked, {bad:,} problems")
     sys.exit(1 if bad else 0)
 
 

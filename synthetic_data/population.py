@@ -17,6 +17,7 @@ from synthetic_data import __version__, weather
 from synthetic_data.calendar_fr import Period
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
+from synthetic_data.drive import add_drive
 from synthetic_data.errors import OptionsError, OutputError
 from synthetic_data.household import Household, sample_household
 from synthetic_data.seeding import household_seed, stream
@@ -81,20 +82,28 @@ class HouseholdData:
     household: Household
     timeline: Timeline
     batches: list[Batch]
+    blobs: dict[str, bytes] = field(default_factory=dict)  # Drive file bytes by io.cozy.files id
 
 
-def generate_household(master_seed: int, index: int, period: Period) -> HouseholdData:
-    """Household ``index`` of ``master_seed`` over ``period``, every source, in memory."""
+def household_context(master_seed: int, index: int, period: Period) -> SourceContext:
+    """What the sources of household ``index`` receive (before any source ran)."""
     seed = household_seed(master_seed, index)
     hh = sample_household(index, stream(seed, "household"), period.start)
     tl = build_timeline(hh, period, stream(seed, "timeline"))
     temp = weather.daily_temperature(master_seed, hh.commune, period)
-    ctx = SourceContext(hh, period, tl, temp, weather.heating_degree_days(temp), seed,
-                        master_seed)
+    return SourceContext(hh, period, tl, temp, weather.heating_degree_days(temp), seed,
+                         master_seed)
+
+
+def generate_household(master_seed: int, index: int, period: Period) -> HouseholdData:
+    """Household ``index`` of ``master_seed`` over ``period``, every source and its Drive, in
+    memory."""
+    ctx = household_context(master_seed, index, period)
     batches: list[Batch] = []
     for mod in modules():
         batches.extend(mod.generate(ctx))
-    return HouseholdData(hh, tl, batches)
+    batches, blobs = add_drive(ctx, batches)
+    return HouseholdData(ctx.household, ctx.timeline, batches, blobs)
 
 
 @dataclass
@@ -109,7 +118,8 @@ class HouseholdStats:
 def _work(args: tuple[int, int, Period, str, str]) -> HouseholdStats:
     seed, index, period, fmt, tmp = args
     data = generate_household(seed, index, period)
-    docs, size = write_household(Path(tmp), data.household.instance, data.batches, fmt)
+    docs, size = write_household(Path(tmp), data.household.instance, data.batches, fmt,
+                                 data.blobs)
     return HouseholdStats(index, data.household.instance, describe(data), docs, size)
 
 
@@ -204,5 +214,6 @@ __all__ = [
     "Summary",
     "generate_household",
     "generate_population",
+    "household_context",
     "read_manifest",
 ]

@@ -4,6 +4,11 @@
 - ``ndjson``: ``<instance>/<doctype>.ndjson``, one document per line;
 - ``csv`` / ``parquet``: ``<doctype>/<instance>.<ext>``, flattened columns (dotted names) with a
   leading ``household`` column, so ``<doctype>/`` reads as one dataset for the whole population.
+
+The Drive (bills as PDFs, ``synthetic_data/drive.py``): its ``io.cozy.files`` documents are a
+doctype like the others in every format; the bytes go to ``<instance>/files/<file _id>`` in the
+json and ndjson layouts only (the ones the sandbox loads). CSV and Parquet keep the metadata rows
+(name, size, md5sum...) without the PDFs: they are tables for analysis, not a Drive to restore.
 """
 
 from __future__ import annotations
@@ -29,11 +34,20 @@ def group(batches: list[Batch]) -> dict[str, list[Batch]]:
     return dict(sorted(by_type.items()))
 
 
-def write_household(root: Path, instance: str, batches: list[Batch],
-                    fmt: str) -> tuple[dict[str, int], int]:
-    """Returns (documents per doctype, bytes written)."""
+FILES_FOLDER = "files"
+
+
+def write_household(root: Path, instance: str, batches: list[Batch], fmt: str,
+                    blobs: dict[str, bytes] | None = None) -> tuple[dict[str, int], int]:
+    """Returns (documents per doctype, bytes written). ``blobs``: Drive file bytes by id."""
     counts: dict[str, int] = {}
     size = 0
+    if blobs and fmt in ("json", "ndjson"):
+        folder = root / instance / FILES_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        for file_id, data in blobs.items():
+            (folder / file_id).write_bytes(data)
+            size += len(data)
     for doctype, parts in group(batches).items():
         counts[doctype] = sum(b.n for b in parts)
         if fmt in ("json", "ndjson"):

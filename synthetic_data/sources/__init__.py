@@ -8,6 +8,8 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
+from synthetic_data.drive import FILES
+
 SOURCE_MODULES = (
     "enedis",           # Linky: load curve, daily energy, max power, half-hour statements, customer
     "grdf",             # Gazpar daily statements
@@ -26,7 +28,8 @@ def modules() -> list[ModuleType]:
 
 
 def all_doctypes() -> list[str]:
-    seen: dict[str, None] = {}
+    """Every doctype the generator writes: the sources' and the Drive step's (io.cozy.files)."""
+    seen: dict[str, None] = dict.fromkeys([FILES])
     for mod in modules():
         seen.update(dict.fromkeys(mod.DOCTYPES))
     return sorted(seen)

@@ -1,4 +1,9 @@
-"""``io.cozy.bills`` shared by every vendor: one bill per billing period, issued after it ends."""
+"""``io.cozy.bills`` shared by every vendor: one bill per billing period, issued after it ends.
+
+A source may also say what each bill's PDF prints (``lines``: the priced lines, ``references``:
+PDL, line numbers...); they are left in ``ctx.shared[INVOICE_DETAILS]`` for the Drive step
+(``synthetic_data/drive.py``) and never change the bill document itself.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,10 @@ import numpy as np
 
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
+from synthetic_data.invoices import INVOICE_DETAILS, InvoiceDetail, split_cents
+
+# What a bill's PDF lists for one billing period: (label, quantity as printed, euros unrounded).
+Lines = Callable[[np.ndarray, date, date], list[tuple[str, str, float]]]
 
 BILLS = "io.cozy.bills"
 
@@ -30,11 +39,16 @@ def billing_periods(start: date, end: date, months: int) -> list[tuple[date, dat
 
 def periodic_bills(ctx: SourceContext, *, months: int, vendor: str, bill_type: str,
                    amounts: Callable[[np.ndarray], float], contract: str,
-                   extra: Callable[[date, date, float], dict] | None = None) -> Batch:
+                   extra: Callable[[date, date, float], dict] | None = None,
+                   lines: Lines | None = None,
+                   references: tuple[tuple[str, str], ...] = ()) -> Batch:
     """Bills for each complete billing period inside the household's period.
 
-    ``amounts(mask)`` gets a boolean mask over the period's days and returns the euros due.
+    ``amounts(mask)`` gets a boolean mask over the period's days and returns the euros due;
+    ``lines(mask, first, last)`` (optional) splits them for the PDF, rounded so that they add up
+    to the bill's amount.
     """
+    details = ctx.shared.setdefault(INVOICE_DETAILS, {})
     days = ctx.period.days
     docs = []
     for a, b in billing_periods(ctx.period.start, ctx.period.end, months):
@@ -56,5 +70,10 @@ def periodic_bills(ctx: SourceContext, *, months: int, vendor: str, bill_type: s
         }
         if extra:
             doc.update(extra(a, b, amount))
+        if lines or references:
+            parts = lines(mask, a, b - timedelta(days=1)) if lines else [
+                ("Montant de la période", "", amount)]
+            details[(vendor, doc["vendorRef"])] = InvoiceDetail(split_cents(parts, amount),
+                                                                references)
         docs.append(doc)
     return Batch.from_dicts(BILLS, docs)

@@ -16,6 +16,7 @@ import numpy as np
 from synthetic_data import parameters
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
+from synthetic_data.invoices import fr_number
 from synthetic_data.sources import bills, electricity_model
 from synthetic_data.sources.grdf import complete_months
 
@@ -87,11 +88,18 @@ def _payment_dates(issued: date, day: int, due_days: int) -> tuple[date, date]:
     return due, scheduled
 
 
-def _bills(ctx: SourceContext, energy: str, cost: np.ndarray, contract: str,
+OPTION_LABELS = {"Base": "option Base", "HPHC": "option Heures Creuses", "Tempo": "option Tempo"}
+
+
+def _bills(ctx: SourceContext, energy: str, priced: tuple[np.ndarray, np.ndarray], contract: str,
            usage: dict[str, np.ndarray]) -> Batch:
+    """Monthly bills of ``energy``; ``priced`` = (energy, standing charge) in euros per day."""
     s = parameters.load("supplier")["edf"]
     days = ctx.period.days
-    client = ctx.household.contract.supplier_client_id
+    hh = ctx.household
+    client = hh.contract.supplier_client_id
+    kwh_price, standing = priced
+    cost = kwh_price + standing
 
     def extra(a: date, b: date, amount: float) -> dict:
         issued = b + timedelta(days=4)
@@ -113,9 +121,32 @@ def _bills(ctx: SourceContext, energy: str, cost: np.ndarray, contract: str,
             out[key] = total if isinstance(total, int) else round(total, 2)
         return out
 
+    def lines(mask: np.ndarray, first: date, last: date) -> list[tuple[str, str, float]]:
+        n = int(mask.sum())
+        if energy == "electricity":
+            option = electricity_model.OPTIONS[int(ctx.shared["electricity"]["option_code"][
+                mask][-1])]
+            wh, hc = int(usage["consumptionWh"][mask].sum()), int(usage["offPeakWh"][mask].sum())
+            qty = f"{fr_number(wh / 1000, 3)} kWh"
+            if option != "Base":
+                qty += f" dont {fr_number(hc / 1000, 3)} kWh HC"
+            label = f"Électricité {s['electricity_offer']}, {OPTION_LABELS[option]}"
+            sub = f"Abonnement {hh.contract.kva} kVA ({n} jours)"
+        else:
+            kwh = int(usage["consumptionKwh"][mask].sum())
+            m3 = round(float(usage["volumeM3"][mask].sum()), 2)
+            qty = f"{kwh} kWh ({fr_number(m3, 2)} m³)"
+            label, sub = f"Gaz naturel, {s['gas_offer']}", f"Abonnement gaz ({n} jours)"
+        return [(label, qty, float(kwh_price[mask].sum())),
+                (sub, "", float(standing[mask].sum()))]
+
+    point = (("Point de livraison (PDL)", hh.contract.pdl) if energy == "electricity"
+             else ("Point de comptage (PCE)", hh.contract.gas_pce or ""))
     return bills.periodic_bills(
         ctx, months=1, vendor=s["vendor"], bill_type="energy",
-        amounts=lambda mask: float(cost[mask].sum()), contract=contract, extra=extra)
+        amounts=lambda mask: float(cost[mask].sum()), contract=contract, extra=extra,
+        lines=lines, references=(("N° client", client), ("N° de contrat", contract), point,
+                                 ("Adresse de consommation", hh.address.formatted)))
 
 
 def _client(ctx: SourceContext) -> dict:
@@ -260,7 +291,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     e = ctx.shared["electricity"]
     energy, standing = electricity_daily_cost(ctx)
     elec_cost = energy + standing
-    out_bills = [_bills(ctx, "electricity", elec_cost, c.supplier_contract_number,
+    out_bills = [_bills(ctx, "electricity", (energy, standing), c.supplier_contract_number,
                         {"consumptionWh": e["daily_wh"], "offPeakWh": e["daily_hc_wh"]})]
     edelia = _edelia(ctx, "electricity", c.supplier_contract_number, e["daily_wh"] / 1000.0,
                      elec_cost)
@@ -268,7 +299,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     if g is not None:
         g_energy, g_standing = gas_daily_cost(ctx)
         gas_cost = g_energy + g_standing
-        out_bills.append(_bills(ctx, "gas", gas_cost, c.gas_contract_number,
+        out_bills.append(_bills(ctx, "gas", (g_energy, g_standing), c.gas_contract_number,
                                 {"consumptionKwh": g["daily_kwh"], "volumeM3": g["daily_m3"]}))
         edelia += _edelia(ctx, "gas", c.gas_contract_number, g["daily_kwh"].astype(float),
                           gas_cost)

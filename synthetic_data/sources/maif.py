@@ -480,11 +480,25 @@ def _payment_terms(ctx: SourceContext) -> tuple[dict, int]:
     return doc, int(pay["months"][mode])
 
 
-def _premium_bills(ctx: SourceContext, yearly: dict[int, float], months: int) -> Batch:
+def _premium_bills(ctx: SourceContext, home: dict[int, float], cars: dict[int, float],
+                   months: int, formula: str) -> Batch:
+    """The premiums due each debit: home and car contracts together (one line each on the PDF)."""
+    yearly = {y: home[y] + cars[y] for y in home}
     daily = _daily_premium(ctx, yearly, months)
+    home_daily = _daily_premium(ctx, home, months)
+    plates = ctx.household.cars
+
+    def lines(mask: np.ndarray, first: date, last: date) -> list[tuple[str, str, float]]:
+        out = [(f"Contrat habitation, formule {formula}", "", float(home_daily[mask].sum()))]
+        if plates:
+            out.append((f"Contrat{'s' if len(plates) > 1 else ''} automobile",
+                        ", ".join(plates), float(daily[mask].sum() - home_daily[mask].sum())))
+        return out
+
     return bills.periodic_bills(
         ctx, months=months, vendor=VENDOR, bill_type="insurance",
-        amounts=lambda mask: float(daily[mask].sum()), contract=ctx.household.maif_societaire)
+        amounts=lambda mask: float(daily[mask].sum()), contract=ctx.household.maif_societaire,
+        lines=lines, references=(("N° de sociétaire", ctx.household.maif_societaire),))
 
 
 def generate(ctx: SourceContext) -> list[Batch]:
@@ -502,7 +516,6 @@ def generate(ctx: SourceContext) -> list[Batch]:
     foyer = _foyer(hh, rng, people, address)
     societaire = _societaire(ctx, rng, people, member_since)
     paymentterms, months = _payment_terms(ctx)
-    premiums = {y: home_terms.yearly[y] + car_yearly[y] for y in years}
     return [
         Batch.from_dicts(CONTRAT, [{"contrat": [home_contract, *car_contracts]}]),
         Batch.from_dicts(HOME, [_insured_home(hh, home_terms.band, address)]),
@@ -510,5 +523,6 @@ def generate(ctx: SourceContext) -> list[Batch]:
         Batch.from_dicts(SOCIETAIRE, [societaire]),
         Batch.from_dicts(PAYMENTTERMS, [paymentterms]),
         Batch.from_dicts(SINISTRE, [{"sinistre": claims}]),
-        _premium_bills(ctx, premiums, months),
+        _premium_bills(ctx, {y: home_terms.yearly[y] for y in years}, car_yearly, months,
+                       _p()["home_formulas"]["labels"][home_terms.formula]),
     ]

@@ -29,6 +29,7 @@ from synthetic_data import parameters
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Categorical, Col
 from synthetic_data.household import Member
+from synthetic_data.invoices import fr_amount
 from synthetic_data.sources import bills
 from synthetic_data.sources.orange_mobility import mobility
 
@@ -406,11 +407,31 @@ def _bills(ctx: SourceContext, lines: dict[int, Line], extras: np.ndarray, contr
     monthly = float(sum(plans))
     days = ctx.period.days
 
-    def amount(mask: np.ndarray) -> float:
+    def month_days(mask: np.ndarray) -> int:
         month = days[mask][0].astype("datetime64[M]")
-        in_month = int(((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]"))
-                       .astype(np.int64))
-        return monthly * int(mask.sum()) / in_month + float(extras[mask].sum())
+        return int(((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]"))
+                   .astype(np.int64))
 
-    return bills.periodic_bills(ctx, months=1, vendor="Orange", bill_type="phone",
-                                amounts=amount, contract=contract)
+    def amount(mask: np.ndarray) -> float:
+        return monthly * int(mask.sum()) / month_days(mask) + float(extras[mask].sum())
+
+    def invoice_lines(mask: np.ndarray, first, last) -> list[tuple[str, str, float]]:
+        n, in_month = int(mask.sum()), month_days(mask)
+        qty = "1 mois" if n == in_month else f"{n}/{in_month} jours"
+        out = [(f"Forfait {fr_amount(plan)}/mois, ligne {national(line.msisdn)}", qty,
+                plan * n / in_month) for line, plan in zip(lines.values(), plans, strict=True)]
+        roaming = float(extras[mask].sum())
+        if roaming:
+            out.append(("Communications hors forfait à l'étranger", "", roaming))
+        return out
+
+    return bills.periodic_bills(
+        ctx, months=1, vendor="Orange", bill_type="phone", amounts=amount, contract=contract,
+        lines=invoice_lines, references=(("N° client", ctx.household.habits.orange_client_id),
+                                         ("N° de contrat", contract)))
+
+
+def national(msisdn: str) -> str:
+    """``"33691615389"`` → ``"06 91 61 53 89"``."""
+    digits = "0" + msisdn[2:] if msisdn.startswith("33") else msisdn
+    return " ".join(digits[i:i + 2] for i in range(0, len(digits), 2))

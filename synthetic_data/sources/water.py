@@ -11,6 +11,7 @@ import numpy as np
 from synthetic_data import parameters
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col, iso_local
+from synthetic_data.invoices import fr_number
 from synthetic_data.sources import bills
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
@@ -81,10 +82,20 @@ def generate(ctx: SourceContext) -> list[Batch]:
         "index": np.round(index / 1000.0, 3),
     })
     m3 = litres / 1000.0
+
+    def lines(mask: np.ndarray, first, last) -> list[tuple[str, str, float]]:
+        used = float(m3[mask].sum())
+        return [("Consommation d'eau", f"{fr_number(used, 3)} m³ à "
+                 f"{fr_number(p['price_per_m3'], 2)} €/m³", used * p["price_per_m3"]),
+                (f"Abonnement ({int(mask.sum())} jours)", "",
+                 p["standing_per_year"] * mask.sum() / 365.0)]
+
     quarter_bills = bills.periodic_bills(
         ctx, months=3, vendor=vendor_for(ctx), bill_type="water",
         amounts=lambda mask: float(m3[mask].sum() * p["price_per_m3"]
                                    + p["standing_per_year"] * mask.sum() / 365.0),
-        contract=ctx.household.water_contract,
+        contract=ctx.household.water_contract, lines=lines,
+        references=(("N° de contrat", ctx.household.water_contract),
+                    ("Adresse de desserte", ctx.household.address.formatted)),
     )
     return [statements, quarter_bills]
