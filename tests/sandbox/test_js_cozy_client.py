@@ -259,6 +259,41 @@ def test_a_notification_is_stored_and_readable(run):
     refused(result(run, "notification_unknown_category"), 403)
 
 
+def test_q_on_settings_reads_the_stack_route(run):
+    r = result(run, "q_settings")
+    assert r["requests"] == ["GET /settings/instance", "GET /settings/capabilities"]
+    assert (r["id"], r["type"], r["locale"], r["tz"]) == (
+        "io.cozy.settings.instance", "io.cozy.settings", "fr", "Europe/Paris")
+    assert r["flat"] is False
+
+
+def test_q_on_apps_konnectors_triggers(run):
+    r = result(run, "q_apps_konnectors_triggers")
+    assert r["requests"] == ["GET /apps/", f"GET /apps/{SLUG}", "GET /konnectors/",
+                             "GET /jobs/triggers"]
+    assert r["apps"] == [f"io.cozy.apps/{SLUG}"]
+    assert r["app"] == {"_id": f"io.cozy.apps/{SLUG}", "slug": SLUG}
+    assert r["konnectors"] == {"data": [], "next": False}
+    assert r["triggers"] == {"data": [], "next": False}
+
+
+def test_files_saved_and_queried_through_cozy_client(run):
+    r = result(run, "q_files")
+    assert r["made"] == ["POST /files/io.cozy.files.root-dir"]
+    dir_ = r["dir"]
+    assert (dir_["name"], dir_["path"], dir_["dirId"]) == ("Factures", "/Factures",
+                                                           "io.cozy.files.root-dir")
+    # FileCollection.find: /files/_find, its index made through /data/io.cozy.files
+    assert r["requests"] == ["POST /files/_find", "GET /data/io.cozy.files/_design_docs",
+                             "POST /data/io.cozy.files/_index", "POST /files/_find",
+                             "POST /files/_find", "GET /files/io.cozy.files.root-dir"]
+    # a Mango query sees the trash (a directory of the root); the root's listing hides it
+    assert r["found"] == [{"_id": dir_["_id"], "name": "Factures"},
+                          {"_id": "io.cozy.files.trash-dir", "name": ".cozy_trash"}]
+    assert r["root"] == {"_id": "io.cozy.files.root-dir", "path": "/",
+                         "contents": [dir_["_id"]]}
+
+
 # ---- hostile: rights the token does not have ----------------------------------------------------
 
 def test_a_doctype_the_app_lacks_is_a_403_error(run):
@@ -273,6 +308,11 @@ def test_a_doctype_the_app_lacks_is_a_403_error(run):
     denied = [e for e in sb.journal.entries(sb.instances.get(INSTANCE).id, doctype=DT_SECRET)
               if e.client == SLUG]
     assert denied and all(e.verb == "DENIED" for e in denied)
+
+
+def test_notifications_are_written_only_through_their_route(run):
+    # as on the stack (its blockList): /data/io.cozy.notifications is read-only
+    refused(result(run, "notification_through_data"), 403)
 
 
 def test_a_read_only_token_reads_but_cannot_write(run):

@@ -225,6 +225,51 @@ async function main() {
     data: { type: 'io.cozy.notifications', attributes: { category: 'nope', title: 'x' } }
   })))
 
+  // ---- Q() on the stack's own collections (what apps call instead of fetchJSON) ---------------
+  await check('q_settings', async () => {
+    const mark = sent.length
+    const r = await client.query(Q('io.cozy.settings').getById('io.cozy.settings.instance'))
+    const caps = await client.query(Q('io.cozy.settings').getById('io.cozy.settings.capabilities'))
+    return {
+      requests: since(mark),
+      id: r.data._id,
+      type: r.data._type,
+      locale: r.data.locale,
+      tz: r.data.tz,
+      flat: caps.data.flat_subdomains
+    }
+  })
+  await check('q_apps_konnectors_triggers', async () => {
+    const mark = sent.length
+    const apps = await client.query(Q('io.cozy.apps'))
+    const app = await client.query(Q('io.cozy.apps').getById(`io.cozy.apps/${APP_SLUG}`))
+    const konnectors = await client.query(Q('io.cozy.konnectors'))
+    const triggers = await client.query(Q('io.cozy.triggers').where({ worker: 'konnector' }))
+    return {
+      requests: since(mark),
+      apps: ids(apps.data),
+      app: { _id: app.data._id, slug: app.data.attributes.slug },
+      konnectors: { data: konnectors.data, next: konnectors.next },
+      triggers: { data: triggers.data, next: triggers.next }
+    }
+  })
+  await check('q_files', async () => {
+    const mark = sent.length
+    const dir = (await client.save({ _type: 'io.cozy.files', type: 'directory', name: 'Factures', dirId: 'io.cozy.files.root-dir' })).data
+    const made = since(mark)
+    const m2 = sent.length
+    const found = await client.query(
+      Q('io.cozy.files').where({ dir_id: 'io.cozy.files.root-dir', type: 'directory' }).indexFields(['dir_id', 'type']))
+    const root = await client.query(Q('io.cozy.files').getById('io.cozy.files.root-dir'))
+    return {
+      made,
+      dir: { _id: dir._id, name: dir.name, path: dir.path, dirId: dir.dir_id },
+      requests: since(m2),
+      found: found.data.map(f => ({ _id: f._id, name: f.name })),
+      root: { _id: root.data._id, path: root.data.path, contents: root.data.relationships.contents.data.map(c => c.id) }
+    }
+  })
+
   // ---- hostile: rights the token does not have -------------------------------------------------
   await check('forbidden_query', async () => {
     const err = await expectError(() => client.query(Q(DT_SECRET), { as: 'secret' }))
@@ -236,6 +281,8 @@ async function main() {
   await check('forbidden_get', async () => expectError(() => client.query(Q(DT_SECRET).getById('secret-1'))))
   await check('forbidden_save', async () => expectError(() => client.save({ _type: DT_SECRET, n: 2 })))
   await check('forbidden_fetchJSON', async () => expectError(() => stack.fetchJSON('GET', `/data/${DT_SECRET}/secret-1`)))
+  await check('notification_through_data', async () => expectError(
+    () => client.collection('io.cozy.notifications').create({ category: 'balance', title: 'x' })))
   await check('read_only_token', async () => ({
     read: ids((await reader.query(Q(DT_RW).getByIds(['fixed-id']))).data),
     save: await expectError(() => reader.save({ _type: DT_RW, title: 'no' })),
