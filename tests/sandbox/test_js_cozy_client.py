@@ -122,6 +122,16 @@ def test_a_second_query_on_the_same_fields_reuses_the_index(run):
     assert r["ns"] == [0, 3, 6, 9] and r["requests"] == [FIND]
 
 
+def test_a_partial_index_is_created_and_probed_without_a_stray_index(run):
+    r = result(run, "query_partial_index")
+    assert r["ns"] == [2, 5, 8]
+    # the probe after creating it ({n: {$gt: null}} naming the index) uses it at once, as
+    # CouchDB does: no second index without the filter
+    assert r["requests"] == [FIND, f"GET /data/{DT_BIG}/_design_docs",
+                             f"POST /data/{DT_BIG}/_index", FIND, FIND]
+    assert r["indexes"] == ["_design/by_group_and_n", "_design/by_n_filter_(group_c)"]
+
+
 def test_get_by_id_and_ids(run):
     r = result(run, "query_get_by_id")
     assert r["one"] == {"_id": "doc-042", "n": 42, "type": DT_BIG}

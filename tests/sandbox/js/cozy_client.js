@@ -77,6 +77,18 @@ async function main() {
     )
     return { ns: r.data.map(d => d.n), requests: since(mark) }
   })
+  await check('query_partial_index', async () => {
+    const mark = sent.length
+    const r = await client.query(
+      Q(DT_BIG).where({ n: { $lt: 10 } }).partialIndex({ group: 'c' }).indexFields(['n']).sortBy([{ n: 'asc' }]))
+    const requests = since(mark)
+    const indexes = await stack.collection(DT_BIG).fetchAllMangoIndexes()
+    return {
+      ns: r.data.map(d => d.n),
+      requests,
+      indexes: indexes.map(i => i._id).sort()
+    }
+  })
   await check('query_get_by_id', async () => {
     const one = await client.query(Q(DT_BIG).getById('doc-042'))
     const many = await client.query(Q(DT_BIG).getByIds(['doc-001', 'doc-003']))
