@@ -198,5 +198,11 @@ def test_unsubscribe_stops_the_handler_then_the_server(run):
     assert r["afterAll"] == [f"CREATED {DT_ONE} {ONE_ID}"], r["afterAll"]
 
 
+def test_cozy_clients_realtime_plugin_hears_a_write(run):
+    r = result(run, "plugin")
+    assert r["heard"] == [{"_id": r["id"], "_rev": r["heard"][0]["_rev"], "_type": DT_A,
+                           "title": "via plugin"}]
+
+
 def test_stop_closes_the_one_socket(run):
     assert result(run, "stop") == {"stopped": True, "sockets": 1}

@@ -14,6 +14,7 @@
 global.WebSocket = require('ws')
 const CozyClient = require('cozy-client').default
 const CozyRealtime = require('cozy-realtime').default
+const { RealtimePlugin } = require('cozy-realtime')
 const { env, check } = require('./common')
 
 const uri = env('SANDBOX_URL')
@@ -249,6 +250,30 @@ async function main() {
       oneRev: one.rev,
       afterAll: frames.slice(gmark).filter(event).map(f => `${f.event} ${f.payload.type} ${f.payload.id}`)
     }
+  })
+
+  await check('plugin', async () => {
+    // what apps do: cozy-client's realtime plugin, on a client of its own (its own socket)
+    const client = new CozyClient({ uri, token: env('SANDBOX_TOKEN') })
+    const own = []
+    client.registerPlugin(RealtimePlugin, {
+      createWebSocket: (url, protocol) => {
+        const ws = new WebSocket(url, protocol)
+        ws.addEventListener('message', m => {
+          own.push(JSON.parse(String(m.data)))
+          arrived()
+        })
+        return ws
+      }
+    })
+    const heard = []
+    client.plugins.realtime.subscribe('created', DT_A, doc => { heard.push(doc); arrived() })
+    client.plugins.realtime.subscribe('created', 'test.rt.pluginbarrier', () => {})
+    await waitFor('the 403 of the plugin barrier', () => own.find(f => f.event === 'error'))
+    const doc = await writer.fetchJSON('POST', `/data/${DT_A}/`, { title: 'via plugin' })
+    await waitFor('CREATED through the plugin', () => heard.find(d => d._id === doc.id))
+    client.plugins.realtime.unsubscribeAll()
+    return { id: doc.id, heard }
   })
 
   await check('stop', async () => {
