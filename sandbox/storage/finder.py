@@ -4,7 +4,9 @@ The real stack answers ``no_index`` when no index can serve a query (only the _i
 exists), and ``no_usable_index`` when none can serve its sort; cozy-stack-client relies on that
 to create the index it needs. We keep the same rules: a query needs an index whose fields the
 selector requires (or a selector on _id), and a sort needs an index that starts with the sort
-fields. ``_index`` creates a real SQL expression index on the fields' collation keys.
+fields. An index with a ``partial_filter_selector`` is a candidate only when ``use_index``
+names it, as in CouchDB (``mango_idx:get_usable_indexes``), and holds only the documents its
+filter matches. ``_index`` creates a real SQL expression index on the fields' collation keys.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sqlalchemy as sa
 
 from sandbox.errors import BadRequest, NoIndex
 from sandbox.mango.match import MISSING, get_path, matches
-from sandbox.mango.selector import Bool, Cond, Limits, parse, required_fields, split_path
+from sandbox.mango.selector import Cond, Limits, parse, required_fields, split_path
 from sandbox.mango.sql import compile_selector
 from sandbox.storage import fastfind
 from sandbox.storage.dialect import Dialect
@@ -62,9 +64,11 @@ class Finder:
                     cols.pop(0)
                 if cols[:len(sort_names)] != sort_names:
                     return False
-            return not (ix.partial and not _implies(node, ix.partial))
+            return True
 
-        candidates = [ix for ix in idx if usable(ix)]
+        # CouchDB (mango_idx:get_usable_indexes): an index with a partial_filter_selector is
+        # a candidate only when use_index names it, and then whatever its filter
+        candidates = [ix for ix in idx if not ix.partial and usable(ix)]
         warning = None
         if use_index:
             wanted = use_index[0] if isinstance(use_index, list) else use_index
@@ -74,7 +78,7 @@ class Finder:
             named = [ix for ix in idx if ix.ddoc == wanted]
             if not named:
                 raise NoIndex("no matching index found, create an index")
-            if named[0] in candidates:
+            if usable(named[0]):
                 return named[0], None
             warning = f"{wanted} {MISSING_INDEX_WARNING}"
         if candidates:
@@ -113,6 +117,9 @@ class Finder:
         with reading as conn:
             index, warning = self._choose(self.indexes.catalog(conn, instance_id, doctype), node,
                                           sort, body.get("use_index"))
+            if index is not None and index.partial:
+                # a partial index holds only the documents its filter matches
+                node = parse({"$and": [body.get("selector", {}), index.partial]}, self.limits)
             order_fields = sort or (index.fields if index else [])
             fast = fastfind.plan(node, sort, order_fields, self.d)
             if fast is None and only_fast:
@@ -192,15 +199,6 @@ def _equality_fields(node) -> set[str]:
 
 def _sql_literal(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
-
-
-def _implies(node, partial: dict) -> bool:
-    # A partial index is used only when the query repeats its filter (CouchDB requires the
-    # selector to be compatible); we accept when every partial condition appears verbatim.
-    p = parse(partial)
-    parts = p.children if isinstance(p, Bool) and p.op == "$and" else (p,)
-    have = node.children if isinstance(node, Bool) and node.op == "$and" else (node,)
-    return all(c in have for c in parts)
 
 
 def _encode_offset(n: int) -> str:

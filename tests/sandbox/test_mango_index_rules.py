@@ -122,3 +122,39 @@ def test_the_kits_nin_query_uses_the_index_it_just_created(alice):
     # $exists: false still needs another index, as in CouchDB
     r = alice.post("/data/test.notes/_find", {"selector": {"statementReason": {"$exists": False}}})
     assert r.status_code == 400 and r.json()["error"] == "no_index"
+
+
+def test_a_partial_index_serves_only_the_queries_that_name_it(alice):
+    """CouchDB (``mango_idx:get_usable_indexes``): an index with a partial_filter_selector is a
+    candidate only when ``use_index`` names it, then whatever the selector (its columns still
+    required), and it holds only the documents its filter matches. cozy-stack-client's probe
+    after creating one (``{n: {$gt: null}}`` on that index) relies on it: answered with a
+    warning, it created a stray index without the filter."""
+    docs = [{"_id": f"d{n}", "n": n, "kind": "odd" if n % 2 else "even"} for n in range(6)]
+    assert alice.post("/data/test.notes/_bulk_docs", {"docs": docs}).status_code == 201
+    r = alice.post("/data/test.notes/_index", {"ddoc": "by_n_odd", "index": {
+        "fields": ["n"], "partial_filter_selector": {"kind": "odd"}}})
+    assert r.status_code == 200 and r.json()["result"] == "created", r.text
+
+    def find(body):
+        r = alice.post("/data/test.notes/_find", body)
+        return r.status_code, r.json()
+
+    # named: used without a warning, and only its documents answer (the filter applies)
+    status, out = find({"selector": {"n": {"$gt": None}}, "use_index": "_design/by_n_odd",
+                        "limit": 1})
+    assert status == 200 and "warning" not in out and [d["_id"] for d in out["docs"]] == ["d1"]
+    status, out = find({"selector": {"n": {"$gte": 2}}, "use_index": "by_n_odd"})
+    assert status == 200 and [d["_id"] for d in out["docs"]] == ["d3", "d5"]
+    # its columns must still be required by the selector
+    status, out = find({"selector": {"kind": "odd"}, "use_index": "_design/by_n_odd"})
+    assert status == 400 and out["error"] == "no_index"
+    # not named: not a candidate, even for a selector that repeats its filter
+    status, out = find({"selector": {"n": {"$gt": 0}, "kind": "odd"}})
+    assert status == 400 and out["error"] == "no_index"
+    r = alice.post("/data/test.notes/_index", {"ddoc": "by_n", "index": {"fields": ["n"]}})
+    assert r.status_code == 200
+    status, out = find({"selector": {"n": {"$gt": 0}, "kind": "odd"}})
+    assert status == 200 and [d["_id"] for d in out["docs"]] == ["d1", "d3", "d5"]
+    status, out = find({"selector": {"n": {"$gte": 4}}})
+    assert status == 200 and [d["_id"] for d in out["docs"]] == ["d4", "d5"]
