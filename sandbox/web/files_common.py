@@ -45,27 +45,38 @@ def record(request: Request, who: Caller, verb: str, route: str, count: int = 1)
                                     route, count)
 
 
-def checker(request: Request, who: Caller) -> Check:
-    """The permission check the store calls before each change (and reads call first)."""
+def may(request: Request, who: Caller, verb: str, doc: dict) -> bool:
+    """Whether the caller's rights allow ``verb`` on the file or folder ``doc`` (the stack's
+    VFS rule: rules by id cover what is below a folder)."""
     files, inst = files_of(request), who.instance
 
     def path_of_id(folder_id: str) -> str | None:
-        doc = files.find(inst, folder_id)
-        return files.path_of(inst, doc) if doc is not None and is_dir(doc) else None
+        found = files.find(inst, folder_id)
+        return files.path_of(inst, found) if found is not None and is_dir(found) else None
+
+    return allows(who.permissions, verb, doc, lambda d: files.path_of(inst, d),
+                  lambda d: files.ancestors(inst, d), path_of_id)
+
+
+def denied(request: Request, who: Caller) -> Forbidden:
+    """A refusal, recorded in the tester's journal."""
+    record(request, who, "DENIED", f"{request.method} {request.url.path}"[:64], 0)
+    return Forbidden()
+
+
+def checker(request: Request, who: Caller) -> Check:
+    """The permission check the store calls before each change (and reads call first)."""
 
     def check(verb: str, doc: dict) -> None:
-        if not allows(who.permissions, verb, doc, lambda d: files.path_of(inst, d),
-                      lambda d: files.ancestors(inst, d), path_of_id):
-            record(request, who, "DENIED", f"{request.method} {request.url.path}"[:64], 0)
-            raise Forbidden()
+        if not may(request, who, verb, doc):
+            raise denied(request, who)
 
     return check
 
 
 def whole(request: Request, who: Caller, verb: str = "GET") -> None:
     if not who.permissions.allow_whole_type(verb, DOCTYPE):
-        record(request, who, "DENIED", f"{request.method} {request.url.path}"[:64], 0)
-        raise Forbidden()
+        raise denied(request, who)
 
 
 def actor(request: Request, who: Caller) -> Actor:
