@@ -9,9 +9,10 @@ What cozy-apps-registry does and where the store differs (docs/contestant-tutori
 - no master token creates apps first: the first publish of a slug is its creation;
 - the build is downloaded from **this machine only** (``http(s)://127.0.0.1``, ``[::1]`` or
   ``localhost``, any port), with no redirect followed, at most the store's upload limit and
-  ``DOWNLOAD_SECONDS``: a team serves its build locally (``python3 -m http.server``) and no
-  submission can make the store fetch from, or probe, another host. ``file://`` URLs, which
-  the registry reads from its own disk, are refused for the same reason;
+  ``DOWNLOAD_SECONDS`` in all (headers included): a team serves its build locally
+  (``python3 -m http.server``) and no submission can make the store fetch from, or probe,
+  another host. ``file://`` URLs, which the registry reads from its own disk, are refused for
+  the same reason;
 - the version must be the manifest's (the store lists what the manifest says) and go up, as
   ``selfdata submit`` requires;
 - a version is published once an organiser approves it (the registry's pending queue).
@@ -19,9 +20,9 @@ What cozy-apps-registry does and where the store differs (docs/contestant-tutori
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
-import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -96,24 +97,31 @@ def url_problem(url: str) -> str | None:
 
 def download(url: str, limit: int, seconds: float = DOWNLOAD_SECONDS) -> bytes:
     """The archive at ``url`` (checked by :func:`url_problem`), never more than ``limit``
-    bytes nor ``seconds`` long; 422 (the registry's answer) when it cannot be had."""
-    deadline = time.monotonic() + seconds
+    bytes nor ``seconds`` long in all, headers included (a server trickling its headers a
+    byte at a time, each within the read timeout, once held a worker for hours); 422 (the
+    registry's answer) when it cannot be had. Called from a worker thread (no running loop)."""
+    try:
+        return asyncio.run(asyncio.wait_for(_fetch(url, limit), seconds))
+    except TimeoutError:
+        raise Unprocessable(f"Could not reach version on specified url {url}: it took more "
+                            f"than {seconds:.0f} s") from None
+
+
+async def _fetch(url: str, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     try:
-        with httpx.Client(follow_redirects=False, trust_env=False, timeout=10) as client, \
+        async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                                     timeout=10) as client, \
                 client.stream("GET", url) as resp:
             if resp.status_code != 200:
                 raise Unprocessable(f"Could not reach version on specified url {url}: server "
                                     f"responded with code {resp.status_code}")
-            for chunk in resp.iter_raw(65536):
+            async for chunk in resp.aiter_raw(65536):
                 size += len(chunk)
                 if size > limit:
                     raise Unprocessable(f"Application is larger than max allowed {limit:,} bytes: "
                                    "leave build output and data files out of the archive")
-                if time.monotonic() > deadline:
-                    raise Unprocessable(f"Could not reach version on specified url {url}: it "
-                                        f"took more than {seconds:.0f} s")
                 chunks.append(chunk)
     except httpx.HTTPError as exc:
         raise Unprocessable(f"Could not reach version on specified url {url}: {exc}") from exc

@@ -111,6 +111,14 @@ def public(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k not in ("codes", "shortcodes", "_id", "_rev")}
 
 
+def codes_visible(doc: dict, source_id: str, rights: PermissionSet) -> bool:
+    """Whether a caller may see a share's codes: it made the share, or it already holds every
+    right the share grants (so the codes give it nothing more). The stack shows every share's
+    codes to whoever may read the whole doctype, even when the share also grants writes or
+    other doctypes: its codes would be a way up."""
+    return doc.get("source_id") == source_id or rights.includes(rules_of(doc))
+
+
 class Shares:
     def __init__(self, documents: DocumentStore):
         self.documents = documents

@@ -45,27 +45,38 @@ def record(request: Request, who: Caller, verb: str, route: str, count: int = 1)
                                     route, count)
 
 
-def checker(request: Request, who: Caller) -> Check:
-    """The permission check the store calls before each change (and reads call first)."""
+def may(request: Request, who: Caller, verb: str, doc: dict) -> bool:
+    """Whether the caller's rights allow ``verb`` on the file or folder ``doc`` (the stack's
+    VFS rule: rules by id cover what is below a folder)."""
     files, inst = files_of(request), who.instance
 
     def path_of_id(folder_id: str) -> str | None:
-        doc = files.find(inst, folder_id)
-        return files.path_of(inst, doc) if doc is not None and is_dir(doc) else None
+        found = files.find(inst, folder_id)
+        return files.path_of(inst, found) if found is not None and is_dir(found) else None
+
+    return allows(who.permissions, verb, doc, lambda d: files.path_of(inst, d),
+                  lambda d: files.ancestors(inst, d), path_of_id)
+
+
+def denied(request: Request, who: Caller) -> Forbidden:
+    """A refusal, recorded in the tester's journal."""
+    record(request, who, "DENIED", f"{request.method} {request.url.path}"[:64], 0)
+    return Forbidden()
+
+
+def checker(request: Request, who: Caller) -> Check:
+    """The permission check the store calls before each change (and reads call first)."""
 
     def check(verb: str, doc: dict) -> None:
-        if not allows(who.permissions, verb, doc, lambda d: files.path_of(inst, d),
-                      lambda d: files.ancestors(inst, d), path_of_id):
-            record(request, who, "DENIED", f"{request.method} {request.url.path}"[:64], 0)
-            raise Forbidden()
+        if not may(request, who, verb, doc):
+            raise denied(request, who)
 
     return check
 
 
 def whole(request: Request, who: Caller, verb: str = "GET") -> None:
     if not who.permissions.allow_whole_type(verb, DOCTYPE):
-        record(request, who, "DENIED", f"{request.method} {request.url.path}"[:64], 0)
-        raise Forbidden()
+        raise denied(request, who)
 
 
 def actor(request: Request, who: Caller) -> Actor:
@@ -119,9 +130,25 @@ def readable(request: Request, who: Caller, doc: dict) -> dict:
 
 
 
+# What a file's bytes may do once a browser shows them on the tester's own origin, where
+# the dashboard and the data browser answer without a token and forms pass the same-origin
+# check: nothing active. An HTML or SVG file an app uploaded runs no script, submits no form
+# and gets an opaque origin (``sandbox``); images, media and inline styles still show. PDFs
+# keep their origin: Chromium refuses to show a PDF in a sandboxed document, and a PDF's
+# scripts never reach the page's.
+PASSIVE = ("default-src 'none'; img-src 'self' data: blob:; media-src 'self' blob:; "
+           "style-src 'unsafe-inline'; font-src 'self' data:; form-action 'none'")
+
+
+def file_headers(doc: dict) -> dict[str, str]:
+    """Headers for serving a stored file's bytes (API downloads, links, the dashboard)."""
+    csp = PASSIVE if doc.get("mime") == "application/pdf" else f"{PASSIVE}; sandbox"
+    return {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff"}
+
+
 def send(files: Files, inst: Instance, doc: dict, request: Request) -> Response:
     """The bytes, as the stack serves them: the type, inline (``Dl=1``: attachment), the
-    MD5 as the ETag, ranges."""
+    MD5 as the ETag, ranges; never active on the instance's origin (:data:`PASSIVE`)."""
     if is_dir(doc) or not doc.get("internal_vfs_id"):
         raise NoSuchFile("file does not exist: this is a folder, download its files")
     blob = files.blobs.path(inst, doc["internal_vfs_id"])
@@ -130,4 +157,4 @@ def send(files: Files, inst: Instance, doc: dict, request: Request) -> Response:
     disposition = "attachment" if request.query_params.get("Dl") == "1" else "inline"
     return FileResponse(blob, media_type=doc.get("mime") or names.DEFAULT_MIME,
                         filename=doc["name"], content_disposition_type=disposition,
-                        headers={"Etag": f'"{doc.get("md5sum", "")}"'})
+                        headers={"Etag": f'"{doc.get("md5sum", "")}"', **file_headers(doc)})

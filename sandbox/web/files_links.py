@@ -23,7 +23,9 @@ from sandbox.web.files_common import (
     Who,
     actor,
     checker,
+    denied,
     files_of,
+    may,
     readable,
     record,
     send,
@@ -136,9 +138,20 @@ def reference_files(doctype: str, doc_id: str, request: Request, who: Who,
     for ref in targets:
         if ref["type"] != DOCTYPE:
             raise BadRequest("only io.cozy.files can be referenced by a document")
+
+    def named(_verb: str, doc: dict) -> None:
+        # Stricter than the stack, which checks only the document: naming a file needs a
+        # right on that file (reading or changing it). Else a right to write one's own
+        # document would pull any file of the cloud into "files referenced by it", which
+        # `?include=files` lists and a referenced_by rule on io.cozy.files then reads.
+        if not (may(request, who, "GET", doc) or may(request, who, "PATCH", doc)):
+            raise denied(request, who)
+
+    for ref in targets:     # all of them before any is changed
+        named("GET", files.get(who.instance, ref["id"]))
     for ref in targets:
         files.references(who.instance, ref["id"], [{"type": doctype, "id": doc_id}], add,
-                         actor(request, who))
+                         actor(request, who), named)
     record(request, who, "PATCH", "references", len(targets))
     return Response(status_code=204)
 

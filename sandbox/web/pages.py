@@ -12,6 +12,7 @@ from sandbox.files.overview import overview as files_overview
 from sandbox.files.tree import is_dir
 from sandbox.web import charts
 from sandbox.web.context import address, sandbox
+from sandbox.web.files_common import file_headers
 from sandbox.web.render import instance_or_page, render
 from synthetic_data.schemas import load_schema
 
@@ -67,7 +68,8 @@ def drive_download(file_id: str, request: Request) -> Response:
         return render(request, "message.html", 404, instance=inst, title="No such file",
                       message="This file is not in this cloud any more.")
     return FileResponse(blob, media_type=doc.get("mime") or "application/octet-stream",
-                        filename=doc["name"], content_disposition_type="inline")
+                        filename=doc["name"], content_disposition_type="inline",
+                        headers=file_headers(doc))
 
 
 @router.get("/browse/", response_class=HTMLResponse)

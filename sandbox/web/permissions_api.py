@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from sandbox.contract import doctypes
 from sandbox.errors import BadRequest, Forbidden
 from sandbox.service import Caller
-from sandbox.shares import PERMISSIONS, public
+from sandbox.shares import PERMISSIONS, codes_visible, public
 from sandbox.web import jsonapi
 from sandbox.web.context import caller, json_body, sandbox
 from sandbox.web.responses import JSONAPI
@@ -83,7 +83,8 @@ async def shared_by_link(doctype: str, request: Request,
                          cursor: Annotated[str | None, Query(alias="page[cursor]",
                                                              max_length=64)] = None
                          ) -> JSONAPI:
-    """The share links on a doctype (needs GET on the whole doctype)."""
+    """The share links on a doctype (needs GET on the whole doctype); their codes only to
+    the app that made them or to a caller that holds all they grant."""
     who = await caller(request)
     if doctypes.name_problem(doctype) is not None:
         raise BadRequest(f"{doctype} is not a valid doctype name")
@@ -97,7 +98,8 @@ async def shared_by_link(doctype: str, request: Request,
     if more and docs:
         links["next"] = (f"/permissions/doctype/{doctype}/shared-by-link?page[limit]={limit}"
                          f"&page[cursor]={docs[-1]['_id']}")
-    items = [_share_object({**d, "password": True} if d.get("password") else d, False)
+    items = [_share_object({**d, "password": True} if d.get("password") else d,
+                           hide_codes=not codes_visible(d, who.source_id, who.permissions))
              for d in docs]
     return jsonapi.listing(items, links)
 

@@ -4,11 +4,16 @@ The real tool runs against a live store in tests/app_store/test_publish_with_coz
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import socket
+import threading
 import time
 
 import pytest
 
+from app_store.errors import Unprocessable
+from app_store.publishing import download
 from tests.support.apps import app_files, manifest, tar_gz
 from tests.support.build_server import build_server
 from tests.support.store import NO_ENGINE, approve_directly, make_store
@@ -155,3 +160,33 @@ def test_the_body_must_be_small_json(store):
     r = store.post("/registry/my-calls", content=b"[1]", headers={
         **auth, "Content-Type": "application/json"})
     assert r.status_code == 400
+
+
+def test_a_server_trickling_its_headers_is_cut_at_the_deadline():
+    """Each byte within the read timeout, the headers never end: the deadline counts from the
+    start, not from the body, so a team cannot hold a store worker for hours."""
+    stop = threading.Event()
+    with socket.create_server(("127.0.0.1", 0)) as srv:
+        srv.settimeout(5)
+
+        def trickle() -> None:
+            with contextlib.suppress(OSError):
+                conn, _ = srv.accept()
+                with conn:
+                    conn.recv(4096)
+                    for byte in b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 40:  # 8 s, then hangs up
+                        if stop.wait(0.2):
+                            return
+                        conn.sendall(bytes([byte]))
+
+        server = threading.Thread(target=trickle, daemon=True)
+        server.start()
+        started = time.monotonic()
+        try:
+            with pytest.raises(Unprocessable, match="took more than 1 s"):
+                download(f"http://127.0.0.1:{srv.getsockname()[1]}/app.tar.gz", 1 << 20,
+                         seconds=1)
+            assert time.monotonic() - started < 5
+        finally:
+            stop.set()
+            server.join(10)

@@ -494,3 +494,31 @@ def test_share_durations_read_as_the_stack_reads_them():
     for bad in ("1 day", "", "D", "1D-"):
         with pytest.raises(InvalidParameter, match="not a duration"):
             parse_ttl(bad)
+
+
+def test_shared_by_link_shows_codes_only_to_whom_they_give_nothing_more(sb, client, alice):
+    """The stack lists every share's codes to any app that may read the whole doctype; a share
+    that also writes, or reaches another doctype, would then hand a read-only app its way up.
+    Codes go to the app that made the share, or to a caller holding every right it grants."""
+    maker = Api(client, install(sb, slug="drive-like", permissions={
+        "notes": {"type": DT}, "other": {"type": "test.other"}}))
+    alice.put(f"/data/{DT}/n1", {"text": "mine"})
+    wide = maker.post("/permissions?codes=link", share_body({
+        "notes": {"type": DT}, "other": {"type": "test.other", "verbs": ["GET"]}})).json()
+    narrow = maker.post("/permissions?codes=link", share_body(
+        {"notes": {"type": DT, "verbs": ["GET"]}})).json()
+    reader = Api(client, install(sb, slug="reader", permissions={
+        "notes": {"type": DT, "verbs": ["GET"]}}))
+    listed = {d["id"]: d["attributes"] for d in
+              reader.get(f"/permissions/doctype/{DT}/shared-by-link").json()["data"]}
+    assert set(listed) == {wide["data"]["id"], narrow["data"]["id"]}
+    assert "codes" not in listed[wide["data"]["id"]]           # write and another doctype
+    assert "shortcodes" not in listed[wide["data"]["id"]]
+    assert listed[narrow["data"]["id"]]["codes"] == narrow["data"]["attributes"]["codes"]
+    # what the hidden code would have given the read-only app: writes
+    code = wide["data"]["attributes"]["codes"]["link"]
+    assert Api(client, code).put(f"/data/{DT}/n2", {"text": "written"}).status_code == 200
+    assert reader.put(f"/data/{DT}/n3", {"text": "written"}).status_code == 403
+    # the maker still sees all its codes (Drive shows the links it made)
+    mine = maker.get(f"/permissions/doctype/{DT}/shared-by-link").json()["data"]
+    assert all("link" in d["attributes"]["codes"] for d in mine)

@@ -380,3 +380,35 @@ def test_an_app_page_may_call_files_across_origins(owner):
     usage = owner.get("/settings/disk-usage", headers={"Host": "alice.localhost",
                                                         "Origin": app_origin})
     assert usage.headers["access-control-allow-origin"] == app_origin
+
+
+def test_a_document_may_only_reference_files_its_writer_may_name(owner, token_for):
+    """The stack lets a right to write a document attach any file of the cloud to it
+    (``POST /data/:doctype/:id/relationships/references``). With a ``referenced_by`` rule on
+    io.cozy.files ("the photos of my albums"), that was a read of every file whose id the app
+    learnt (a bill's ``invoice`` names its PDF); and ``?include=files`` listed their metadata.
+    Here naming a file needs a right on it; nothing is changed when one is refused."""
+    secret = upload(owner, ROOT, "payslip.pdf", pdf("salary"))["data"]["id"]
+    mine = upload(owner, ROOT, "photo.pdf", pdf("photo"))["data"]["id"]
+    owner.post(f"/files/{mine}/relationships/referenced_by",
+               {"data": {"type": "test.albums", "id": "a1"}})
+    app = token_for("test.albums io.cozy.files:GET:test.albums/a1:referenced_by")
+    assert app.get(f"/files/{mine}").status_code == 200
+    assert app.get(f"/files/{secret}").status_code == 403
+    both = {"data": [{"type": "io.cozy.files", "id": mine},
+                     {"type": "io.cozy.files", "id": secret}]}
+    for method in ("POST", "DELETE"):
+        r = app.c.request(method, "/data/test.albums/a1/relationships/references",
+                          headers=app.h, json=both)
+        assert r.status_code == 403, r.text
+    assert app.get(f"/files/download/{secret}").status_code == 403
+    listed = app.get("/data/test.albums/a1/relationships/references",
+                     params={"include": "files"}).json()
+    assert [d["id"] for d in listed["data"]] == [mine]       # nothing changed, not even mine
+    refs = owner.get(f"/files/{secret}").json()["data"]["relationships"]["referenced_by"]
+    assert not refs["data"]
+    # a file it may read or change, it may reference (photos, konnectors' folders)
+    other = upload(owner, ROOT, "other.pdf", pdf("o"))["data"]["id"]
+    writer = token_for("test.albums io.cozy.files:PATCH")
+    assert writer.post("/data/test.albums/a1/relationships/references",
+                       {"data": [{"type": "io.cozy.files", "id": other}]}).status_code == 204
