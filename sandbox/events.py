@@ -52,9 +52,10 @@ class Subscription:
     """One listener on one instance: the doctypes and documents it watches, and its queue."""
 
     def __init__(self, bus: EventBus, instance_id: int, limit: int,
-                 wake: Callable[[], None]):
+                 wake: Callable[[], None], owner: str = ""):
         self.bus = bus
         self.instance_id = instance_id
+        self.owner = owner              # the app or client holding it
         self.limit = limit
         self._wake = wake
         self._types: set[str] = set()
@@ -141,12 +142,14 @@ class EventBus:
         """Whether anybody listens to the instance (a writer's only cost when nobody does)."""
         return instance_id in self._subs
 
-    def count(self, instance_id: int) -> int:
-        return len(self._subs.get(instance_id, ()))
+    def count(self, instance_id: int, owner: str | None = None) -> int:
+        """Open subscriptions of the instance (of one owner only, when given)."""
+        subs = self._subs.get(instance_id, ())
+        return len(subs) if owner is None else sum(s.owner == owner for s in subs)
 
     def open(self, instance_id: int, wake: Callable[[], None],
-             limit: int | None = None) -> Subscription:
-        sub = Subscription(self, instance_id, limit or self.queue_limit, wake)
+             limit: int | None = None, owner: str = "") -> Subscription:
+        sub = Subscription(self, instance_id, limit or self.queue_limit, wake, owner)
         with self._lock:
             self._subs[instance_id] = (*self._subs.get(instance_id, ()), sub)
         return sub

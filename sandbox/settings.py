@@ -121,6 +121,13 @@ class Settings(BaseSettings):
                                        "re-subscribes when it reconnects.")
     realtime_max_sockets: int = Field(64, ge=1, le=10_000, description="Realtime websockets "
                                       "one personal cloud may hold open at once.")
+    realtime_max_sockets_per_client: int = Field(16, ge=1, le=10_000, description="Realtime "
+                                                 "websockets one app or client may hold open "
+                                                 "in one personal cloud (so one app cannot "
+                                                 "use up the cloud's sockets).")
+    realtime_auth_timeout_s: float = Field(10, gt=0, le=300, description="How long a new "
+                                           "realtime websocket may wait before sending AUTH; "
+                                           "past it the socket is closed.")
     instance_locale: str = Field("fr", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="The "
                                  "locale of a personal cloud whose household names none "
                                  "(households are French).")

@@ -131,7 +131,8 @@ class Session:
         self.loop = asyncio.get_running_loop()
         self.ready = asyncio.Event()
         self.lock = asyncio.Lock()
-        self.sub: Subscription = sb.events.open(who.instance.id, self._wake)
+        self.sub: Subscription = sb.events.open(who.instance.id, self._wake,
+                                                owner=who.client)
 
     def _wake(self) -> None:  # in a writer's thread
         with contextlib.suppress(RuntimeError):  # the loop is gone: the socket is too
@@ -200,7 +201,12 @@ class Session:
 async def _authenticate(ws: WebSocket, sb: Sandbox) -> Caller | None:
     """Read the first message: AUTH with a token of this instance, or an error and None."""
     try:
-        first = await _receive(ws)
+        first = await asyncio.wait_for(_receive(ws), sb.settings.realtime_auth_timeout_s)
+    except TimeoutError:
+        await _send_and_close(ws, _error(
+            "408 Request Timeout", "no AUTH", "Send AUTH with your token first, within "
+            f"{sb.settings.realtime_auth_timeout_s:g} s of opening the socket", None), 1008)
+        return None
     except NotJson:
         await _send_and_close(ws, unknown_method("", None), 1003)
         return None
@@ -248,6 +254,12 @@ async def realtime(ws: WebSocket) -> None:
             "429 Too Many Requests", "too many sockets",
             f"This personal cloud already has {sb.settings.realtime_max_sockets} realtime "
             "sockets open", None), 1013)
+    per_client = sb.settings.realtime_max_sockets_per_client
+    if sb.events.count(who.instance.id, who.client) >= per_client:
+        return await _send_and_close(ws, _error(
+            "429 Too Many Requests", "too many sockets",
+            f"{who.client} already has {per_client} realtime sockets open in this personal "
+            "cloud: share one socket between subscriptions", None), 1013)
     session = Session(ws, sb, who)
     pump = asyncio.create_task(session.pump())
     try:

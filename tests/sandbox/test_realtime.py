@@ -307,3 +307,38 @@ def test_a_client_too_slow_is_told_and_disconnected(tmp_path):
         assert e["event"] == "error" and e["payload"]["code"] == "too many events"
         assert closed_with(ws) == 1013
     sb.close()
+
+
+def test_one_app_cannot_use_up_the_clouds_sockets(tmp_path):
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'rt.db'}",
+                              realtime_max_sockets=4, realtime_max_sockets_per_client=2))
+    sb = app.state.sandbox
+    inst = sb.instances.create("alice")
+    sb.installs.install(inst, manifest_from_json(manifest(
+        slug="greedy", permissions={"n": {"type": DT, "verbs": ["GET"]}})), STORE)
+    greedy, other = sb.app_token("alice", "greedy"), sb.cli_token("alice", DT)
+    client = TestClient(app)
+    with client.websocket_connect("/realtime/") as a, client.websocket_connect("/realtime/") as b:
+        for ws in (a, b):
+            ws.send_text(auth(greedy))
+            synced(ws)
+        with client.websocket_connect("/realtime/") as c:
+            c.send_text(auth(greedy))
+            e = frame(c)
+            assert e["payload"]["code"] == "too many sockets" and closed_with(c) == 1013
+            assert "greedy" in e["payload"]["title"]
+        with client.websocket_connect("/realtime/") as d:  # another client still gets one
+            d.send_text(auth(other))
+            d.send_text(sub(DT))
+            synced(d)
+    sb.close()
+
+
+def test_a_socket_that_never_authenticates_is_closed(tmp_path):
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'rt.db'}",
+                              realtime_auth_timeout_s=0.2))
+    with TestClient(app).websocket_connect("/realtime/") as ws:
+        e = frame(ws)  # nothing sent: the server gives up on its own
+        assert e["payload"]["code"] == "no AUTH" and "AUTH" in e["payload"]["title"]
+        assert closed_with(ws) == 1008
+    app.state.sandbox.close()
