@@ -5,6 +5,7 @@ are left out: hashes, ids and inline images in ordinary code trip them constantl
 from __future__ import annotations
 
 import re
+import threading
 
 from detect_secrets.core.scan import scan_line
 from detect_secrets.settings import transient_settings
@@ -21,6 +22,10 @@ OURS = [
     (re.compile(r"\bsk-[A-Za-z0-9]{32,}\b"), "an API secret key"),
 ]
 MAX_LINE = 4096   # longer lines (minified bundles, data) are scanned by our rules only
+# detect-secrets keeps its settings in process-wide state that transient_settings rewrites:
+# two checks scanning at once (the store checks submissions in threads) broke it with
+# "dictionary changed size during iteration".
+_SETTINGS = threading.Lock()
 
 
 def find(text: str) -> str | None:
@@ -28,7 +33,7 @@ def find(text: str) -> str | None:
     for pattern, what in OURS:
         if pattern.search(text):
             return what
-    with transient_settings({"plugins_used": [{"name": p} for p in PLUGINS]}):
+    with _SETTINGS, transient_settings({"plugins_used": [{"name": p} for p in PLUGINS]}):
         for line in text.splitlines():
             if len(line) > MAX_LINE:
                 continue

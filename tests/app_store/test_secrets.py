@@ -3,8 +3,12 @@ code, a warning in a bundled library; ordinary hashes and ids are not secrets.""
 
 from __future__ import annotations
 
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
+from app_store.checks import secrets
 from app_store.checks.run import check_upload
 from tests.support.apps import app_files, tar_gz
 
@@ -57,3 +61,18 @@ def test_a_minified_name_or_a_borrowed_banner_does_not_make_it_a_library(path, h
 @pytest.mark.parametrize("name", sorted(HARMLESS))
 def test_ordinary_values_are_not_secrets(name):
     assert problems({"app.js": HARMLESS[name]}) == []
+
+
+def test_scanning_from_many_threads_at_once() -> None:
+    """The store checks submissions in threads; detect-secrets' settings are process-wide."""
+    texts = [SECRETS["aws key"].decode(), SECRETS["jwt"].decode(), HARMLESS["a hash"].decode()]
+    expected = [secrets.find(t) for t in texts]
+    assert expected[0] and expected[1] and expected[2] is None
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads interleave inside detect-secrets, as under load
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(secrets.find, texts * 200))
+    finally:
+        sys.setswitchinterval(interval)
+    assert got == expected * 200
