@@ -109,6 +109,8 @@ def shape_problems(doc: dict, key: str, overrides: dict) -> list[str]:
         allowed = enums.get(path, f.get("enum"))
         if allowed is not None and t not in ("object", "array") and val not in allowed:
             out.append(f"enum {path}: {val!r} not in {allowed}")
+    out += [f"present {path} (the kit has none here)" for path in overrides.get("absent", [])
+            if path in doc]
     containers = [("", doc)] + [(p, v) for p, v in _walk(doc, maps) if isinstance(v, dict)]
     for cpath, cval in containers:
         if cpath in maps:
