@@ -86,7 +86,8 @@ def _customer_docs(ctx: SourceContext, doc: dict) -> list[Batch]:
     c = hh.contract
     main = hh.main
     identity = {"customer_id": c.enedis_customer_id, "segment": doc["segment"],
-                "identity": {"natural_person": {"title": main.title.rstrip("."), "name": main.given.upper(),
+                "identity": {"natural_person": {"title": main.title.rstrip("."),
+                                                "name": main.given.upper(),
                                                 "last_name": main.family}}}
     a = hh.address
     address = {"customer_id": c.enedis_customer_id, "segment": doc["segment"],

@@ -306,7 +306,7 @@ def _home(ctx: SourceContext) -> dict:
         "occupationType": "Proprietaire" if dw.owner else "Locataire",
         "constructionDate": dw.construction_year,
         "isBBC": dw.construction_year >= parameters.load("supplier")["home"]["bbc_from_year"],
-        "surface": int(round(dw.surface)),
+        "surface": round(dw.surface),
         "occupantsCount": int(ctx.timeline.occupants[0]),
         "principalHeatingSystemType": heating,
         "sanitoryHotWaterType": plain(dw.hot_water),
@@ -344,22 +344,22 @@ def _edelia(ctx: SourceContext, energy: str, contract: str, kwh: np.ndarray,
     docs = []
     for a, b, period, reason in windows:
         mask = (days >= np.datetime64(a, "D")) & (days < np.datetime64(b, "D"))
-        value = int(round(float(kwh[mask].sum())))
+        value = round(float(kwh[mask].sum()))
         doc = {
             "docTypeVersion": s["doc_type_version"], "contractNumber": contract,
             "start": a.isoformat(), "end": b.isoformat(), "period": period,
             "value": value, "unit": "kWh",
-            "cost": int(round(float(energy_cost[mask].sum() + standing[mask].sum()))),
-            "costsByCategory": {"BASE": int(round(float(energy_cost[mask].sum()))),
-                                "standing": int(round(float(standing[mask].sum())))},
+            "cost": round(float(energy_cost[mask].sum() + standing[mask].sum())),
+            "costsByCategory": {"BASE": round(float(energy_cost[mask].sum())),
+                                "standing": round(float(standing[mask].sum()))},
             "valuesByCatergory": {"BASE": value},
             "statementType": "estime", "statementCategory": "edelia",
             "statementReason": reason,
         }
         if len(period) == 4:  # yearly
-            average = int(round(value * float(rng.lognormal(0.0, s["similar_average_sigma"]))))
+            average = round(value * float(rng.lognormal(0.0, s["similar_average_sigma"])))
             doc["similarHomes"] = {"site": value, "average": average,
-                                   "least": int(round(average * s["similar_least_factor"]))}
+                                   "least": round(average * s["similar_least_factor"])}
             doc["statements"] = []
         else:
             first = int(np.flatnonzero(mask)[0])
@@ -376,7 +376,8 @@ def generate(ctx: SourceContext) -> list[Batch]:
     energy, standing = electricity_daily_cost(ctx)
     out_bills = [_bills(ctx, "electricity", (energy, standing), c.supplier_contract_number,
                         {"consumptionWh": e["daily_wh"], "offPeakWh": e["daily_hc_wh"]})]
-    elec_index = (e["index_start_wh"] + np.concatenate(([0], np.cumsum(e["daily_wh"])[:-1]))) // 1000
+    before = np.concatenate(([0], np.cumsum(e["daily_wh"])[:-1]))  # Wh before each day
+    elec_index = (e["index_start_wh"] + before) // 1000
     edelia = _edelia(ctx, "electricity", c.supplier_contract_number, e["daily_wh"] / 1000.0,
                      (energy, standing), elec_index)
     g = ctx.shared.get("gas")
@@ -409,7 +410,7 @@ def _payment_terms(ctx: SourceContext, bill_batches: list[Batch]) -> dict:
                 "euros": 0.0, "amount": 0, "amountGas": 0, "amountElectricity": 0})
             field = "amountElectricity" if b["subtype"] == "electricity" else "amountGas"
             row["euros"] = round(row["euros"] + b["amount"], 2)
-            row[field] = int(round(row[field] + b["amount"]))  # whole euros, as in the kit
+            row[field] = round(row[field] + b["amount"])  # whole euros, as in the kit
             row["amount"] = row["amountElectricity"] + row["amountGas"]
     end = ctx.period.end.isoformat()
     schedules = list(by_month.values())

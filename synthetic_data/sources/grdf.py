@@ -2,8 +2,8 @@
 
 Energy per gas day = heating (k × degree-days × m², setback while away) + hot water (~3,100
 kWh/yr, seasonal, zero while away) + cooking (~660 kWh/yr, zero while away). The meter counts m³:
-volume = kWh ÷ the month's conversion coefficient (1 decimal, as in the kit), then value = round(volume ×
-coefficient) kWh and the index is the integer part of the running m³ total.
+volume = kWh ÷ the month's conversion coefficient (1 decimal, as in the kit), then
+value = round(volume × coefficient) kWh and the index is the integer part of the running m³ total.
 """
 
 from __future__ import annotations

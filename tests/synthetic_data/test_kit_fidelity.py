@@ -193,7 +193,7 @@ def _schema_description(doctype: str, path: str) -> str | None:
         if part == "[]":
             node = node.get("items", {})
             continue
-        branches = [node] + node.get("oneOf", []) + node.get("anyOf", [])
+        branches = [node, *node.get("oneOf", []), *node.get("anyOf", [])]
         node = next((b["properties"][part] for b in branches
                      if part in (b.get("properties") or {})), None)
         if node is None:
