@@ -106,6 +106,5 @@ def overview(sb: Sandbox, inst: Instance) -> Overview:
         ov.contracts.append({"name": f"EDF {doc.get('name', '')} ({doc.get('energie', '')})",
                              "startDate": doc.get("start", ""),
                              "montantTarifTtc": doc.get("power", "")})
-    for doc in documents(sb, inst, "fr.maif.maifuser.sinistre"):
-        ov.claims.extend(doc.get("sinistre", []))
+    ov.claims.extend(documents(sb, inst, "fr.maif.maifuser.sinistre"))  # one per claim
     return ov

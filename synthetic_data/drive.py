@@ -105,7 +105,10 @@ class _Builder:
         data = render_pdf(self.invoice(doc, vp))
         self.files.append(self._file_doc(doc, vp, file_id, name, folder["_id"], data))
         self.blobs[file_id] = data
-        return {**doc, "invoice": f"{FILES}:{file_id}"}
+        out = {**doc, "invoice": f"{FILES}:{file_id}"}
+        if vp.get("pdfurl"):  # EDF's konnector kept the PDF's file id on the bill (the kit)
+            out["pdfurl"] = file_id
+        return out
 
     def _name(self, doc: dict, folder: str) -> str:
         """``<issue date>_<vendor>_<amount>EUR_<vendorRef>.pdf`` [D5], unique in its folder."""

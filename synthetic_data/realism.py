@@ -175,12 +175,11 @@ def _geo(acc: _Acc, docs: list[dict]) -> None:
 
 
 def _insurance(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float) -> None:
-    for doc in files.get("fr.maif.maifuser.sinistre", []):
-        for claim in doc.get("sinistre", []):
-            if claim.get("type") == "Vehicule":
-                acc.car_claims += 1
-            else:
-                acc.home_claims += 1
+    for claim in files.get("fr.maif.maifuser.sinistre", []):  # one document per claim
+        if claim.get("type") == "Vehicule":
+            acc.car_claims += 1
+        else:
+            acc.home_claims += 1
     acc.home_years += years
     acc.car_years += hh.get("cars", 0) * years
     for doc in files.get("fr.maif.maifuser.contrat", []):

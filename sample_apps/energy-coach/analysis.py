@@ -21,6 +21,10 @@ DATA = Path(__file__).resolve().parent / "data"
 EVENING = (18.0, 22.0)
 GAS_DAILY = "GazparDailyGazConsumption"
 ELECTRIC_HEATING = ("Électrique", "Pompe à chaleur")
+# EDF's home profile writes its labels without accents ("Electricite", as in the MesInfos kit);
+# the reference tables use the accented names.
+HEATING_LABELS = {"Electricite": "Électrique", "Electrique": "Électrique",
+                  "Pompe a chaleur": "Pompe à chaleur", "Reseau de chaleur": "Réseau de chaleur"}
 
 
 def _json(name: str) -> dict:
@@ -208,6 +212,7 @@ def summarise(loadcurve: list[dict], gas_statements: list[dict], home: dict | No
     all_days = sorted({s.day for s in slots} | set(gas_days(gas_statements)))
     hdd = normal_hdd(all_days, meta["insee"])
     heating = home.get("principalHeatingSystemType", "")
+    heating = HEATING_LABELS.get(heating, heating)
     surface = float(home.get("surface") or 0)
     elec = electricity(slots, hdd, heating)
     by_gas_day = gas_days(gas_statements)

@@ -81,14 +81,13 @@ def premiums(contract_docs: list[dict]) -> dict:
 def claims(sinistre_docs: list[dict]) -> list[dict]:
     """Every claim, oldest first, with its local day."""
     out = []
-    for d in sinistre_docs:
-        for c in d.get("sinistre", []):
-            when = datetime.fromisoformat(c["horodatage"])
-            out.append({"day": when.date().isoformat(), "time": when.strftime("%H:%M"),
-                        "type": c.get("type", ""), "nature": c.get("natureSinistre", ""),
-                        "amount": float(c.get("montantSinistre") or 0),
-                        "reference": c.get("referenceSinistre", ""),
-                        "place": c.get("lieuSurvenance", "")})
+    for c in sinistre_docs:  # one document per claim, as the MAIF konnector writes them
+        when = datetime.fromisoformat(c["timestamp"])
+        out.append({"day": when.date().isoformat(), "time": when.strftime("%H:%M"),
+                    "type": c.get("type", ""), "nature": c.get("natureSinistre", ""),
+                    "amount": float(c.get("montantSinistre") or 0),
+                    "reference": c.get("ref", ""),
+                    "place": c.get("lieuSurvenance", "")})
     return sorted(out, key=lambda c: (c["day"], c["time"]))
 
 

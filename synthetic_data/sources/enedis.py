@@ -31,20 +31,20 @@ DOCTYPES = (LOADCURVE, ENERGY, MAXPOWER, IDENTITY, ADDRESS, USAGEPOINTS, STATEME
 HALF_HOUR = np.timedelta64(30, "m")
 
 
-def local_with_offset(utc: np.ndarray) -> list[str]:
-    """UTC instants as local clock time with the Europe/Paris offset, ``2024-10-27T02:00:00+02:00``
-    (unambiguous on the fall-back day)."""
+def local_clock(utc: np.ndarray) -> np.ndarray:
+    """UTC instants as Europe/Paris clock times without offset, ``2024-10-27T02:00:00``, as the
+    kit writes Linky half-hours. On the fall-back night 02:00-03:00 occurs twice: both runs are
+    written, in time order (summer time first), so only document order tells them apart; in
+    spring 02:00-03:00 does not exist and has no document."""
     offset = utc_offset_minutes(utc)
-    local = np.datetime_as_string((utc + offset * MINUTE).astype("datetime64[s]"), unit="s")
-    suffix = np.where(offset == 120, "+02:00", "+01:00")
-    return [a + b for a, b in zip(local.tolist(), suffix.tolist(), strict=True)]
+    return (utc + offset * MINUTE).astype("datetime64[s]")
 
 
 @lru_cache(maxsize=8)
-def _slot_bounds(period: Period) -> list[str]:
-    """Every half-hour boundary of the period as local time with offset (shared by households)."""
+def _slot_bounds(period: Period) -> np.ndarray:
+    """Every half-hour boundary of the period as local clock time (shared by households)."""
     hg = period.halfhours
-    return local_with_offset(np.append(hg.start_utc, hg.start_utc[-1] + HALF_HOUR))
+    return local_clock(np.append(hg.start_utc, hg.start_utc[-1] + HALF_HOUR))
 
 
 @lru_cache(maxsize=8)
@@ -86,7 +86,8 @@ def _customer_docs(ctx: SourceContext, doc: dict) -> list[Batch]:
     c = hh.contract
     main = hh.main
     identity = {"customer_id": c.enedis_customer_id, "segment": doc["segment"],
-                "identity": {"natural_person": {"title": main.title, "name": main.given.upper(),
+                "identity": {"natural_person": {"title": main.title.rstrip("."),
+                                                "name": main.given.upper(),
                                                 "last_name": main.family}}}
     a = hh.address
     address = {"customer_id": c.enedis_customer_id, "segment": doc["segment"],
@@ -154,12 +155,12 @@ def _metering_batches(ctx: SourceContext, e: electricity_model.Electricity, doc:
 
 
 def _statements(ctx: SourceContext, e: electricity_model.Electricity, doc: dict) -> Batch:
-    """Linky half-hours as consumption statements: one per slot, local time with offset."""
+    """Linky half-hours as consumption statements: one per slot, local clock time (no offset)."""
     spec = {
         "docTypeVersion": doc["linky_version"],
         "contractNumber": ctx.household.contract.supplier_contract_number,
-        "start": Col("start"),
-        "end": Col("end"),
+        "start": Col("start", "local"),
+        "end": Col("end", "local"),
         "value": Col("value", "int"),
         "unit": "Wh",
         "index": Col("index", "int"),

@@ -9,6 +9,8 @@ price plus standing charge.
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from datetime import date, timedelta
 
 import numpy as np
@@ -29,8 +31,35 @@ DOCTYPES = (CLIENT, CONTRACT, PAYMENTTERMS, HOME, STATEMENTS, bills.BILLS)
 
 SUBCATEGORY = {"Base": "OPTION_BASE", "HPHC": "OPTION_HEURES_CREUSES", "Tempo": "OPTION_TEMPO"}
 COMPTAGE = {"Base": "BASE", "HPHC": "HC", "Tempo": "TEMPO"}
-HEATING = {"Électricité": "Électrique", "Gaz": "Gaz", "Fioul": "Fioul", "Bois": "Bois",
-           "Réseau de chaleur": "Réseau de chaleur"}
+HEATING = {"Électricité": "Electricite", "Gaz": "Gaz", "Fioul": "Fioul", "Bois": "Bois",
+           "Réseau de chaleur": "Reseau de chaleur"}
+
+
+def plain(text: str) -> str:
+    """Without accents, as EDF's home profile writes its labels ("Electrique", "Proprietaire")."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", text)
+                   if unicodedata.category(ch) != "Mn")
+
+
+def money(x: float) -> str:
+    """EDF writes amounts as decimal strings with two decimals ("80.33", "-690.00")."""
+    return f"{x:.2f}"
+
+
+def offset_midnight(day: date, millis: bool = False) -> str:
+    """Local midnight with its offset (Paris time), as EDF writes dates in services and payments:
+    "2016-05-18T00:00:00+02:00" (with ".000" before the offset when ``millis``)."""
+    summer = _summer_time(day)
+    return f"{day.isoformat()}T00:00:00{'.000' if millis else ''}{'+02:00' if summer else '+01:00'}"
+
+
+def _summer_time(day: date) -> bool:
+    """Whether Paris is on summer time at midnight of ``day`` (EU rule: last Sundays of March
+    and October, 01:00 UTC)."""
+    def last_sunday(month: int) -> date:
+        d = date(day.year, month, 31)
+        return d - timedelta(days=(d.weekday() + 1) % 7)
+    return last_sunday(3) < day <= last_sunday(10)
 
 
 def _tariff_index(entries: list[dict], days: np.ndarray) -> np.ndarray:
@@ -108,11 +137,11 @@ def _bills(ctx: SourceContext, energy: str, priced: tuple[np.ndarray, np.ndarray
         out = {
             "subtype": energy,
             "clientId": client,
-            "number": f"{contract[-5:]}{a:%Y%m}{1 if energy == 'electricity' else 2}",
-            "title": "FACTURE_MENSUELLE",
-            "value": f"{amount:.2f}",
-            "totalPaymentDue": amount,
-            "balanceBeforeInvoice": 0.0,
+            "number": f"{contract[-4:]}{a:%Y%m}{1 if energy == 'electricity' else 2}",
+            "title": s["bill_title"],
+            "value": money(amount),
+            "totalPaymentDue": money(amount),
+            "balanceBeforeInvoice": money(0.0),
             "paymentDueDate": due.isoformat(),
             "scheduledPaymentDate": scheduled.isoformat(),
         }
@@ -153,37 +182,69 @@ def _client(ctx: SourceContext) -> dict:
     hh = ctx.household
     s = parameters.load("supplier")["edf"]
     a, m = hh.address, hh.main
+    given, family = m.given.upper(), m.family.upper()
     doc = {
         "vendor": s["vendor"],
         "clientId": hh.contract.supplier_client_id,
-        "numeroAcc": "0" + hh.contract.supplier_contract_number[:4]
+        "numeroAcc": "0" + hh.contract.supplier_contract_number[:3]
                      + hh.contract.supplier_client_id[-7:],
-        "address": {"street": a.line, "city": a.city, "postCode": a.postcode,
-                    "country": a.country, "formated": a.formatted},
-        "name": {"prefix": m.title, "family": m.family, "given": m.given,
-                 "formated": f"{m.title} {m.given} {m.family}"},
+        "address": {"street": a.line, "city": a.city, "postcode": a.postcode,
+                    "country": a.country, "formated": f"{a.line}\n{a.postcode} {a.city}"},
+        "name": {"prefix": m.title.rstrip(".").upper(), "family": family, "given": given,
+                 "formated": f"{given} {family}"},
     }
     if m.email:
         doc["email"] = m.email
         doc["loginEmail"] = m.email
     if m.msisdn:
-        doc["cellPhone"] = "0" + m.msisdn[2:]
+        doc["telMobile"] = "0" + m.msisdn[2:]
     partner = next((x for x in hh.members if x.role == "Conjoint"), None)
     if partner:
-        doc["coHolder"] = {"family": partner.family, "given": partner.given,
-                           "formated": f"{partner.given} {partner.family}"}
-    doc["commercialContact"] = {"title": "Service Clients EDF", "phone": s["commercial_phone"],
-                                "address": s["commercial_address"]}
+        doc["coHolder"] = {"family": partner.family.upper(), "given": partner.given.upper(),
+                           "formated": f"{partner.given} {partner.family}".upper()}
+    ca = s["commercial_address"]
+    doc["commercialContact"] = {
+        "title": s["commercial_title"], "phone": s["commercial_phone"],
+        "address": {"formated": f"{ca['street']}\n{ca['postcode']} {ca['city']}", **ca}}
     return doc
 
 
-def _services(start: date, day: int) -> list[dict]:
+def _services(start: date, day: int, gas: bool) -> list[dict]:
+    """The contract's services in the kit's two element shapes: subscriptions ``{nom, activ,
+    start}`` and options ``{name, status, valueSubscribed[, valuesAvailable]}`` (flags as the
+    strings "true"/"false"). Monthly payment (mensualisation) of both energies when there is gas."""
+    s = parameters.load("supplier")["edf"]
     return [
-        {"name": "PRELEVEMENT_AUTOMATIQUE", "status": "ACTIF", "activ": True,
-         "start": start.isoformat(), "valueSubscribed": str(day), "valueAvailable": ""},
-        {"name": "MENS_MENSUELLE", "status": "ACTIF", "activ": True,
-         "start": start.isoformat(), "valueSubscribed": "MENS", "valueAvailable": ""},
+        {"nom": "SUIVI_CONSO", "activ": "true", "start": offset_midnight(start)},
+        {"nom": "SER_BILANCONSO", "activ": "false"},
+        {"name": "PRELEVEMENT_AUTOMATIQUE", "status": "true", "valueSubscribed": f"{day:02d}",
+         "valuesAvailable": list(s["debit_days_available"])},
+        {"name": "FACTURE_ELECTRONIQUE", "status": "true", "valueSubscribed": None},
+        {"name": "MENS_ANNUELLE", "status": "false", "valueSubscribed": None},
+        {"name": "MENS_MENSUELLE", "status": "true", "valueSubscribed": None},
+        {"name": "MENS_ELECTRICITE", "status": "true", "valueSubscribed": "OUI"},
+        {"name": "MENS_GAZ", "status": "true" if gas else "false",
+         "valueSubscribed": "OUI" if gas else "NON"},
     ]
+
+
+def _statement(ctx: SourceContext) -> dict:
+    """The meter-reading block of a contract, as the kit shows it without self-reading."""
+    s = parameters.load("supplier")["edf"]
+    nxt = ctx.period.end.isoformat()
+    return {"prochaineReleve": nxt, "saisieReleveConfiance": s["statement_self_reading"],
+            "dateFermetureReleveConfiance": None, "prochaineDateOuvertureReleveConfiance": None,
+            "prochaineDateFermetureReleveConfiance": None, "prochaineDateFermetureReelle": nxt,
+            "saisieSuiviConso": s["statement_follow_up"],
+            "prochaineDateOuvertureSaisieConso": None}
+
+
+def _counter(kind: str, comptage: str, index: int, annual: int) -> dict:
+    """Numbers as the kit writes them: strings, the index with one decimal, the number of
+    dials (roues) zero-padded."""
+    return {"comptage": comptage, "nombreRoues": f"{max(5, len(str(index))):03d}",
+            "dernierIndex": f"{index}.0", "type": kind, "annualConsumption": str(annual),
+            "peakHours": None}
 
 
 def _last_year(ctx: SourceContext) -> np.ndarray:
@@ -202,30 +263,30 @@ def _contracts(ctx: SourceContext) -> list[dict]:
     option_start = (ctx.period.start + timedelta(days=int(changed[-1]) + 1) if changed.size
                     else c.start)
     index_end = e["index_start_wh"] + int(e["daily_wh"].sum())
-    docs = [{
-        "vendor": s["vendor"], "clientId": c.supplier_client_id,
-        "number": c.supplier_contract_number, "start": c.start.isoformat(),
-        "status": "CONTRAT_ACTIF", "pdl": c.pdl, "energie": "Électricité",
-        "name": s["electricity_offer"], "contractSubcategory1": SUBCATEGORY[current],
-        "optionStart": option_start.isoformat(), "power": f"{c.kva} kVA",
-        "counter": {"type": "LINKY", "comptage": COMPTAGE[current],
-                    "dernierIndex": index_end // 1000,
-                    "annualConsumption": int(e["daily_wh"][_last_year(ctx)].sum()) // 1000},
-        "services": _services(c.start, s["payment_day"]),
-        "troubleshootingPhone": s["enedis_troubleshooting_prefix"] + hh.commune.department[:2],
-    }]
     g = ctx.shared.get("gas")
+    common = {"vendor": s["vendor"], "clientId": c.supplier_client_id}
+    docs = [{
+        **common, "number": c.supplier_contract_number, "name": s["electricity_offer"],
+        "start": c.start.isoformat(), "end": None, "status": "CONTRAT_ACTIF",
+        "terminationGrounds": None, "pdl": c.pdl, "energie": "Électricité",
+        "troubleshootingPhone": s["enedis_troubleshooting_prefix"] + hh.commune.department[:2],
+        "power": f"{c.kva} kVA", "contractSubcategory1": SUBCATEGORY[current],
+        "optionStart": option_start.isoformat(),
+        "counter": _counter("LINKY", COMPTAGE[current], index_end // 1000,
+                            int(e["daily_wh"][_last_year(ctx)].sum()) // 1000),
+        "statement": _statement(ctx),
+        "services": _services(c.start, s["payment_day"], g is not None),
+    }]
     if g is not None:
         docs.append({
-            "vendor": s["vendor"], "clientId": c.supplier_client_id,
-            "number": c.gas_contract_number, "start": c.start.isoformat(),
-            "status": "CONTRAT_ACTIF", "pdl": c.gas_pce, "energie": "Gaz",
-            "name": s["gas_offer"],
-            "counter": {"type": "GAZPAR", "comptage": "BASE",
-                        "dernierIndex": int(g["index_m3"][-1]),
-                        "annualConsumption": int(g["daily_kwh"][_last_year(ctx)].sum())},
-            "services": _services(c.start, s["payment_day"]),
+            **common, "number": c.gas_contract_number, "name": s["gas_offer"],
+            "start": c.start.isoformat(), "end": None, "status": "CONTRAT_ACTIF",
+            "terminationGrounds": None, "pdl": c.gas_pce, "energie": "Gaz",
             "troubleshootingPhone": s["grdf_troubleshooting_phone"],
+            "counter": _counter("GAZPAR", "BASE", int(g["index_m3"][-1]),
+                                int(g["daily_kwh"][_last_year(ctx)].sum())),
+            "statement": _statement(ctx),
+            "services": _services(c.start, s["payment_day"], True),
         })
     return docs
 
@@ -234,26 +295,33 @@ def _home(ctx: SourceContext) -> dict:
     dw = ctx.household.dwelling
     heating = HEATING[dw.heating]
     if dw.heat_pump:
-        heating = "Pompe à chaleur"
+        heating = "Pompe a chaleur"
+    second = int(ctx.rng("edf-home").integers(8 * 3600, 22 * 3600))  # profile filled in by day
     return {
-        "beginTs": ctx.period.start.isoformat(),
+        "beginTs": f"{ctx.period.start.isoformat()}T{second // 3600:02d}:{second // 60 % 60:02d}:"
+                   f"{second % 60:02d}Z",
         "isProfileValidated": True,
         "housingType": dw.kind,
         "residenceType": "Principale",
-        "occupationType": "Propriétaire" if dw.owner else "Locataire",
+        "occupationType": "Proprietaire" if dw.owner else "Locataire",
         "constructionDate": dw.construction_year,
         "isBBC": dw.construction_year >= parameters.load("supplier")["home"]["bbc_from_year"],
-        "surface": dw.surface,
+        "surface": round(dw.surface),
         "occupantsCount": int(ctx.timeline.occupants[0]),
         "principalHeatingSystemType": heating,
-        "sanitoryHotWaterType": dw.hot_water,
+        "sanitoryHotWaterType": plain(dw.hot_water),
         "origin": "EDF",
     }
 
 
 def _edelia(ctx: SourceContext, energy: str, contract: str, kwh: np.ndarray,
-            cost: np.ndarray) -> list[dict]:
-    """Monthly (complete months) and yearly (12-month windows ending at the period end)."""
+            priced: tuple[np.ndarray, np.ndarray], index: np.ndarray) -> list[dict]:
+    """Monthly (complete months) and yearly (12-month windows ending at the period end).
+
+    Numbers are whole kWh and euros as in the kit; ``priced`` = (energy, standing charge) in
+    euros per day; ``index`` = the meter index at the start of each day (the monthly documents'
+    reading). Categories are labelled BASE whatever the option (the kit shows only BASE; Edelia's
+    estimate is on the total); yearly documents compare the home with similar homes."""
     s = parameters.load("supplier")["edf"]
     per = ctx.period
     days = per.days
@@ -271,17 +339,33 @@ def _edelia(ctx: SourceContext, energy: str, contract: str, kwh: np.ndarray,
             break
         windows.append((start, end, str(start.year), f"EdeliaYearly{word}Consumption"))
         end = start
+    rng = ctx.rng(f"edelia-{energy}")
+    energy_cost, standing = priced
     docs = []
     for a, b, period, reason in windows:
         mask = (days >= np.datetime64(a, "D")) & (days < np.datetime64(b, "D"))
-        docs.append({
+        value = round(float(kwh[mask].sum()))
+        doc = {
             "docTypeVersion": s["doc_type_version"], "contractNumber": contract,
             "start": a.isoformat(), "end": b.isoformat(), "period": period,
-            "value": round(float(kwh[mask].sum()), 1), "unit": "kWh",
-            "cost": round(float(cost[mask].sum()), 2),
+            "value": value, "unit": "kWh",
+            "cost": round(float(energy_cost[mask].sum() + standing[mask].sum())),
+            "costsByCategory": {"BASE": round(float(energy_cost[mask].sum())),
+                                "standing": round(float(standing[mask].sum()))},
+            "valuesByCatergory": {"BASE": value},
             "statementType": "estime", "statementCategory": "edelia",
             "statementReason": reason,
-        })
+        }
+        if len(period) == 4:  # yearly
+            average = round(value * float(rng.lognormal(0.0, s["similar_average_sigma"])))
+            doc["similarHomes"] = {"site": value, "average": average,
+                                   "least": round(average * s["similar_least_factor"])}
+            doc["statements"] = []
+        else:
+            first = int(np.flatnonzero(mask)[0])
+            doc["statements"] = [{"date": a.isoformat(),
+                                  "indexesByLabel": {"BASE": int(index[first])}}]
+        docs.append(doc)
     return docs
 
 
@@ -290,19 +374,20 @@ def generate(ctx: SourceContext) -> list[Batch]:
     c = hh.contract
     e = ctx.shared["electricity"]
     energy, standing = electricity_daily_cost(ctx)
-    elec_cost = energy + standing
     out_bills = [_bills(ctx, "electricity", (energy, standing), c.supplier_contract_number,
                         {"consumptionWh": e["daily_wh"], "offPeakWh": e["daily_hc_wh"]})]
+    before = np.concatenate(([0], np.cumsum(e["daily_wh"])[:-1]))  # Wh before each day
+    elec_index = (e["index_start_wh"] + before) // 1000
     edelia = _edelia(ctx, "electricity", c.supplier_contract_number, e["daily_wh"] / 1000.0,
-                     elec_cost)
+                     (energy, standing), elec_index)
     g = ctx.shared.get("gas")
     if g is not None:
         g_energy, g_standing = gas_daily_cost(ctx)
-        gas_cost = g_energy + g_standing
         out_bills.append(_bills(ctx, "gas", (g_energy, g_standing), c.gas_contract_number,
                                 {"consumptionKwh": g["daily_kwh"], "volumeM3": g["daily_m3"]}))
+        gas_index = np.asarray(g["index_m3"]) - np.asarray(g["daily_m3"])
         edelia += _edelia(ctx, "gas", c.gas_contract_number, g["daily_kwh"].astype(float),
-                          gas_cost)
+                          (g_energy, g_standing), np.floor(gas_index).astype(np.int64))
     return [
         Batch.from_dicts(CLIENT, [_client(ctx)]),
         Batch.from_dicts(CONTRACT, _contracts(ctx)),
@@ -320,32 +405,47 @@ def _payment_terms(ctx: SourceContext, bill_batches: list[Batch]) -> dict:
         for b in batch.dicts():
             key = b["periodStart"][:7]
             row = by_month.setdefault(key, {
-                "amount": 0.0, "amountElectricity": 0.0, "amountGas": 0.0,
                 "number": len(by_month) + 1, "receiptDate": b["date"][:10],
-                "scheduleDate": b["scheduledPaymentDate"], "paid": False})
+                "scheduleDate": b["scheduledPaymentDate"], "paid": False,
+                "euros": 0.0, "amount": 0, "amountGas": 0, "amountElectricity": 0})
             field = "amountElectricity" if b["subtype"] == "electricity" else "amountGas"
-            row[field] = round(row[field] + b["amount"], 2)
-            row["amount"] = round(row["amountElectricity"] + row["amountGas"], 2)
+            row["euros"] = round(row["euros"] + b["amount"], 2)
+            row[field] = round(row[field] + b["amount"])  # whole euros, as in the kit
+            row["amount"] = row["amountElectricity"] + row["amountGas"]
     end = ctx.period.end.isoformat()
     schedules = list(by_month.values())
     for row in schedules:
         row["paid"] = row["scheduleDate"] < end
+        if not row["paid"]:
+            row["receiptDate"] = None  # the kit's unpaid instalments have no receipt date
     paid = [r for r in schedules if r["paid"]]
+    a = ctx.household.address
+    m = ctx.household.main
+    bank = {"bank": s["bank_name"],
+            "bankAddress": {"street": a.line, "city": f"{a.city} {a.postcode}", "country": "France",
+                            "formated": f"{a.line}\n{a.postcode} {a.city}"},
+            "iban": "FR76" + "*" * 19 + ctx.household.contract.supplier_client_id[-4:],
+            "holder": f"{'Mme' if m.title.startswith('Mme') else 'M.'} {m.given} {m.family}".upper()
+                      .replace("MME ", "Mme ", 1)}
     doc = {
         "vendor": s["vendor"],
         "clientId": ctx.household.contract.supplier_client_id,
+        "encryptedBankDetails": json.dumps(bank, ensure_ascii=False),
         "balance": 0.0,
         "billFrequency": "MENS",
         "idPayer": ctx.household.contract.supplier_client_id,
-        "modifBankDetailsAllowed": True,
+        "modifBankDetailsAllowed": "true",
         "paymentMeans": "PRELEVEMENT",
         "payerDivergent": False,
-        "paymentSchedules": schedules,
     }
     if paid:
-        doc["dernierReglement"] = {"date": paid[-1]["scheduleDate"], "amount": paid[-1]["amount"],
-                                   "type": "PRELEVEMENT"}
+        doc["dernierReglement"] = {
+            "date": offset_midnight(date.fromisoformat(paid[-1]["scheduleDate"]), millis=True),
+            "amount": money(paid[-1]["euros"]), "type": "ENCAISSEMENT_PRELEVEMENT"}
+    for row in schedules:
+        del row["euros"]
+    doc["paymentSchedules"] = schedules
     unpaid = [r for r in schedules if not r["paid"]]
-    doc["nextBillDate"] = (unpaid[0]["receiptDate"] if unpaid
+    doc["nextBillDate"] = (unpaid[0]["scheduleDate"] if unpaid
                            else (ctx.period.end + timedelta(days=4)).isoformat())
     return doc

@@ -2,13 +2,13 @@
 
 Energy per gas day = heating (k × degree-days × m², setback while away) + hot water (~3,100
 kWh/yr, seasonal, zero while away) + cooking (~660 kWh/yr, zero while away). The meter counts m³:
-volume = kWh ÷ the month's conversion coefficient (2 decimals), then value = round(volume ×
-coefficient) kWh and the index is the integer part of the running m³ total.
+volume = kWh ÷ the month's conversion coefficient (1 decimal, as in the kit), then
+value = round(volume × coefficient) kWh and the index is the integer part of the running m³ total.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -83,7 +83,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     coef = np.array([coefs[y][m - 1] for y, m in zip(years.tolist(), per.month.tolist(),
                                                      strict=True)])
     kwh = daily_energy(ctx)
-    volume = np.round(kwh / coef, 2)
+    volume = np.round(kwh / coef, 1)  # m³ with one decimal, as the kit writes them
     value = np.rint(volume * coef).astype(np.int64)
     lo, hi = p["meter"]["index_start_m3"]
     start_c = int(ctx.rng("gas-index").integers(lo, hi)) * 100
@@ -94,7 +94,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
 
     spec = {
         "docTypeVersion": VERSION,
-        "contractNumber": hh.contract.gas_pce,
+        "contractNumber": hh.contract.gas_contract_number,  # the EDF gas contract, as the kit
         "start": Col("start"),
         "end": Col("end"),
         "period": Col("period"),
@@ -120,7 +120,8 @@ def generate(ctx: SourceContext) -> list[Batch]:
     for a, b in months:
         i, j = (a - per.start).days, (b - per.start).days
         cols["start"].append(f"{a.isoformat()}T06:00:00")
-        cols["end"].append(f"{b.isoformat()}T06:00:00")
+        # the kit ends a month on its last day at 06:00 (the gas day that closes it)
+        cols["end"].append(f"{(b - timedelta(days=1)).isoformat()}T06:00:00")
         cols["period"].append(a.strftime("%Y-%m"))
         cols["value"].append(int(value[i:j].sum()))
         cols["volume"].append(int(vol_c[i:j].sum()) / 100)

@@ -105,13 +105,35 @@ def place_name(commune: Commune) -> str:
 
 
 def tel_mobile(member: Member) -> str:
-    """The kit's MAIF format: "+33" then the national number with its 0 ("+330612345678")."""
-    return f"+330{member.msisdn[2:]}" if member.msisdn else ""
+    """The kit's MAIF format, E.164: "+33" then the 9 digits after the national 0."""
+    return f"+{member.msisdn}" if member.msisdn else ""
 
 
-def _profession(member: Member) -> tuple[str, str]:
-    code = member.profession_code
-    return code, f"{code} {member.profession}" if code else member.profession
+def _profession(member: Member, on: date) -> tuple[str, str]:
+    """(code, "code label"), as the kit writes them; people without a job get the INSEE code
+    for pupils and students (under 25) or for others without a professional activity."""
+    code, label = member.profession_code, member.profession
+    if not code:
+        none = _p()["people"]["no_profession"]
+        key = "young" if member.age_on(on) < none["young_below_age"] else "other"
+        code, label = none[f"{key}_code"], none[f"{key}_label"]
+    return code, f"{code} {label}"
+
+
+def _contact(member: Member) -> dict:
+    """email and telMobile when the member has them (the kit's member has both; we omit a
+    missing one rather than write an empty string the kit never shows)."""
+    out = {}
+    if member.email:
+        out["email"] = member.email
+    if member.msisdn:
+        out["telMobile"] = tel_mobile(member)
+    return out
+
+
+def _mixed_case(name: str) -> str:
+    """"LE GALL-PRIGENT" -> "Le Gall-Prigent" (the kit's claim drivers are written so)."""
+    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), name)
 
 
 @dataclass
@@ -208,7 +230,8 @@ def crm_at(years_licensed: int, rng: np.random.Generator) -> Crm:
 # --- claims ----------------------------------------------------------------------------------
 
 def _claims(ctx: SourceContext, people_index: dict[str, int]) -> tuple[list[dict], dict]:
-    """Claim items (newest first) and, per plate, the at-fault claim dates."""
+    """Claims, one flat document each as in the kit (newest first), and per plate the at-fault
+    claim dates."""
     p = _p()
     cp = p["claims"]
     hh = ctx.household
@@ -229,8 +252,9 @@ def _claims(ctx: SourceContext, people_index: dict[str, int]) -> tuple[list[dict
             ref = (f"F{e.start.year % 100:02d}" + "".join(str(x) for x in rng.integers(0, 10, 7))
                    + ALNUM[int(rng.integers(0, 26))])
         seen.add(ref)
-        item = {"type": d["type"], "societaire": hh.maif_societaire,
-                "horodatage": f"{e.start.isoformat()}T{hour:02d}:{minute:02d}"}
+        item = {"docTypeVersion": cp["doc_type_version"], "type": d["type"],
+                "societaire": hh.maif_societaire + check_letter(hh.maif_societaire),
+                "timestamp": f"{e.start.isoformat()}T{hour:02d}:{minute:02d}"}
         if vehicle:
             k = _pick(rng, cp["car_place_shares"])
             trip = int(tl.trip[tl.day_index(e.start)])
@@ -241,25 +265,26 @@ def _claims(ctx: SourceContext, people_index: dict[str, int]) -> tuple[list[dict
             responsible = bool(rng.random() < fault[d["cause"]])
             if responsible:
                 at_fault[d["plate"]].append(e.start)
-            item |= {"lieuSurvenance": lieu, "referenceSinistre": ref,
-                     "typeLieuSurvenance": cp["place_codes"][k],
-                     "libelleTypeLieuSurvenance": cp["place_labels"][k],
+            item |= {"lieuSurvenance": lieu, "ref": ref,
+                     "typeLieuSurvenance": cp["place_labels"][k],
                      "immatriculationVehicule": d["plate"],
-                     "driver": {"prefix": name["prefix"], "family": name["family"],
-                                "given": name["given"]},
+                     "driver": {"prefix": cp["driver_prefixes"][driver.sex],
+                                "family": _mixed_case(name["family"]),
+                                "given": _mixed_case(name["given"])},
                      "driverNumber": str(member_i + 1),
                      "natureSinistre": d["cause"],
                      "responsabilite": "Responsable" if responsible else "Non responsable",
                      "montantSinistre": float(d["amount"])}
         else:
-            item |= {"lieuSurvenance": place_home, "referenceSinistre": ref,
-                     "typeLieuSurvenance": cp["place_codes"][0],
-                     "libelleTypeLieuSurvenance": cp["place_labels"][0],
-                     "address": insured_address(hh),
+            address = {k: v for k, v in insured_address(hh).items() if k != "numeroPays"}
+            item |= {"lieuSurvenance": place_home, "ref": ref,
+                     "typeLieuSurvenance": cp["place_labels"][0],
+                     "natureLieu": hh.dwelling.kind,
+                     "address": address,
                      "natureSinistre": d["cause"],
                      "montantSinistre": float(d["amount"])}
         items.append(item)
-    items.sort(key=lambda c: (c["horodatage"], c["referenceSinistre"]), reverse=True)
+    items.sort(key=lambda c: (c["timestamp"], c["ref"]), reverse=True)
     return items, at_fault
 
 
@@ -418,15 +443,16 @@ def _insured_home(hh: Household, band: int, address: dict) -> dict:
     }]}
 
 
-def _foyer(hh: Household, rng: np.random.Generator, people: People, address: dict) -> dict:
+def _foyer(hh: Household, rng: np.random.Generator, people: People, address: dict,
+           on: date) -> dict:
     quality_codes = _p()["people"]["quality_codes"]
     name = "1-" + "".join(ALNUM[i] for i in rng.integers(0, len(ALNUM), 7))
     membres = []
     for k, m in enumerate(hh.members):
-        code, profession = _profession(m)
+        code, profession = _profession(m, on)
         membres.append({
-            "name": _name(m, people.maiden.get(k, "")), "email": m.email or "",
-            "telMobile": tel_mobile(m), "birthdate": m.birthdate.isoformat(),
+            "name": _name(m, people.maiden.get(k, "")), **_contact(m),
+            "birthdate": m.birthdate.isoformat(),
             "birthplace": people.birthplaces[k], "codeProfessionSocietaire": code,
             "profession": profession, "codeQualitePersonne": quality_codes[m.role],
             "quality": m.role,
@@ -447,14 +473,14 @@ def _societaire(ctx: SourceContext, rng: np.random.Generator, people: People,
     hh = ctx.household
     societaire = hh.maif_societaire
     main = hh.main
-    code, profession = _profession(main)
+    code, profession = _profession(main, ctx.period.start)
     arrivals = [m.arrives for m in hh.members if m.arrives is not None]
     modified = max(arrivals) if arrivals else _between(rng, member_since, ctx.period.start)
     return {"societaire": {
-        "name": _name(main, people.maiden.get(0, "")), "email": main.email or "",
-        "telMobile": tel_mobile(main), "birthdate": main.birthdate.isoformat(),
+        "name": _name(main, people.maiden.get(0, "")), **_contact(main),
+        "birthdate": main.birthdate.isoformat(),
         "birthplace": people.birthplaces[0], "codeProfessionSocietaire": code,
-        "profession": profession, "codeFamilySituation": people.situation_code,
+        "profession": profession, "codeSituationFamiliale": people.situation_code,
         "familySituation": people.situation,
         "codeActif": pp["codeActif_retired" if code == pp["retired_profession_code"]
                         else "codeActif_active"],
@@ -513,7 +539,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     car_contracts, car_yearly = _cars(ctx, years, member_since, at_fault)
     home_contract = _home_contract(hh, home_terms, home_start, address, years[-1])
     rng = ctx.rng("maif-foyer")  # shared: the foyer's name, then the modification date
-    foyer = _foyer(hh, rng, people, address)
+    foyer = _foyer(hh, rng, people, address, ctx.period.start)
     societaire = _societaire(ctx, rng, people, member_since)
     paymentterms, months = _payment_terms(ctx)
     return [
@@ -522,7 +548,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
         Batch.from_dicts(FOYER, [foyer]),
         Batch.from_dicts(SOCIETAIRE, [societaire]),
         Batch.from_dicts(PAYMENTTERMS, [paymentterms]),
-        Batch.from_dicts(SINISTRE, [{"sinistre": claims}]),
+        Batch.from_dicts(SINISTRE, claims),
         _premium_bills(ctx, {y: home_terms.yearly[y] for y in years}, car_yearly, months,
                        _p()["home_formulas"]["labels"][home_terms.formula]),
     ]

@@ -359,18 +359,27 @@ def generate(ctx: SourceContext) -> list[Batch]:
             "deviceLabel": line.handset["label"],
             "deviceTac": line.handset["tac"],
         }
-        out.append(Batch.from_columns(LOG, spec, {
-            "ts": t,
-            "partner": log["partner"],
-            "type": Categorical(by_kind["type"], kind),
-            "length": log["length"],
-            "chip": Categorical(by_kind["chip"], kind),
-            "lat": lat,
-            "lon": lon,
-            "net": Categorical(NETWORKS, (rng.random(t.size) < line.share_4g).astype(np.int64)),
-            "cause": Categorical(by_kind["cause"], kind),
-            "label": Categorical(by_kind["label"], kind),
-        }))
+        net = (rng.random(t.size) < line.share_4g).astype(np.int64)
+        # Calls sent to voicemail: networkType "N/A" and no position, as in the kit; they are
+        # a second batch of the line (documents of a line are in time order within each batch).
+        vm_spec = {k: ("N/A" if k == "networkType" else v) for k, v in spec.items()
+                   if k not in ("latitude", "longitude")}
+        for is_vm in (False, True):
+            vm = (kind == VOICEMAIL) == is_vm
+            if not vm.any():
+                continue
+            out.append(Batch.from_columns(LOG, vm_spec if is_vm else spec, {
+                "ts": t[vm],
+                "partner": log["partner"][vm],
+                "type": Categorical(by_kind["type"], kind[vm]),
+                "length": log["length"][vm],
+                "chip": Categorical(by_kind["chip"], kind[vm]),
+                "lat": lat[vm],
+                "lon": lon[vm],
+                "net": Categorical(NETWORKS, net[vm]),
+                "cause": Categorical(by_kind["cause"], kind[vm]),
+                "label": Categorical(by_kind["label"], kind[vm]),
+            }))
     out.append(_bills(ctx, lines, extras, phones[0][1].msisdn or ""))
     return out
 

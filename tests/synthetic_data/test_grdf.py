@@ -26,7 +26,8 @@ def test_gas_only_for_gas_homes(households):
         assert bool(gas) == uses
         if uses:
             assert len(gas) == data.timeline.period.n_days
-            assert {d["contractNumber"] for d in gas} == {data.household.contract.gas_pce}
+            number = data.household.contract.gas_contract_number
+            assert {d["contractNumber"] for d in gas} == {number}
     assert kinds == {True, False}, "fixtures should hold homes with and without gas"
 
 

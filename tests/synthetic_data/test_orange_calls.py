@@ -165,7 +165,7 @@ def test_positions_follow_trips(households):
             idx = (day - start).astype(np.int64)
             ok = (idx >= 0) & (idx < tl.trip.size)
             for d, i, inside in zip(docs, idx, ok, strict=True):
-                if not inside or tl.trip[i] < 0:
+                if not inside or tl.trip[i] < 0 or "latitude" not in d:  # voicemail: no position
                     continue
                 dest = tl.trips[tl.trip[i]].details
                 dy = (d["latitude"] - dest["latitude"]) * 111.32
