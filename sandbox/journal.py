@@ -37,6 +37,7 @@ class Journal:
         self._buf: list[dict] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._flushing = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="journal-flush", daemon=True)
         self._thread.start()
@@ -62,16 +63,20 @@ class Journal:
                 time.sleep(self.flush_every)
 
     def flush(self) -> None:
-        with self._lock:
-            rows, self._buf = self._buf, []
-        if rows:
-            try:
-                with self.db.write() as conn:
-                    conn.execute(sa.insert(journal), rows)
-            except Exception:
-                with self._lock:
-                    self._buf[:0] = rows
-                raise
+        """Write what is buffered. Flushes run one at a time, so a reader's flush also waits
+        for the rows the background thread is writing at that moment (it used to return at
+        once with an empty buffer and read the journal without them)."""
+        with self._flushing:
+            with self._lock:
+                rows, self._buf = self._buf, []
+            if rows:
+                try:
+                    with self.db.write() as conn:
+                        conn.execute(sa.insert(journal), rows)
+                except Exception:
+                    with self._lock:
+                        self._buf[:0] = rows
+                    raise
 
     def delete_instance(self, conn, instance_id: int) -> None:
         """Part of deleting an instance (in its transaction): its rows, written or not."""
