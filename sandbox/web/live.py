@@ -98,7 +98,7 @@ def admin_faults(request: Request, instance: Annotated[str, Query(max_length=100
 @router.get("/admin/live", response_class=HTMLResponse, include_in_schema=False)
 def admin_page(request: Request) -> HTMLResponse:
     sb = sandbox(request)
-    return render(request, "live.html", status=sb.live.status(None), message=None,
+    return render(request, "live.html", clock=sb.live.status(None), message=None,
                   admin=bool(sb.settings.live_admin_token))
 
 
@@ -120,7 +120,7 @@ def admin_form(request: Request, token: Annotated[str, Form(max_length=200)],
         raise BadRequest(f"unknown action {action[:20]!r}", "bad_request")
     change = ClockChange(instance=instance or None, **fields[action])
     status = _change(sb, change)
-    return render(request, "live.html", status=sb.live.status(None) if not instance else status,
+    return render(request, "live.html", clock=sb.live.status(None) if not instance else status,
                   message=f"Done: {action}.", admin=True)
 
 
