@@ -49,17 +49,31 @@ def sandbox() -> None:
 @db_option
 @click.option("--ground-truth", is_flag=True, help="Also load org.selfdata.groundtruth.event.")
 @click.option("--replace", is_flag=True, help="Recreate instances that already exist.")
-def load(directory: Path, database_url: str | None, ground_truth: bool, replace: bool) -> None:
+@click.option("--live-from", default=None, metavar="DATE",
+              help="Live run: only what is delivered by DATE is loaded; the rest arrives on "
+                   "each source's cadence once a clock runs (selfdata sandbox clock).")
+@click.option("--faults", type=click.Choice(["clean", "realistic", "hostile"]), default="clean",
+              show_default=True, help="Delivery faults of a live run.")
+def load(directory: Path, database_url: str | None, ground_truth: bool, replace: bool,
+         live_from: str | None, faults: str) -> None:
     """Create one instance per household of a generated population and load its data."""
     from sandbox.errors import SandboxError
-    from sandbox.loader import load_population
+    from sandbox.live.clock import parse_moment
+    from sandbox.live.sources import cadences
+    from sandbox.loader import LiveLoad, load_population
     from sandbox.service import Sandbox
     from synthetic_data.errors import OutputError
+    from synthetic_data.population import read_manifest
 
     sb = Sandbox(_settings(database_url))
     try:
+        live = None
+        if live_from:
+            live = LiveLoad(parse_moment(live_from, cadences().timezone), faults,
+                            int(read_manifest(directory)["seed"]))
         report = load_population(sb, directory, include_ground_truth=ground_truth,
-                                 replace=replace, progress=lambda n: click.echo(f"  {n}"))
+                                 replace=replace, live=live,
+                                 progress=lambda n: click.echo(f"  {n}"))
     except (OutputError, SandboxError) as exc:
         click.echo(f"Error: {getattr(exc, 'reason', exc)}", err=True)
         sys.exit(2)
@@ -67,7 +81,45 @@ def load(directory: Path, database_url: str | None, ground_truth: bool, replace:
         sb.close()
     click.echo(f"{len(report.instances)} instances loaded, {report.documents:,} documents"
                + (f"; {len(report.skipped)} already there (kept, use --replace)"
-                  if report.skipped else ""))
+                  if report.skipped else "")
+               + (f"; {report.pending:,} deliveries to come, {report.faults} delivery faults"
+                  if live_from else ""))
+
+
+@sandbox.command("clock")
+@db_option
+@click.option("--instance", default=None, help="An instance's own clock (default: the "
+              "event's).")
+@click.option("--start", "--jump", "at", default=None, metavar="DATE",
+              help="Start the clock at, or jump forward to, a date or ISO date-time.")
+@click.option("--speed", type=float, default=None,
+              help="Simulated seconds per second (1440: a day per minute).")
+@click.option("--pause", "paused", flag_value=True, default=None, help="Pause the clock.")
+@click.option("--resume", "paused", flag_value=False, help="Resume it.")
+@click.option("--follow-event", is_flag=True, help="The instance drops its own clock.")
+def clock(database_url: str | None, instance: str | None, at: str | None,
+          speed: float | None, paused: bool | None, follow_event: bool) -> None:
+    """Show or drive the simulated clock of a live run (a running server follows it)."""
+    import orjson
+
+    from sandbox.errors import SandboxError
+    from sandbox.live.clock import EVENT, parse_moment
+    from sandbox.service import Sandbox
+
+    sb = Sandbox(_settings(database_url))
+    try:
+        inst = sb.instances.get(instance) if instance else None
+        if follow_event and inst is not None:
+            sb.live.clocks.follow_event(inst.id)
+        elif at is not None or speed is not None or paused is not None:
+            when = parse_moment(at, sb.live.cadences.timezone) if at else None
+            sb.live.clocks.set(inst.id if inst else EVENT, at=when, speed=speed, paused=paused)
+        click.echo(orjson.dumps(sb.live.status(inst), option=orjson.OPT_INDENT_2).decode())
+    except SandboxError as exc:
+        click.echo(f"Error: {getattr(exc, 'reason', exc)}", err=True)
+        sys.exit(2)
+    finally:
+        sb.close()
 
 
 @sandbox.command("instances")

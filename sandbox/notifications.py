@@ -7,6 +7,7 @@ the tester's dashboard shows them.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,8 +28,9 @@ STRINGS = ("category", "category_id", "title", "message", "priority", "sound", "
 STATEFUL_LOOKBACK = 10_000   # notifications searched for the last one of a stateful source
 
 
-def _now() -> str:
-    return datetime.fromtimestamp(time.time(), UTC).isoformat().replace("+00:00", "Z")
+def _now(at: float | None = None) -> str:
+    moment = time.time() if at is None else at
+    return datetime.fromtimestamp(moment, UTC).isoformat().replace("+00:00", "Z")
 
 
 def categories_of(manifest_raw: dict | None) -> dict | None:
@@ -54,8 +56,10 @@ def _fields(attributes: dict) -> dict:
 
 
 class Notifications:
-    def __init__(self, documents: DocumentStore):
+    def __init__(self, documents: DocumentStore,
+                 now: Callable[[Instance], float | None] = lambda _inst: None):
         self.documents = documents
+        self.now = now   # the instance's simulated time, None when it is not live
 
     def push(self, inst: Instance, originator: str, slug: str, categories: dict | None,
              attributes: dict) -> dict:
@@ -77,7 +81,7 @@ class Notifications:
             doc["slug"] = slug
         doc["category"] = category
         doc.update({k: v for k, v in fields.items() if k not in ("category", "at")})
-        now = _now()
+        now = _now(self.now(inst))
         doc["created_at"] = doc["last_sent"] = now
         if props.get("stateful"):
             last = self._last(inst, source)

@@ -19,6 +19,7 @@ from sandbox.instance_settings import InstanceSettings
 from sandbox.instances import Instance, Instances
 from sandbox.intents import Intents
 from sandbox.journal import Journal
+from sandbox.live.service import Live
 from sandbox.mango.selector import Limits
 from sandbox.notifications import Notifications
 from sandbox.oauth import OAuth
@@ -64,7 +65,12 @@ class Sandbox:
                                                   settings.instance_timezone)
         self.instances.on_create.append(self.instance_settings.create)
         self.shares = Shares(self.documents)
-        self.notifications = Notifications(self.documents)
+        self.journal = Journal(self.db)
+        self.live = Live(self.documents, self.journal, tick_s=settings.live_tick_s,
+                         max_rows=settings.live_max_rows)
+        # an app's notification is dated by its cloud's clock (simulated when live)
+        self.notifications = Notifications(self.documents,
+                                           now=lambda inst: self.live.now(inst))
         self.intents = Intents(self.documents)
         limits = Limits(settings.max_selector_depth, settings.max_in_values,
                         settings.max_regex_length)
@@ -75,7 +81,6 @@ class Sandbox:
                              settings.find_max_limit)
         self.files = Files(self.documents, BlobStore(settings.files_root()),
                            settings.files_quota_bytes)
-        self.journal = Journal(self.db)
         self.oauth = OAuth(self.db)
         self._auth_cache: dict[str, tuple[Caller, float]] = {}
         self.installs = InstallRecords(self.db, on_change=self.forget_tokens)
@@ -83,7 +88,8 @@ class Sandbox:
         self.instances.on_copy += [self.documents.copy_instance, self._copy_files]
         self.instances.on_delete += [drop_indexes, self.documents.delete_instance,
                                      self.journal.delete_instance, self.oauth.delete_instance,
-                                     self.installs.delete_instance, self._delete_files]
+                                     self.installs.delete_instance, self._delete_files,
+                                     self.live.delete_instance]
         self.instances.on_create.append(self.files.ensure)
 
     def _copy_files(self, _conn, source_id: int, copy_id: int) -> None:
@@ -95,6 +101,7 @@ class Sandbox:
         self.files.forget(instance_id)
 
     def close(self) -> None:
+        self.live.engine.stop()
         self.indexes.close()
         self.journal.close()
         self.db.dispose()

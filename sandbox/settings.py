@@ -141,6 +141,17 @@ class Settings(BaseSettings):
                                    "personal cloud's files, trash included, in bytes (413 past "
                                    "it); 0: no quota. One upload is also bounded by "
                                    "max_body_bytes.")
+    live_tick_s: float = Field(0.5, gt=0, le=60, description="How often, in wall seconds, "
+                               "the live delivery thread delivers what has come due by the "
+                               "clocks (simulated time, `selfdata up --live`).")
+    live_max_rows: int = Field(20_000, ge=100, le=1_000_000, description="Most pending "
+                               "deliveries (documents) written in one transaction by the live "
+                               "thread; a konnector run is never split.")
+    live_engine: bool = Field(True, description="Run the live delivery thread in this "
+                              "server (it does nothing until a clock is started).")
+    live_admin_token: str = Field("", description="The organiser's token for the clock's "
+                                  "admin API and page (/admin/live); empty: they answer 403. "
+                                  "`selfdata up` makes one and prints it.")
     app_limits: AppLimits = Field(default_factory=AppLimits, description="Container limits, "
                                   "from SELFDATA_APP_* (see below).")
 

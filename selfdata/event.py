@@ -145,8 +145,9 @@ def store_settings_for(port: int, sandbox_port: int, data: Path) -> StoreSetting
                                   sandbox_url=f"http://localhost:{sandbox_port}")
 
 
-def sandbox_settings_for(database_url: str, port: int, store: StoreSettings) -> Settings:
+def sandbox_settings_for(database_url: str, port: int, store: StoreSettings,
+                         live_admin_token: str = "") -> Settings:
     """The sandbox of the event: it installs from the event's store and runs apps with the
     same container limits as the store's smoke runs."""
     return Settings.from_env(database_url=database_url, port=port, registry_url=store.url,
-                             app_limits=store.app_limits)
+                             app_limits=store.app_limits, live_admin_token=live_admin_token)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
 
 from app_store.web.app import create_app as create_store
-from sandbox.loader import load_population
+from sandbox.live.clock import EVENT, parse_moment
+from sandbox.live.sources import cadences
+from sandbox.loader import LiveLoad, load_population
 from sandbox.service import Sandbox
 from sandbox.settings import Settings
 from sandbox.web.app import create_app as create_sandbox
@@ -54,8 +57,17 @@ def _listen(port: int, option: str) -> socket.socket:
 @click.option("--samples/--no-samples", default=True, show_default=True,
               help="Submit, approve and install the sample apps (needs a Docker engine).")
 @click.option("--no-serve", is_flag=True, help="Prepare the data, print the token, exit.")
+@click.option("--live", is_flag=True, help="Simulated time: data arrives on each partner's "
+              "cadence from --live-from on (the clock is paused with --no-serve).")
+@click.option("--speed", type=float, default=1440, show_default=True,
+              help="Live: simulated seconds per second (1440: a day per minute).")
+@click.option("--live-from", default=None, metavar="DATE",
+              help="Live: the clock's start (default: four weeks after the data's start).")
+@click.option("--faults", type=click.Choice(["clean", "realistic", "hostile"]),
+              default="clean", show_default=True, help="Live: delivery faults.")
 def up(households: int, years: int, start: str, seed: int, data_dir: Path, database: Path,
-       port: int, store_port: int, samples: bool, no_serve: bool) -> None:
+       port: int, store_port: int, samples: bool, no_serve: bool, live: bool, speed: float,
+       live_from: str | None, faults: str) -> None:
     """Generate a population (if needed), load it into a fresh sandbox and serve it."""
     try:
         first = date.fromisoformat(start)
@@ -82,7 +94,20 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
     url = f"sqlite:///{database}"
     sb = Sandbox(Settings(database_url=url))
     click.echo("Loading the households into the sandbox ...")
-    report = load_population(sb, data_dir)
+    m = read_manifest(data_dir)
+    plan = None
+    if live:
+        tz = cadences().timezone
+        try:
+            begin = parse_moment(live_from, tz) if live_from else parse_moment(
+                (date.fromisoformat(m["start"]) + timedelta(days=28)).isoformat(), tz)
+        except Exception as exc:
+            click.echo(f"Error: --live-from: {getattr(exc, 'reason', exc)}", err=True)
+            sys.exit(2)
+        plan = LiveLoad(begin, faults, int(m["seed"]))
+    report = load_population(sb, data_dir, live=plan)
+    if plan is not None:  # paused until the servers are up
+        sb.live.clocks.set(EVENT, at=plan.start, speed=speed, paused=True)
     first_inst = report.instances[0]
     token = sb.cli_token(first_inst, READ_SCOPE, ttl=7 * 24 * 3600)
     sb.close()
@@ -100,14 +125,20 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
   More tokens: .venv/bin/selfdata token --instance NAME --scope "DOCTYPE:GET" --database-url {url}
 
 """)
+    if live:
+        click.echo(f"  Live: {report.pending:,} deliveries to come ({faults} faults: "
+                   f"{report.faults}), clock from {live_from or 'four weeks in'} at x{speed:g}.")
     if sandbox_sock is None or store_sock is None:
+        if live:
+            click.echo(f"  The clock is paused: .venv/bin/selfdata sandbox clock --resume "
+                       f"--database-url {url}")
         return
     _serve_event(url, sandbox_sock, store_sock, database.parent, first_inst, report.instances,
-                 samples)
+                 samples, live)
 
 
 def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socket, var: Path,
-                 first_inst: str, instances: list[str], samples: bool) -> None:
+                 first_inst: str, instances: list[str], samples: bool, live: bool) -> None:
     port = sandbox_sock.getsockname()[1]
     store_port = store_sock.getsockname()[1]
     for suffix in ("", "-wal", "-shm"):
@@ -115,13 +146,19 @@ def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socke
     store_url = f"http://127.0.0.1:{store_port}"
     store_settings = event.store_settings_for(store_port, port, var)
     store_app = create_store(store_settings)
-    sandbox_app = create_sandbox(event.sandbox_settings_for(url, port, store_settings))
+    admin_token = secrets.token_urlsafe(24)
+    sandbox_app = create_sandbox(event.sandbox_settings_for(url, port, store_settings,
+                                                            live_admin_token=admin_token))
     state = event.EventState()
     event.stop_on_sigterm()
     event.prepare_store(store_app, state)
     servers = [event.serve_in_thread(store_app, store_sock),
                event.serve_in_thread(sandbox_app, sandbox_sock)]
     state.engine = store_app.state.store.farm.engine_status()
+    if live:  # the clock runs from now on
+        sandbox_app.state.sandbox.live.clocks.set(EVENT, paused=False)
+        click.echo(f"  Live clock: http://127.0.0.1:{port}/admin/live (organiser token "
+                   f"{admin_token})")
     try:
         _apps_and_urls(store_app, sandbox_app, state, store_url, port, first_inst, instances,
                        samples)

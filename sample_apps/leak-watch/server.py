@@ -3,6 +3,8 @@
 GET /health        200 as soon as the server listens
 GET /              the page (inline SVG, no external assets)
 GET /api/findings  the same summary as JSON
+
+A thread follows the water readings as they arrive (follow.py) and notifies new leaks.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import follow
 import page
 import watch
 from cozy import Cozy, CozyError
@@ -69,6 +72,10 @@ def main() -> None:
     port = int(os.environ.get("PORT", "8000"))
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     print(f"leak-watch listening on port {port}", flush=True)
+    if os.environ.get("COZY_URL"):
+        every = float(os.environ.get("LEAK_WATCH_POLL_S", "5"))
+        threading.Thread(target=follow.follow, args=(Cozy.from_env(), every, threading.Event()),
+                         name="follow", daemon=True).start()
     server.serve_forever()
 
 

@@ -16,13 +16,13 @@ def run(cozy: Cozy) -> dict:
     findings = analysis.detect(water)
     stored = cozy.all_docs(FINDINGS_DOCTYPE)
     known = {d.get("key") for d in stored}
-    created = 0
+    new = []
     for f in findings:
         if f.key not in known:  # re-running the app must not duplicate a finding
             cozy.create(FINDINGS_DOCTYPE, f.to_doc())
             known.add(f.key)
-            created += 1
-    return summarise(water, findings, len(stored) + created, created)
+            new.append(f.to_doc())
+    return {**summarise(water, findings, len(stored) + len(new), len(new)), "new": new}
 
 
 def summarise(water: list[dict], findings: list[analysis.Finding], stored: int,

@@ -407,6 +407,12 @@ class DocumentStore:
         Like any write it announces CREATED per document to whoever listens to the instance
         (simulated time feeding a live cloud). A population load publishes nothing: it creates
         each instance just before, so no token, hence no listener, exists for it yet."""
+        with self.db.write() as conn:
+            return self.load_in(conn, instance_id, doctype, docs)
+
+    def load_in(self, conn, instance_id: int, doctype: str, docs: list[dict]) -> int:
+        """:meth:`load` inside the caller's write transaction (live deliveries take their
+        pending rows out in the same one)."""
         rows = []
         for doc in docs:
             doc_id = doc.get("_id") or new_id()
@@ -415,12 +421,19 @@ class DocumentStore:
             rows.append({"instance_id": instance_id, "doctype": doctype, "doc_id": doc_id,
                          "rev": rev, "deleted": False,
                          "b": _stored(doc_id, rev, doc).decode()})
-        with self.db.write() as conn:
-            self.ensure_db(conn, instance_id, doctype)
-            if rows:
-                conn.execute(self._insert_many(), rows)
-                self._note_rows(conn, instance_id, doctype, rows)
+        self.ensure_db(conn, instance_id, doctype)
+        if rows:
+            conn.execute(self._insert_many(), rows)
+            self._note_rows(conn, instance_id, doctype, rows)
         return len(rows)
+
+    def update_in(self, conn, instance_id: int, doctype: str, doc: dict) -> WriteResult:
+        """Replace a document's current revision, whatever it is, in the caller's write
+        transaction (a source correcting a value it delivered)."""
+        row = self._row(conn, instance_id, doctype, doc["_id"])
+        if row is None or row.deleted:
+            return self._create(conn, instance_id, doctype, doc, doc["_id"])
+        return self._update(conn, instance_id, doctype, doc["_id"], {**doc, "_rev": row.rev})
 
     def _note_rows(self, conn, instance_id: int, doctype: str, rows: list[dict]) -> None:
         """CREATED for rows inserted in one batch (nothing built when nobody listens)."""

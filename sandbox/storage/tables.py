@@ -101,3 +101,41 @@ apps = sa.Table(
     sa.Column("image_id", sa.String(80)),                 # the image the store built from it
     sa.Column("installed_at", sa.Float, nullable=False),
 )
+
+# Simulated time (``sandbox.live``), written only by sandbox.live.
+
+# Deliveries not yet made: one row per document (or per failed konnector run), taken out in the
+# transaction that writes the document, so a delivery happens once or not at all.
+live_pending = sa.Table(
+    "live_pending", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),           # the planned order among rows of the same time
+    sa.Column("instance_id", sa.Integer, nullable=False),
+    sa.Column("due", sa.Float, nullable=False),          # simulated epoch seconds
+    sa.Column("source", sa.String(64), nullable=False),  # the konnector that delivers it
+    sa.Column("op", sa.String(8), nullable=False),       # create, update or error
+    sa.Column("doctype", sa.String(255), nullable=False),
+    sa.Column("doc_id", sa.String(512), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),          # the document, or the run's error
+    sa.Index("ix_live_pending_due", "due", "id"),
+    sa.Index("ix_live_pending_instance", "instance_id", "due", "id"),
+    sqlite_autoincrement=True,
+)
+
+# The event's clock (instance_id 0) and instances' own clocks.
+live_clocks = sa.Table(
+    "live_clocks", metadata,
+    sa.Column("instance_id", sa.Integer, primary_key=True),
+    sa.Column("sim_anchor", sa.Float, nullable=False),   # simulated epoch at wall_anchor
+    sa.Column("wall_anchor", sa.Float, nullable=False),
+    sa.Column("speed", sa.Float, nullable=False),
+    sa.Column("paused", sa.Boolean, nullable=False),
+)
+
+# Delivery faults planned for an instance, labelled as ground-truth events.
+live_labels = sa.Table(
+    "live_labels", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("instance_id", sa.Integer, nullable=False, index=True),
+    sa.Column("body", sa.Text, nullable=False),
+)

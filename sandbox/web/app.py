@@ -26,6 +26,7 @@ from sandbox.web import (
     data,
     errors,
     files,
+    live,
     pages,
     permissions_api,
     realtime,
@@ -58,6 +59,8 @@ async def _cross_site(scope: Scope, receive: Receive, send: Send) -> None:
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.live_engine:
+            app.state.sandbox.live.engine.start()
         yield
         app.state.proxy_limits.close()
         app.state.apps.close()
@@ -94,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(settings_routes.router)
     app.include_router(stack_api.router)
     app.include_router(realtime.router)
+    app.include_router(live.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/status/", tags=["status"])

@@ -46,7 +46,10 @@ def home(request: Request) -> HTMLResponse:
                   "permissions": [rule_in_words(r) for r in a.manifest.permissions]
                   if a.manifest else []}
                  for a in sb.installs.listing(inst)]
-    return render(request, "dashboard.html", instance=inst, ov=ov, charts=ch,
+    live = sb.live.status(inst)
+    runs = sb.live.recent_runs(inst, 8) if live["live"] else []
+    return render(request, "dashboard.html", instance=inst, ov=ov, charts=ch, live=live,
+                  runs=runs,
                   apps=installed, notifications=sb.notifications.recent(inst, 20),
                   journal=sb.journal.summary(inst.id),
                   recent=sb.journal.entries(inst.id, limit=30), words=doctype_in_words,

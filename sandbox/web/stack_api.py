@@ -1,7 +1,8 @@
 """``/intents``, ``/notifications`` and ``/jobs`` as the stack answers them.
 
 The sandbox runs no job workers: triggers and queued jobs are listed from the instance's
-``io.cozy.triggers`` / ``io.cozy.jobs`` documents (none unless something schedules one), and
+``io.cozy.triggers`` / ``io.cozy.jobs`` documents (in a live run, ``sandbox.live`` writes its
+konnectors' triggers, their runs as jobs and the triggers' ``current_state``), and
 asking for a job or a trigger gets the stack's answer for a worker it does not have (404
 ``jobs: could not find worker``), saying so, never a job that would not run.
 """
@@ -121,7 +122,8 @@ def _stored(sb: Sandbox, who: Caller, doctype: str) -> list[dict]:
 
 
 def _trigger(doc: dict) -> dict:
-    attrs = {**doc, "current_state": {"trigger_id": doc["_id"], "status": ""}}
+    state = doc.get("current_state") if isinstance(doc.get("current_state"), dict) else {}
+    attrs = {**doc, "current_state": {"trigger_id": doc["_id"], "status": "", **state}}
     attrs.pop("_rev", None)
     return jsonapi.obj(TRIGGERS, doc["_id"], attrs, links={"self": f"/jobs/triggers/{doc['_id']}"})
 

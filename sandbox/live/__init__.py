@@ -1,0 +1,1 @@
+"""Live time: instance clocks, the partners' deliveries on their cadence, delivery faults."""
