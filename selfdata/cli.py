@@ -43,7 +43,8 @@ def reference_command(out: Path) -> None:
 
 @click.command()
 @click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option("--instance", required=True, help="The tester's instance to run against.")
+@click.option("--instance", required=True, envvar="SELFDATA_INSTANCE",
+              help="The tester's instance to run against (SELFDATA_INSTANCE).")
 @click.option("--database-url", envvar="SELFDATA_DATABASE_URL", default=None,
               help="Default: the nearest var/sandbox.db from this folder up, else the "
               "project's (what `make run` wrote).")

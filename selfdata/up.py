@@ -192,6 +192,12 @@ def _apps_and_urls(store_app, sandbox_app, state, store_url: str, port: int, fir
   Organiser token   {state.organiser_token}
   Team token        {state.team_token}   (team "Sample apps")
   Judge token       {state.judge_token}
-  Submit an app:    .venv/bin/selfdata submit ./my-app --store {store_url} --token <team token>
+
+  For docs/contestant-tutorial.md, paste into the terminal you work in (the project's folder):
+export SELFDATA_INSTANCE={first_inst}
+export SELFDATA_STORE_URL={store_url}
+export SELFDATA_STORE_TOKEN={state.team_token}
+  then: .venv/bin/selfdata dev ./my-app --instance "$SELFDATA_INSTANCE"
+        .venv/bin/selfdata submit ./my-app
 
 Serving (Ctrl-C to stop).""")
