@@ -14,7 +14,7 @@ from app_store import accounts
 from app_store.build_farm.base_image import ensure_base_image
 from app_store.client import StoreClient, StoreClientError
 from app_store.errors import StoreError
-from app_store.packing import pack
+from app_store.packing import pack_folder
 from app_store.settings import StoreSettings
 from app_store.store import Store
 from app_store.web.app import create_app
@@ -88,14 +88,17 @@ def account(role: str, name: str, team: str | None) -> None:
 def submit(directory: Path, store_url: str, token: str, wait: bool, timeout: float) -> None:
     """Pack DIRECTORY and submit it to the store; print each step and the check results."""
     try:
-        data = pack(directory)
+        packed = pack_folder(directory)
     except FileNotFoundError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+    click.echo(f"Packed {packed.files:,} files ({len(packed.data):,} bytes).")
+    if packed.left_out:
+        click.echo(packed.summary())
     client = StoreClient(store_url, token)
     try:
-        sub_id = client.submit(data, f"{directory.name}.tar.gz")
-        click.echo(f"Submission {sub_id} queued ({len(data):,} bytes).")
+        sub_id = client.submit(packed.data, f"{directory.resolve().name}.tar.gz")
+        click.echo(f"Submission {sub_id} queued.")
         if not wait:
             return
         info = client.wait(sub_id, timeout, on_state=lambda s: click.echo(f"  {s}"))

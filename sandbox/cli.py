@@ -9,9 +9,57 @@ import click
 
 from sandbox.settings import Settings
 
+DEFAULT_DATABASE = Path("var") / "sandbox.db"     # what `make run` / `selfdata up` writes
+CHECKOUT = Path(__file__).resolve().parents[1]     # the project this sandbox runs from
+
 
 def _settings(database_url: str | None) -> Settings:
     return Settings.from_env(**({"database_url": database_url} if database_url else {}))
+
+
+def project_database(database_url: str | None, cwd: Path | None = None) -> tuple[str, str]:
+    """The database a command on existing instances works on, and how it was chosen (for its
+    messages): the one given; else the ``var/sandbox.db`` of this folder or the nearest
+    parent that has one (as git finds its folder); else the project's own (``make run``
+    writes it there). When there is none, this folder's, which does not exist."""
+    if database_url:
+        return database_url, "given by --database-url or SELFDATA_DATABASE_URL"
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents, CHECKOUT):
+        if (folder / DEFAULT_DATABASE).is_file():
+            where = "this folder's" if folder == here else f"found in {folder}"
+            return f"sqlite:///{folder / DEFAULT_DATABASE}", f"{where} {DEFAULT_DATABASE}"
+    return f"sqlite:///{here / DEFAULT_DATABASE}", \
+        f"the default, {DEFAULT_DATABASE} under this folder or the project's"
+
+
+def missing_database(url: str) -> Path | None:
+    """The SQLite file ``url`` names when it does not exist (opening it would create an empty
+    database), else None."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return None
+    path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    return None if path.is_file() else path.resolve()
+
+
+HOW_TO_POINT = ("pass --database-url (or set SELFDATA_DATABASE_URL) with the URL `make run` "
+                "printed, e.g. sqlite:///{example}")
+
+
+def no_database_message(url: str, how: str) -> str | None:
+    """What to say when the database a command would read does not exist, or None."""
+    path = missing_database(url)
+    if path is None:
+        return None
+    return (f"no sandbox database at {path} ({how}); run `make run` first, or "
+            + HOW_TO_POINT.format(example=CHECKOUT / DEFAULT_DATABASE))
+
+
+def no_instance_message(name: str, url: str, how: str, names: list[str]) -> str:
+    some = ", ".join(names[:5]) + (f" ({len(names)} in all)" if len(names) > 5 else "")
+    return (f"no instance named {name!r} in {url} ({how}); instances there: {some or 'none'}. "
+            "To use another database, " + HOW_TO_POINT.format(
+                example=CHECKOUT / DEFAULT_DATABASE))
 
 
 db_option = click.option("--database-url", envvar="SELFDATA_DATABASE_URL", default=None,
@@ -128,7 +176,11 @@ def instances(database_url: str | None) -> None:
     """List instances."""
     from sandbox.service import Sandbox
 
-    sb = Sandbox(_settings(database_url))
+    url, how = project_database(database_url)
+    if (problem := no_database_message(url, how)) is not None:
+        click.echo(f"Error: {problem}", err=True)
+        sys.exit(2)
+    sb = Sandbox(_settings(url))
     try:
         for inst in sb.instances.all():
             p = inst.profile
@@ -158,13 +210,24 @@ def assets(directory: Path | None) -> None:
 @click.option("--ttl", type=int, default=24 * 3600, show_default=True, help="Seconds.")
 @db_option
 def token(instance: str, scope: str, ttl: int, database_url: str | None) -> None:
-    """Print an API token bound to one instance with the given scope."""
-    from sandbox.errors import CouchError
+    """Print an API token bound to one instance with the given scope.
+
+    The database is the one given, else the nearest var/sandbox.db from this folder up, else
+    the project's (what `make run` wrote); a missing one is never created."""
+    from sandbox.errors import CouchError, NotFound
     from sandbox.service import Sandbox
 
-    sb = Sandbox(_settings(database_url))
+    url, how = project_database(database_url)
+    if (problem := no_database_message(url, how)) is not None:
+        click.echo(f"Error: {problem}", err=True)
+        sys.exit(2)
+    sb = Sandbox(_settings(url))
     try:
         click.echo(sb.cli_token(instance, scope, ttl=ttl))
+    except NotFound:
+        names = [i.name for i in sb.instances.all()]
+        click.echo(f"Error: {no_instance_message(instance, url, how, names)}", err=True)
+        sys.exit(2)
     except CouchError as exc:
         click.echo(f"Error: {exc.reason}", err=True)
         sys.exit(2)

@@ -10,7 +10,14 @@ import click
 from app_store.checks.run import check_upload
 from app_store.cli import store, submit
 from app_store.packing import pack
-from sandbox.cli import sandbox, serve, token
+from sandbox.cli import (
+    no_database_message,
+    no_instance_message,
+    project_database,
+    sandbox,
+    serve,
+    token,
+)
 from sandbox.errors import NotFound
 from sandbox.settings import Settings
 from sandbox.web.app import create_app
@@ -36,12 +43,18 @@ def reference_command(out: Path) -> None:
 
 @click.command()
 @click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option("--instance", required=True, help="The tester's instance to run against.")
-@click.option("--database-url", default=None, help="Default: SELFDATA_DATABASE_URL or the "
-              "sandbox of `make run` (var/sandbox.db).")
-@click.option("--port", type=int, default=8088, show_default=True)
+@click.option("--instance", required=True, envvar="SELFDATA_INSTANCE",
+              help="The tester's instance to run against (SELFDATA_INSTANCE).")
+@click.option("--database-url", envvar="SELFDATA_DATABASE_URL", default=None,
+              help="Default: the nearest var/sandbox.db from this folder up, else the "
+              "project's (what `make run` wrote).")
+@click.option("--port", type=int, default=8088, show_default=True, envvar="SELFDATA_DEV_PORT",
+              help="Port on 127.0.0.1 (0: a free one; the address is printed).")
 def dev(directory: Path, instance: str, database_url: str | None, port: int) -> None:
-    """Serve an app from DIRECTORY against an instance, reloading on change (no container)."""
+    """Serve an app from DIRECTORY against an instance, reloading on change (no container).
+
+    Prints the app's address and the environment (COZY_URL, COZY_TOKEN) to copy into a
+    shell, for scripts that use the same API with the app's token."""
     try:
         report = check_upload(pack(directory), "dev.tar.gz")
     except FileNotFoundError as exc:
@@ -51,21 +64,26 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
         click.echo(f"  store check [{p.severity}] {p.check} {p.path}: {p.message}", err=True)
     if report.manifest is None:
         sys.exit(2)
-    over: dict = {"port": port}
-    if database_url:
-        over["database_url"] = database_url
-    app = create_app(Settings.from_env(**over))
-    try:
-        app.state.sandbox.instances.get(instance)
-    except NotFound:
-        names = ", ".join(i.name for i in app.state.sandbox.instances.all()[:5]) or "none"
-        click.echo(f"Error: --instance: no instance {instance!r} (some there are: {names}); "
-                   "run `make run` first or pass --database-url", err=True)
+    url, how = project_database(database_url)
+    if (problem := no_database_message(url, how)) is not None:
+        click.echo(f"Error: {problem}", err=True)
         sys.exit(2)
     try:
         sock = event.listening_socket(port)
     except OSError:
-        click.echo(f"Error: --port: 127.0.0.1:{port} is taken; pass another --port", err=True)
+        click.echo(f"Error: --port: 127.0.0.1:{port} is taken; pass another --port (0 takes "
+                   "a free one)", err=True)
+        sys.exit(2)
+    port = sock.getsockname()[1]
+    app = create_app(Settings.from_env(port=port, database_url=url))
+    try:
+        app.state.sandbox.instances.get(instance)
+    except NotFound:
+        names = [i.name for i in app.state.sandbox.instances.all()]
+        click.echo(f"Error: --instance: {no_instance_message(instance, url, how, names)}",
+                   err=True)
+        sock.close()
+        app.state.sandbox.close()
         sys.exit(2)
     if app.state.stack_assets.missing():
         click.echo("Warning: the stack's assets (cozy-client-js, cozy-bar) are not installed, "
@@ -77,15 +95,26 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
     session.start()
     click.echo(f"{session.manifest.name} on {session.url} (Ctrl-C to stop); "
                "reloading when a file changes.")
+    _print_env(session)
     try:
         while not server.should_exit:
             if session.changed(timeout=1):
                 click.echo("Change seen: restarting the app.")
                 session.reload()
+                if session.reinstalled:
+                    click.echo("The manifest changed, so did the app's token:")
+                    _print_env(session)
     except KeyboardInterrupt:
         pass
     session.close()
     event.shutdown([server])
+
+
+def _print_env(session: DevSession) -> None:
+    click.echo("The app's environment, for a script or a shell (its token allows exactly the "
+               "manifest's permissions):")
+    click.echo(f"export COZY_URL={session.cozy_url}")
+    click.echo(f"export COZY_TOKEN={session.token}")
 
 
 for command in (generate, validate, realism, serve, sandbox, token, up, store, submit, dev,

@@ -54,6 +54,8 @@ class DevSession:
         self.say = say
         self.proc: subprocess.Popen | None = None
         self.app_port = 0
+        self.token = ""                       # the app's token, in COZY_TOKEN
+        self.reinstalled = False              # whether the last start installed anew
         self._changed = threading.Event()
         self._stop_watching = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -72,21 +74,32 @@ class DevSession:
     def url(self) -> str:
         return f"http://{addresses.app_host(self.manifest.slug, self.instance, self.port)}/"
 
+    @property
+    def cozy_url(self) -> str:
+        """Where the app (and a developer's script) reaches the personal cloud."""
+        return f"http://127.0.0.1:{self.port}"
+
     def install(self) -> Manifest:
-        """Record the app in the instance with its manifest's permissions (a dev install)."""
+        """Record the app in the instance with its manifest's permissions (a dev install).
+        An unchanged manifest keeps the install, so the token printed earlier still works."""
         m = self.manifest
-        self.sb.installs.install(self.sb.instances.get(self.instance), m, DEV)
+        inst = self.sb.instances.get(self.instance)
+        current = self.sb.installs.get(inst, m.slug)
+        self.reinstalled = current is None or current.source != DEV or \
+            current.manifest is None or current.manifest.to_json() != m.to_json()
+        if self.reinstalled:
+            self.sb.installs.install(inst, m, DEV)
         return m
 
     def start(self) -> None:
         m = self.install()
         holder, self.app_port = _bound_port()
-        token = self.sb.app_token(self.instance, m.slug)
+        token = self.token = self.sb.app_token(self.instance, m.slug)
         domain = addresses.instance_host(self.instance, self.port)
         ctx = PageContext.of(m, domain, token, self.sb.locale_of(self.instance))
         extra = page_env(ctx, self.app.state.stack_assets)
         env = dict(os.environ, **app_env(m, token, domain, port=self.app_port, extra=extra,
-                                         cozy_url=f"http://127.0.0.1:{self.port}"))
+                                         cozy_url=self.cozy_url))
         if m.runtime.type == "static":
             cmd = [sys.executable, shim.__file__, "static", str(self.dir), m.runtime.index]
         else:

@@ -14,7 +14,7 @@ from pathlib import Path
 import uvicorn
 
 from app_store import accounts
-from app_store.client import StoreClient
+from app_store.client import SETTLED, StoreClient
 from app_store.packing import pack
 from app_store.settings import StoreSettings
 from sandbox.settings import Settings
@@ -110,7 +110,8 @@ def submit_samples(store_url: str, state: EventState, sample_dir: Path,
         deadline = time.monotonic() + timeout_s
         for name, sid in ids.items():
             try:
-                info = team.wait(sid, max(1.0, deadline - time.monotonic()), every_s=0.5)
+                info = team.wait(sid, max(1.0, deadline - time.monotonic()), every_s=0.5,
+                                 on_state=_say_step(name, say))
             except TimeoutError:
                 state.apps[name] = "still in the queue"
                 continue
@@ -126,12 +127,21 @@ def submit_samples(store_url: str, state: EventState, sample_dir: Path,
         org.close()
 
 
+def _say_step(name: str, say: Callable[[str], None]) -> Callable[[str], None]:
+    """Say each step a submission reaches until it settles (the outcome is said after)."""
+    def step(state: str) -> None:
+        if state not in SETTLED:
+            say(f"  {name}: {state} ...")
+    return step
+
+
 def install_for(sandbox_app, instance: str, registry: str, state: EventState,
                 say: Callable[[str], None]) -> None:
     apps = sandbox_app.state.apps
     for slug in INSTALL_FOR_FIRST:
         if state.apps.get(slug) != "approved":
             continue
+        say(f"Installing {slug} for {instance} (starting its container) ...")
         try:
             apps.install(instance, apps.release(registry, slug))
             state.installed.append(slug)

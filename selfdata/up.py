@@ -33,6 +33,22 @@ READ_SCOPE = " ".join(f"{d}:GET" for d in (
     "fr.maif.maifuser.sinistre", "io.cozy.doctypes", "io.cozy.journal"))
 
 
+class Progress:
+    """``done/total`` of a long step, printed at each tenth of the way and at the end (a step
+    of many seconds never runs silent; a short one does not flood the terminal)."""
+
+    def __init__(self, what: str, total: int, say=click.echo):
+        self.what, self.total, self.say = what, max(total, 1), say
+        self.done = 0
+        self.step = max(1, -(-self.total // 10))
+
+    def __call__(self, detail: object = None) -> None:
+        self.done += 1
+        if self.done % self.step == 0 or self.done == self.total:
+            extra = f" ({detail})" if isinstance(detail, str) else ""
+            self.say(f"  {self.what} {self.done}/{self.total}{extra}")
+
+
 def _listen(port: int, option: str) -> socket.socket:
     """Bind the port now (0: a free one), so nothing can take it while the data loads."""
     try:
@@ -84,17 +100,20 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
         click.echo(f"Using the population in {data_dir} ({len(m['households'])} households, "
                    f"seed {m['seed']}, from {m['start']}).")
     else:
-        click.echo(f"Generating {households} households x {years} year(s) into {data_dir} ...")
+        click.echo(f"Generating {households} households x {years} year(s) into {data_dir} "
+                   "(once; later runs reuse them) ...")
         s = generate_population(Options(households=households, years=years, start=first,
-                                         seed=seed, out=data_dir, format="ndjson", force=True))
+                                         seed=seed, out=data_dir, format="ndjson", force=True),
+                                progress=Progress("generated", households))
         click.echo(f"  {s.total_docs:,} documents in {s.seconds:.1f} s")
     database.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{database}"
     sb = Sandbox(Settings(database_url=url))
-    click.echo("Loading the households into the sandbox ...")
     m = read_manifest(data_dir)
+    total = len(m["households"])
+    click.echo(f"Loading {total} households into the sandbox ({database}) ...")
     plan = None
     if live:
         tz = cadences().timezone
@@ -105,7 +124,9 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
             click.echo(f"Error: --live-from: {getattr(exc, 'reason', exc)}", err=True)
             sys.exit(2)
         plan = LiveLoad(begin, faults, int(m["seed"]))
-    report = load_population(sb, data_dir, live=plan)
+    started = time.monotonic()
+    report = load_population(sb, data_dir, live=plan, progress=Progress("loaded", total))
+    click.echo(f"  {report.documents:,} documents in {time.monotonic() - started:.1f} s")
     if plan is not None:  # paused until the servers are up
         sb.live.clocks.set(EVENT, at=plan.start, speed=speed, paused=True)
     first_inst = report.instances[0]
@@ -122,7 +143,7 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
   A read token for {first_inst} (7 days):
   export TOKEN={token}
   curl -s "{base}/data/io.cozy.bills/_normal_docs?limit=3" -H "Authorization: Bearer $TOKEN"
-  More tokens: .venv/bin/selfdata token --instance NAME --scope "DOCTYPE:GET" --database-url {url}
+  More tokens: .venv/bin/selfdata token --instance NAME --scope "DOCTYPE:GET" --database-url sqlite:///{database.resolve()}
 
 """)
     if live:
@@ -145,6 +166,7 @@ def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socke
         Path(f"{var / 'store.db'}{suffix}").unlink(missing_ok=True)
     store_url = f"http://127.0.0.1:{store_port}"
     store_settings = event.store_settings_for(store_port, port, var)
+    click.echo("Starting the app store and the sandbox ...")
     store_app = create_store(store_settings)
     admin_token = secrets.token_urlsafe(24)
     sandbox_app = create_sandbox(event.sandbox_settings_for(url, port, store_settings,
@@ -178,10 +200,13 @@ def _apps_and_urls(store_app, sandbox_app, state, store_url: str, port: int, fir
     if not samples:
         click.echo("Sample apps not submitted (--no-samples).")
     elif state.engine.startswith("Docker") and sample_dir.is_dir():
-        click.echo(f"Container engine: {state.engine}. Building the base image if needed ...")
+        click.echo(f"Container engine: {state.engine}. Building the base image if needed "
+                   "(minutes the first time, then reused) ...")
         try:
+            started = time.monotonic()
             farm.forget_images()  # the store's database starts afresh: its old images go
-            farm.base_image()
+            click.echo(f"  base image {farm.base_image()} ready in "
+                       f"{time.monotonic() - started:.1f} s")
             event.submit_samples(store_url, state, sample_dir, click.echo)
             event.install_for(sandbox_app, first_inst, store_url, state, click.echo)
         except Exception as exc:
@@ -204,6 +229,12 @@ def _apps_and_urls(store_app, sandbox_app, state, store_url: str, port: int, fir
   Organiser token   {state.organiser_token}
   Team token        {state.team_token}   (team "Sample apps")
   Judge token       {state.judge_token}
-  Submit an app:    .venv/bin/selfdata submit ./my-app --store {store_url} --token <team token>
+
+  For docs/contestant-tutorial.md, paste into the terminal you work in (the project's folder):
+export SELFDATA_INSTANCE={first_inst}
+export SELFDATA_STORE_URL={store_url}
+export SELFDATA_STORE_TOKEN={state.team_token}
+  then: .venv/bin/selfdata dev ./my-app --instance "$SELFDATA_INSTANCE"
+        .venv/bin/selfdata submit ./my-app
 
 Serving (Ctrl-C to stop).""")

@@ -37,6 +37,7 @@ CHECK_IDS = {
     "manifest.too_large": "the manifest is a small file",
     # code (app_store.checks.code)
     "code.undeclared_doctype": "doctypes used in the code are declared",
+    "code.unknown_doctype": "doctypes named in the code exist (a typo gets a suggestion)",
     "code.outbound_host": "no address outside the sandbox in the code",
     "code.secret": "no secrets (keys, tokens, passwords) in the files",
     "code.requirements_unpinned": "Python requirements pinned with ==",

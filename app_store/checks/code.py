@@ -6,6 +6,7 @@ import re
 
 from app_store.checks import secrets
 from app_store.checks.sources import DATA, LIBRARY, OWN, SourceFile, library_mark
+from app_store.packing import LOCK_FILES
 from app_store.requirements import parse_requirements
 from sandbox.contract import doctypes
 from sandbox.contract.bundle import Archive
@@ -30,8 +31,12 @@ NO_NETWORK = ("apps run without network and may only talk to the personal cloud 
 
 
 def _text_files(archive: Archive):
+    """The files that may hold code. A package manager's lock file is not one: its registry
+    addresses are where packages were downloaded from when installing, never called by the
+    app (``selfdata submit`` leaves lock files out)."""
     for path, data in archive.files.items():
-        if path.endswith(CODE) and not path.startswith(".git/") and path != "manifest.webapp":
+        if path.endswith(CODE) and not path.startswith(".git/") and path != "manifest.webapp" \
+                and path.rsplit("/", 1)[-1] not in LOCK_FILES:
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError:
@@ -55,6 +60,9 @@ def check_code(manifest: Manifest | None, archive: Archive) -> list[Problem]:
     libraries, comments and data files."""
     out: list[Problem] = []
     declared = [r.type for r in manifest.permissions] if manifest else []
+    # A permission with a typo is reported with the doctype it meant (permissions.
+    # unknown_doctype); the code using that doctype is not a second finding.
+    declared += [near for near in map(doctypes.closest, declared) if near is not None]
     slug = manifest.slug if manifest else ""
     calls: dict[str, list[str]] = {}              # host -> the team's files that may call it
     for src in _text_files(archive):
@@ -86,7 +94,7 @@ def check_code(manifest: Manifest | None, archive: Archive) -> list[Problem]:
         more = f" (also in {_some(paths[1:])})" if len(paths) > 1 else ""
         out.append(Problem("code.outbound_host", ERROR, f"the code names {host}{more}: "
                            f"{NO_NETWORK}; bundle the asset or remove the call", paths[0]))
-    out.extend(_secrets(archive))
+    out.extend(check_secrets(archive))
     out.extend(_requirements(manifest, archive))
     return out
 
@@ -123,6 +131,15 @@ def _doctypes(src: SourceFile, declared: list[str], slug: str) -> list[Problem]:
     for m in _DOCTYPE.finditer(src.data):
         doctype = m.group(1).decode()
         is_doctype = doctypes.is_known(doctype) or doctypes.is_own(doctype, slug)
+        near = None if is_doctype or doctype in seen else doctypes.closest(doctype)
+        if near is not None and src.origin_at(m.start()) == OWN and \
+                not src.in_comment(m.start(), m.end()) and \
+                not any(doctypes.covers(rule, doctype) for rule in declared):
+            seen.add(doctype)
+            out.append(Problem("code.unknown_doctype", WARNING, f"the code names {doctype}, "
+                               f"which is not a known doctype: did you mean {near}? (the "
+                               "personal cloud answers 403 for it)", src.path))
+            continue
         if doctype in seen or not is_doctype or \
                 any(doctypes.covers(rule, doctype) for rule in declared):
             continue
@@ -146,7 +163,9 @@ def _doctypes(src: SourceFile, declared: list[str], slug: str) -> list[Problem]:
     return out
 
 
-def _secrets(archive: Archive) -> list[Problem]:
+def check_secrets(archive: Archive) -> list[Problem]:
+    """Secrets in any file (run even when the archive holds no app: what was uploaded was
+    exposed)."""
     out = []
     for path, data in archive.files.items():
         try:

@@ -159,11 +159,13 @@ def _permission_policy(rules: list[Rule], slug: str, m: dict) -> list[Problem]:
                                '["GET"]', where))
         elif not doctypes.is_known(rule.type) and not doctypes.is_own(rule.type, slug):
             ns = doctypes.own_namespace(slug)
-            out.append(Problem("permissions.unknown_doctype", ERROR, f"{rule.type} is neither a "
-                               "MesInfos doctype, one the personal cloud grants apps (see "
-                               "docs/reference/doctypes.md), nor the app's own; for data the "
-                               f"app stores, use a doctype under {ns}, e.g. {ns}.results",
-                               where))
+            near = doctypes.closest(rule.type)
+            why = (f"{rule.type} is not a known doctype: did you mean {near}? (every doctype "
+                   "is in docs/reference/doctypes.md)" if near is not None else
+                   f"{rule.type} is neither a MesInfos doctype, one the personal cloud grants "
+                   "apps (see docs/reference/doctypes.md), nor the app's own; for data the "
+                   f"app stores, use a doctype under {ns}, e.g. {ns}.results")
+            out.append(Problem("permissions.unknown_doctype", ERROR, why, where))
         if len(_description(m, rule).strip()) < 10:
             out.append(Problem("permissions.no_description", ERROR, "say in a 'description' why "
                                "the app needs this data (testers read it before consenting)",

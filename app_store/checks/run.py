@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app_store.checks.code import check_code
+from app_store.checks.code import check_code, check_secrets
 from app_store.checks.manifest import check_manifest
 from sandbox.contract.bundle import Archive, Limits, read_archive
 from sandbox.contract.manifest import Manifest, parse_manifest, read_manifest
@@ -34,6 +34,12 @@ def check_upload(data: bytes, filename: str, limits: Limits | None = None) -> Re
         return report
     raw, found = read_manifest(archive.files)
     report.problems.extend(found)
+    if raw is None:
+        # No manifest to read (missing, one folder down, not JSON): the files are not an app
+        # yet, and what the code checks would say follows from that. Secrets still count:
+        # they were uploaded.
+        report.problems.extend(check_secrets(archive))
+        return report
     if isinstance(raw, dict):
         report.raw_manifest = raw
         report.manifest, found = check_manifest(raw, archive)

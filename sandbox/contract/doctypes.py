@@ -15,6 +15,7 @@ One place for the rules both the store's checks and the sandbox's enforcement ap
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cache
 
@@ -102,6 +103,26 @@ def is_known(rule_type: str) -> bool:
     if is_wildcard(rule_type):
         return any(covers(rule_type, d) for d in known_doctypes())
     return rule_type in known_doctypes()
+
+
+def closest(doctype: str) -> str | None:
+    """The known doctype ``doctype`` is most likely a typo of (``io.cozy.bill`` →
+    ``io.cozy.bills``), or None: when it is known, an app's own, a wildcard, or like no
+    known doctype."""
+    if not isinstance(doctype, str) or is_wildcard(doctype) or doctype in known_doctypes() \
+            or doctype.startswith(APPS_PREFIX + ".") or len(doctype) > MAX_NAME:
+        return None
+    near = difflib.get_close_matches(doctype, sorted(known_doctypes()), n=1, cutoff=0.85)
+    return near[0] if near else None
+
+
+def refusal(doctype: str) -> Forbidden:
+    """The stack's 403 for a request the caller's rights do not cover; when the doctype is
+    none the personal cloud knows and looks like a typo of one, the message says so."""
+    near = closest(doctype)
+    if near is None:
+        return Forbidden()
+    return Forbidden(f"Forbidden: {doctype} is not a known doctype; did you mean {near}?")
 
 
 def is_reserved(rule_type: str, writes: bool) -> bool:

@@ -151,11 +151,16 @@ def read_manifest(files: Mapping[str, bytes]) -> tuple[Any, list[Problem]]:
                                f"keep it under {MAX_BYTES:,} (long texts belong in the app)",
                                FILENAME)]
     if data is None:
-        nested = sorted(p for p in files if p.endswith("/" + FILENAME))
-        hint = (f"; one was found at {nested[0]}: pack the app from inside that folder"
-                if nested else " (see the sample apps)")
+        nested = sorted((p for p in files if p.endswith("/" + FILENAME)),
+                        key=lambda p: (p.count("/"), p))
+        if nested:
+            folder = nested[0][:-len(FILENAME) - 1]
+            return None, [_problem("manifest.missing", f"manifest found in `{folder}/`: pack "
+                                   "from inside the folder, so that manifest.webapp is at the "
+                                   f"root of the archive (`selfdata submit ./{folder}` does, "
+                                   f"or `tar czf app.tar.gz -C {folder} .`)", FILENAME)]
         return None, [_problem("manifest.missing", "add a manifest.webapp at the root of the "
-                               f"archive{hint}", FILENAME)]
+                               "archive (see the sample apps)", FILENAME)]
     try:
         return orjson.loads(data), []
     except orjson.JSONDecodeError as exc:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from sandbox.contract import doctypes
-from sandbox.errors import BadRequest, Forbidden, NotFound
+from sandbox.errors import BadRequest, NotFound
 from sandbox.service import Caller, Sandbox
 from sandbox.storage.documents import with_type
 from sandbox.storage.finder import project
@@ -41,7 +41,7 @@ def _record(sb: Sandbox, who: Caller, doctype: str, verb: str, route: str, count
 
 def _need_whole(who: Caller, verb: str, doctype: str) -> None:
     if not who.permissions.allow_whole_type(verb, doctype):
-        raise Forbidden()
+        raise doctypes.refusal(doctype)
 
 
 async def _whole_type(request: Request, doctype: str, verb: str, write: bool = False) -> Caller:
@@ -124,7 +124,7 @@ async def create_doc(doctype: Doctype, request: Request) -> JSON:
     if "_id" in doc:
         raise BadRequest("document _id should be empty", "defined_id")
     if not who.permissions.allow("POST", doctype, doc):
-        raise Forbidden()
+        raise doctypes.refusal(doctype)
     sb = sandbox(request)
     res = await run_in_threadpool(sb.documents.create, who.instance.id, doctype, doc)
     _record(sb, who, doctype, "POST", "create", 1)
@@ -325,11 +325,11 @@ async def get_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
         body = await run_in_threadpool(sb.documents.get, who.instance.id, doctype, doc_id)
     except NotFound:
         if not who.permissions.allow("GET", doctype, {}, doc_id=doc_id):
-            raise Forbidden() from None
+            raise doctypes.refusal(doctype) from None
         raise
     doc = orjson.loads(body)
     if not who.permissions.allow("GET", doctype, doc):
-        raise Forbidden()
+        raise doctypes.refusal(doctype)
     _record(sb, who, doctype, "GET", "get", 1)
     return JSON(with_type(body, doctype))
 
@@ -350,7 +350,7 @@ async def put_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
         raise BadRequest("document _id doesnt match url", "bad_request")
     if not has_id and not has_rev:
         if not who.permissions.allow("POST", doctype, {**doc, "_id": doc_id}):
-            raise Forbidden()
+            raise doctypes.refusal(doctype)
         res = await run_in_threadpool(sb.documents.create, who.instance.id, doctype, doc, doc_id)
         _record(sb, who, doctype, "POST", "create", 1)
         return _write_reply(doctype, res, 200)
@@ -360,7 +360,7 @@ async def put_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
     stored = await run_in_threadpool(sb.documents.get_dict, who.instance.id, doctype, doc_id)
     if not who.permissions.allow("PUT", doctype, doc) or (
             stored is not None and not who.permissions.allow("PUT", doctype, stored)):
-        raise Forbidden()
+        raise doctypes.refusal(doctype)
     res = await run_in_threadpool(sb.documents.update, who.instance.id, doctype, doc_id, doc)
     _record(sb, who, doctype, "PUT", "update", 1)
     return _write_reply(doctype, res, 200)
@@ -381,7 +381,7 @@ async def delete_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
     sb = sandbox(request)
     stored = await run_in_threadpool(sb.documents.get_dict, who.instance.id, doctype, doc_id)
     if not who.permissions.allow("DELETE", doctype, stored or {}, doc_id=doc_id):
-        raise Forbidden()
+        raise doctypes.refusal(doctype)
     res = await run_in_threadpool(sb.documents.delete, who.instance.id, doctype, doc_id, rev)
     _record(sb, who, doctype, "DELETE", "delete", 1)
     return JSON({"ok": True, "id": res.id, "rev": res.rev, "type": doctype, "deleted": True})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
@@ -100,7 +102,17 @@ def browse_doctype(doctype: str, request: Request) -> HTMLResponse:
     samples = dashboard.documents(sb, inst, doctype, limit=3)
     return render(request, "doctype.html", instance=inst, doctype=doctype, fields=fields,
                   samples=samples, words=doctype_in_words,
-                  description=_schema_description(doctype), count=count)
+                  description=_schema_description(doctype), count=count,
+                  database_option=_database_option(sb.settings.database_url))
+
+
+def _database_option(url: str) -> str:
+    """`` --database-url …`` for the token command, naming this sandbox's SQLite file by its
+    absolute path (the command then works from any folder); nothing for a server database,
+    whose URL may hold a password."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return ""
+    return f" --database-url sqlite:///{Path(url.removeprefix('sqlite:///')).resolve()}"
 
 
 @router.get("/api-docs", response_class=HTMLResponse)

@@ -156,6 +156,7 @@ def test_every_check_id_is_exercised_by_a_case_here():
     py = manifest(runtime={"type": "python", "command": ["python", "app.py"],
                            "requirements": "requirements.txt"})
     seen |= ids(check_upload(tar_gz(app_files(py, **{"requirements.txt": b"httpx"})), "a"))
+    seen |= ids(check_upload(tar_gz(app_files(**{"typo.js": b"find('io.cozy.bill')"})), "a"))
     assert set(CHECK_IDS) - seen == set()
     assert seen - set(CHECK_IDS) == set()
 
@@ -169,3 +170,79 @@ def test_a_library_in_vendor_naming_other_doctypes_only_warns():
     # the same text in the app's own code is an error
     own = check_upload(tar_gz(app_files(**{"lib.js": lib})), "a.tar.gz")
     assert not own.accepted
+
+
+def test_an_archive_of_the_folder_gets_one_error_saying_where_the_manifest_is():
+    """tar czf app.tar.gz my-bills/: the manifest one level down, nothing else reported
+    (the app's doctypes, hosts and files are not echoed as if the archive were the app)."""
+    files = app_files(**{"extra.js": b"fetch('https://tracker.example.com/x')"})
+    report = check_upload(tar_gz({f"my-bills/{k}": v for k, v in files.items()}), "a.tar.gz")
+    assert [p.check for p in report.problems] == ["manifest.missing"]
+    message = report.problems[0].message
+    assert message.startswith("manifest found in `my-bills/`: pack from inside the folder")
+    assert "selfdata submit ./my-bills" in message
+
+
+def test_nested_deeper_names_the_shallowest_manifest_and_a_plain_missing_one_no_folder():
+    files = {"a/b/manifest.webapp": b"{}", "z/manifest.webapp": b"{}", "x.js": b"1"}
+    (p,) = check_upload(tar_gz(files), "a.tar.gz").problems
+    assert "`z/`" in p.message
+    (p,) = check_upload(tar_gz({"index.html": b"<p>"}), "a.tar.gz").problems
+    assert p.check == "manifest.missing" and "found in" not in p.message
+
+
+def test_without_a_manifest_a_secret_is_still_reported():
+    files = {"my-app/config.js": b"const api_key = 'abcd1234efgh5678'"}
+    assert ids(check_upload(tar_gz(files), "a.tar.gz")) == {"manifest.missing", "code.secret"}
+
+
+def test_a_manifest_that_is_not_json_gets_no_follow_on_findings():
+    files = app_files(**{"extra.js": b"fetch('https://tracker.example.com/x')"})
+    files["manifest.webapp"] = b"{not json"
+    assert ids(check_upload(tar_gz(files), "a.tar.gz")) == {"manifest.invalid_json"}
+
+
+LOCK = b"""{"packages": {"node_modules/cozy-client-js": {"version": "0.21.0",
+  "resolved": "https://registry.npmjs.org/cozy-client-js/-/cozy-client-js-0.21.0.tgz"}}}"""
+
+
+def test_a_lock_file_is_not_code():
+    files = app_files(**{"package-lock.json": LOCK, "sub/npm-shrinkwrap.json": LOCK,
+                         "yarn.lock": b'resolved "https://registry.yarnpkg.com/x/-/x.tgz"'})
+    assert check_upload(tar_gz(files), "a.tar.gz").problems == []
+    # the same addresses in the team's own code are still calls
+    own = check_upload(tar_gz(app_files(**{"lock.js": b"fetch('https://registry.npmjs.org/x')"})),
+                       "a.tar.gz")
+    assert ids(own) == {"code.outbound_host"} and not own.accepted
+
+
+@pytest.mark.parametrize("typo, meant", [("io.cozy.bill", "io.cozy.bills"),
+                                         ("fr.orange.phonecommunicationlogs",
+                                          "fr.orange.phonecommunicationlog")])
+def test_a_doctype_typo_in_the_manifest_gets_did_you_mean_and_no_follow_on(typo, meant):
+    m = manifest()
+    m["permissions"]["calls"]["type"] = typo
+    app = f"fetch('/data/{meant}/_normal_docs'); find('{meant}')".encode()
+    report = check_upload(tar_gz(app_files(m, **{"app.js": app})), "a.tar.gz")
+    (p,) = report.problems
+    assert p.check == "permissions.unknown_doctype" and p.path == "permissions.calls"
+    assert f"did you mean {meant}?" in p.message
+
+
+def test_an_unknown_doctype_like_no_known_one_gets_the_namespace_advice():
+    m = manifest()
+    m["permissions"]["calls"]["type"] = "com.example.things"
+    (p,) = check_upload(tar_gz(app_files(m)), "a.tar.gz").problems
+    assert "did you mean" not in p.message and "fr.hackathon.my_calls" in p.message
+
+
+def test_a_doctype_typo_in_the_code_warns_with_the_known_one():
+    files = app_files(**{"bills.js": b"client.collection('io.cozy.bill').all() // io.cozy.bil"})
+    report = check_upload(tar_gz(files), "a.tar.gz")
+    assert report.accepted
+    (p,) = report.problems
+    assert p.check == "code.unknown_doctype" and p.severity == "warning"
+    assert "did you mean io.cozy.bills?" in p.message and p.path == "bills.js"
+    # an app's own doctypes and known ones are not typos
+    own = app_files(**{"own.js": b"x('fr.hackathon.my_calls.result'); y('io.cozy.bills')"})
+    assert "code.unknown_doctype" not in ids(check_upload(tar_gz(own), "a.tar.gz"))

@@ -189,11 +189,17 @@ def test_selfdata_submit_packs_uploads_and_follows(store, tmp_path):
     m = manifest(slug="cli-app")
     for name, data in app_files(m).items():
         (app_dir / name).write_bytes(data)
+    # what `npm install` leaves in the folder (the tutorial's step 3) stays out, and is named
+    (app_dir / "node_modules" / "x").mkdir(parents=True)
+    (app_dir / "node_modules" / "x" / "index.js").write_text("fetch('https://x.example.org')")
+    (app_dir / "package-lock.json").write_text('{"resolved": "https://registry.npmjs.org/x"}')
     with Served(store.app, lifespan="off") as served:
         res = CliRunner().invoke(submit_cmd, [str(app_dir), "--store", served.url, "--token",
                                               store.tokens["Blue"]])
     assert res.exit_code == 0, res.output
     assert "awaiting-review" in res.output and "queued" in res.output
+    assert "Left out of the archive: node_modules/ (1 file), package-lock.json" in res.output
+    assert "[warning]" not in res.output and "[error]" not in res.output
     bad = CliRunner().invoke(submit_cmd, [str(tmp_path), "--store", "http://x", "--token", "t"])
     assert bad.exit_code == 2 and "no manifest.webapp" in bad.output
 

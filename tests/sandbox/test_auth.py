@@ -101,6 +101,26 @@ def test_insufficient_rights_are_403_and_listing_needs_the_whole_type(sb, client
     assert by_owner.put(f"/data/{DT}/mine", {**doc, "n": 1}).status_code == 200
 
 
+def test_a_refused_doctype_typo_names_the_known_doctype_in_the_stacks_shape(sb, client):
+    """An app asking io.cozy.bill (no such doctype) learns which one it likely meant; a
+    known doctype outside its rights keeps the stack's bare answer."""
+    sb.instances.create("carol")
+    app = Api(client, sb.cli_token("carol", "io.cozy.bills:GET"))
+    for r in (app.get("/data/io.cozy.bill/_all_docs"), app.get("/data/io.cozy.bill/x"),
+              app.post("/data/io.cozy.bill/_find", {"selector": {}}),
+              app.post("/data/fr.orange.phonecommunicationlogs/", {"a": 1})):
+        assert r.status_code == 403
+        message = r.json()["error"]
+        assert message.startswith("code=403, message=Forbidden: ") and "did you mean" in message
+    assert app.get("/data/io.cozy.bill/_all_docs").json() == {
+        "error": "code=403, message=Forbidden: io.cozy.bill is not a known doctype; "
+                 "did you mean io.cozy.bills?"}
+    for plain in ("/data/fr.orange.geopoint/_all_docs", "/data/com.example.stuff/x",
+                  "/data/fr.hackathon.my_bills.result/x"):
+        assert app.get(plain).json() == {"error": "code=403, message=Forbidden"}, plain
+    assert app.get("/data/io.cozy.bills/_all_docs").status_code == 404  # no bills yet
+
+
 def test_reserved_and_invalid_doctypes(alice):
     r = alice.get("/data/io.cozy.permissions/x")
     assert r.status_code == 403 and "reserved" in r.text

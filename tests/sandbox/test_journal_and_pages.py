@@ -1,5 +1,7 @@
 """The access journal and the pages a tester sees."""
 
+import html
+
 from tests.support.api import Api
 
 DT = "test.notes"
@@ -38,6 +40,13 @@ def test_instance_list_dashboard_and_browser(sb, client, alice):
     assert DT in browse.text
     page = client.get("/browse/fr.orange.geopoint", headers={"Host": "alice.localhost"})
     assert page.status_code == 200 and "radius" in page.text  # field docs from the schema
+    # the token command as it runs: the venv's path, and this sandbox's database (SQLite,
+    # by its absolute path) or none (a server URL may hold a password)
+    url = sb.settings.database_url
+    command = ('.venv/bin/selfdata token --instance alice --scope "fr.orange.geopoint:GET"'
+               + (f" --database-url {url})" if url.startswith("sqlite:///") else ")"))
+    assert command in html.unescape(page.text)
+    assert "await" not in page.text and "postgresql" not in page.text
     assert client.get("/browse/no.such.type", headers={"Host": "alice.localhost"}) \
         .status_code == 404
     assert client.get("/", headers={"Host": "nobody.localhost"}).status_code == 404

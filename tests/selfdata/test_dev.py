@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+
 import httpx
 import orjson
 import pytest
 from click.testing import CliRunner
 
+from sandbox import cli as sandbox_cli
 from sandbox.settings import Settings
 from selfdata.cli import dev
 from selfdata.dev import DevSession
 from tests.support.apps import app_files, manifest
+from tests.support.lines import Lines
 from tests.support.served import LiveServer
 
 SERVER = '''import os, urllib.request
@@ -98,7 +102,8 @@ def test_the_command_refuses_bad_input_clearly(live, tmp_path):
     write_app(d, app_files(manifest()))
     res = runner.invoke(dev, [str(d), "--instance", "nobody", "--database-url",
                               live.settings.database_url])
-    assert res.exit_code == 2 and "no instance 'nobody'" in res.output and "alice" in res.output
+    assert res.exit_code == 2 and "no instance named 'nobody'" in res.output
+    assert "instances there: alice" in res.output and live.settings.database_url in res.output
     res = runner.invoke(dev, [str(d), "--instance", "alice", "--database-url",
                               live.settings.database_url, "--port", str(live.port)])
     assert res.exit_code == 2 and "is taken" in res.output
@@ -108,3 +113,55 @@ def test_the_command_refuses_bad_input_clearly(live, tmp_path):
     res = runner.invoke(dev, [str(d), "--instance", "nobody", "--database-url",
                               live.settings.database_url])
     assert "permissions.reserved_doctype" in res.output
+
+
+def test_the_command_prints_the_address_and_the_environment_to_copy(live, tmp_path):
+    """`selfdata dev` as a developer runs it: the address, then COZY_URL and COZY_TOKEN to
+    paste into a shell; the token works for the manifest's permissions and keeps working
+    across reloads until the manifest changes (then the new one is printed)."""
+    d = tmp_path / "env-app"
+    write_app(d, app_files(manifest(slug="env-app")))
+    dev_run = Lines([sys.executable, "-m", "selfdata.cli", "dev", str(d), "--instance", "alice",
+                     "--port", "0"], cwd=tmp_path,
+                    env={"SELFDATA_DATABASE_URL": live.settings.database_url})
+    try:
+        address = dev_run.wait_for(r"on (http://env-app\.alice\.localhost:(\d+)/)")
+        url = dev_run.wait_for(r"^export COZY_URL=(\S+)$")[1]
+        token = dev_run.wait_for(r"^export COZY_TOKEN=(\S+)$")[1]
+        port = int(address[2])
+        assert port != 0 and url == f"http://127.0.0.1:{port}"
+
+        def status(doctype: str, tok: str) -> int:
+            return httpx.get(f"{url}/data/{doctype}/_all_docs",
+                             headers={"Authorization": f"Bearer {tok}"}).status_code
+
+        assert status("fr.orange.phonecommunicationlog", token) == 200
+        assert status("fr.orange.geopoint", token) == 403
+        page = httpx.get(url + "/", headers={"Host": f"env-app.alice.localhost:{port}"})
+        assert page.status_code == 200
+        seen = len(dev_run.lines)
+        (d / "app.js").write_text("// changed")
+        dev_run.wait_for("Change seen", after=seen)
+        assert status("fr.orange.phonecommunicationlog", token) == 200  # the same install
+        seen = len(dev_run.lines)
+        m = manifest(slug="env-app")
+        m["permissions"]["pos"] = {"type": "fr.orange.geopoint", "verbs": ["GET"],
+                                   "description": "Where calls were made from"}
+        (d / "manifest.webapp").write_bytes(orjson.dumps(m))
+        dev_run.wait_for("The manifest changed", after=seen)
+        new = dev_run.wait_for(r"^export COZY_TOKEN=(\S+)$", after=seen)[1]
+        assert new != token and status("fr.orange.geopoint", new) == 404  # allowed, none there
+        assert status("fr.orange.phonecommunicationlog", token) in (400, 401)
+    finally:
+        dev_run.stop()
+
+
+def test_the_command_with_no_database_says_so_and_creates_none(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox_cli, "CHECKOUT", tmp_path / "checkout")
+    monkeypatch.delenv("SELFDATA_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    d = tmp_path / "app"
+    write_app(d, app_files(manifest()))
+    res = CliRunner().invoke(dev, [str(d), "--instance", "alice"])
+    assert res.exit_code == 2 and "no sandbox database at" in res.output
+    assert not (tmp_path / "var").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from selfdata.up import Progress
 from tests.support import docker
 from tests.support.up import Up
 
@@ -29,6 +30,10 @@ def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
         port, store_port = up.port, up.store_port
         for slug in SAMPLES:
             assert f"  {slug}: approved" in out, out
+        # every long step says what it is doing as it goes
+        for step in ("generated 2/2", "loaded 2/2", "Starting the app store",
+                     "base image", "energy-coach: building ...", "Installing energy-coach"):
+            assert step in out, step
         first = re.search(r"http://([a-z0-9-]+)\.localhost:\d+/ \(2 testers\)", out).group(1)
         installed = re.search(r"Apps installed for \S+: (.*)", out).group(1)
         assert installed == (f"http://energy-coach.{first}.localhost:{port}/, "
@@ -66,6 +71,11 @@ def test_without_an_engine_up_serves_everything_else_and_says_what_is_missing(tm
     try:
         out = up.start(timeout=120)
         assert "Apps are not built: no container engine" in out
+        for step in ("Generating 2 households", "  generated 1/2", "  generated 2/2",
+                     "Loading 2 households", "  loaded 2/2", "Starting the app store"):
+            assert step in out, step
+        db = f"--database-url sqlite:///{up.database.resolve()}"
+        assert db in out  # absolute: the hint works from any folder
         assert "scripts/ensure-docker.sh" in out
         assert "Apps installed for" in out and ": none" in out
         store = f"http://127.0.0.1:{up.store_port}"
@@ -74,3 +84,17 @@ def test_without_an_engine_up_serves_everything_else_and_says_what_is_missing(tm
         assert httpx.get(f"http://127.0.0.1:{up.port}/").status_code == 200
     finally:
         up.stop()
+
+
+def test_progress_says_each_tenth_and_the_end():
+    said: list[str] = []
+    step = Progress("loaded", 25, said.append)
+    for i in range(25):
+        step(f"h{i}")
+    assert said[0] == "  loaded 3/25 (h2)" and said[-1] == "  loaded 25/25 (h24)"
+    assert len(said) == 9
+    said.clear()
+    one = Progress("generated", 2, said.append)
+    one(1)
+    one(1)
+    assert said == ["  generated 1/2", "  generated 2/2"]
