@@ -131,7 +131,9 @@ def post_scores(request: Request, body: dict = Depends(json_object)) -> dict:
 @router.get("/leaderboard")
 def leaderboard(request: Request) -> dict:
     accounts.require(account(request), "organiser", "judge")
-    return {"data": [asdict(r) for r in store(request).judging.leaderboard()]}
+    standings = store(request).judging.standings()
+    return {"data": [asdict(r) for r in standings.rows], "incomplete": standings.incomplete,
+            "partial_scores": standings.partial}
 
 
 @router.get("/leaderboard.csv")

@@ -18,29 +18,17 @@ from app_store import errors as e
 from app_store.settings import StoreSettings
 from app_store.store import Store
 from app_store.web import api, pages, registry
+from app_store.web.errors import error_body, status_of
 from app_store.worker import Workers
 from sandbox.runtime.engine import Engine
 from sandbox.webkit.limits import BodyLimit
 from sandbox.webkit.origin import SameOriginForms
 from sandbox.webkit.templates import STATIC
 
-STATUS: dict[type[e.StoreError], int] = {
-    e.Invalid: 400, e.Unauthorized: 401, e.NotAllowed: 403, e.NotFound: 404,
-    e.NotAcceptable: 406, e.Conflict: 409, e.TooLarge: 413, e.UnsupportedMedia: 415,
-    e.Unprocessable: 422}
-
-
-def status_of(exc: e.StoreError) -> int:
-    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/registry", "/status")) or \
         "application/json" in request.headers.get("accept", "")
-
-
-def error_body(message: str, problems: list | None = None) -> dict:
-    return {"error": message, "problems": problems or []}
 
 
 async def _cross_site(scope: Scope, receive: Receive, send: Send) -> None:

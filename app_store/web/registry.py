@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from app_store import accounts, catalogue, publishing
+from app_store import accounts, assets, catalogue, publishing
 from app_store.accounts import Account
 from app_store.errors import (
     Invalid,
@@ -21,7 +21,6 @@ from app_store.errors import (
     UnsupportedMedia,
 )
 from app_store.web.context import store
-from sandbox.contract.bundle import read_archive
 
 router = APIRouter(prefix="/registry", tags=["registry"])
 
@@ -141,17 +140,6 @@ def tarball(slug: str, version: str, filename: str, request: Request) -> Respons
     return Response(data, media_type=kind, headers={"X-Sha256": rel.sha256})
 
 
-def image_type(data: bytes) -> str | None:
-    """The type of an icon or screenshot from its bytes, never from its name."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if b"<svg" in data[:2048]:
-        return "image/svg+xml"
-    return None
-
-
 # An asset is shown as an image, never run as a page: no script, no plugin, no form, and the
 # browser may not guess another type.
 ASSET_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -163,12 +151,14 @@ ASSET_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsa
 def _asset(request: Request, rel: catalogue.Release, path: str | None) -> Response:
     st = store(request)
     sub = st.submissions.row(rel.submission_id)
-    archive = read_archive(st.artifacts.get(rel.sha256), sub.filename, st.limits)
-    name = (path or str(rel.manifest.get("icon", ""))).lstrip("/")
-    data = archive.files.get(name)
-    kind = image_type(data) if data is not None else None
-    if kind is None:
+    found = assets.read_image(st.artifacts, rel.sha256, sub.filename, st.limits,
+                              path or assets.icon_path(rel.manifest))
+    if found is None:
         raise NotFound("Asset not found")
+    return image_response(*found)
+
+
+def image_response(data: bytes, kind: str) -> Response:
     return Response(data, media_type=kind, headers=ASSET_HEADERS)
 
 
