@@ -17,3 +17,16 @@ def status_of(exc: e.StoreError) -> int:
 
 def error_body(message: str, problems: list | None = None) -> dict:
     return {"error": message, "problems": problems or []}
+
+
+EXAMPLE = error_body("the scores were not saved", [
+    {"path": "usefulness", "message": "a score is a whole number from 1 to 5"}])
+
+
+def error_shape(path: str) -> dict:
+    """The OpenAPI media type of the store's one error envelope, for the API docs."""
+    return {"schema": {"type": "object", "required": ["error", "problems"], "properties": {
+        "error": {"type": "string", "description": "what is wrong and how to fix it"},
+        "problems": {"type": "array", "items": {"type": "object", "properties": {
+            "path": {"type": "string"}, "message": {"type": "string"}}}}}},
+        "example": EXAMPLE}

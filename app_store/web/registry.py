@@ -48,6 +48,7 @@ def list_apps(request: Request, limit: int = Query(200, ge=1, le=500),
               editor: str | None = Query(None, alias="filter[editor]", max_length=200),
               typ: str | None = Query(None, alias="filter[type]", max_length=32)
               ) -> JSONResponse:
+    """List approved apps as cozy-apps-registry does (cursor pagination, channel filters)."""
     _accept(request)
     st = store(request)
     found = catalogue.apps(st)
@@ -64,11 +65,13 @@ def list_apps(request: Request, limit: int = Query(200, ge=1, le=500),
 
 @router.get("/slugs")
 def slugs(request: Request) -> JSONResponse:
+    """The slugs of every approved app."""
     return JSONResponse(sorted(catalogue.apps(store(request))))
 
 
 @router.get("/maintenance")
 def maintenance(request: Request) -> JSONResponse:
+    """Apps under maintenance (always none here)."""
     return JSONResponse([])
 
 
@@ -76,6 +79,7 @@ def maintenance(request: Request) -> JSONResponse:
 def get_app(slug: str, request: Request,
             versions_channel: str = Query("dev", alias="versionsChannel",
                                           pattern="^(stable|beta|dev)$")) -> JSONResponse:
+    """One app with its versions per channel and its latest version."""
     _accept(request)
     return JSONResponse(catalogue.app_json(store(request), slug, _rels(request, slug),
                                            versions_channel=versions_channel))
@@ -83,6 +87,7 @@ def get_app(slug: str, request: Request,
 
 @router.get("/{slug}/versions")
 def versions(slug: str, request: Request) -> JSONResponse:
+    """An app's versions per channel."""
     _accept(request)
     return JSONResponse(catalogue.app_json(store(request), slug,
                                            _rels(request, slug))["versions"])
@@ -90,11 +95,13 @@ def versions(slug: str, request: Request) -> JSONResponse:
 
 @router.get("/{slug}/icon")
 def icon(slug: str, request: Request) -> Response:
+    """The icon of an app's latest version (PNG, JPEG or SVG only)."""
     return _asset(request, _rels(request, slug)[-1], None)
 
 
 @router.get("/{slug}/screenshots/{path:path}")
 def screenshot(slug: str, path: str, request: Request) -> Response:
+    """A screenshot the manifest lists (PNG, JPEG or SVG only)."""
     rel = _rels(request, slug)[-1]
     if path.lstrip("/") not in rel.screenshots:
         raise NotFound("Screenshot not found")
@@ -103,6 +110,7 @@ def screenshot(slug: str, path: str, request: Request) -> Response:
 
 @router.get("/{slug}/{channel}/latest")
 def latest(slug: str, channel: str, request: Request) -> JSONResponse:
+    """The newest version on a channel (stable, beta or dev)."""
     _accept(request)
     if channel not in catalogue.CHANNELS:
         raise NotFound(f"unknown channel {channel!r}; use stable, beta or dev")
@@ -122,6 +130,7 @@ def _version(request: Request, slug: str, version: str) -> catalogue.Release:
 
 @router.get("/{slug}/{version}")
 def get_version(slug: str, version: str, request: Request) -> JSONResponse:
+    """One version: its manifest, tarball URL, size and sha256."""
     _accept(request)
     return JSONResponse(catalogue.version_json(store(request), _version(request, slug,
                                                                           version)))
@@ -129,11 +138,13 @@ def get_version(slug: str, version: str, request: Request) -> JSONResponse:
 
 @router.get("/{slug}/{version}/icon")
 def version_icon(slug: str, version: str, request: Request) -> Response:
+    """The icon of one version."""
     return _asset(request, _version(request, slug, version), None)
 
 
 @router.get("/{slug}/{version}/tarball/{filename}")
 def tarball(slug: str, version: str, filename: str, request: Request) -> Response:
+    """The archive of one version, as uploaded (its sha256 in X-Sha256)."""
     rel = _version(request, slug, version)
     data = store(request).artifacts.get(rel.sha256)
     kind = "application/zip" if data[:2] == b"PK" else "application/gzip"
