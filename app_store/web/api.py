@@ -85,11 +85,11 @@ async def submit(request: Request, filename: str = Query(
     st = store(request)
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
-        form = await request.form(max_part_size=st.limits.upload_bytes + 1)
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise Invalid("send the archive in a form field named 'file'")
-        data, filename = await upload.read(), upload.filename or "app.tar.gz"
+        async with request.form(max_part_size=st.limits.upload_bytes + 1) as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise Invalid("send the archive in a form field named 'file'")
+            data, filename = await upload.read(), upload.filename or "app.tar.gz"
     else:
         data = await request.body()
     sub_id = await run_in_threadpool(st.submissions.submit, who, data, filename)

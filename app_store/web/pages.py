@@ -152,14 +152,14 @@ def _team(request: Request, status: int = 200, error: StoreError | None = None):
 async def team_submit(request: Request):
     who = await run_in_threadpool(_signed_in, request, "team")
     st = store(request)
-    form = await request.form(max_part_size=st.limits.upload_bytes + 1)
-    upload = form.get("file")
     try:
-        if upload is None or isinstance(upload, str) or not upload.filename:
-            raise Invalid("choose a .tar.gz or .zip file to upload",
-                          [{"path": "file", "message": "no file was chosen"}])
-        sub_id = await run_in_threadpool(st.submissions.submit, who, await upload.read(),
-                                         upload.filename)
+        async with request.form(max_part_size=st.limits.upload_bytes + 1) as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str) or not upload.filename:
+                raise Invalid("choose a .tar.gz or .zip file to upload",
+                              [{"path": "file", "message": "no file was chosen"}])
+            data, name = await upload.read(), upload.filename
+        sub_id = await run_in_threadpool(st.submissions.submit, who, data, name)
     except (Invalid, TooLarge) as exc:
         return await run_in_threadpool(_team, request, status_of(exc), exc)
     return _redirect(f"/submissions/{sub_id}")
