@@ -1,19 +1,21 @@
 """``/api-docs`` on both apps: Swagger UI over the app's own ``/openapi.json``, its files from
-the ``swagger-ui-bundle`` package (installed with the project) and served by the app itself,
-so the page works offline and loads nothing from another site (its policy says so)."""
+the ``fastapi-offline`` package (Swagger UI 5, which reads OpenAPI 3.1; installed with the
+project) and served by the app itself, so the page works offline and loads nothing from
+another site (its policy says so). Only the package's files are used, not its app class."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from html import escape
+from importlib.resources import files
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.exceptions import HTTPException
-from swagger_ui_bundle import swagger_ui_path
 
 PREFIX = "/api-docs/assets"
+SWAGGER_UI = files("fastapi_offline") / "static"
 FILES = {"swagger-ui.css": "text/css; charset=utf-8",
          "swagger-ui-bundle.js": "text/javascript; charset=utf-8"}
 # Swagger UI styles elements inline and shows data: icons; nothing is fetched from elsewhere.
@@ -31,6 +33,7 @@ def page(title: str, spec_url: str) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · API</title>
 <link rel="stylesheet" href="{PREFIX}/swagger-ui.css">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <noscript><p>This page needs JavaScript; the API's description is also at
@@ -69,7 +72,7 @@ def install(app: FastAPI) -> None:
                             headers=HEADERS)
         if name not in FILES:
             raise HTTPException(404)   # each app answers it in its own error envelope
-        return FileResponse(swagger_ui_path / name, media_type=FILES[name],
+        return FileResponse(str(SWAGGER_UI / name), media_type=FILES[name],
                             headers={**HEADERS, "Cache-Control": "public, max-age=86400"})
 
 

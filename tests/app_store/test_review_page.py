@@ -5,15 +5,10 @@ and how to try it; the review form answers errors inline, keeping what was typed
 
 from __future__ import annotations
 
-import time
-
-import orjson
 import pytest
 
-from app_store import accounts, pipeline
-from app_store.tables import submissions
 from tests.support.apps import PY_RUNTIME, app_files, manifest, tar_gz
-from tests.support.store import NO_ENGINE, make_store
+from tests.support.store import NO_ENGINE, awaiting_review, make_store
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 CALLS, PLACES = "fr.orange.phonecommunicationlog", "fr.orange.geopoint"
@@ -27,20 +22,8 @@ def store(tmp_path):
 
 def awaiting(store, m: dict, smoke: dict | None, files: dict | None = None,
              team: str = "Blue") -> int:
-    """A submission waiting for review, as the pipeline leaves it (manifest, smoke report)."""
-    st = store.store
-    data = tar_gz(files if files is not None else app_files(m))
-    tid = accounts.authenticate(st.db, store.tokens[team]).id
-    now = time.time()
-    with st.db.write() as conn:
-        sid = conn.execute(submissions.insert().values(
-            team_id=tid, filename="app.tar.gz", sha256=st.artifacts.put(data), size=len(data),
-            slug=m["slug"], version=m["version"], state=pipeline.AWAITING, created_at=now,
-            updated_at=now, attempts=1, manifest=orjson.dumps(m).decode(),
-            report=orjson.dumps({"problems": []}).decode(),
-            smoke=orjson.dumps(smoke).decode() if smoke else None)).inserted_primary_key[0]
-        pipeline.record(conn, sid, pipeline.AWAITING, "healthy")
-    return sid
+    return awaiting_review(store.store, store.tokens[team], m, smoke,
+                           tar_gz(files if files is not None else app_files(m)))
 
 
 def python_app(**over) -> dict:
