@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from app_store.smoke import SmokeReport
 from tests.support.apps import PY_RUNTIME, app_files, manifest, tar_gz
 from tests.support.store import NO_ENGINE, awaiting_review, make_store
 
@@ -148,3 +149,11 @@ def test_a_review_error_is_shown_in_the_review_form_with_the_reason_kept(store):
     r = store.post(f"/organiser/review/{sid}", data={"decision": "retry", "reason": "x"})
     assert r.status_code == 409 and "cannot become queued" in r.text.split('id="review"')[1]
     store.cookies.clear()
+
+
+def test_the_smoke_step_says_what_was_read_in_words():
+    report = SmokeReport(True, 0.4, "", read=[CALLS, PLACES])
+    assert report.reads_in_words() == (
+        "it read 2 kinds of data: your phone calls and text messages (Orange) "
+        f"({CALLS}); where your phone was, about every 30 minutes (Orange) ({PLACES})")
+    assert SmokeReport(True, 0.4, "").reads_in_words() == "it read no data during the smoke run"
