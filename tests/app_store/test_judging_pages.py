@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from app_store import accounts
+from app_store.tables import accounts as accounts_table
 from tests.support.apps import app_files, tar_gz
 from tests.support.store import NO_ENGINE, approve_directly, make_store
 
@@ -178,3 +180,26 @@ def test_a_missing_upload_is_answered_in_the_upload_form(store):
     assert r.status_code == 400
     form = r.text.split('action="/team/submit"')[1].split("</form>")[0]
     assert "choose a .tar.gz or .zip file" in form and 'aria-invalid="true"' in form
+
+
+def test_a_judge_team_recorded_before_the_rule_is_flagged(store):
+    with store.store.db.write() as conn:     # as an earlier version let it be typed
+        conn.execute(accounts_table.update().where(accounts_table.c.name == "Jo").values(
+            team="Team Blu"))
+    html = signed_in(store, "Org").get("/organiser").text
+    row = next(r for r in html.split("<tr>") if "<td>Jo</td>" in r)
+    assert "Team Blu" in row and "no such team" in row
+
+
+@pytest.mark.parametrize("path", ["/judge/conflicts", "/organiser/criteria",
+                                  "/organiser/review/1", "/organiser/accounts"])
+def test_the_new_forms_refuse_other_sites(store, path):
+    signed_in(store, "Org" if path.startswith("/organiser") else "Jo")
+    r = store.post(path, data={"team": "Blue", "key": "x", "name": "X", "role": "team"},
+                   headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403 and "store's own pages" in r.json()["error"]
+    names = [a["name"] for a in store.get("/api/accounts", headers=store.auth("Org")).json()[
+        "data"]]
+    assert "X" not in names
+    jo = accounts.authenticate(store.store.db, store.tokens["Jo"])
+    assert accounts.conflicts_of(store.store.db, jo.id) == set()
