@@ -38,6 +38,14 @@ def create(db: Database, name: str, role: str, team: str | None = None) -> tuple
     if not isinstance(name, str) or not NAME.match(name.strip()):
         problems.append({"path": "name", "message": "a name is 1-79 letters, digits, spaces, "
                          "dots, apostrophes or hyphens"})
+    team = (team or "").strip() or None if isinstance(team, str | None) else team
+    if team is not None and role != "judge":
+        problems.append({"path": "team", "message": "only a judge belongs to a team; leave it "
+                         "empty for a team or an organiser"})
+    elif team is not None:
+        why = unknown_team(db, team)
+        if why:
+            problems.append({"path": "team", "message": why})
     if problems:
         raise Invalid("the account cannot be created", problems)
     name = name.strip()
@@ -77,7 +85,21 @@ def listing(db: Database, role: str | None = None) -> list[Account]:
         return [Account(r.id, r.name, r.role, r.team) for r in conn.execute(q)]
 
 
+def unknown_team(db: Database, team: object) -> str | None:
+    """Why ``team`` is not the name of an existing team (None when it is): judges' teams and
+    conflicts name real teams, or the rule that keeps a judge off their own team is off."""
+    names = sorted(team_names(db).values())
+    if isinstance(team, str) and team in names:
+        return None
+    known = f"choose one of: {', '.join(names)}" if names else "no team has an account yet"
+    return f"no team is called {str(team)[:80]!r}; {known}"
+
+
 def declare_conflict(db: Database, judge: Account, team: str) -> None:
+    """Record that ``judge`` may not score ``team``'s apps (an existing team only)."""
+    why = unknown_team(db, team)
+    if why:
+        raise Invalid("the conflict was not recorded", [{"path": "team", "message": why}])
     with db.write() as conn:
         if not conn.execute(sa.select(conflicts).where(conflicts.c.judge_id == judge.id,
                                                        conflicts.c.team == team)).first():

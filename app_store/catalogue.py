@@ -16,6 +16,7 @@ import orjson
 import sqlalchemy as sa
 
 from app_store import pipeline
+from app_store.assets import screenshot_paths
 from app_store.errors import NotFound
 from app_store.store import Store
 from app_store.tables import submissions
@@ -57,9 +58,7 @@ class Release:
 
     @property
     def screenshots(self) -> list[str]:
-        shots = self.manifest.get("screenshots")
-        return [x.lstrip("/") for x in shots if isinstance(x, str)] \
-            if isinstance(shots, list) else []
+        return screenshot_paths(self.manifest)
 
     def label(self) -> UsageLabel:
         if self.parsed is None:

@@ -4,6 +4,12 @@ Scores are averaged per criterion over the judges who scored an app, then combin
 criteria weights. Because judges differ in leniency (the Gavel argument), the leaderboard also
 shows a normalised score: each judge's scores as z-scores over the apps that judge scored, then
 averaged the same way. The ranking uses the weighted mean; the normalised score is shown beside.
+
+A judge's score set for an app is complete when it has a score for every criterion. An
+incomplete set is never ranked silently: by default (``partial="exclude"``) it is left out of
+the ranking until it is complete, and an app with no complete set is not ranked; with
+``partial="count"`` (the organiser's choice, a setting of the event) its scores count. Either
+way every incomplete set is listed, with the criteria it lacks.
 """
 
 from __future__ import annotations
@@ -13,9 +19,15 @@ import io
 import re
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+PARTIAL = ("exclude", "count")
+
+
+def number(value: float) -> str:
+    """A score as every page and export writes it: two decimals, a dot (``4.25``, ``-0.50``)."""
+    return f"{value:.2f}"
 
 
 class JudgingError(ValueError):
@@ -91,12 +103,36 @@ class Row:
     normalised: float            # weighted mean of judge z-scores
     judges: int
     by_criterion: dict[str, float]
+    incomplete: dict[str, list[str]] = field(default_factory=dict)  # judge → criteria missing
+
+
+def incomplete_sets(criteria: list[Criterion], scores: list[Score]
+                    ) -> dict[str, dict[str, list[str]]]:
+    """App → judge → the criteria that judge has not scored yet, for every set begun but not
+    finished (criteria in their order)."""
+    keys = [c.key for c in criteria]
+    given: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for s in scores:
+        if s.criterion in keys:
+            given[(s.app, s.judge)].add(s.criterion)
+    out: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for (app, judge), done in sorted(given.items()):
+        missing = [k for k in keys if k not in done]
+        if missing:
+            out[app][judge] = missing
+    return dict(out)
 
 
 def leaderboard(criteria: list[Criterion], scores: list[Score],
-                teams: dict[str, str]) -> list[Row]:
-    """Apps ranked by weighted score (ties: more judges first, then slug)."""
+                teams: dict[str, str], partial: str = "exclude") -> list[Row]:
+    """Apps ranked by weighted score (ties: more judges first, then slug); incomplete score
+    sets left out unless ``partial`` is ``"count"``, and named on each row either way."""
+    if partial not in PARTIAL:
+        raise JudgingError(f"partial scores are {' or '.join(PARTIAL)}d, not {partial!r}")
     weights = {c.key: c.weight for c in criteria}
+    missing = incomplete_sets(criteria, scores)
+    scores = [s for s in scores if s.criterion in weights and (
+        partial == "count" or s.judge not in missing.get(s.app, {}))]
     values: dict[tuple[str, str], list[int]] = defaultdict(list)
     judges: dict[str, set[str]] = defaultdict(set)
     for s in scores:
@@ -112,7 +148,7 @@ def leaderboard(criteria: list[Criterion], scores: list[Score],
         zc = {c: statistics.fmean(z[(app, c)]) for c in by_c if z.get((app, c))}
         norm = sum(zc[c] * weights[c] for c in zc) / sum(weights[c] for c in zc) if zc else 0.0
         rows.append(Row(0, app, team, round(score, 3), round(norm, 3), len(judges[app]),
-                        {c: round(v, 3) for c, v in by_c.items()}))
+                        {c: round(v, 3) for c, v in by_c.items()}, missing.get(app, {})))
     rows.sort(key=lambda r: (-r.score, -r.judges, r.app))
     for i, r in enumerate(rows, 1):
         r.rank = i
@@ -133,13 +169,20 @@ def _z_scores(scores: list[Score]) -> dict[tuple[str, str], list[float]]:
     return out
 
 
+def in_words(incomplete: dict[str, list[str]]) -> str:
+    """``{"Jo": ["design"]}`` as ``Jo lacks design``; sets joined with ``; ``."""
+    return "; ".join(f"{judge} lacks {', '.join(keys)}" for judge, keys in incomplete.items())
+
+
 def to_csv(rows: list[Row], criteria: list[Criterion]) -> str:
+    """The ranking as CSV, numbers as on the page (:func:`number`), with each row's incomplete
+    score sets named."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["rank", "app", "team", "score", "normalised", "judges",
-                     *[c.key for c in criteria]])
+                     *[c.key for c in criteria], "incomplete_sets"])
     for r in rows:
-        writer.writerow([r.rank, r.app, r.team, f"{r.score:.3f}", f"{r.normalised:.3f}",
-                         r.judges, *[f"{r.by_criterion[c.key]:.3f}" if c.key in r.by_criterion
-                                     else "" for c in criteria]])
+        writer.writerow([r.rank, r.app, r.team, number(r.score), number(r.normalised),
+                         r.judges, *[number(r.by_criterion[c.key]) if c.key in r.by_criterion
+                                     else "" for c in criteria], in_words(r.incomplete)])
     return buf.getvalue()

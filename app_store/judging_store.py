@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -17,17 +18,31 @@ from app_store.judging import (
     Score,
     check_criteria,
     check_score,
+    incomplete_sets,
 )
 from app_store.judging import leaderboard as rank
 from app_store.tables import app_owners, criteria, scores, submissions
 from sandbox.dbkit import Database
 
 
-class Judging:
-    """Criteria, scores and the leaderboard, in the store's tables."""
+@dataclass(frozen=True)
+class Standings:
+    """The ranking, every incomplete score set (app → judge → criteria missing), and the rule
+    for them in force."""
 
-    def __init__(self, db: Database):
+    rows: list[Row]
+    incomplete: dict[str, dict[str, list[str]]]
+    partial: str
+    teams: dict[str, str]
+
+
+class Judging:
+    """Criteria, scores and the leaderboard, in the store's tables. ``partial`` is the event's
+    rule for incomplete score sets (:data:`app_store.judging.PARTIAL`)."""
+
+    def __init__(self, db: Database, partial: str = "exclude"):
         self.db = db
+        self.partial = partial
 
     def team_names(self) -> dict[int, str]:
         return accounts.team_names(self.db)
@@ -104,4 +119,10 @@ class Judging:
                     for r in conn.execute(sa.select(scores))]
 
     def leaderboard(self) -> list[Row]:
-        return rank(self.get_criteria(), self.all_scores(), self.judged_apps())
+        return self.standings().rows
+
+    def standings(self) -> Standings:
+        crit, given, apps = self.get_criteria(), self.all_scores(), self.judged_apps()
+        return Standings(rank(crit, given, apps, self.partial),
+                         {a: m for a, m in incomplete_sets(crit, given).items() if a in apps},
+                         self.partial, apps)

@@ -120,5 +120,5 @@ class Processing:
             self.farm.remove_image(image_id)
             return
         pipeline.move(self.db, sub_id, pipeline.AWAITING,
-                      f"healthy in {smoke.health_seconds} s; read "
-                      f"{', '.join(smoke.read) or 'nothing'}", **fields)
+                      f"healthy in {smoke.health_seconds} s; {smoke.reads_in_words()}",
+                      **fields)

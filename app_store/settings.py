@@ -7,6 +7,7 @@ so smoke runs and installs run apps alike.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,10 @@ class StoreSettings(BaseSettings):
                             "use (keep it secret from teams if it matters).")
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest upload, in "
                                   "bytes (the Cozy registry's bundle limit).")
+    partial_scores: Literal["exclude", "count"] = Field(
+        "exclude", description="A judge's incomplete score set (not every criterion scored): "
+        "'exclude' leaves it out of the ranking until it is complete, 'count' ranks it as it "
+        "is; either way the leaderboard and its CSV name every incomplete set.")
     app_limits: AppLimits = Field(default_factory=AppLimits, description="Container limits, "
                                   "from SELFDATA_APP_* (shared with the sandbox).")
 

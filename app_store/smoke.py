@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 from dataclasses import asdict, dataclass, field
 
+from sandbox.contract.consent import doctype_in_words
 from sandbox.contract.manifest import Manifest
 from sandbox.contract.problems import ERROR, WARNING, Problem
 from sandbox.runtime.bridge import app_get
@@ -34,6 +35,13 @@ class SmokeReport:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def reads_in_words(self) -> str:
+        """What the smoke run saw the app read, in a sentence (never a bare dash)."""
+        if not self.read:
+            return "it read no data during the smoke run"
+        return f"it read {len(self.read)} kind{'s' if len(self.read) > 1 else ''} of data: " + \
+            "; ".join(f"{doctype_in_words(d)} ({d})" for d in self.read)
 
     def problems(self) -> list[Problem]:
         out = []

@@ -32,7 +32,7 @@ class Store:
         self.farm = BuildFarm(settings, engine)
         self.processing = Processing(self.db, self.submissions, self.farm, self.limits)
         self.review = Review(self.db, self.wake)
-        self.judging = Judging(self.db)
+        self.judging = Judging(self.db, settings.partial_scores)
 
     def team_names(self) -> dict[int, str]:
         return accounts.team_names(self.db)

@@ -96,8 +96,10 @@ def _routes(spec: dict) -> list[str]:
         for method, op in ops.items():
             summary = " ".join(str(op.get("summary") or "").split())
             doc = " ".join(str(op.get("description") or "").split())
-            out.append(f"| `{method.upper()}` | `{path}` | {summary}"
-                       f"{': ' + doc[:200] if doc else ''} |".replace("\n", " "))
+            # the summary is the docstring's first sentence: the docstring alone says both
+            what = doc[:240] if doc.startswith(summary) else \
+                f"{summary}{': ' + doc[:200] if doc else ''}"
+            out.append(f"| `{method.upper()}` | `{path}` | {what} |".replace("\n", " "))
     return out
 
 

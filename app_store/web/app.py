@@ -18,29 +18,18 @@ from app_store import errors as e
 from app_store.settings import StoreSettings
 from app_store.store import Store
 from app_store.web import api, pages, registry
+from app_store.web.errors import error_body, error_shape, status_of
 from app_store.worker import Workers
 from sandbox.runtime.engine import Engine
+from sandbox.webkit import api_docs
 from sandbox.webkit.limits import BodyLimit
 from sandbox.webkit.origin import SameOriginForms
 from sandbox.webkit.templates import STATIC
-
-STATUS: dict[type[e.StoreError], int] = {
-    e.Invalid: 400, e.Unauthorized: 401, e.NotAllowed: 403, e.NotFound: 404,
-    e.NotAcceptable: 406, e.Conflict: 409, e.TooLarge: 413, e.UnsupportedMedia: 415,
-    e.Unprocessable: 422}
-
-
-def status_of(exc: e.StoreError) -> int:
-    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
 
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/registry", "/status")) or \
         "application/json" in request.headers.get("accept", "")
-
-
-def error_body(message: str, problems: list | None = None) -> dict:
-    return {"error": message, "problems": problems or []}
 
 
 async def _cross_site(scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,7 +50,7 @@ def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI
 
     app = FastAPI(title="Selfdata Sandbox — app store",
                   description="Submissions checked, built, smoke-run, reviewed, judged, listed.",
-                  version="0.1.0", lifespan=lifespan, docs_url="/api-docs", redoc_url=None)
+                  version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.store = store
     app.state.workers = pool
 
@@ -91,6 +80,7 @@ def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI
 
     @app.get("/status", tags=["status"])
     def status() -> dict:
+        """Health of the store and of its container engine (no token needed)."""
         return {"status": "ok", "engine": store.farm.engine_status()}
 
     # Every state-changing request a browser sends must come from the store's own pages,
@@ -104,5 +94,7 @@ def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI
     app.include_router(api.router)
     app.include_router(registry.router)
     app.include_router(pages.router)
+    api_docs.install(app)
+    api_docs.describe(app, error_shape)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

@@ -5,20 +5,26 @@ from __future__ import annotations
 import urllib.parse
 from pathlib import Path
 
+import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from app_store import accounts, catalogue, pipeline
-from app_store.errors import Invalid, StoreError, Unauthorized
+from app_store import accounts, assets, catalogue, pipeline, review
+from app_store.errors import Conflict, Invalid, NotFound, StoreError, TooLarge, Unauthorized
+from app_store.judging import incomplete_sets, number
 from app_store.web.context import COOKIE, account_or_none, store
+from app_store.web.errors import status_of
+from app_store.web.registry import image_response
 from app_store.web.views import submission_json
 from sandbox.contract import addresses
 from sandbox.webkit.templates import Pages
 
 router = APIRouter(include_in_schema=False)
 PAGES = Pages(Path(__file__).parent / "templates")
+PAGES.env.filters["number"] = number
+REVIEWERS = ("organiser", "judge")
 
 
 def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
@@ -27,7 +33,11 @@ def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLRespons
 
 
 def error_page(request: Request, exc: StoreError, status: int) -> HTMLResponse:
-    return render(request, "message.html", status, title="Something is wrong",
+    """A request that no form of the page can answer (a missing submission, a role that may
+    not see it): forms answer their own errors inline, beside their fields."""
+    titles = {401: "Please sign in", 403: "Not for this account", 404: "Not found",
+              409: "Not possible now", 413: "Too large"}
+    return render(request, "message.html", status, title=titles.get(status, "Not accepted"),
                   message=exc.message, problems=exc.problems)
 
 
@@ -128,32 +138,82 @@ def logout(request: Request):
 
 @router.get("/team", response_class=HTMLResponse)
 def team_page(request: Request):
+    return _team(request)
+
+
+def _team(request: Request, status: int = 200, error: StoreError | None = None):
     who = _signed_in(request, "team")
     st = store(request)
     subs = [submission_json(st, r, full=False) for r in st.submissions.listing(who)]
-    return render(request, "team.html", subs=subs)
+    return render(request, "team.html", status, subs=subs, error=error)
 
 
 @router.post("/team/submit")
 async def team_submit(request: Request):
     who = await run_in_threadpool(_signed_in, request, "team")
     st = store(request)
-    form = await request.form(max_part_size=st.limits.upload_bytes + 1)
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str) or not upload.filename:
-        raise Invalid("choose a .tar.gz or .zip file to upload")
-    sub_id = await run_in_threadpool(st.submissions.submit, who, await upload.read(),
-                                    upload.filename)
+    try:
+        async with request.form(max_part_size=st.limits.upload_bytes + 1) as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str) or not upload.filename:
+                raise Invalid("choose a .tar.gz or .zip file to upload",
+                              [{"path": "file", "message": "no file was chosen"}])
+            data, name = await upload.read(), upload.filename
+        sub_id = await run_in_threadpool(st.submissions.submit, who, data, name)
+    except (Invalid, TooLarge) as exc:
+        return await run_in_threadpool(_team, request, status_of(exc), exc)
     return _redirect(f"/submissions/{sub_id}")
 
 
 @router.get("/submissions/{sub_id}", response_class=HTMLResponse)
 def submission_page(sub_id: int, request: Request):
+    return _submission(request, sub_id)
+
+
+def _submission(request: Request, sub_id: int, status: int = 200,
+                review_error: StoreError | None = None, reason: str = "") -> HTMLResponse:
     who = _signed_in(request, "team", "organiser", "judge")
     st = store(request)
     sub = submission_json(st, st.submissions.visible(who, sub_id))
-    return render(request, "submission.html", sub=sub, running=sub["state"] in (
-        pipeline.QUEUED, *pipeline.RUNNING))
+    listed = catalogue.releases(st, sub["slug"]) if sub["slug"] else []
+    return render(request, "submission.html", status, sub=sub,
+                  running=sub["state"] in (pipeline.QUEUED, *pipeline.RUNNING),
+                  asks=review.what_it_asks(sub["manifest"], sub["smoke"]),
+                  shots=assets.screenshot_paths(sub["manifest"]),
+                  reviewer=who.role in REVIEWERS, listed=any(
+                      r.submission_id == sub_id for r in listed),
+                  review_error=review_error, reason=reason)
+
+
+def _submission_asset(request: Request, sub_id: int, *roles: str):
+    who = _signed_in(request, *roles)
+    st = store(request)
+    return st, st.submissions.visible(who, sub_id)
+
+
+@router.get("/submissions/{sub_id}/archive")
+def submission_archive(sub_id: int, request: Request) -> Response:
+    """The uploaded archive, as the team sent it (organisers and judges only)."""
+    st, row = _submission_asset(request, sub_id, *REVIEWERS)
+    name = f"{row.slug}-{row.version}" if row.slug and row.version else f"submission-{row.id}"
+    ext = ".zip" if row.filename.lower().endswith(".zip") else ".tar.gz"
+    return Response(st.artifacts.get(row.sha256), media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{name}{ext}"',
+                             "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/submissions/{sub_id}/screenshots/{path:path}")
+def submission_screenshot(sub_id: int, path: str, request: Request) -> Response:
+    """A screenshot the manifest lists, served as an image only (PNG, JPEG or SVG, under a
+    policy that runs nothing)."""
+    st, row = _submission_asset(request, sub_id, "team", *REVIEWERS)
+    manifest = orjson.loads(row.manifest) if row.manifest else None
+    if path.lstrip("/") not in assets.screenshot_paths(manifest):
+        raise NotFound("the manifest lists no such screenshot")
+    found = assets.read_image(st.artifacts, row.sha256, row.filename, st.limits, path)
+    if found is None:
+        raise NotFound("no PNG, JPEG or SVG image at this path in the archive")
+    return image_response(*found)
 
 
 @router.get("/organiser", response_class=HTMLResponse)
@@ -161,30 +221,46 @@ def organiser_page(request: Request):
     return _organiser(request)
 
 
-def _organiser(request: Request, new_token: str | None = None, new_name: str | None = None):
+def _organiser(request: Request, status: int = 200, new_token: str | None = None,
+               new_name: str | None = None, errors: dict | None = None,
+               kept: dict | None = None) -> HTMLResponse:
+    """The console; ``errors`` and ``kept`` are a form's error and inputs, by form name, shown
+    inline in that form."""
     _signed_in(request, "organiser")
     st = store(request)
     subs = [submission_json(st, r, full=False) for r in st.submissions.listing()]
-    return render(request, "organiser.html", subs=subs,
+    crit = st.judging.get_criteria()
+    return render(request, "organiser.html", status, subs=subs,
                   waiting=[s for s in subs if s["state"] == pipeline.AWAITING],
-                  accounts=accounts.listing(st.db), criteria=st.judging.get_criteria(),
-                  board=st.judging.leaderboard(), engine=st.farm.engine_status(),
-                  new_token=new_token, new_name=new_name)
+                  accounts=accounts.listing(st.db), teams=sorted(st.team_names().values()),
+                  crit_rows=(kept or {}).get("criteria") or [
+                      (c.key, c.label, f"{c.weight:g}") for c in crit],
+                  board=st.judging.standings(), engine=st.farm.engine_status(),
+                  new_token=new_token, new_name=new_name, errors=errors or {},
+                  kept=kept or {})
 
 
 @router.post("/organiser/review/{sub_id}")
 def organiser_review(sub_id: int, request: Request, form: FormData = Depends(form_data)):
     who = _signed_in(request, "organiser")
-    store(request).review.decide(who, sub_id, str(form.get("decision", "")),
-                                 str(form.get("reason", "")))
+    reason = str(form.get("reason", ""))
+    try:
+        store(request).review.decide(who, sub_id, str(form.get("decision", "")), reason)
+    except (Invalid, Conflict) as exc:
+        return _submission(request, sub_id, status_of(exc), review_error=exc, reason=reason)
     return _redirect(f"/submissions/{sub_id}")
 
 
 @router.post("/organiser/accounts")
 def organiser_accounts(request: Request, form: FormData = Depends(form_data)):
     _signed_in(request, "organiser")
-    acc, token = accounts.create(store(request).db, str(form.get("name", "")),
-                                 str(form.get("role", "")), str(form.get("team") or "") or None)
+    kept = {k: str(form.get(k) or "") for k in ("name", "role", "team")}
+    try:
+        acc, token = accounts.create(store(request).db, kept["name"], kept["role"],
+                                     kept["team"] or None)
+    except (Invalid, Conflict) as exc:
+        return _organiser(request, status_of(exc), errors={"accounts": exc},
+                          kept={"accounts": kept})
     # the token is shown once, in this answer: never in a URL (history, logs)
     return _organiser(request, new_token=token, new_name=f"{acc.role} {acc.name}")
 
@@ -192,30 +268,62 @@ def organiser_accounts(request: Request, form: FormData = Depends(form_data)):
 @router.post("/organiser/criteria")
 def organiser_criteria(request: Request, form: FormData = Depends(form_data)):
     who = _signed_in(request, "organiser")
-    items = []
-    for key, label, weight in zip(form.getlist("key"), form.getlist("label"),
-                                  form.getlist("weight"), strict=False):
-        if str(key).strip():
-            try:
-                w = float(weight)
-            except ValueError as exc:
-                raise Invalid(f"the weight of {key!r} must be a number") from exc
-            items.append({"key": str(key).strip(), "label": str(label).strip(), "weight": w})
-    store(request).judging.set_criteria(who, items)
+    rows = list(zip(form.getlist("key"), form.getlist("label"), form.getlist("weight"),
+                    strict=False))
+    items, problems = [], []
+    for key, label, weight in rows:
+        if not str(key).strip():
+            continue
+        try:
+            w = float(str(weight).replace(",", "."))
+        except ValueError:
+            problems.append({"path": str(key), "message": f"the weight of {str(key)!r} must "
+                             f"be a number, got {str(weight)!r}"})
+            continue
+        items.append({"key": str(key).strip(), "label": str(label).strip(), "weight": w})
+    kept = {"criteria": [(str(k), str(label), str(w)) for k, label, w in rows]}
+    try:
+        if problems:
+            raise Invalid("the criteria were not saved", problems)
+        store(request).judging.set_criteria(who, items)
+    except Invalid as exc:
+        return _organiser(request, 400, errors={"criteria": exc}, kept=kept)
     return _redirect("/organiser#criteria")
 
 
 @router.get("/judge", response_class=HTMLResponse)
 def judge_page(request: Request):
+    return _judge(request)
+
+
+def _judge(request: Request, status: int = 200, errors: dict | None = None,
+           kept: dict | None = None) -> HTMLResponse:
     who = _signed_in(request, "judge")
     st = store(request)
-    conflicts = accounts.conflicts_of(st.db, who.id) | ({who.team} if who.team else set())
+    declared = accounts.conflicts_of(st.db, who.id)
+    conflicts = declared | ({who.team} if who.team else set())
     apps = [(slug, team, team in conflicts) for slug, team in
             sorted(st.judging.judged_apps().items())]
     mine = {(s.app, s.criterion): s.value for s in st.judging.all_scores()
             if s.judge == who.name}
-    return render(request, "judge.html", apps=apps, criteria=st.judging.get_criteria(),
-                  mine=mine, saved=request.query_params.get("saved"))
+    teams = sorted(set(st.team_names().values()) - conflicts)
+    crit = st.judging.get_criteria()
+    partial = {app for app, judges in incomplete_sets(crit, st.judging.all_scores()).items()
+               if who.name in judges}
+    return render(request, "judge.html", status, apps=apps, criteria=crit, partial=partial,
+                  mine=mine, saved=request.query_params.get("saved"), teams=teams,
+                  declared=sorted(declared), errors=errors or {}, kept=kept or {})
+
+
+@router.post("/judge/conflicts")
+def judge_conflict(request: Request, form: FormData = Depends(form_data)):
+    who = _signed_in(request, "judge")
+    team = str(form.get("team", "")).strip()
+    try:
+        accounts.declare_conflict(store(request).db, who, team)
+    except Invalid as exc:
+        return _judge(request, 400, errors={"conflicts": exc})
+    return _redirect("/judge#conflicts")
 
 
 @router.post("/judge/{slug}")
@@ -227,7 +335,12 @@ def judge_score(slug: str, request: Request, form: FormData = Depends(form_data)
         raw = str(form.get(c.key, "")).strip()
         if raw:
             values[c.key] = int(raw) if raw.isdigit() else raw
-    if not values:
-        raise Invalid("give at least one score from 1 to 5")
-    store(request).judging.score(who, slug, values, str(form.get("comment", "")))
+    kept = {(slug, k): v for k, v in values.items()}
+    try:
+        if not values:
+            raise Invalid("give at least one score from 1 to 5")
+        store(request).judging.score(who, slug, values, str(form.get("comment", "")))
+    except Invalid as exc:
+        return _judge(request, 400, errors={slug: exc},
+                      kept={"scores": kept, "comment": {slug: str(form.get("comment", ""))}})
     return _redirect(f"/judge?saved={slug}#app-{slug}")

@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from app_store import accounts, catalogue, publishing
+from app_store import accounts, assets, catalogue, publishing
 from app_store.accounts import Account
 from app_store.errors import (
     Invalid,
@@ -21,7 +21,6 @@ from app_store.errors import (
     UnsupportedMedia,
 )
 from app_store.web.context import store
-from sandbox.contract.bundle import read_archive
 
 router = APIRouter(prefix="/registry", tags=["registry"])
 
@@ -49,6 +48,7 @@ def list_apps(request: Request, limit: int = Query(200, ge=1, le=500),
               editor: str | None = Query(None, alias="filter[editor]", max_length=200),
               typ: str | None = Query(None, alias="filter[type]", max_length=32)
               ) -> JSONResponse:
+    """List approved apps as cozy-apps-registry does (cursor pagination, channel filters)."""
     _accept(request)
     st = store(request)
     found = catalogue.apps(st)
@@ -65,11 +65,13 @@ def list_apps(request: Request, limit: int = Query(200, ge=1, le=500),
 
 @router.get("/slugs")
 def slugs(request: Request) -> JSONResponse:
+    """The slugs of every approved app."""
     return JSONResponse(sorted(catalogue.apps(store(request))))
 
 
 @router.get("/maintenance")
 def maintenance(request: Request) -> JSONResponse:
+    """Apps under maintenance (always none here)."""
     return JSONResponse([])
 
 
@@ -77,6 +79,7 @@ def maintenance(request: Request) -> JSONResponse:
 def get_app(slug: str, request: Request,
             versions_channel: str = Query("dev", alias="versionsChannel",
                                           pattern="^(stable|beta|dev)$")) -> JSONResponse:
+    """One app with its versions per channel and its latest version."""
     _accept(request)
     return JSONResponse(catalogue.app_json(store(request), slug, _rels(request, slug),
                                            versions_channel=versions_channel))
@@ -84,6 +87,7 @@ def get_app(slug: str, request: Request,
 
 @router.get("/{slug}/versions")
 def versions(slug: str, request: Request) -> JSONResponse:
+    """An app's versions per channel."""
     _accept(request)
     return JSONResponse(catalogue.app_json(store(request), slug,
                                            _rels(request, slug))["versions"])
@@ -91,11 +95,13 @@ def versions(slug: str, request: Request) -> JSONResponse:
 
 @router.get("/{slug}/icon")
 def icon(slug: str, request: Request) -> Response:
+    """The icon of an app's latest version (PNG, JPEG or SVG only)."""
     return _asset(request, _rels(request, slug)[-1], None)
 
 
 @router.get("/{slug}/screenshots/{path:path}")
 def screenshot(slug: str, path: str, request: Request) -> Response:
+    """A screenshot the manifest lists (PNG, JPEG or SVG only)."""
     rel = _rels(request, slug)[-1]
     if path.lstrip("/") not in rel.screenshots:
         raise NotFound("Screenshot not found")
@@ -104,6 +110,7 @@ def screenshot(slug: str, path: str, request: Request) -> Response:
 
 @router.get("/{slug}/{channel}/latest")
 def latest(slug: str, channel: str, request: Request) -> JSONResponse:
+    """The newest version on a channel (stable, beta or dev)."""
     _accept(request)
     if channel not in catalogue.CHANNELS:
         raise NotFound(f"unknown channel {channel!r}; use stable, beta or dev")
@@ -123,6 +130,7 @@ def _version(request: Request, slug: str, version: str) -> catalogue.Release:
 
 @router.get("/{slug}/{version}")
 def get_version(slug: str, version: str, request: Request) -> JSONResponse:
+    """One version: its manifest, tarball URL, size and sha256."""
     _accept(request)
     return JSONResponse(catalogue.version_json(store(request), _version(request, slug,
                                                                           version)))
@@ -130,26 +138,17 @@ def get_version(slug: str, version: str, request: Request) -> JSONResponse:
 
 @router.get("/{slug}/{version}/icon")
 def version_icon(slug: str, version: str, request: Request) -> Response:
+    """The icon of one version."""
     return _asset(request, _version(request, slug, version), None)
 
 
 @router.get("/{slug}/{version}/tarball/{filename}")
 def tarball(slug: str, version: str, filename: str, request: Request) -> Response:
+    """The archive of one version, as uploaded (its sha256 in X-Sha256)."""
     rel = _version(request, slug, version)
     data = store(request).artifacts.get(rel.sha256)
     kind = "application/zip" if data[:2] == b"PK" else "application/gzip"
     return Response(data, media_type=kind, headers={"X-Sha256": rel.sha256})
-
-
-def image_type(data: bytes) -> str | None:
-    """The type of an icon or screenshot from its bytes, never from its name."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if b"<svg" in data[:2048]:
-        return "image/svg+xml"
-    return None
 
 
 # An asset is shown as an image, never run as a page: no script, no plugin, no form, and the
@@ -163,12 +162,14 @@ ASSET_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsa
 def _asset(request: Request, rel: catalogue.Release, path: str | None) -> Response:
     st = store(request)
     sub = st.submissions.row(rel.submission_id)
-    archive = read_archive(st.artifacts.get(rel.sha256), sub.filename, st.limits)
-    name = (path or str(rel.manifest.get("icon", ""))).lstrip("/")
-    data = archive.files.get(name)
-    kind = image_type(data) if data is not None else None
-    if kind is None:
+    found = assets.read_image(st.artifacts, rel.sha256, sub.filename, st.limits,
+                              path or assets.icon_path(rel.manifest))
+    if found is None:
         raise NotFound("Asset not found")
+    return image_response(*found)
+
+
+def image_response(data: bytes, kind: str) -> Response:
     return Response(data, media_type=kind, headers=ASSET_HEADERS)
 
 

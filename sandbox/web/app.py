@@ -38,6 +38,7 @@ from sandbox.web.app_proxy import AppOrigins, ProxyLimits
 from sandbox.web.context import caller, sandbox
 from sandbox.web.refusals import JournalRefusals
 from sandbox.web.responses import JSON, JSONAPI
+from sandbox.webkit import api_docs
 from sandbox.webkit.limits import BodyLimit
 from sandbox.webkit.origin import SameOriginForms
 from sandbox.webkit.templates import STATIC
@@ -98,12 +99,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(stack_api.router)
     app.include_router(realtime.router)
     app.include_router(live.router)
+    api_docs.install(app)
+    api_docs.describe(app, errors.error_shape)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/status/", tags=["status"])
     @app.get("/status", include_in_schema=False)
     @app.head("/status/", include_in_schema=False)
     async def status() -> JSON:
+        """Health of the sandbox, in the stack's format (no token needed)."""
         return JSON({"cache": "healthy", "couchdb": "healthy", "fs": "healthy", "status": "OK",
                      "message": "OK"})
 

@@ -131,4 +131,5 @@ async def get_app(slug: str, request: Request) -> Response:
 
 @router.get("/konnectors/{slug}")
 async def get_konnector(slug: str, request: Request) -> JSONAPI:
+    """A connector's manifest and state in this instance."""
     return await _one(request, "konnectors", slug)

@@ -45,6 +45,7 @@ def _fields(form) -> dict[str, str]:
 
 @router.post("/register", status_code=201)
 async def register(request: Request) -> JSON:
+    """Register an OAuth client (RFC 7591), as cozy-client does for a remote app."""
     inst = _instance(request)
     try:
         body = await json_body(request)
@@ -66,6 +67,7 @@ def read_client(client_id: str, request: Request) -> JSON:
 
 @router.delete("/register/{client_id}", status_code=204)
 def unregister(client_id: str, request: Request) -> Response:
+    """Remove an OAuth client with its registration token."""
     inst = _instance(request)
     sb = sandbox(request)
     sb.oauth.registered(inst, client_id, request.headers.get("authorization", ""))
@@ -76,6 +78,7 @@ def unregister(client_id: str, request: Request) -> Response:
 
 @router.get("/authorize", response_class=HTMLResponse)
 def authorize_page(request: Request) -> HTMLResponse:
+    """The page where the tester consents to an OAuth client's scope."""
     inst = _instance(request)
     q = request.query_params
     sb = sandbox(request)
@@ -89,6 +92,7 @@ def authorize_page(request: Request) -> HTMLResponse:
 
 @router.post("/authorize")
 async def authorize(request: Request) -> Response:
+    """The tester's consent to an OAuth client: redirects back with a code."""
     inst = _instance(request)
     # The app's SameOriginForms middleware has refused this form if it came from an app's
     # page or another site: they cannot accept on the tester's behalf.
@@ -113,6 +117,7 @@ async def authorize(request: Request) -> Response:
 
 @router.post("/access_token")
 async def access_token(request: Request) -> JSON:
+    """Exchange an authorization code or a refresh token for an access token."""
     inst = _instance(request)
     form = _fields(await request.form())
     sb = sandbox(request)

@@ -15,6 +15,7 @@ from sandbox.storage.documents import with_type
 from sandbox.storage.finder import project
 from sandbox.web.context import caller, json_body, sandbox
 from sandbox.web.responses import JSON
+from sandbox.webkit.api_docs import request_body
 
 router = APIRouter(prefix="/data", tags=["data"])
 MAX_INT = 2**31 - 1     # bigger counts are nonsense here, and overflow SQL integers
@@ -28,10 +29,6 @@ Ddoc = Annotated[str, Path(description="A design document's name (after _design/
                            examples=["by_vendor"])]
 
 
-def body(description: str, example: dict) -> dict:
-    """The OpenAPI of a JSON body read by hand (so the schema says what the route takes)."""
-    return {"requestBody": {"required": True, "description": description, "content": {
-        "application/json": {"schema": {"type": "object"}, "example": example}}}}
 DOCTYPES_DOCTYPE = "io.cozy.doctypes"
 
 
@@ -61,13 +58,15 @@ def _doc_id(doc_id: str) -> str:
 
 @router.get("/")
 async def welcome() -> JSON:
+    """The data API's welcome answer (as CouchDB's root)."""
     return JSON({"message": "welcome to a cozy API"})
 
 
 # first: the hottest route (FastAPI tries routes in order)
-@router.post("/{doctype}/_find", openapi_extra=body(
+@router.post("/{doctype}/_find", openapi_extra=request_body(
     "A Mango query", {"selector": {"vendor": "EDF"}, "limit": 10}))
 async def find(doctype: Doctype, request: Request) -> JSON:
+    """Find documents of a doctype with a Mango selector (fields, sort, limit, skip, bookmark)."""
     who = await _whole_type(request, doctype, "GET")
     body = await json_body(request)
     sb = sandbox(request)
@@ -82,6 +81,7 @@ async def find(doctype: Doctype, request: Request) -> JSON:
 
 @router.get("/_all_doctypes")
 async def all_doctypes(request: Request) -> JSON:
+    """List the doctypes of this instance the token may read."""
     who = await caller(request)
     _need_whole(who, "GET", DOCTYPES_DOCTYPE)
     sb = sandbox(request)
@@ -91,6 +91,7 @@ async def all_doctypes(request: Request) -> JSON:
 
 @router.get("/{doctype}/")
 async def db_info(doctype: Doctype, request: Request) -> JSON:
+    """A doctype's database information (document count, update sequence)."""
     who = await _whole_type(request, doctype, "GET")
     sb = sandbox(request)
     return JSON(await run_in_threadpool(sb.documents.db_info, who.instance.id, doctype))
@@ -98,6 +99,7 @@ async def db_info(doctype: Doctype, request: Request) -> JSON:
 
 @router.put("/{doctype}/")
 async def create_db(doctype: Doctype, request: Request) -> JSON:
+    """Create the database of a doctype (answers as the stack does when it exists)."""
     who = await _whole_type(request, doctype, "POST", write=True)
     sb = sandbox(request)
     created = await run_in_threadpool(sb.documents.create_db, who.instance.id, doctype)
@@ -109,13 +111,15 @@ async def create_db(doctype: Doctype, request: Request) -> JSON:
 
 @router.delete("/{doctype}/")
 async def drop_db(doctype: Doctype, request: Request) -> JSON:
+    """Delete every document of a doctype the app owns."""
     who = await _whole_type(request, doctype, "DELETE", write=True)
     await run_in_threadpool(sandbox(request).documents.drop_db, who.instance.id, doctype)
     return JSON({"ok": True, "deleted": True})
 
 
-@router.post("/{doctype}/", openapi_extra=body("A new document", {"vendor": "EDF"}))
+@router.post("/{doctype}/", openapi_extra=request_body("A new document", {"vendor": "EDF"}))
 async def create_doc(doctype: Doctype, request: Request) -> JSON:
+    """Create a document (its id and first revision are returned)."""
     who = await caller(request)
     doctypes.check_writable(doctype)
     doc = await json_body(request)
@@ -146,6 +150,7 @@ async def all_docs(doctype: Doctype, request: Request, limit: Limit = None, skip
                    startkey: str | None = None, endkey: str | None = None,
                    fields: Annotated[str | None, Query(alias="Fields")] = None,
                    design: Annotated[bool, Query(alias="DesignDocs")] = True) -> JSON:
+    """Documents of a doctype by id, in id order (include_docs, keys, limit, skip)."""
     who = await _whole_type(request, doctype, "GET")
     wanted: Any = None
     if keys:
@@ -199,6 +204,7 @@ def _lenient(text: str | None, default: int, top: int) -> int:
 @router.get("/{doctype}/_normal_docs")
 async def normal_docs(doctype: Doctype, request: Request,
                       bookmark: Annotated[str | None, Query(max_length=512)] = None) -> JSON:
+    """Documents of a doctype without design documents, paginated with a bookmark."""
     who = await _whole_type(request, doctype, "GET")
     q = request.query_params
     sb = sandbox(request)
@@ -212,9 +218,10 @@ async def normal_docs(doctype: Doctype, request: Request,
     return JSON(res)
 
 
-@router.post("/{doctype}/_index", openapi_extra=body(
+@router.post("/{doctype}/_index", openapi_extra=request_body(
     "An index definition", {"index": {"fields": ["vendor"]}, "ddoc": "by_vendor"}))
 async def define_index(doctype: Doctype, request: Request) -> JSON:
+    """Create a Mango index on fields of a doctype (a real SQL index)."""
     who = await _whole_type(request, doctype, "GET")
     body = await json_body(request)
     if not isinstance(body, dict):
@@ -225,6 +232,7 @@ async def define_index(doctype: Doctype, request: Request) -> JSON:
 
 @router.get("/{doctype}/_design_docs")
 async def design_docs(doctype: Doctype, request: Request, include_docs: Flag = False) -> JSON:
+    """List the design documents (indexes) of a doctype."""
     who = await _whole_type(request, doctype, "GET")
     return JSON(await run_in_threadpool(sandbox(request).indexes.design_docs, who.instance.id,
                                         doctype, include_docs))
@@ -232,6 +240,7 @@ async def design_docs(doctype: Doctype, request: Request, include_docs: Flag = F
 
 @router.get("/{doctype}/_design/{ddoc}")
 async def get_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
+    """One design document (an index definition) of a doctype."""
     who = await _whole_type(request, doctype, "GET")
     body = await run_in_threadpool(sandbox(request).documents.get, who.instance.id, doctype,
                                    f"_design/{ddoc}")
@@ -240,6 +249,7 @@ async def get_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
 
 @router.delete("/{doctype}/_design/{ddoc}")
 async def delete_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
+    """Delete a design document (an index) of a doctype."""
     who = await _whole_type(request, doctype, "GET")
     rev = request.query_params.get("rev")
     if not rev:
@@ -250,6 +260,7 @@ async def delete_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
 
 @router.post("/{doctype}/_design/{ddoc}/copy")
 async def copy_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
+    """Copy a design document of a doctype under another name."""
     who = await _whole_type(request, doctype, "GET")
     rev = request.query_params.get("rev")
     dest = request.headers.get("destination")
@@ -269,6 +280,7 @@ CHANGES_PARAMS = {"feed", "style", "since", "limit", "timeout", "include_docs", 
 async def changes(doctype: Doctype, request: Request, limit: Limit = None,
                   since: Annotated[str | None, Query(max_length=128)] = None,
                   include_docs: Flag = False, descending: Flag = False) -> JSON:
+    """The changes feed of a doctype since a sequence (normal or longpoll)."""
     who = await _whole_type(request, doctype, "GET")
     q = request.query_params
     unknown = sorted(set(q) - CHANGES_PARAMS)
@@ -294,10 +306,11 @@ async def changes(doctype: Doctype, request: Request, limit: Limit = None,
     return JSON(res)
 
 
-@router.post("/{doctype}/_bulk_docs", openapi_extra=body(
+@router.post("/{doctype}/_bulk_docs", openapi_extra=request_body(
     "Documents to write", {"docs": [{"vendor": "EDF"}, {"_id": "b1", "_rev": "1-x",
                                                         "_deleted": True}]}))
 async def bulk_docs(doctype: Doctype, request: Request) -> JSON:
+    """Create, update or delete many documents of a doctype in one request."""
     who = await _whole_type(request, doctype, "POST", write=True)
     body = await json_body(request)
     docs = body.get("docs") if isinstance(body, dict) else None
@@ -317,6 +330,7 @@ async def bulk_docs(doctype: Doctype, request: Request) -> JSON:
 
 @router.get("/{doctype}/{doc_id:path}")
 async def get_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
+    """One document by its id (optionally a given revision)."""
     who = await caller(request)
     doctypes.check_readable(doctype)
     _doc_id(doc_id)
@@ -334,9 +348,10 @@ async def get_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
     return JSON(with_type(body, doctype))
 
 
-@router.put("/{doctype}/{doc_id:path}", openapi_extra=body(
+@router.put("/{doctype}/{doc_id:path}", openapi_extra=request_body(
     "The document (with its _rev to change it)", {"_id": "b1", "vendor": "EDF"}))
 async def put_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
+    """Create or update a document by its id (updates need the current _rev, else 409)."""
     who = await caller(request)
     doctypes.check_writable(doctype)
     _doc_id(doc_id)
@@ -368,6 +383,7 @@ async def put_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
 
 @router.delete("/{doctype}/{doc_id:path}")
 async def delete_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
+    """Delete a document by its id and current revision (?rev=)."""
     who = await caller(request)
     doctypes.check_writable(doctype)
     _doc_id(doc_id)

@@ -111,3 +111,26 @@ def install(app: FastAPI) -> None:
             return couch_response(405, "method_not_allowed",
                                   f"{request.method} is not allowed on {request.url.path}")
         return couch_response(exc.status_code, "error", str(exc.detail))
+
+
+def _schema(example: dict) -> dict:
+    return {"type": "object", "example": example}
+
+
+COUCH = {"ok": False, "status": "404", "error": "not_found", "reason": "missing"}
+ECHO = {"error": "code=403, message=Forbidden"}
+STACK = {"error": "Forbidden"}
+JSONAPI_ERROR = {"errors": [{"status": "403", "title": "Forbidden",
+                             "detail": "the token does not allow this"}]}
+
+
+def error_shape(path: str) -> dict:
+    """The OpenAPI media type of this path's errors (the shapes in this module's docstring),
+    for the API docs."""
+    if path.startswith(JSONAPI_PREFIXES):
+        return {"schema": _schema(JSONAPI_ERROR), "example": JSONAPI_ERROR}
+    if path.startswith("/data"):
+        return {"schema": {"oneOf": [_schema(ECHO), _schema(COUCH)]}, "examples": {
+            "stack": {"summary": "refused by the stack", "value": ECHO},
+            "couchdb": {"summary": "answered by CouchDB", "value": COUCH}}}
+    return {"schema": _schema(STACK), "example": STACK}

@@ -59,12 +59,14 @@ UNKNOWN_COUNT = 2**31 - 2           # the stack's "more than this page" count
 @router.head("/files/download", include_in_schema=False)
 def download_by_path(request: Request, who: Who,
                      path: Annotated[str, Query(alias="Path", max_length=4096)] = "") -> Response:
+    """Download a file of the Drive by its path (?Path=/Administrative/bill.pdf)."""
     return _download(request, who, files_of(request).by_path(who.instance, path))
 
 
 @router.get("/files/download/{file_id}")
 @router.head("/files/download/{file_id}", include_in_schema=False)
 def download(file_id: FileId, request: Request, who: Who) -> Response:
+    """Download a file of the Drive by its id."""
     return _download(request, who, files_of(request).get(who.instance, file_id))
 
 
@@ -78,6 +80,7 @@ def _download(request: Request, who: Caller, doc: dict) -> Response:
 
 @router.post("/files/_find")
 def find(request: Request, who: Who, body: JsonBody) -> JSONAPI:
+    """Find files with a Mango selector (io.cozy.files), as POST /data/:doctype/_find."""
     whole(request, who)
     if not isinstance(body, dict):
         raise BadRequest("the body must be a Mango query: a JSON object with a selector")
@@ -117,6 +120,7 @@ def find(request: Request, who: Who, body: JsonBody) -> JSONAPI:
 
 @router.post("/files/_all_docs")
 def all_docs(request: Request, who: Who, body: JsonBody) -> JSONAPI:
+    """List files and folders of the Drive, as _all_docs does for documents."""
     whole(request, who)
     keys = body.get("keys") if isinstance(body, dict) else None
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
@@ -132,6 +136,7 @@ def all_docs(request: Request, who: Who, body: JsonBody) -> JSONAPI:
 @router.get("/files/metadata")
 def metadata_by_path(request: Request, who: Who,
                      path: Annotated[str, Query(alias="Path", max_length=4096)] = "") -> JSONAPI:
+    """A file's or folder's metadata by its path (?Path=/Administrative)."""
     doc = readable(request, who, files_of(request).by_path(who.instance, path))
     if not is_dir(doc):
         record(request, who, "GET", "files.get")
@@ -140,6 +145,7 @@ def metadata_by_path(request: Request, who: Who,
 
 @router.get("/files/trash")
 def trash_listing(request: Request, who: Who) -> JSONAPI:
+    """List what is in the Drive's trash."""
     files = files_of(request)
     files.ensure(who.instance)
     readable(request, who, files.get(who.instance, TRASH_ID))
@@ -155,6 +161,7 @@ def trash_listing(request: Request, who: Who) -> JSONAPI:
 
 @router.get("/files/{file_id}/relationships/contents")
 def contents(file_id: FileId, request: Request, who: Who) -> JSONAPI:
+    """List the contents of a folder, paginated."""
     doc = readable(request, who, files_of(request).get(who.instance, file_id))
     if not is_dir(doc):
         raise BadRequest(f"cant read children of file {file_id}")
@@ -165,12 +172,14 @@ def contents(file_id: FileId, request: Request, who: Who) -> JSONAPI:
 
 @router.head("/files/{file_id}")
 def head(file_id: FileId, request: Request, who: Who) -> Response:
+    """Whether a file or folder exists (no body)."""
     readable(request, who, files_of(request).get(who.instance, file_id))
     return Response(status_code=200)
 
 
 @router.get("/files/{file_id}")
 def get_file(file_id: FileId, request: Request, who: Who) -> JSONAPI:
+    """A file's or folder's metadata (a folder with its contents) by its id."""
     files = files_of(request)
     if file_id in names.FIXED:
         files.ensure(who.instance)
@@ -267,6 +276,7 @@ def _create(request: Request, who: Caller, data: bytes, dir_id: str) -> JSONAPI:
 
 @router.put("/files/{file_id}")
 def put_content(file_id: FileId, request: Request, who: Who, data: Body) -> JSONAPI:
+    """Replace the content of a file (its new bytes as the body)."""
     doc = files_of(request).replace(who.instance, file_id, _content(request, who.instance, data),
                                   actor(request, who), if_match(request),
                                   checker(request, who))
@@ -300,16 +310,19 @@ def _patch(request: Request, who: Caller, doc_id: str, body: object) -> Response
 @router.patch("/files/metadata")
 def patch_by_path(request: Request, who: Who, body: JsonBody,
                   path: Annotated[str, Query(alias="Path", max_length=4096)] = "") -> Response:
+    """Rename, move or tag a file or folder found by its path."""
     return _patch(request, who, files_of(request).by_path(who.instance, path)["_id"], body)
 
 
 @router.patch("/files/{file_id}")
 def patch(file_id: FileId, request: Request, who: Who, body: JsonBody) -> Response:
+    """Rename, move or tag a file or folder by its id."""
     return _patch(request, who, file_id, body)
 
 
 @router.post("/files/upload/metadata", status_code=201)
 def upload_metadata(request: Request, who: Who, body: JsonBody) -> JSONAPI:
+    """Store metadata to attach to a file uploaded next (returns its id)."""
     checker(request, who)("POST", {"type": "file"})
     data = body.get("data") if isinstance(body, dict) else None
     attrs = data.get("attributes") if isinstance(data, dict) else None
@@ -323,6 +336,7 @@ def upload_metadata(request: Request, who: Who, body: JsonBody) -> JSONAPI:
 
 @router.delete("/files/trash")
 def empty_trash(request: Request, who: Who) -> Response:
+    """Empty the Drive's trash."""
     files_of(request).empty_trash(who.instance, checker(request, who))
     record(request, who, "DELETE", "files.empty_trash")
     return Response(status_code=204)
@@ -330,6 +344,7 @@ def empty_trash(request: Request, who: Who) -> Response:
 
 @router.post("/files/trash/{file_id}")
 def restore(file_id: FileId, request: Request, who: Who) -> JSONAPI:
+    """Restore a file or folder from the trash."""
     doc = files_of(request).restore(who.instance, file_id, actor(request, who),
                                   checker(request, who))
     record(request, who, "PATCH", "files.restore")
@@ -338,6 +353,7 @@ def restore(file_id: FileId, request: Request, who: Who) -> JSONAPI:
 
 @router.delete("/files/trash/{file_id}")
 def destroy(file_id: FileId, request: Request, who: Who) -> Response:
+    """Delete a file or folder from the trash for good."""
     files_of(request).destroy(who.instance, file_id, if_match(request), checker(request, who))
     record(request, who, "DELETE", "files.destroy")
     return Response(status_code=204)
@@ -345,6 +361,7 @@ def destroy(file_id: FileId, request: Request, who: Who) -> Response:
 
 @router.delete("/files/{file_id}")
 def trash(file_id: FileId, request: Request, who: Who) -> JSONAPI:
+    """Move a file or folder to the trash."""
     doc = files_of(request).trash(who.instance, file_id, actor(request, who),
                                 if_match(request), checker(request, who))
     record(request, who, "PATCH", "files.trash")

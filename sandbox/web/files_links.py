@@ -86,6 +86,7 @@ def _refs(body: object) -> list[dict]:
 @router.post("/files/{file_id}/relationships/referenced_by")
 @router.delete("/files/{file_id}/relationships/referenced_by")
 def referenced_by(file_id: FileId, request: Request, who: Who, body: JsonBody) -> JSONAPI:
+    """Add or remove documents that reference a file (its referenced_by relationship)."""
     add = request.method == "POST"
     doc = files_of(request).references(who.instance, file_id, _refs(body), add,
                                      actor(request, who), checker(request, who))

@@ -115,14 +115,6 @@ def _database_option(url: str) -> str:
     return f" --database-url sqlite:///{Path(url.removeprefix('sqlite:///')).resolve()}"
 
 
-@router.get("/api-docs", response_class=HTMLResponse)
-def api_docs(request: Request) -> HTMLResponse:
-    spec = request.app.openapi()
-    routes = [(method.upper(), path, op.get("summary", ""), op.get("description", ""))
-              for path, ops in spec["paths"].items() for method, op in ops.items()]
-    return render(request, "api.html", routes=routes)
-
-
 def _schema_description(doctype: str) -> str:
     try:
         return load_schema(doctype).get("description", "")

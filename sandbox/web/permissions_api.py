@@ -107,6 +107,7 @@ async def shared_by_link(doctype: str, request: Request,
 @router.patch("/apps/{slug}")
 @router.patch("/konnectors/{slug}")
 async def patch_app(slug: str, request: Request) -> JSONAPI:
+    """Change the permissions of an installed app or connector (the tester's own token only)."""
     await caller(request)
     raise Forbidden(f"the rights of {slug} are the ones the tester agreed to on its consent "
                     "page; another app cannot change them here (install a new version asking "

@@ -92,6 +92,7 @@ async def flags(request: Request,
 
 @router.get("/external-ties")
 async def external_ties(request: Request) -> JSONAPI:
+    """Ties of the instance to outside services (none in the sandbox)."""
     await _any_token(request)
     return JSONAPI({"has_blocking_subscription": False})
 

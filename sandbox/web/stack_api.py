@@ -206,18 +206,21 @@ async def _one_trigger(request: Request, trigger_id: str, verb: str) -> tuple[Ca
 
 @router.get("/jobs/triggers/{trigger_id}", tags=["jobs"])
 async def get_trigger(trigger_id: str, request: Request) -> JSONAPI:
+    """One trigger (a schedule of a background job)."""
     _, doc = await _one_trigger(request, trigger_id, "GET")
     return jsonapi.data(_trigger(doc))
 
 
 @router.post("/jobs/triggers/{trigger_id}/launch", tags=["jobs"])
 async def launch_trigger(trigger_id: str, request: Request) -> JSONAPI:
+    """Run a trigger's job now (a connector run)."""
     _, doc = await _one_trigger(request, trigger_id, "POST")
     raise _no_worker(doc.get("worker", ""))
 
 
 @router.delete("/jobs/triggers/{trigger_id}", tags=["jobs"], status_code=204)
 async def delete_trigger(trigger_id: str, request: Request) -> Response:
+    """Delete a trigger."""
     who, doc = await _one_trigger(request, trigger_id, "DELETE")
     await run_in_threadpool(sandbox(request).documents.delete, who.instance.id, TRIGGERS,
                             trigger_id, doc["_rev"])
@@ -226,6 +229,7 @@ async def delete_trigger(trigger_id: str, request: Request) -> Response:
 
 @router.get("/jobs/{job_id}", tags=["jobs"])
 async def get_job(job_id: str, request: Request) -> JSONAPI:
+    """One background job and its state."""
     who = await caller(request)
     sb = sandbox(request)
     doc = await run_in_threadpool(sb.documents.get_dict, who.instance.id, JOBS, job_id)

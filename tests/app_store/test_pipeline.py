@@ -16,7 +16,7 @@ from app_store.checks import RUNTIME_CHECK_IDS
 from app_store.cli import submit as submit_cmd
 from sandbox.runtime.engine import RunSpec
 from tests.support import docker
-from tests.support.apps import app_files, manifest, python_app, tar_gz
+from tests.support.apps import PY_RUNTIME, SERVER, app_files, manifest, python_app, tar_gz
 from tests.support.served import Served
 from tests.support.store import make_store
 
@@ -220,3 +220,24 @@ def test_every_runtime_check_id_is_covered_here():
 
 def test_reports_are_json(python_sub):
     assert orjson.loads(orjson.dumps(python_sub))["checks"]["accepted"] is True
+
+
+def test_the_review_page_flags_a_permission_the_real_smoke_run_never_saw_used(store):
+    m = manifest(slug="py-greedy", runtime=PY_RUNTIME, permissions={
+        "calls": {"type": "fr.orange.phonecommunicationlog", "verbs": ["GET"],
+                  "description": "count your calls"},
+        "bills": {"type": "io.cozy.bills", "description": "all of them, just in case"}})
+    data = tar_gz(app_files(m, **{"server.py": SERVER, "requirements.txt": b"httpx==0.28.1\n"}))
+    sid = store.submit(data)
+    info = store.settle(sid)
+    assert info["state"] == "awaiting-review", info["checks"]
+    assert "it read 1 kind of data: your phone calls" in info["history"][-1]["detail"]
+    store.cookies.set("selfdata_store_token", store.tokens["Org"])
+    try:
+        html = store.get(f"/submissions/{sid}").text
+    finally:
+        store.cookies.clear()
+    unused = [row for row in html.split("<tr") if 'class="unused"' in row]
+    assert len(unused) == 1 and "your bills" in unused[0] and "never used" in unused[0]
+    assert "1 permission never used in the smoke run" in html
+    assert "During the smoke run it read: your phone calls and text messages (Orange)" in html

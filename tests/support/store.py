@@ -90,6 +90,24 @@ def approve_directly_in(st, token: str, manifest: dict, archive: bytes | None = 
     return sub_id
 
 
+def awaiting_review(st, token: str, manifest: dict, smoke: dict | None,
+                    archive: bytes) -> int:
+    """A submission waiting for review as the pipeline leaves it (its manifest, a passed
+    check report and the smoke report given), without a build."""
+    tid = accounts.authenticate(st.db, token).id
+    now = time.time()
+    with st.db.write() as conn:
+        sid = conn.execute(submissions.insert().values(
+            team_id=tid, filename="app.tar.gz", sha256=st.artifacts.put(archive),
+            size=len(archive), slug=manifest["slug"], version=manifest["version"],
+            state=pipeline.AWAITING, created_at=now, updated_at=now, attempts=1,
+            manifest=orjson.dumps(manifest).decode(),
+            report=orjson.dumps({"problems": []}).decode(),
+            smoke=orjson.dumps(smoke).decode() if smoke else None)).inserted_primary_key[0]
+        pipeline.record(conn, sid, pipeline.AWAITING, "healthy")
+    return sid
+
+
 @contextmanager
 def live_store(folder: Path, *, engine: Engine | None = NO_ENGINE, workers: int = 1,
                people: dict = ACCOUNTS, **settings) -> Iterator[tuple[Served, dict[str, str]]]:
