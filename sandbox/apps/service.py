@@ -3,6 +3,7 @@ record, the container. What the web layer and ``selfdata up`` call."""
 
 from __future__ import annotations
 
+from sandbox.apps.dev_installs import DevTarget
 from sandbox.apps.records import STORE, InstallRecords
 from sandbox.apps.registry import RegistryClient, Release
 from sandbox.apps.running import RunningApps
@@ -17,8 +18,8 @@ class Apps:
         self.records = records
         self.registry = registry
         self.running = running
-        # (instance, slug) → the base URL of an app served by ``selfdata dev``.
-        self.dev_targets: dict[tuple[str, str], str] = {}
+        # (instance, install key) → an app served by ``selfdata dev`` (key ``dev.<slug>``)
+        self.dev_targets: dict[tuple[str, str], DevTarget] = {}
 
     def release(self, registry: str, slug: str, channel: str = "stable",
                 version: str | None = None) -> Release:
