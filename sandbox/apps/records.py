@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from sandbox.contract.addresses import is_dev_key
 from sandbox.contract.manifest import InvalidManifest, Manifest, manifest_from_json
 from sandbox.errors import NotFound
 from sandbox.instances import Instance
@@ -43,6 +44,23 @@ class InstalledApp:
         """Installed under rules that no longer accept its manifest: it cannot run or get a
         token until it is installed again."""
         return self.manifest is None
+
+    @property
+    def dev(self) -> bool:
+        """Served by ``selfdata dev`` beside any install of the slug (key ``dev.<slug>``)."""
+        return self.source == DEV and is_dev_key(self.slug)
+
+    @property
+    def cannot_run(self) -> str | None:
+        """Why this install cannot run until it is installed again from the store (None: it
+        can, as far as its record tells)."""
+        if self.broken:
+            return "it was installed under older rules that no longer accept its manifest"
+        if self.source == DEV and not self.dev:
+            return "an earlier `selfdata dev` replaced it, and left no image to run"
+        if self.source == STORE and not self.image_id:
+            return "its release has no image built by the store"
+        return None
 
     @property
     def stamp(self) -> str:
