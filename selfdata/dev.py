@@ -12,7 +12,9 @@ open pages reload (``sandbox.web.dev_reload``).
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -36,6 +38,13 @@ WATCHED = (".py", ".html", ".js", ".css", ".json", ".webapp", ".txt", ".svg")
 class _Watched(DefaultFilter):
     def __call__(self, change, path: str) -> bool:
         return super().__call__(change, path) and path.endswith(WATCHED)
+
+
+def _die_with_parent() -> None:
+    """In the app's process before it runs: end it with SIGTERM when the session's process
+    dies, even by ``kill -9``, so no app outlives its session (Linux; elsewhere a no-op)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
 
 
 def _bound_port() -> tuple[socket.socket, int]:
@@ -121,7 +130,7 @@ class DevSession:
             if cmd[0] in ("python3", "python"):
                 cmd[0] = sys.executable
         holder.close()  # released just before the app binds it
-        self.proc = subprocess.Popen(cmd, cwd=self.dir, env=env)
+        self.proc = subprocess.Popen(cmd, cwd=self.dir, env=env, preexec_fn=_die_with_parent)
         url = f"http://127.0.0.1:{self.app_port}"
         if self.target is None:
             self.target = DevTarget(url)
