@@ -75,7 +75,8 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
                    "a free one)", err=True)
         sys.exit(2)
     port = sock.getsockname()[1]
-    app = create_app(Settings.from_env(port=port, database_url=url))
+    app = create_app(Settings.from_env(port=port, database_url=url,
+                                       serve_installed_apps=False))
     try:
         app.state.sandbox.instances.get(instance)
     except NotFound:

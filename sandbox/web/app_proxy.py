@@ -24,7 +24,7 @@ from sandbox.errors import SandboxError
 from sandbox.runtime.bridge import UnsafeSocket, app_socket
 from sandbox.web import dev_reload
 from sandbox.web.app_pages import index_page
-from sandbox.web.context import apps
+from sandbox.web.context import apps, sandbox
 from sandbox.web.errors import status_of
 
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-authorization",
@@ -75,6 +75,9 @@ async def proxy(request: Request, slug: str, instance: str) -> Response:
                          "open the address the session printed", 404)
         if request.url.path.startswith(dev_reload.PREFIX):
             return await dev_reload.endpoint(request, target)
+    elif target is None and not sandbox(request).settings.serve_installed_apps:
+        return _text(f"this `selfdata dev` server serves only the app it runs; {slug} is served "
+                     "by the sandbox itself, at its own port", 404)
     lim = limits(request)
     turn = lim.turn(instance, slug)
     try:

@@ -161,9 +161,14 @@ def test_a_session_killed_with_kill_9_is_cleaned_at_the_next_start(tester, tmp_p
                  "--instance", "alice", "--port", "0"], cwd=tmp_path,
                 env={"SELFDATA_DATABASE_URL": main.settings.database_url})
     try:
-        run.wait_for(r"on http://dev\.my-calls\.alice\.localhost:\d+/")
+        port = run.wait_for(r"on http://dev\.my-calls\.alice\.localhost:(\d+)/")[1]
+        run.wait_for(r"The installed my-calls of alice is left as it is")
         dead_token = run.wait_for(r"^export COZY_TOKEN=(\S+)$")[1]
         assert status(main, dead_token, CALLS) == 200
+        # dev's own server never serves (so never starts or removes) installed apps' containers
+        r = httpx.get(f"http://127.0.0.1:{port}/",
+                      headers={"Host": f"my-calls.alice.localhost:{port}"})
+        assert r.status_code == 404 and "serves only the app it runs" in r.text
     finally:
         run.proc.send_signal(signal.SIGKILL)
         run.proc.wait(30)
