@@ -241,3 +241,27 @@ def test_open_pages_of_the_dev_app_reload_on_a_change_and_installed_apps_get_no_
                    "/__selfdata_dev/reload.js").status_code == 404   # the app's own 404
     finally:
         served.close()
+
+
+def test_an_install_that_cannot_run_offers_a_reinstall_of_the_release_agreed_to(tester):
+    main, _ = tester
+    sb = main.sandbox
+    inst = sb.instances.get("alice")
+    m = manifest_from_json(orjson.dumps(STORE_MANIFEST))
+    sb.installs.install(inst, m, STORE, registry="http://store.invalid", sha256="c" * 64)
+    dash = get(main, "alice.localhost").text
+    assert "My calls cannot run: its release has no image built by the store." in dash
+    form = dash[dash.index('<form method="post" action="/apps/install"'):]
+    form = form[:form.index("</form>")]
+    for field in ('name="slug" value="my-calls"', 'name="registry" value="http://store.invalid"',
+                  'name="version" value="1.0.0"', f'name="sha256" value="{"c" * 64}"',
+                  'name="then" value="dashboard"', 'name="decision" value="accept"'):
+        assert field in form
+    assert "Reinstall My calls from the store</button>" in form
+    # the form is a tester's form: another site cannot post it
+    r = httpx.post(f"{main.url}/apps/install", data={"slug": "my-calls", "decision": "accept"},
+                   headers={"Host": f"alice.localhost:{main.port}",
+                            "Origin": f"http://my-calls.alice.localhost:{main.port}"})
+    assert r.status_code == 403
+    # a forged "reinstalled" message says nothing about an app that still cannot run
+    assert "is reinstalled" not in get(main, "alice.localhost", "/?reinstalled=my-calls").text
