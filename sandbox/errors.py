@@ -114,6 +114,10 @@ class AppUnavailable(StackError):
     """An installed app cannot run right now (no engine, no image, did not start)."""
 
 
+class DevSessionBusy(StackError):
+    """Another live ``selfdata dev`` session already serves that app in that instance."""
+
+
 # The files API (the stack's VFS): JSON:API errors, some naming the parameter at fault.
 class VfsError(StackError):
     """An error of ``/files``; ``parameter`` names the query parameter, header or attribute

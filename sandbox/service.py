@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import orjson
 import sqlalchemy as sa
 
+from sandbox.apps.dev_installs import DevInstalls
 from sandbox.apps.records import InstallRecords
 from sandbox.auth import tokens
 from sandbox.contract.permissions import PermissionSet, parse_scope
@@ -84,6 +85,7 @@ class Sandbox:
         self.oauth = OAuth(self.db)
         self._auth_cache: dict[str, tuple[Caller, float]] = {}
         self.installs = InstallRecords(self.db, on_change=self.forget_tokens)
+        self.dev_installs = DevInstalls(self.installs)
         # what lives in an instance is copied and deleted by its owners
         self.instances.on_copy += [self.documents.copy_instance, self._copy_files]
         self.instances.on_delete += [drop_indexes, self.documents.delete_instance,

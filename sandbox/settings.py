@@ -102,6 +102,10 @@ class Settings(BaseSettings):
                               "separated by commas) this sandbox installs apps from.")
     docker_host: str = Field("", description="Docker engine that runs installed apps "
                              "(default: DOCKER_HOST, then the usual socket).")
+    serve_installed_apps: bool = Field(True, description="Serve installed apps at their "
+                                       "addresses, starting their containers. `selfdata dev` "
+                                       "turns it off: its server answers only its own app's "
+                                       "address and never touches the sandbox's containers.")
     app_start_timeout_s: float = Field(20, gt=0, description="How long an installed app has "
                                        "to answer its health route when it starts.")
     app_max_in_flight: int = Field(16, ge=1, le=1024, description="Requests one app may have "

@@ -44,14 +44,14 @@ def main() -> None:
                 try:
                     s.wait_ready()
                     page = browser.new_page(viewport={"width": 1024, "height": 700})
-                    page.goto(s.url, wait_until="networkidle")
+                    page.goto(s.url, wait_until="load")  # dev pages keep an event stream open
                     page.wait_for_timeout(1500)
                     out = d / "screenshots" / "1.png"
                     out.parent.mkdir(exist_ok=True)
                     page.screenshot(path=str(out))
                     print(out, out.stat().st_size)
                 finally:
-                    s.stop()
+                    s.close()
             browser.close()
     shutil.rmtree(tmp, ignore_errors=True)
 

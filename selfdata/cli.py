@@ -18,7 +18,7 @@ from sandbox.cli import (
     serve,
     token,
 )
-from sandbox.errors import NotFound
+from sandbox.errors import DevSessionBusy, NotFound
 from sandbox.settings import Settings
 from sandbox.web.app import create_app
 from selfdata import event, reference
@@ -75,7 +75,8 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
                    "a free one)", err=True)
         sys.exit(2)
     port = sock.getsockname()[1]
-    app = create_app(Settings.from_env(port=port, database_url=url))
+    app = create_app(Settings.from_env(port=port, database_url=url,
+                                       serve_installed_apps=False))
     try:
         app.state.sandbox.instances.get(instance)
     except NotFound:
@@ -92,15 +93,31 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
     session = DevSession(app, port, directory, instance, say=click.echo)
     event.stop_on_sigterm()
     server = event.serve_in_thread(app, sock)
-    session.start()
+    try:
+        session.start()
+    except DevSessionBusy as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        event.shutdown([server])
+        sys.exit(2)
+    for gone in session.stale:
+        click.echo(f"Removed the record of a `selfdata dev` session that stopped without "
+                   f"cleaning up: {gone.slug} in {instance}.")
+    slug = session.manifest.slug
     click.echo(f"{session.manifest.name} on {session.url} (Ctrl-C to stop); "
-               "reloading when a file changes.")
+               "reloading the app and its open pages when a file changes.")
+    installed = app.state.sandbox.installs.get(app.state.sandbox.instances.get(instance), slug)
+    if installed is not None:
+        click.echo(f"The installed {slug} of {instance} is left as it is: this session has its "
+                   "own address, record and token, all removed when it stops.")
     _print_env(session)
     try:
         while not server.should_exit:
             if session.changed(timeout=1):
                 click.echo("Change seen: restarting the app.")
-                session.reload()
+                if not session.reload():
+                    click.echo("The app stopped at start: fix it and save again.", err=True)
+                elif session.target is not None:
+                    click.echo("Open pages reloaded.")
                 if session.reinstalled:
                     click.echo("The manifest changed, so did the app's token:")
                     _print_env(session)

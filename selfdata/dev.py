@@ -1,16 +1,20 @@
 """``selfdata dev``: an app served from disk against a sandbox instance, reloaded on change.
 
 No container: the app runs as a local process with the same environment it gets in the store's
-container (``COZY_URL``, ``COZY_TOKEN``, ``COZY_DOMAIN``, ``PORT``), a token for exactly its
-manifest's permissions, and the same address as after install:
-``http://<slug>.<instance>.localhost:<port>/``; a static app's index page is filled by the same
-proxy as after install, with the stack's template variables and assets. Changes are seen by
-``watchfiles`` (inotify).
+container (``COZY_URL``, ``COZY_TOKEN``, ``COZY_DOMAIN``, ``PORT``) and a token for exactly its
+manifest's permissions. It runs *beside* any installed copy of the app, never instead of it: its
+address is ``http://dev.<slug>.<instance>.localhost:<port>/``, its install record and token are
+its own (``dev.<slug>``, see ``sandbox.apps.dev_installs``), and stopping removes only them. A
+static app's index page is filled by the same proxy as after install, with the stack's template
+variables and assets. Changes are seen by ``watchfiles`` (inotify); the app restarts, then its
+open pages reload (``sandbox.web.dev_reload``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +24,8 @@ from pathlib import Path
 
 from watchfiles import DefaultFilter, watch
 
-from sandbox.apps.records import DEV
+from sandbox.apps.dev_installs import DevClaim, DevHolder, DevTarget
+from sandbox.apps.records import InstalledApp
 from sandbox.contract import addresses
 from sandbox.contract.manifest import FILENAME, InvalidManifest, Manifest, load_manifest
 from sandbox.runtime import shim
@@ -33,6 +38,13 @@ WATCHED = (".py", ".html", ".js", ".css", ".json", ".webapp", ".txt", ".svg")
 class _Watched(DefaultFilter):
     def __call__(self, change, path: str) -> bool:
         return super().__call__(change, path) and path.endswith(WATCHED)
+
+
+def _die_with_parent() -> None:
+    """In the app's process before it runs: end it with SIGTERM when the session's process
+    dies, even by ``kill -9``, so no app outlives its session (Linux; elsewhere a no-op)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
 
 
 def _bound_port() -> tuple[socket.socket, int]:
@@ -56,6 +68,9 @@ class DevSession:
         self.app_port = 0
         self.token = ""                       # the app's token, in COZY_TOKEN
         self.reinstalled = False              # whether the last start installed anew
+        self.record: InstalledApp | None = None   # this session's install (dev.<slug>)
+        self.stale: list[InstalledApp] = []   # records of dead sessions cleaned at start
+        self.target: DevTarget | None = None
         self._changed = threading.Event()
         self._stop_watching = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -71,8 +86,13 @@ class DevSession:
         return manifest
 
     @property
+    def key(self) -> str:
+        """The install key of this session (``dev.<slug>``)."""
+        return addresses.dev_key(self.manifest.slug)
+
+    @property
     def url(self) -> str:
-        return f"http://{addresses.app_host(self.manifest.slug, self.instance, self.port)}/"
+        return f"http://{addresses.app_host(self.key, self.instance, self.port)}/"
 
     @property
     def cozy_url(self) -> str:
@@ -80,21 +100,24 @@ class DevSession:
         return f"http://127.0.0.1:{self.port}"
 
     def install(self) -> Manifest:
-        """Record the app in the instance with its manifest's permissions (a dev install).
-        An unchanged manifest keeps the install, so the token printed earlier still works."""
+        """Record the app in the instance with its manifest's permissions, under its dev key
+        beside any installed copy (raises ``DevSessionBusy`` when a live session holds it).
+        An unchanged manifest keeps the record, so the token printed earlier still works."""
         m = self.manifest
         inst = self.sb.instances.get(self.instance)
-        current = self.sb.installs.get(inst, m.slug)
-        self.reinstalled = current is None or current.source != DEV or \
-            current.manifest is None or current.manifest.to_json() != m.to_json()
-        if self.reinstalled:
-            self.sb.installs.install(inst, m, DEV)
+        if self.record is not None and self.record.slug != addresses.dev_key(m.slug):
+            self.app.state.apps.dev_targets.pop((self.instance, self.record.slug), None)
+            self.sb.dev_installs.release(inst, self.record)   # the slug was edited
+            self.record = None
+        claim: DevClaim = self.sb.dev_installs.claim(inst, m, DevHolder.this_process(self.port))
+        self.reinstalled, self.record = claim.reinstalled, claim.app
+        self.stale += claim.stale
         return m
 
     def start(self) -> None:
         m = self.install()
         holder, self.app_port = _bound_port()
-        token = self.token = self.sb.app_token(self.instance, m.slug)
+        token = self.token = self.sb.app_token(self.instance, self.key)
         domain = addresses.instance_host(self.instance, self.port)
         ctx = PageContext.of(m, domain, token, self.sb.locale_of(self.instance))
         extra = page_env(ctx, self.app.state.stack_assets)
@@ -107,9 +130,12 @@ class DevSession:
             if cmd[0] in ("python3", "python"):
                 cmd[0] = sys.executable
         holder.close()  # released just before the app binds it
-        self.proc = subprocess.Popen(cmd, cwd=self.dir, env=env)
-        self.app.state.apps.dev_targets[(self.instance, m.slug)] = \
-            f"http://127.0.0.1:{self.app_port}"
+        self.proc = subprocess.Popen(cmd, cwd=self.dir, env=env, preexec_fn=_die_with_parent)
+        url = f"http://127.0.0.1:{self.app_port}"
+        if self.target is None:
+            self.target = DevTarget(url)
+        self.target.url = url
+        self.app.state.apps.dev_targets[(self.instance, self.key)] = self.target
         if self._watcher is None:
             self._watcher = threading.Thread(target=self._watch, name="dev-watch", daemon=True)
             self._watcher.start()
@@ -149,11 +175,22 @@ class DevSession:
         self.proc = None
 
     def close(self) -> None:
+        """Stop the app and remove this session's record (its token dies with it), and
+        nothing else: an installed copy of the app is left as it was."""
         self.stop()
         self._stop_watching.set()
         if self._watcher is not None:
             self._watcher.join(5)
+        if self.record is not None:
+            self.app.state.apps.dev_targets.pop((self.instance, self.record.slug), None)
+            self.sb.dev_installs.release(self.sb.instances.get(self.instance), self.record)
+            self.record = None
 
-    def reload(self) -> None:
+    def reload(self) -> bool:
+        """Restart the app; once it answers, its open pages reload. False if it exits."""
         self.stop()
         self.start()
+        ready = self.wait_ready()
+        if ready and self.target is not None:
+            self.target.changed()
+        return ready

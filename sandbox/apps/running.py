@@ -45,6 +45,8 @@ class RunningApps:
         self._engine = engine
         self._running: dict[tuple[str, str], RunningApp] = {}
         self._checked: dict[tuple[str, str], float] = {}
+        # (instance, slug) → why its install cannot run here until it is installed again
+        self.reinstall_needed: dict[tuple[str, str], str] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
         self._runner: AppRunner | None = None
@@ -96,8 +98,10 @@ class RunningApps:
             runner = self.runner()
             if not image or runner.engine.image_labels(image).get("selfdata.sha256") != \
                     installed.sha256:
-                raise AppUnavailable(f"{slug} has no image built from the installed release "
-                                     "on this engine; reinstall it from the store")
+                why = "this engine has no image built from the installed release"
+                self.reinstall_needed[(instance, slug)] = why
+                raise AppUnavailable(f"{slug}: {why}; reinstall it from the store (your "
+                                     "dashboard has a button)")
             token = self.token_for(instance, slug)
             extra = self.page_env(instance, installed.manifest, token,
                                                   domain) if self.page_env else None

@@ -3,7 +3,8 @@ record, the container. What the web layer and ``selfdata up`` call."""
 
 from __future__ import annotations
 
-from sandbox.apps.records import STORE, InstallRecords
+from sandbox.apps.dev_installs import DevTarget
+from sandbox.apps.records import STORE, InstalledApp, InstallRecords
 from sandbox.apps.registry import RegistryClient, Release
 from sandbox.apps.running import RunningApps
 from sandbox.errors import ReleaseChanged
@@ -17,8 +18,8 @@ class Apps:
         self.records = records
         self.registry = registry
         self.running = running
-        # (instance, slug) → the base URL of an app served by ``selfdata dev``.
-        self.dev_targets: dict[tuple[str, str], str] = {}
+        # (instance, install key) → an app served by ``selfdata dev`` (key ``dev.<slug>``)
+        self.dev_targets: dict[tuple[str, str], DevTarget] = {}
 
     def release(self, registry: str, slug: str, channel: str = "stable",
                 version: str | None = None) -> Release:
@@ -35,6 +36,11 @@ class Apps:
             self.records.install(inst, manifest, STORE, registry=rel.registry,
                                  sha256=rel.sha256, image_id=rel.image)
             self.running.stop_locked(instance, rel.slug)
+            self.running.reinstall_needed.pop((instance, rel.slug), None)
+
+    def cannot_run(self, instance: str, app: InstalledApp) -> str | None:
+        """Why an install cannot run until it is installed again from the store, if so."""
+        return app.cannot_run or self.running.reinstall_needed.get((instance, app.slug))
 
     def uninstall(self, instance: str, slug: str) -> None:
         """The record goes first (its token dies with it), then the container."""

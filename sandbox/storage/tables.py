@@ -92,13 +92,15 @@ access_codes = sa.Table(
 apps = sa.Table(
     "installed_apps", metadata,
     sa.Column("instance_id", sa.Integer, primary_key=True),
-    sa.Column("slug", sa.String(64), primary_key=True),
+    # the install key: the app's slug, or ``dev.<slug>`` for ``selfdata dev`` beside it
+    sa.Column("slug", sa.String(80), primary_key=True),
     sa.Column("manifest", sa.Text, nullable=False),       # the manifest.webapp, as JSON
     sa.Column("version", sa.String(64), nullable=False),
     sa.Column("source", sa.String(16), nullable=False),   # store, dev or smoke
     sa.Column("registry", sa.String(255)),                # where a store install came from
     sa.Column("sha256", sa.String(64)),                   # of the installed release's tarball
     sa.Column("image_id", sa.String(80)),                 # the image the store built from it
+    sa.Column("served_by", sa.String(255)),               # a dev install's process (host pid port)
     sa.Column("installed_at", sa.Float, nullable=False),
 )
 

@@ -4,6 +4,9 @@
   columns and the store's image id and sha256 inside the manifest (``selfdata_image``,
   ``selfdata_sha256``); now they are columns of their own (``version``, ``source``,
   ``registry``, ``sha256``, ``image_id``).
+- ``selfdata dev`` used to record its app under the app's slug, replacing the store install;
+  it now records it beside it under ``dev.<slug>`` (up to 67 characters: the key column is
+  widened on PostgreSQL) with the process serving it (``served_by``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,17 @@ def upgrade(db: Database) -> list[str]:
     if "version" not in columns:
         _installed_apps_columns(db)
         done.append("installed_apps: columns for version, source, registry, sha256, image")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns(apps.name)}
+    if "served_by" not in columns:
+        with db.write() as conn:
+            conn.exec_driver_sql("ALTER TABLE installed_apps ADD COLUMN served_by VARCHAR(255)")
+        done.append("installed_apps: served_by, the process of a dev install")
+    slug = next(c for c in sa.inspect(db.engine).get_columns(apps.name) if c["name"] == "slug")
+    if db.engine.dialect.name == "postgresql" and \
+            (getattr(slug["type"], "length", None) or 80) < 80:
+        with db.write() as conn:
+            conn.exec_driver_sql("ALTER TABLE installed_apps ALTER COLUMN slug TYPE VARCHAR(80)")
+        done.append("installed_apps: install keys up to 80 characters (dev.<slug>)")
     return done
 
 

@@ -1,5 +1,6 @@
-"""An app's own address, ``<slug>.<instance>.localhost``, proxied to the app (its container's
-socket, or the developer's local server in ``selfdata dev``); and CORS on the API for the
+"""An app's own address, ``<slug>.<instance>.localhost``, proxied to the app's container's
+socket; ``dev.<slug>.<instance>.localhost`` to the developer's local server in
+``selfdata dev`` (beside the installed app, with live reload); and CORS on the API for the
 pages of an instance's own apps, so static apps can call their cloud from the browser.
 
 One app cannot starve the sandbox: each app has a bounded number of requests in flight (the
@@ -21,8 +22,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sandbox.contract import addresses
 from sandbox.errors import SandboxError
 from sandbox.runtime.bridge import UnsafeSocket, app_socket
+from sandbox.web import dev_reload
 from sandbox.web.app_pages import index_page
-from sandbox.web.context import apps
+from sandbox.web.context import apps, sandbox
 from sandbox.web.errors import status_of
 
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-authorization",
@@ -64,6 +66,18 @@ def limits(request: Request) -> ProxyLimits:
 
 
 async def proxy(request: Request, slug: str, instance: str) -> Response:
+    """Answer a request at the address of the install ``slug`` (an install key: the app's
+    slug, or ``dev.<slug>`` for ``selfdata dev``) of ``instance``."""
+    target = apps(request).dev_targets.get((instance, slug))
+    if addresses.is_dev_key(slug):
+        if target is None:
+            return _text(f"no `selfdata dev` session serves {addresses.slug_of(slug)} here: "
+                         "open the address the session printed", 404)
+        if request.url.path.startswith(dev_reload.PREFIX):
+            return await dev_reload.endpoint(request, target)
+    elif target is None and not sandbox(request).settings.serve_installed_apps:
+        return _text(f"this `selfdata dev` server serves only the app it runs; {slug} is served "
+                     "by the sandbox itself, at its own port", 404)
     lim = limits(request)
     turn = lim.turn(instance, slug)
     try:
@@ -75,15 +89,18 @@ async def proxy(request: Request, slug: str, instance: str) -> Response:
         response = await _proxy(request, slug, instance, lim)
     finally:
         turn.release()
-    return await run_in_threadpool(index_page, request, slug, instance, response)
+    response = await run_in_threadpool(index_page, request, slug, instance, response)
+    if target is not None and addresses.is_dev_key(slug):
+        response = dev_reload.inject(response, target)
+    return response
 
 
 async def _proxy(request: Request, slug: str, instance: str, lim: ProxyLimits) -> Response:
     ins = apps(request)
     timeout = httpx.Timeout(lim.answer_s, connect=5)
     target = ins.dev_targets.get((instance, slug))
-    if target:
-        return await _forward(request, slug, httpx.AsyncClient(base_url=target,
+    if target is not None:
+        return await _forward(request, slug, httpx.AsyncClient(base_url=target.url,
                                                                timeout=timeout))
     domain = addresses.instance_host(instance, request.url.port)
     async with lim.starting(instance, slug):  # one thread per app waits for a start
@@ -141,7 +158,7 @@ class AppOrigins:
         here = addresses.parse_host(headers.get("host"))
         if here.app is not None:
             try:
-                response = await proxy(Request(scope, receive), here.app, here.instance)
+                response = await proxy(Request(scope, receive), here.key, here.instance)
             except SandboxError as exc:
                 response = _text(getattr(exc, "message", None) or getattr(exc, "reason", ""),
                                  status_of(exc))

@@ -19,7 +19,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/apps/install", response_class=HTMLResponse)
-def consent(request: Request, slug: str = "", registry: str = "", channel: str = "stable"):
+def consent(request: Request, slug: str = "", registry: str = "", channel: str = "stable",
+            then: str = ""):
     inst, page = instance_or_page(request)
     if page:
         return page
@@ -27,7 +28,7 @@ def consent(request: Request, slug: str = "", registry: str = "", channel: str =
     rules = rel.rules()
     return render(request, "app_consent.html", instance=inst, rel=rel,
                   rules=[rule_in_words(r) for r in rules], label=usage_label(rules, rel.slug),
-                  registry=rel.registry, channel=channel)
+                  registry=rel.registry, channel=channel, then=then)
 
 
 @router.post("/apps/install")
@@ -43,6 +44,8 @@ async def install(request: Request):
                                   str(form.get("slug", "")), str(form.get("channel", "stable")),
                                   str(form.get("version", "")) or None)
     await run_in_threadpool(ins.install, inst.name, rel, str(form.get("sha256", "")) or None)
+    if form.get("then") == "dashboard":   # a reinstall from the dashboard: say it there
+        return RedirectResponse(f"/?reinstalled={rel.slug}#apps", status_code=303)
     host = addresses.app_host(rel.slug, inst.name, request.url.port)
     return RedirectResponse(f"http://{host}/", status_code=303)
 

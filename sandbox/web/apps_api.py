@@ -125,7 +125,8 @@ async def get_app(slug: str, request: Request) -> Response:
     if slug == "install" and not token_of(request):
         q = request.query_params
         return await run_in_threadpool(app_routes.consent, request, q.get("slug", ""),
-                                       q.get("registry", ""), q.get("channel", "stable"))
+                                       q.get("registry", ""), q.get("channel", "stable"),
+                                       q.get("then", ""))
     return await _one(request, "apps", slug)
 
 

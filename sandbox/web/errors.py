@@ -27,7 +27,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (e.InvalidParameter, 422), (e.QuotaExceeded, 413), (e.BadFileRequest, 400),
     (UnknownInstance, 404), (BadRegistrationToken, 401), (OAuthError, 400),
     (e.RegistryNotAllowed, 403), (e.ReleaseChanged, 409), (e.RegistryUnavailable, 502),
-    (e.AppUnavailable, 503), (e.InstallRefused, 400),
+    (e.AppUnavailable, 503), (e.InstallRefused, 400), (e.DevSessionBusy, 409),
     (e.InvalidAttribute, 422), (e.InvalidParameter, 422),
     (e.StackError, 400),
 )

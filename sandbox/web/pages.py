@@ -8,12 +8,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from sandbox import dashboard
-from sandbox.apps.records import STORE
+from sandbox.apps.dev_installs import DevHolder
+from sandbox.apps.records import STORE, InstalledApp
+from sandbox.contract import addresses
 from sandbox.contract.consent import doctype_in_words, rule_in_words
 from sandbox.files.overview import overview as files_overview
 from sandbox.files.tree import is_dir
 from sandbox.web import charts
-from sandbox.web.context import address, sandbox
+from sandbox.web.context import address, apps, sandbox
 from sandbox.web.files_common import file_headers
 from sandbox.web.render import instance_or_page, render
 from synthetic_data.schemas import load_schema
@@ -41,21 +43,44 @@ def home(request: Request) -> HTMLResponse:
                                 *ov.top_contacts, "min"),
         "vod": charts.bars("Videos ordered per month", *ov.vod_by_month, "orders"),
     }
-    installed = [{"slug": a.slug, "name": a.manifest.name if a.manifest else a.slug,
-                  "version": a.manifest.version if a.manifest else "",
-                  "state": "reinstall needed" if a.broken else
-                  "installed" if a.source == STORE else a.source,
-                  "permissions": [rule_in_words(r) for r in a.manifest.permissions]
-                  if a.manifest else []}
-                 for a in sb.installs.listing(inst)]
+    installed = [_installed(request, inst.name, a) for a in sb.installs.listing(inst)]
+    reinstalled = request.query_params.get("reinstalled", "")
+    done = next((a for a in installed if a["slug"] == reinstalled and a["state"] == "installed"),
+                None)
     live = sb.live.status(inst)
     runs = sb.live.recent_runs(inst, 8) if live["live"] else []
     return render(request, "dashboard.html", instance=inst, ov=ov, charts=ch, live=live,
                   runs=runs,
-                  apps=installed, notifications=sb.notifications.recent(inst, 20),
+                  apps=installed, reinstalled=done, notifications=sb.notifications.recent(inst, 20),
                   journal=sb.journal.summary(inst.id),
                   recent=sb.journal.entries(inst.id, limit=30), words=doctype_in_words,
                   drive=files_overview(sb.files, inst))
+
+
+def _installed(request: Request, instance: str, a: InstalledApp) -> dict:
+    """An install as the dashboard shows it: a store install, a ``selfdata dev`` session
+    beside it (at its own address), or one that cannot run and offers a reinstall."""
+    why = apps(request).cannot_run(instance, a)
+    port = request.url.port
+    if a.dev:
+        holder = DevHolder.parse(a.served_by)
+        port = holder.port if holder else port
+        state = "dev mode" + (f" (selfdata dev, process {holder.pid})" if holder else "")
+    else:
+        state = "reinstall needed" if why else "installed" if a.source == STORE else a.source
+    slug = addresses.slug_of(a.slug)
+    pinned = a.source == STORE and a.manifest is not None and bool(a.sha256)
+    return {"slug": a.slug, "name": a.manifest.name if a.manifest else slug,
+            "version": a.manifest.version if a.manifest else "", "state": state,
+            "url": f"http://{addresses.app_host(a.slug, instance, port)}/",
+            "permissions": [rule_in_words(r) for r in a.manifest.permissions]
+            if a.manifest else [],
+            "reinstall": None if why is None else {
+                "why": why, "slug": slug, "registry": a.registry or "",
+                # the release the tester agreed to, when it can still run here; else the
+                # consent page shows the latest release's permissions first
+                "version": a.manifest.version if pinned and a.manifest else "",
+                "sha256": a.sha256 if pinned else ""}}
 
 
 @router.get("/drive/download/{file_id}")

@@ -48,7 +48,7 @@ def test_the_tutorial_app_shows_the_testers_bills(app_dir, tmp_path):
         session.start()
         try:
             assert session.wait_ready()
-            assert httpx.get(live.url, headers={"Host": f"my-bills.alice.localhost:{live.port}"}
+            assert httpx.get(live.url, headers={"Host": f"dev.my-bills.alice.localhost:{live.port}"}
                              ).status_code == 200
             with browser() as b:
                 page = b.new_page()

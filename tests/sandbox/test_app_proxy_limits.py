@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from sandbox.apps.dev_installs import DevTarget
 from sandbox.errors import AppUnavailable
 from sandbox.settings import Settings
 from tests.support.served import LiveServer
@@ -84,7 +85,7 @@ def test_an_app_that_hangs_cannot_starve_the_sandbox(live):
     hanging = ThreadingHTTPServer(("127.0.0.1", 0), Hang)
     threading.Thread(target=hanging.serve_forever, daemon=True).start()
     live.app.state.apps.dev_targets[("alice", "hang")] = \
-        f"http://127.0.0.1:{hanging.server_port}"
+        DevTarget(f"http://127.0.0.1:{hanging.server_port}")
     try:
         proc = storm(live, f"hang.alice.localhost:{live.port}")
         for _ in range(8):   # the storm is on: as many requests as the app may have

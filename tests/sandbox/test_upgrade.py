@@ -7,6 +7,8 @@ from __future__ import annotations
 import orjson
 from fastapi.testclient import TestClient
 
+from sandbox.contract.addresses import dev_key
+from sandbox.contract.manifest import manifest_from_json
 from sandbox.service import Sandbox
 from sandbox.web.app import create_app
 from tests.support.apps import manifest
@@ -51,5 +53,41 @@ def test_an_earlier_database_is_upgraded_and_keeps_its_installs(settings):
         assert page.status_code == 200 and "reinstall needed" in page.text
         r = client.get("/", headers={"Host": "old-app.alice.localhost"})
         assert r.status_code == 503 and "reinstall" in r.text
+    finally:
+        sb.close()
+
+
+BEFORE_DEV_KEYS = """CREATE TABLE installed_apps (instance_id INTEGER NOT NULL,
+    slug VARCHAR(64) NOT NULL, manifest TEXT NOT NULL, version VARCHAR(64) NOT NULL,
+    source VARCHAR(16) NOT NULL, registry VARCHAR(255), sha256 VARCHAR(64),
+    image_id VARCHAR(80), installed_at FLOAT NOT NULL, PRIMARY KEY (instance_id, slug))"""
+
+
+def test_a_database_from_before_dev_keys_takes_them_and_offers_a_reinstall(settings):
+    """Written when `selfdata dev` replaced the store install: the row it left stays (and
+    says it needs a reinstall from the store); dev records, keyed ``dev.<63-char slug>``, fit."""
+    sb = Sandbox(settings)
+    inst = sb.instances.create("alice")
+    m = manifest(slug="my-calls")
+    with sb.db.write() as conn:
+        conn.exec_driver_sql("DROP TABLE installed_apps")
+        conn.exec_driver_sql(BEFORE_DEV_KEYS)
+        conn.exec_driver_sql(
+            "INSERT INTO installed_apps VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)".replace(
+                "%s", sb.db.ph), (inst.id, "my-calls", orjson.dumps(m).decode(), "1.0.0", "dev",
+                                  None, None, None, 1.0))
+    sb.close()
+    app = create_app(settings)
+    sb = app.state.sandbox
+    try:
+        (old,) = sb.installs.listing(inst)
+        assert old.source == "dev" and not old.dev and old.served_by is None
+        assert old.cannot_run and "earlier `selfdata dev`" in old.cannot_run
+        page = TestClient(app).get("/", headers={"Host": "alice.localhost"}).text
+        assert "reinstall needed" in page and "Reinstall My calls from the store" in page
+        long = manifest(slug="a" * 63)
+        rec = sb.installs.install(inst, manifest_from_json(orjson.dumps(long)), "dev",
+                                  key=dev_key("a" * 63), served_by="host 1 2")
+        assert sb.installs.get(inst, dev_key("a" * 63)) == rec
     finally:
         sb.close()

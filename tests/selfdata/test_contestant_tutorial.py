@@ -114,7 +114,7 @@ def test_the_tutorial_runs_as_written_and_its_app_reaches_review(tmp_path):
                 env.update(pasted)
             elif "serves" in b.flags:
                 dev = Lines(["bash", "-euo", "pipefail", "-c", b.body], project, env)
-                page = dev.wait_for(r"on (http://my-bills\.[a-z0-9-]+\.localhost:\d+/)")[1]
+                page = dev.wait_for(r"on (http://dev\.my-bills\.[a-z0-9-]+\.localhost:\d+/)")[1]
                 dev.wait_for(r"^export COZY_TOKEN=")
                 pasted = exports(dev.output)
                 assert set(pasted) == {"COZY_URL", "COZY_TOKEN"}, dev.output

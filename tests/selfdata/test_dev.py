@@ -59,8 +59,8 @@ def test_a_python_app_runs_with_its_manifest_token_and_reloads(live, tmp_path):
     s.start()
     try:
         assert s.wait_ready()
-        assert s.url == f"http://dev-app.alice.localhost:{live.port}/"
-        r = get(live, "dev-app.alice.localhost")
+        assert s.url == f"http://dev.dev-app.alice.localhost:{live.port}/"
+        r = get(live, "dev.dev-app.alice.localhost")
         assert r.status_code == 200 and r.text.startswith("VERSION ")
         assert "fr.orange.phonecommunicationlog" in r.text  # its manifest's permission
         assert not s.changed()
@@ -68,7 +68,7 @@ def test_a_python_app_runs_with_its_manifest_token_and_reloads(live, tmp_path):
         assert s.changed(timeout=10)  # seen by inotify, not by a timer
         s.reload()
         assert s.wait_ready()
-        assert get(live, "dev-app.alice.localhost").text.startswith("VERSION2 ")
+        assert get(live, "dev.dev-app.alice.localhost").text.startswith("VERSION2 ")
     finally:
         s.close()
 
@@ -81,7 +81,7 @@ def test_a_static_app_gets_the_template_values(live, tmp_path):
     s.start()
     try:
         assert s.wait_ready()
-        page = get(live, "static-dev.alice.localhost").text
+        page = get(live, "dev.static-dev.alice.localhost").text
         assert f"data-cozy-domain='alice.localhost:{live.port}'" in page
         token = page.split("data-cozy-token='")[1].split("'")[0]
         r = httpx.get(live.url + "/data/fr.orange.phonecommunicationlog/_all_docs",
@@ -125,7 +125,7 @@ def test_the_command_prints_the_address_and_the_environment_to_copy(live, tmp_pa
                      "--port", "0"], cwd=tmp_path,
                     env={"SELFDATA_DATABASE_URL": live.settings.database_url})
     try:
-        address = dev_run.wait_for(r"on (http://env-app\.alice\.localhost:(\d+)/)")
+        address = dev_run.wait_for(r"on (http://dev\.env-app\.alice\.localhost:(\d+)/)")
         url = dev_run.wait_for(r"^export COZY_URL=(\S+)$")[1]
         token = dev_run.wait_for(r"^export COZY_TOKEN=(\S+)$")[1]
         port = int(address[2])
@@ -137,7 +137,7 @@ def test_the_command_prints_the_address_and_the_environment_to_copy(live, tmp_pa
 
         assert status("fr.orange.phonecommunicationlog", token) == 200
         assert status("fr.orange.geopoint", token) == 403
-        page = httpx.get(url + "/", headers={"Host": f"env-app.alice.localhost:{port}"})
+        page = httpx.get(url + "/", headers={"Host": f"dev.env-app.alice.localhost:{port}"})
         assert page.status_code == 200
         seen = len(dev_run.lines)
         (d / "app.js").write_text("// changed")

@@ -16,6 +16,7 @@ import httpx
 import orjson
 import pytest
 
+from sandbox.apps.dev_installs import DevTarget
 from sandbox.apps.records import DEV
 from sandbox.contract.manifest import manifest_from_json
 from sandbox.runtime.shim import StaticHandler
@@ -64,7 +65,7 @@ class Static:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         server.app.state.apps.dev_targets[(instance, m["slug"])] = \
-            f"http://127.0.0.1:{self.httpd.server_port}"
+            DevTarget(f"http://127.0.0.1:{self.httpd.server_port}")
         self.server, self.host = server, f"{m['slug']}.{instance}.localhost:{server.port}"
 
     def get(self, path: str = "/", method: str = "GET") -> httpx.Response:
