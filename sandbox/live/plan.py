@@ -14,10 +14,10 @@ import random
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sandbox.errors import BadRequest
-from sandbox.live.sources import BILLS, Cadences, Source
+from sandbox.live.sources import BILLS, STATEMENTS, Cadences, Source, data_day
 
 GROUND_TRUTH_KIND = "delivery_fault"
 CREATE, UPDATE, ERROR = "create", "update", "error"
@@ -69,13 +69,20 @@ def schedule(instance: str, docs: Iterable[tuple[str, list[dict]]], start: float
     faults = check_profile(cad, profile)
     out = Schedule()
     batches: dict[tuple[str, float], list[Delivery]] = defaultdict(list)
+    dues: dict[tuple[str, str, date], float] = {}   # many documents share a run
     for doctype, items in docs:
+        by_doc = doctype in (STATEMENTS, BILLS)   # else one source for the whole doctype
+        fixed = None if by_doc or not items else cad.source_of(doctype, items[0])
         for i, doc in enumerate(items):
-            source = cad.source_of(doctype, doc)
-            due = cad.due(source, doctype, doc) if source is not None else None
-            if source is None or due is None:
+            source = cad.source_of(doctype, doc) if by_doc else fixed
+            day = data_day(doctype, doc, cad.timezone) if source is not None else None
+            if source is None or day is None:
                 out.present.setdefault(doctype, []).append(doc)
                 continue
+            key = (source.name, doctype if doctype == BILLS else "", day)
+            due = dues.get(key)
+            if due is None:
+                due = dues[key] = cad.due_on(source, doctype, day)
             body = {"_id": doc_id(instance, doctype, i), **doc}
             if due <= start:
                 out.present.setdefault(doctype, []).append(body)
