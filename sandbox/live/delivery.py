@@ -195,7 +195,7 @@ class Deliveries:
         ids = sorted({i for i, _ in keys})
         names = sorted({trigger_id(s) for _, s in keys})
         for n in range(0, len(ids), 5000):
-            q = sa.select(D.instance_id, D.doc_id, D.body).where(
+            q = sa.select(D.instance_id, D.doc_id, self.documents.d.body_text()).where(
                 D.instance_id.in_(ids[n:n + 5000]), D.doctype == TRIGGERS,
                 D.doc_id.in_(names), D.deleted.is_(False))
             stored.update({(r[0], r[1]): orjson.loads(r[2]) for r in conn.execute(q)})

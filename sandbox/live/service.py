@@ -30,6 +30,7 @@ class Scheduled:
     present: int     # documents written now
     pending: int     # deliveries to come
     faults: int
+    held: frozenset[str] = frozenset()   # the Drive's files that come later, with their bill
 
 
 class Live:
@@ -45,10 +46,15 @@ class Live:
     # ---- scheduling a household --------------------------------------------------------------
 
     def schedule(self, inst: Instance, docs: Iterable[tuple[str, list[dict]]], start: float,
-                 profile: str = "clean", seed: int = 0) -> Scheduled:
+                 profile: str = "clean", seed: int = 0,
+                 files: Iterable[dict] = ()) -> Scheduled:
         """Write what is there before ``start``; keep the rest as pending deliveries, with
-        the faults of ``profile`` and their labels; create the konnectors' triggers."""
-        plan = schedule(inst.name, docs, start, self.cadences, profile, seed)
+        the faults of ``profile`` and their labels; create the konnectors' triggers.
+
+        ``files``: the Drive's documents (not written here: the files store loads them). The
+        PDFs of bills to come are ``held``: the caller leaves their documents out, and each
+        comes with its bill."""
+        plan = schedule(inst.name, docs, start, self.cadences, profile, seed, files)
         present = [(inst.id, doctype, *prepare(doc))
                    for doctype, items in plan.present.items() for doc in items]
         rows = []   # creates stored ready to insert: serialised once, here
@@ -75,7 +81,7 @@ class Live:
                     for lb in plan.labels])
             self.documents.insert_prepared(conn, [(inst.id, TRIGGERS, *prepare(trigger_doc(s)))
                                                   for s in plan.sources])
-        return Scheduled(len(present), len(rows), len(plan.labels))
+        return Scheduled(len(present), len(rows), len(plan.labels), frozenset(plan.held))
 
     def delete_instance(self, conn, instance_id: int) -> None:
         """Part of deleting an instance (in its transaction)."""
