@@ -30,6 +30,7 @@ from sandbox.storage.tables import documents, live_pending
 log = logging.getLogger(__name__)
 JOBS, TRIGGERS = "io.cozy.jobs", "io.cozy.triggers"
 P = live_pending.c
+CHUNK = 5_000   # ids in one IN list
 D = documents.c
 
 
@@ -101,11 +102,12 @@ class Deliveries:
     def _deliver_chunk(self, now: float, where, report: TickReport) -> bool:
         """One transaction; True when more may be due.
 
-        Creates stored ready to insert (all of them but rows written by an earlier version)
-        go in one statement for the whole chunk, in delivery order; then the few updates
-        and older rows, one run at a time; then every run's job in one statement and the
-        triggers' states in a few."""
-        cols = (P.id, P.instance_id, P.due, P.source, P.op, P.doctype, P.doc_id, P.body, P.rev)
+        Creates stored ready to insert (all but rows written by an earlier version) are
+        copied into the documents inside the database, in delivery order, a few statements
+        for the whole chunk, without going through Python; then the few updates and older
+        rows, one run at a time; then every run's job in one statement and the triggers'
+        states in a few."""
+        cols = (P.id, P.instance_id, P.due, P.source, P.op, P.doctype, P.rev.is_(None))
         q = sa.select(*cols).where(where, P.due <= now).order_by(P.due, P.id)
         with self.db.write() as conn:
             rows = conn.execute(q.limit(self.max_rows)).all()
@@ -113,25 +115,37 @@ class Deliveries:
                 return False
             more = len(rows) == self.max_rows
             if more:   # never split a run: leave the last one whole for the next chunk
-                last = (rows[-1].instance_id, rows[-1].source, rows[-1].due)
-                kept = [r for r in rows if (r.instance_id, r.source, r.due) != last]
+                last = (rows[-1][1], rows[-1][3], rows[-1][2])
+                kept = [r for r in rows if (r[1], r[3], r[2]) != last]
                 rows = kept or conn.execute(q.where(
                     P.instance_id == last[0], P.source == last[1], P.due == last[2])).all()
+            # by position: (id, instance, due, source, op, doctype, not ready)
             runs: dict[tuple[int, str, float], list] = defaultdict(list)
-            ready, dbs = [], set()
-            for r in rows:   # by position: (id, instance, due, source, op, doctype, id, body, rev)
+            ready, dbs, slow = [], set(), []
+            for r in rows:
                 runs[(r[1], r[3], r[2])].append(r)
-                if r[8] is not None and r[4] == CREATE:
-                    ready.append((r[1], r[5], r[6], r[8], r[7]))
+                if r[4] == CREATE and not r[6]:
+                    ready.append(r[0])
                     dbs.add((r[1], r[5]))
+                else:
+                    slow.append(r[0])
             self.documents.ensure_dbs(conn, dbs | {(i, JOBS) for i, _, _ in runs}
                                       | {(i, TRIGGERS) for i, _, _ in runs})
-            for n in range(0, len(ready), 5000):
-                self.documents.insert_prepared(conn, ready[n:n + 5000])
+            instances = {i for i, _ in dbs}
+            body = self.documents.body_from_text(P.body)
+            for n in range(0, len(ready), CHUNK):
+                self.documents.insert_from(conn, sa.select(
+                    P.instance_id, P.doctype, P.doc_id, P.rev, sa.false(), body).where(
+                    P.id.in_(ready[n:n + CHUNK])).order_by(P.due, P.id), instances)
+            bodies = {}
+            for n in range(0, len(slow), CHUNK):
+                bodies.update(conn.execute(sa.select(P.id, P.body).where(
+                    P.id.in_(slow[n:n + CHUNK]))).all())
             written: list[tuple[int, str, str, int]] = []
             jobs, triggers = [], defaultdict(list)
             for (instance_id, source, due), items in runs.items():
-                done, job, state = self._run(conn, instance_id, source, due, items, now)
+                done, job, state = self._run(conn, instance_id, source, due, items, bodies,
+                                             now)
                 written += done
                 jobs.append((instance_id, JOBS, *prepare(job)))
                 triggers[(instance_id, source)].append(state)
@@ -139,8 +153,9 @@ class Deliveries:
                 report.lags.append(max(0.0, now - due))
             self.documents.insert_prepared(conn, jobs)
             self._trigger_states(conn, triggers)
-            ids = [(r[0],) for r in rows]
-            conn.exec_driver_sql(f"DELETE FROM live_pending WHERE id = {self.db.ph}", ids)
+            ids = [r[0] for r in rows]
+            for n in range(0, len(ids), CHUNK):
+                conn.execute(sa.delete(live_pending).where(P.id.in_(ids[n:n + CHUNK])))
         for instance_id, konnector, doctype, n in written:
             self.journal.record(instance_id, konnector, "konnector", doctype, "POST", "live", n)
             report.documents += n
@@ -148,7 +163,8 @@ class Deliveries:
         return more
 
     def _run(self, conn, instance_id: int, source: str, due: float, items: list,
-             now: float) -> tuple[list[tuple[int, str, str, int]], dict, tuple | None]:
+             bodies: dict[int, str], now: float) -> tuple[list[tuple[int, str, str, int]],
+                                                          dict, tuple]:
         """One konnector run: what it wrote (its ready creates are already inserted), the
         rest of its documents, its job, and its trigger's new state (source, job id, due,
         error)."""
@@ -157,16 +173,16 @@ class Deliveries:
         creates: dict[str, list[dict]] = defaultdict(list)
         counted: dict[str, int] = defaultdict(int)
         updates, errors = [], []
-        for r in items:
-            if r.op == CREATE:
-                if r.rev is not None:
-                    counted[r.doctype] += 1
-                else:
-                    creates[r.doctype].append(orjson.loads(r.body))
-            elif r.op == UPDATE:
-                updates.append((r.doctype, orjson.loads(r.body)))
-            elif r.op == ERROR:
-                errors.append(orjson.loads(r.body).get("error", "UNKNOWN_ERROR"))
+        for r in items:   # (id, instance, due, source, op, doctype, not ready)
+            op, doctype = r[4], r[5]
+            if op == CREATE and not r[6]:
+                counted[doctype] += 1
+            elif op == CREATE:
+                creates[doctype].append(orjson.loads(bodies[r[0]]))
+            elif op == UPDATE:
+                updates.append((doctype, orjson.loads(bodies[r[0]])))
+            elif op == ERROR:
+                errors.append(orjson.loads(bodies[r[0]]).get("error", "UNKNOWN_ERROR"))
         for doctype, docs in creates.items():
             counted[doctype] += self.documents.load_in(conn, instance_id, doctype, docs)
         written = [(instance_id, konnector, doctype, n) for doctype, n in counted.items()]

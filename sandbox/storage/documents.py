@@ -458,6 +458,27 @@ class DocumentStore:
                                        for r in rows if r[0] in heard
                                        and not r[2].startswith("_design/")])
 
+    def body_from_text(self, column: sa.ColumnElement) -> sa.ColumnElement:
+        """A stored body kept as text elsewhere, as the ``body`` column takes it."""
+        return column if self.db.is_sqlite else sa.cast(column, documents.c.body.type)
+
+    def insert_from(self, conn, rows: sa.Select, instances: set[int]) -> None:
+        """:meth:`insert_prepared` for rows another table keeps ready: ``rows`` selects
+        (instance id, doctype, id, rev, deleted, body — as :func:`prepare` made them; the body
+        through :meth:`body_from_text`) in the order to insert, for documents of
+        ``instances``. They are copied inside the database, none through Python; only the
+        rows of instances somebody listens to are read, for their CREATED events."""
+        cols = ["instance_id", "doctype", "doc_id", "rev", "deleted", "body"]
+        conn.execute(documents.insert().from_select(cols, rows))
+        heard = {i for i in instances if self._listened(i)}
+        if heard:
+            first = rows.selected_columns[0]
+            events = [Event(r[0], r[1], CREATED, r[2],
+                            r[5].encode() if isinstance(r[5], str) else _dumps(r[5]))
+                      for r in conn.execute(rows.where(first.in_(sorted(heard))))
+                      if not r[2].startswith("_design/")]
+            self._note_many(conn, events)
+
     def _insert_rows(self, conn, rows: list[tuple[int, str, str, str, str]]) -> None:
         ph = self.db.ph
         body = ph if self.db.is_sqlite else f"CAST({ph} AS jsonb)"
