@@ -32,6 +32,14 @@ class StoreSettings(BaseSettings):
                             "http://HOST:PORT): the registry URLs it gives.")
     sandbox_url: str = Field("http://localhost:8080", description="The testers' sandbox, for "
                              "install links.")
+    live_admin_token: str = Field("", description="The sandbox's organiser token for live "
+                                  "time (its SELFDATA_LIVE_ADMIN_TOKEN): the organiser console "
+                                  "drives the event's clock with it, at sandbox_url. Empty: "
+                                  "the console's Live time panel says it is not set up. "
+                                  "`selfdata up --live` sets both.")
+    live_faults: str = Field("", max_length=40, description="The delivery-fault profile the "
+                             "live run was loaded with (clean, realistic, hostile), shown in "
+                             "the console (`selfdata up --live --faults` sets it).")
     docker_host: str = Field("", description="Docker engine that builds and runs apps "
                              "(default: DOCKER_HOST, then the usual socket).")
     base_image: str = Field("", validation_alias=AliasChoices("SELFDATA_BASE_IMAGE",

@@ -64,7 +64,7 @@ def load_population(sb: Sandbox, directory: Path, *, include_ground_truth: bool 
         if sb.instances.find(name) is not None:
             sb.instances.delete(name)
         inst = sb.instances.create(name, profile=hh)
-        if files is not None:
+        if files is not None and live is None:
             report.documents += importer.load(sb.files, inst, files)
         delivered: list[tuple[str, list[dict]]] = []
         for path in sorted((directory / name).glob(f"*.{fmt}")):
@@ -77,8 +77,11 @@ def load_population(sb: Sandbox, directory: Path, *, include_ground_truth: bool 
                 continue
             for i in range(0, len(docs), BATCH):
                 report.documents += sb.documents.load(inst.id, doctype, docs[i:i + BATCH])
-        if live is not None:
-            done = sb.live.schedule(inst, delivered, live.start, live.profile, live.seed)
+        if live is not None:   # a bill's PDF comes with it (held out of the Drive till then)
+            done = sb.live.schedule(inst, delivered, live.start, live.profile, live.seed,
+                                    files.docs if files is not None else ())
+            if files is not None:
+                report.documents += importer.load(sb.files, inst, files, hold=done.held)
             report.documents += done.present
             report.pending += done.pending
             report.faults += done.faults

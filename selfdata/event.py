@@ -149,10 +149,14 @@ def install_for(sandbox_app, instance: str, registry: str, state: EventState,
             say(f"  could not install {slug} for {instance}: {exc}")
 
 
-def store_settings_for(port: int, sandbox_port: int, data: Path) -> StoreSettings:
+def store_settings_for(port: int, sandbox_port: int, data: Path, live_admin_token: str = "",
+                       live_faults: str = "") -> StoreSettings:
+    """The event's store; with a live run, the sandbox's organiser token for the console's
+    Live time panel."""
     return StoreSettings.from_env(database_url=f"sqlite:///{data / 'store.db'}",
                                   data_dir=data / "store", port=port,
-                                  sandbox_url=f"http://localhost:{sandbox_port}")
+                                  sandbox_url=f"http://localhost:{sandbox_port}",
+                                  live_admin_token=live_admin_token, live_faults=live_faults)
 
 
 def sandbox_settings_for(database_url: str, port: int, store: StoreSettings,

@@ -155,20 +155,23 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
                        f"--database-url {url}")
         return
     _serve_event(url, sandbox_sock, store_sock, database.parent, first_inst, report.instances,
-                 samples, live)
+                 samples, live, faults)
 
 
 def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socket, var: Path,
-                 first_inst: str, instances: list[str], samples: bool, live: bool) -> None:
+                 first_inst: str, instances: list[str], samples: bool, live: bool,
+                 faults: str = "") -> None:
     port = sandbox_sock.getsockname()[1]
     store_port = store_sock.getsockname()[1]
     for suffix in ("", "-wal", "-shm"):
         Path(f"{var / 'store.db'}{suffix}").unlink(missing_ok=True)
     store_url = f"http://127.0.0.1:{store_port}"
-    store_settings = event.store_settings_for(store_port, port, var)
+    admin_token = secrets.token_urlsafe(24)
+    store_settings = event.store_settings_for(store_port, port, var,
+                                              admin_token if live else "",
+                                              faults if live else "")
     click.echo("Starting the app store and the sandbox ...")
     store_app = create_store(store_settings)
-    admin_token = secrets.token_urlsafe(24)
     sandbox_app = create_sandbox(event.sandbox_settings_for(url, port, store_settings,
                                                             live_admin_token=admin_token))
     state = event.EventState()
@@ -180,7 +183,7 @@ def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socke
     if live:  # the clock runs from now on
         sandbox_app.state.sandbox.live.clocks.set(EVENT, paused=False)
         click.echo(f"  Live clock: http://127.0.0.1:{port}/admin/live (organiser token "
-                   f"{admin_token})")
+                   f"{admin_token}), or the store's organiser console: {store_url}/organiser#live")
     try:
         _apps_and_urls(store_app, sandbox_app, state, store_url, port, first_inst, instances,
                        samples)

@@ -14,6 +14,13 @@ from starlette.datastructures import FormData
 from app_store import accounts, assets, catalogue, pipeline, review
 from app_store.errors import Conflict, Invalid, NotFound, StoreError, TooLarge, Unauthorized
 from app_store.judging import incomplete_sets, number
+from app_store.live_clock import (
+    LiveClock,
+    LiveNotSetUp,
+    SandboxUnreachable,
+    parse_date,
+    parse_speed,
+)
 from app_store.web.context import COOKIE, account_or_none, store
 from app_store.web.errors import status_of
 from app_store.web.registry import image_response
@@ -223,7 +230,7 @@ def organiser_page(request: Request):
 
 def _organiser(request: Request, status: int = 200, new_token: str | None = None,
                new_name: str | None = None, errors: dict | None = None,
-               kept: dict | None = None) -> HTMLResponse:
+               kept: dict | None = None, live: dict | None = None) -> HTMLResponse:
     """The console; ``errors`` and ``kept`` are a form's error and inputs, by form name, shown
     inline in that form."""
     _signed_in(request, "organiser")
@@ -237,7 +244,75 @@ def _organiser(request: Request, status: int = 200, new_token: str | None = None
                       (c.key, c.label, f"{c.weight:g}") for c in crit],
                   board=st.judging.standings(), engine=st.farm.engine_status(),
                   new_token=new_token, new_name=new_name, errors=errors or {},
-                  kept=kept or {})
+                  kept=kept or {},
+                  live=live if live is not None else _live_panel(request))
+
+
+def _live_client(request: Request) -> LiveClock:
+    settings = store(request).settings
+    return LiveClock(settings.sandbox_url, settings.live_admin_token)
+
+
+def _live_panel(request: Request, instance: str = "", **extra) -> dict:
+    """What the Live time panel shows: the event's clock, or why it cannot (the sandbox is
+    down, live time is not set up); the faults of ``instance`` when one is asked for."""
+    settings = store(request).settings
+    panel: dict = {"clock": None, "error": None, "faults": None, "instance": instance,
+                   "profile": settings.live_faults, "sandbox": settings.sandbox_url,
+                   "set_up": bool(settings.live_admin_token), "message": None,
+                   "form_error": None, **extra}
+    if not panel["set_up"]:
+        return panel
+    client = _live_client(request)
+    try:
+        panel["clock"] = client.clock()
+        if instance:
+            panel["faults"] = client.faults(instance)
+    except StoreError as exc:
+        panel["error"] = exc.message
+    finally:
+        client.close()
+    return panel
+
+
+@router.get("/organiser/live", response_class=HTMLResponse)
+def organiser_live_faults(request: Request, instance: str = ""):
+    """The console with the faults planned for one instance."""
+    _signed_in(request, "organiser")
+    instance = instance.strip().lower()
+    if instance and not addresses.is_label(instance):
+        return _organiser(request, live=_live_panel(
+            request, form_error="an instance name is lowercase letters, digits and hyphens, "
+                                "e.g. william-labbe-0"), status=400)
+    return _organiser(request, live=_live_panel(request, instance))
+
+
+@router.post("/organiser/live")
+def organiser_live(request: Request, form: FormData = Depends(form_data)):
+    """Pause, resume, change the speed of or move forward the event's clock (through the
+    sandbox's admin API)."""
+    _signed_in(request, "organiser")
+    action = str(form.get("action", ""))
+    client = _live_client(request)
+    try:
+        if action == "pause":
+            client.change(paused=True)
+        elif action == "resume":
+            client.change(paused=False)
+        elif action == "speed":
+            client.change(speed=parse_speed(str(form.get("speed", ""))))
+        elif action == "jump":
+            client.change(at=parse_date(str(form.get("at", ""))))
+        else:
+            raise Invalid(f"unknown action {action[:20]!r}: pause, resume, speed or jump")
+    except (SandboxUnreachable, LiveNotSetUp) as exc:   # not the organiser's mistake
+        return _organiser(request, live=_live_panel(request, error=exc.message))
+    except StoreError as exc:
+        return _organiser(request, live=_live_panel(request, form_error=exc.message),
+                          status=status_of(exc))
+    finally:
+        client.close()
+    return _organiser(request, live=_live_panel(request, message=f"Done: {action}."))
 
 
 @router.post("/organiser/review/{sub_id}")

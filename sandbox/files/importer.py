@@ -105,12 +105,16 @@ def check(docs: list[dict], folder: Path, where: str) -> Checked:
     return Checked(out, blobs)
 
 
-def load(files: Files, inst: Instance, checked: Checked) -> int:
-    """Store the blobs, then the documents (in one batch); the number of documents."""
+def load(files: Files, inst: Instance, checked: Checked,
+         hold: frozenset[str] = frozenset()) -> int:
+    """Store the blobs, then the documents (in one batch) but those of ``hold`` (a live
+    run delivers them later: their bytes wait in the blob store, named by no document);
+    the number of documents."""
     if files.quota and files.usage(inst).files + checked.size > files.quota:
         raise DatasetError(f"{inst.name}: the generated files take {checked.size} bytes, "
                            f"more than the quota of {files.quota} (SELFDATA_FILES_QUOTA_BYTES)")
     files.ensure(inst)
     for source, d in checked.blobs:
         files.blobs.put_file(inst, source, d)
-    return files.documents.load(inst.id, names.DOCTYPE, checked.docs)
+    return files.documents.load(inst.id, names.DOCTYPE,
+                                [d for d in checked.docs if d["_id"] not in hold])

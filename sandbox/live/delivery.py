@@ -24,12 +24,14 @@ from sandbox.journal import Journal
 from sandbox.live.clock import EVENT, Clocks
 from sandbox.live.plan import CREATE, ERROR, UPDATE
 from sandbox.live.sources import Cadences, Source
-from sandbox.storage.documents import DocumentStore
-from sandbox.storage.tables import live_pending
+from sandbox.storage.documents import DocumentStore, prepare
+from sandbox.storage.tables import documents, live_pending
 
 log = logging.getLogger(__name__)
 JOBS, TRIGGERS = "io.cozy.jobs", "io.cozy.triggers"
 P = live_pending.c
+CHUNK = 5_000   # ids in one IN list
+D = documents.c
 
 
 def iso(ts: float) -> str:
@@ -98,8 +100,14 @@ class Deliveries:
         return report
 
     def _deliver_chunk(self, now: float, where, report: TickReport) -> bool:
-        """One transaction; True when more may be due."""
-        cols = (P.id, P.instance_id, P.due, P.source, P.op, P.doctype, P.doc_id, P.body)
+        """One transaction; True when more may be due.
+
+        Creates stored ready to insert (all but rows written by an earlier version) are
+        copied into the documents inside the database, in delivery order, a few statements
+        for the whole chunk, without going through Python; then the few updates and older
+        rows, one run at a time; then every run's job in one statement and the triggers'
+        states in a few."""
+        cols = (P.id, P.instance_id, P.due, P.source, P.op, P.doctype, P.rev.is_(None))
         q = sa.select(*cols).where(where, P.due <= now).order_by(P.due, P.id)
         with self.db.write() as conn:
             rows = conn.execute(q.limit(self.max_rows)).all()
@@ -107,21 +115,47 @@ class Deliveries:
                 return False
             more = len(rows) == self.max_rows
             if more:   # never split a run: leave the last one whole for the next chunk
-                last = (rows[-1].instance_id, rows[-1].source, rows[-1].due)
-                kept = [r for r in rows if (r.instance_id, r.source, r.due) != last]
+                last = (rows[-1][1], rows[-1][3], rows[-1][2])
+                kept = [r for r in rows if (r[1], r[3], r[2]) != last]
                 rows = kept or conn.execute(q.where(
                     P.instance_id == last[0], P.source == last[1], P.due == last[2])).all()
+            # by position: (id, instance, due, source, op, doctype, not ready)
             runs: dict[tuple[int, str, float], list] = defaultdict(list)
+            ready, dbs, slow = [], set(), []
             for r in rows:
-                runs[(r.instance_id, r.source, r.due)].append(r)
+                runs[(r[1], r[3], r[2])].append(r)
+                if r[4] == CREATE and not r[6]:
+                    ready.append(r[0])
+                    dbs.add((r[1], r[5]))
+                else:
+                    slow.append(r[0])
+            self.documents.ensure_dbs(conn, dbs | {(i, JOBS) for i, _, _ in runs}
+                                      | {(i, TRIGGERS) for i, _, _ in runs})
+            instances = {i for i, _ in dbs}
+            body = self.documents.body_from_text(P.body)
+            for n in range(0, len(ready), CHUNK):
+                self.documents.insert_from(conn, sa.select(
+                    P.instance_id, P.doctype, P.doc_id, P.rev, sa.false(), body).where(
+                    P.id.in_(ready[n:n + CHUNK])).order_by(P.due, P.id), instances)
+            bodies = {}
+            for n in range(0, len(slow), CHUNK):
+                bodies.update(conn.execute(sa.select(P.id, P.body).where(
+                    P.id.in_(slow[n:n + CHUNK]))).all())
             written: list[tuple[int, str, str, int]] = []
+            jobs, triggers = [], defaultdict(list)
             for (instance_id, source, due), items in runs.items():
-                written += self._run(conn, instance_id, source, due, items, now)
+                done, job, state = self._run(conn, instance_id, source, due, items, bodies,
+                                             now)
+                written += done
+                jobs.append((instance_id, JOBS, *prepare(job)))
+                triggers[(instance_id, source)].append(state)
                 report.runs += 1
                 report.lags.append(max(0.0, now - due))
-            ids = [r.id for r in rows]
-            for i in range(0, len(ids), 5000):
-                conn.execute(sa.delete(live_pending).where(P.id.in_(ids[i:i + 5000])))
+            self.documents.insert_prepared(conn, jobs)
+            self._trigger_states(conn, triggers)
+            ids = [r[0] for r in rows]
+            for n in range(0, len(ids), CHUNK):
+                conn.execute(sa.delete(live_pending).where(P.id.in_(ids[n:n + CHUNK])))
         for instance_id, konnector, doctype, n in written:
             self.journal.record(instance_id, konnector, "konnector", doctype, "POST", "live", n)
             report.documents += n
@@ -129,23 +163,29 @@ class Deliveries:
         return more
 
     def _run(self, conn, instance_id: int, source: str, due: float, items: list,
-             now: float) -> list[tuple[int, str, str, int]]:
-        """One konnector run: its documents, its job and its trigger's state."""
+             bodies: dict[int, str], now: float) -> tuple[list[tuple[int, str, str, int]],
+                                                          dict, tuple]:
+        """One konnector run: what it wrote (its ready creates are already inserted), the
+        rest of its documents, its job, and its trigger's new state (source, job id, due,
+        error)."""
         src = self.cadences.sources.get(source)
         konnector = src.konnector if src else source
         creates: dict[str, list[dict]] = defaultdict(list)
+        counted: dict[str, int] = defaultdict(int)
         updates, errors = [], []
-        for r in items:
-            if r.op == CREATE:
-                creates[r.doctype].append(orjson.loads(r.body))
-            elif r.op == UPDATE:
-                updates.append((r.doctype, orjson.loads(r.body)))
-            elif r.op == ERROR:
-                errors.append(orjson.loads(r.body).get("error", "UNKNOWN_ERROR"))
-        written = []
+        for r in items:   # (id, instance, due, source, op, doctype, not ready)
+            op, doctype = r[4], r[5]
+            if op == CREATE and not r[6]:
+                counted[doctype] += 1
+            elif op == CREATE:
+                creates[doctype].append(orjson.loads(bodies[r[0]]))
+            elif op == UPDATE:
+                updates.append((doctype, orjson.loads(bodies[r[0]])))
+            elif op == ERROR:
+                errors.append(orjson.loads(bodies[r[0]]).get("error", "UNKNOWN_ERROR"))
         for doctype, docs in creates.items():
-            written.append((instance_id, konnector, doctype,
-                            self.documents.load_in(conn, instance_id, doctype, docs)))
+            counted[doctype] += self.documents.load_in(conn, instance_id, doctype, docs)
+        written = [(instance_id, konnector, doctype, n) for doctype, n in counted.items()]
         changed: dict[str, int] = defaultdict(int)
         for doctype, doc in updates:
             self.documents.update_in(conn, instance_id, doctype, doc)
@@ -154,30 +194,45 @@ class Deliveries:
         error = errors[0] if errors and not written else ""
         job_id = hashlib.sha256(f"{instance_id}/{source}/{due}".encode()).hexdigest()[:32]
         state = "errored" if error else "done"
-        job = {"worker": "konnector", "trigger_id": trigger_id(source), "state": state,
-               "queued_at": iso(due), "started_at": iso(due), "finished_at": iso(due + 60),
+        job = {"_id": job_id, "worker": "konnector", "trigger_id": trigger_id(source),
+               "state": state, "queued_at": iso(due), "started_at": iso(due),
+               "finished_at": iso(due + 60),
                "message": {"konnector": konnector, "account": f"{konnector}-account"},
                "error": error, "delivered": {d: n for _, _, d, n in written},
                "lag_s": round(max(0.0, now - due), 1)}
-        self.documents.ensure_db(conn, instance_id, JOBS)
-        self.documents.load_in(conn, instance_id, JOBS, [{"_id": job_id, **job}])
-        self._trigger_state(conn, instance_id, src, source, job_id, due, error)
-        return written
+        return written, job, (src, job_id, due, error)
 
-    def _trigger_state(self, conn, instance_id: int, src: Source | None, source: str,
-                       job_id: str, due: float, error: str) -> None:
-        row = self.documents._row(conn, instance_id, TRIGGERS, trigger_id(source))
-        doc = orjson.loads(row[3]) if row is not None and not row.deleted else (
-            trigger_doc(src) if src else None)
-        if doc is None:
+    def _trigger_states(self, conn, states: dict[tuple[int, str], list[tuple]]) -> None:
+        """Each trigger's state after its runs of the chunk (in order), in one batch."""
+        if not states:
             return
-        state = dict(doc.get("current_state") or {})
-        state.update({"trigger_id": trigger_id(source), "status": "errored" if error else "done",
-                      "last_execution": iso(due), "last_executed_job_id": job_id,
-                      "last_error": error})
-        state["last_failure" if error else "last_success"] = iso(due)
-        doc["current_state"] = state
-        self.documents.update_in(conn, instance_id, TRIGGERS, doc)
+        keys = sorted(states)
+        stored: dict[tuple[int, str], dict] = {}
+        ids = sorted({i for i, _ in keys})
+        names = sorted({trigger_id(s) for _, s in keys})
+        for n in range(0, len(ids), 5000):
+            q = sa.select(D.instance_id, D.doc_id, self.documents.d.body_text()).where(
+                D.instance_id.in_(ids[n:n + 5000]), D.doctype == TRIGGERS,
+                D.doc_id.in_(names), D.deleted.is_(False))
+            stored.update({(r[0], r[1]): orjson.loads(r[2]) for r in conn.execute(q)})
+        out = []
+        for instance_id, source in keys:
+            runs = states[(instance_id, source)]
+            src = runs[0][0]
+            doc = stored.get((instance_id, trigger_id(source))) or (
+                trigger_doc(src) if src else None)
+            if doc is None:
+                continue
+            state = dict(doc.get("current_state") or {})
+            for _, job_id, due, error in runs:
+                state.update({"trigger_id": trigger_id(source),
+                              "status": "errored" if error else "done",
+                              "last_execution": iso(due), "last_executed_job_id": job_id,
+                              "last_error": error})
+                state["last_failure" if error else "last_success"] = iso(due)
+            doc["current_state"] = state
+            out.append((instance_id, doc))
+        self.documents.replace_in(conn, TRIGGERS, out)
 
 
 class Engine:

@@ -14,12 +14,13 @@ import random
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sandbox.errors import BadRequest
-from sandbox.live.sources import BILLS, Cadences, Source
+from sandbox.live.sources import BILLS, STATEMENTS, Cadences, Source, data_day
 
 GROUND_TRUTH_KIND = "delivery_fault"
+FILES = "io.cozy.files"
 CREATE, UPDATE, ERROR = "create", "update", "error"
 DAY = 86_400.0
 FAULT_LABELS = {
@@ -49,6 +50,15 @@ class Schedule:
     pending: list[Delivery] = field(default_factory=list)         # in delivery order
     labels: list[dict] = field(default_factory=list)              # the faults, as ground truth
     sources: list[Source] = field(default_factory=list)           # konnectors with a trigger
+    held: set[str] = field(default_factory=set)   # the Drive's files that come with a bill
+
+
+def invoice_of(bill: dict) -> str | None:
+    """The id of the bill's PDF in the Drive (``invoice: "io.cozy.files:<id>"``)."""
+    ref = bill.get("invoice")
+    if isinstance(ref, str) and ref.startswith(f"{FILES}:"):
+        return ref[len(FILES) + 1:] or None
+    return None
 
 
 def doc_id(instance: str, doctype: str, position: int) -> str:
@@ -63,20 +73,35 @@ def check_profile(cad: Cadences, profile: str) -> dict:
 
 
 def schedule(instance: str, docs: Iterable[tuple[str, list[dict]]], start: float,
-             cad: Cadences, profile: str = "clean", seed: int = 0) -> Schedule:
+             cad: Cadences, profile: str = "clean", seed: int = 0,
+             files: Iterable[dict] = ()) -> Schedule:
     """Split a household's documents at ``start`` (simulated epoch seconds) and plan the
-    rest's deliveries under the fault ``profile``."""
+    rest's deliveries under the fault ``profile``.
+
+    ``files`` are the Drive's ``io.cozy.files`` documents: the PDF of a bill delivered later
+    is ``held`` (not there at the start) and comes in the same run as its bill, wherever
+    the faults move that run (none when the bill never comes; once when it comes twice)."""
     faults = check_profile(cad, profile)
     out = Schedule()
+    drive = {f["_id"]: f for f in files if isinstance(f.get("_id"), str)}
     batches: dict[tuple[str, float], list[Delivery]] = defaultdict(list)
+    dues: dict[tuple[str, str, date], float] = {}   # many documents share a run
     for doctype, items in docs:
+        by_doc = doctype in (STATEMENTS, BILLS)   # else one source for the whole doctype
+        fixed = None if by_doc or not items else cad.source_of(doctype, items[0])
         for i, doc in enumerate(items):
-            source = cad.source_of(doctype, doc)
-            due = cad.due(source, doctype, doc) if source is not None else None
-            if source is None or due is None:
+            source = cad.source_of(doctype, doc) if by_doc else fixed
+            day = data_day(doctype, doc, cad.timezone) if source is not None else None
+            if source is None or day is None:
                 out.present.setdefault(doctype, []).append(doc)
                 continue
+            key = (source.name, doctype if doctype == BILLS else "", day)
+            due = dues.get(key)
+            if due is None:
+                due = dues[key] = cad.due_on(source, doctype, day)
             body = {"_id": doc_id(instance, doctype, i), **doc}
+            if doctype == BILLS and due > start and invoice_of(doc) in drive:
+                out.held.add(str(invoice_of(doc)))
             if due <= start:
                 out.present.setdefault(doctype, []).append(body)
             else:
@@ -92,12 +117,26 @@ def schedule(instance: str, docs: Iterable[tuple[str, list[dict]]], start: float
         rng = random.Random(f"{seed}/{instance}/{name}/{profile}")
         runs = sorted(by_source[name])
         planned += _with_faults(instance, src, runs, batches, faults, rng, cad, out.labels)
+    planned = _with_pdfs(planned, drive, out.held)
     order = {id(d): n for n, d in enumerate(planned)}
     out.pending = sorted(planned, key=lambda d: (d.due, d.source, order[id(d)]))
     for n, label in enumerate(sorted(out.labels, key=lambda x: (x["start"], x["details"]
                                                                  ["source"]))):
         label["eventId"] = f"{instance}-live-{n:03d}"
     out.labels.sort(key=lambda x: x["eventId"])
+    return out
+
+
+def _with_pdfs(planned: list[Delivery], drive: dict[str, dict],
+               held: set[str]) -> list[Delivery]:
+    """Each held PDF right after the first delivery of its bill, in the same run."""
+    out, sent = [], set()
+    for d in planned:
+        out.append(d)
+        pdf = invoice_of(d.body) if d.doctype == BILLS and d.op == CREATE else None
+        if pdf in held and pdf not in sent:
+            sent.add(pdf)
+            out.append(Delivery(d.due, d.source, CREATE, FILES, pdf, drive[pdf]))
     return out
 
 

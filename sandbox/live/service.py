@@ -17,9 +17,9 @@ from sandbox.instances import Instance
 from sandbox.journal import Journal
 from sandbox.live.clock import EVENT, Clocks, ClockState
 from sandbox.live.delivery import JOBS, TRIGGERS, Deliveries, Engine, iso, trigger_doc
-from sandbox.live.plan import schedule
+from sandbox.live.plan import CREATE, schedule
 from sandbox.live.sources import Cadences, cadences
-from sandbox.storage.documents import DocumentStore
+from sandbox.storage.documents import DocumentStore, prepare
 from sandbox.storage.tables import live_labels, live_pending
 
 INSERT_CHUNK = 5_000
@@ -30,6 +30,7 @@ class Scheduled:
     present: int     # documents written now
     pending: int     # deliveries to come
     faults: int
+    held: frozenset[str] = frozenset()   # the Drive's files that come later, with their bill
 
 
 class Live:
@@ -45,28 +46,42 @@ class Live:
     # ---- scheduling a household --------------------------------------------------------------
 
     def schedule(self, inst: Instance, docs: Iterable[tuple[str, list[dict]]], start: float,
-                 profile: str = "clean", seed: int = 0) -> Scheduled:
+                 profile: str = "clean", seed: int = 0,
+                 files: Iterable[dict] = ()) -> Scheduled:
         """Write what is there before ``start``; keep the rest as pending deliveries, with
-        the faults of ``profile`` and their labels; create the konnectors' triggers."""
-        plan = schedule(inst.name, docs, start, self.cadences, profile, seed)
-        present = 0
-        for doctype, items in plan.present.items():
-            for i in range(0, len(items), INSERT_CHUNK):
-                present += self.documents.load(inst.id, doctype, items[i:i + INSERT_CHUNK])
-        rows = [{"instance_id": inst.id, "due": d.due, "source": d.source, "op": d.op,
-                 "doctype": d.doctype, "doc_id": d.doc_id,
-                 "body": orjson.dumps(d.body).decode()} for d in plan.pending]
-        with self.db.write() as conn:
+        the faults of ``profile`` and their labels; create the konnectors' triggers.
+
+        ``files``: the Drive's documents (not written here: the files store loads them). The
+        PDFs of bills to come are ``held``: the caller leaves their documents out, and each
+        comes with its bill."""
+        plan = schedule(inst.name, docs, start, self.cadences, profile, seed, files)
+        present = [(inst.id, doctype, *prepare(doc))
+                   for doctype, items in plan.present.items() for doc in items]
+        rows = []   # creates stored ready to insert: serialised once, here
+        for d in plan.pending:
+            if d.op == CREATE:
+                _, rev, body = prepare(d.body)
+                rows.append((inst.id, d.due, d.source, d.op, d.doctype, d.doc_id, body, rev))
+            else:
+                rows.append((inst.id, d.due, d.source, d.op, d.doctype, d.doc_id,
+                             orjson.dumps(d.body).decode(), None))
+        ph = self.db.ph
+        with self.db.write() as conn:   # one transaction: a household is scheduled or not
+            self.documents.ensure_dbs(conn, {(inst.id, t) for t in plan.present}
+                                      | {(inst.id, TRIGGERS), (inst.id, JOBS)})
+            for i in range(0, len(present), INSERT_CHUNK):
+                self.documents.insert_prepared(conn, present[i:i + INSERT_CHUNK])
             for i in range(0, len(rows), INSERT_CHUNK):
-                conn.execute(sa.insert(live_pending), rows[i:i + INSERT_CHUNK])
+                conn.exec_driver_sql(
+                    "INSERT INTO live_pending (instance_id, due, source, op, doctype, doc_id, "
+                    f"body, rev) VALUES ({', '.join([ph] * 8)})", rows[i:i + INSERT_CHUNK])
             if plan.labels:
                 conn.execute(sa.insert(live_labels), [
                     {"instance_id": inst.id, "body": orjson.dumps(lb).decode()}
                     for lb in plan.labels])
-            self.documents.load_in(conn, inst.id, TRIGGERS,
-                                   [trigger_doc(s) for s in plan.sources])
-            self.documents.ensure_db(conn, inst.id, JOBS)
-        return Scheduled(present, len(rows), len(plan.labels))
+            self.documents.insert_prepared(conn, [(inst.id, TRIGGERS, *prepare(trigger_doc(s)))
+                                                  for s in plan.sources])
+        return Scheduled(len(present), len(rows), len(plan.labels), frozenset(plan.held))
 
     def delete_instance(self, conn, instance_id: int) -> None:
         """Part of deleting an instance (in its transaction)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,8 +58,10 @@ class Cadences:
     def due(self, source: Source, doctype: str, doc: dict) -> float | None:
         """When ``doc`` is delivered, in simulated epoch seconds (None: undated)."""
         day = data_day(doctype, doc, self.timezone)
-        if day is None:
-            return None
+        return None if day is None else self.due_on(source, doctype, day)
+
+    def due_on(self, source: Source, doctype: str, day: date) -> float:
+        """When a document of ``doctype`` about ``day`` is delivered."""
         delay = source.bill_delay_days if doctype == BILLS else source.delay_days
         return self.at(source, day + timedelta(days=delay))
 
@@ -73,10 +75,25 @@ class Cadences:
 def _local_day(stamp: str, tz: ZoneInfo) -> date:
     if len(stamp) == 10:
         return date.fromisoformat(stamp)
+    if len(stamp) == 19 and stamp[10] == "T":   # no offset: local already
+        return date.fromisoformat(stamp[:10])
+    if stamp.endswith("Z") and len(stamp) >= 20 and stamp[10] == "T":
+        day = _utc_hour_day(stamp[:13], tz)   # most stamps share their hour with others
+        if day is not None:
+            return day
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         return moment.date()
     return moment.astimezone(tz).date()
+
+
+@lru_cache(maxsize=65_536)
+def _utc_hour_day(hour: str, tz: ZoneInfo) -> date | None:
+    """The local day of every instant of a UTC hour (``YYYY-MM-DDTHH``), None when a local
+    midnight falls inside it (an offset that is not whole hours)."""
+    start = datetime.fromisoformat(f"{hour}:00:00+00:00")
+    first = start.astimezone(tz).date()
+    return first if (start + timedelta(seconds=3599)).astimezone(tz).date() == first else None
 
 
 def _month_end(month: str) -> date:

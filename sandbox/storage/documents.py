@@ -53,6 +53,14 @@ def _stored(doc_id: str, rev: str, fields: dict) -> bytes:
     return _dumps(body)
 
 
+def prepare(doc: dict) -> tuple[str, str, str]:
+    """(id, rev, stored body) of a new document, as every load stores it: a writer may
+    prepare its rows long before :meth:`DocumentStore.insert_prepared` writes them."""
+    doc_id = doc.get("_id") or new_id()
+    rev = next_rev(None, _dumps(doc))
+    return doc_id, rev, _stored(doc_id, rev, doc).decode()
+
+
 def _forbidden(doc_id: Any, what: str) -> dict:
     return {"id": doc_id, "error": "forbidden",
             "reason": f"this token may not {what} this document"}
@@ -413,19 +421,107 @@ class DocumentStore:
     def load_in(self, conn, instance_id: int, doctype: str, docs: list[dict]) -> int:
         """:meth:`load` inside the caller's write transaction (live deliveries take their
         pending rows out in the same one)."""
-        rows = []
-        for doc in docs:
-            doc_id = doc.get("_id") or new_id()
-            content = _dumps(doc)
-            rev = next_rev(None, content)
-            rows.append({"instance_id": instance_id, "doctype": doctype, "doc_id": doc_id,
-                         "rev": rev, "deleted": False,
-                         "b": _stored(doc_id, rev, doc).decode()})
         self.ensure_db(conn, instance_id, doctype)
-        if rows:
-            conn.execute(self._insert_many(), rows)
-            self._note_rows(conn, instance_id, doctype, rows)
-        return len(rows)
+        self.insert_prepared(conn, [(instance_id, doctype, *prepare(doc)) for doc in docs])
+        return len(docs)
+
+    def ensure_dbs(self, conn, pairs: set[tuple[int, str]]) -> None:
+        """:meth:`ensure_db` for many (instance, doctype) pairs, in two statements."""
+        if not pairs:
+            return
+        ids = sorted({i for i, _ in pairs})
+        existing: set[tuple[int, str]] = set()
+        for n in range(0, len(ids), 5000):
+            q = sa.select(databases.c.instance_id, databases.c.doctype).where(
+                databases.c.instance_id.in_(ids[n:n + 5000]))
+            existing.update((r[0], r[1]) for r in conn.execute(q))
+        missing = sorted(pairs - existing)
+        if missing:
+            now = time.time()
+            conn.execute(sa.insert(databases), [
+                {"instance_id": i, "doctype": d, "created_at": now} for i, d in missing])
+            for i, d in missing:
+                self._changed(i, d)
+
+    def insert_prepared(self, conn, rows: list[tuple[int, str, str, str, str]]) -> None:
+        """Insert new documents as :func:`prepare` made them — (instance id, doctype, id,
+        rev, stored body) — in order, in the caller's write transaction, in one statement
+        run by the driver (no per-row work here; their databases exist: :meth:`ensure_dbs`).
+        CREATED for those of instances somebody listens to."""
+        if not rows:
+            return
+        self._insert_rows(conn, rows)
+        if self.events is not None:
+            heard = {i for i in {r[0] for r in rows} if self.events.listening(i)}
+            if heard:
+                self._note_many(conn, [Event(r[0], r[1], CREATED, r[2], r[4].encode())
+                                       for r in rows if r[0] in heard
+                                       and not r[2].startswith("_design/")])
+
+    def body_from_text(self, column: sa.ColumnElement) -> sa.ColumnElement:
+        """A stored body kept as text elsewhere, as the ``body`` column takes it."""
+        return column if self.db.is_sqlite else sa.cast(column, documents.c.body.type)
+
+    def insert_from(self, conn, rows: sa.Select, instances: set[int]) -> None:
+        """:meth:`insert_prepared` for rows another table keeps ready: ``rows`` selects
+        (instance id, doctype, id, rev, deleted, body — as :func:`prepare` made them; the body
+        through :meth:`body_from_text`) in the order to insert, for documents of
+        ``instances``. They are copied inside the database, none through Python; only the
+        rows of instances somebody listens to are read, for their CREATED events."""
+        cols = ["instance_id", "doctype", "doc_id", "rev", "deleted", "body"]
+        conn.execute(documents.insert().from_select(cols, rows))
+        heard = {i for i in instances if self._listened(i)}
+        if heard:
+            first = rows.selected_columns[0]
+            events = [Event(r[0], r[1], CREATED, r[2],
+                            r[5].encode() if isinstance(r[5], str) else _dumps(r[5]))
+                      for r in conn.execute(rows.where(first.in_(sorted(heard))))
+                      if not r[2].startswith("_design/")]
+            self._note_many(conn, events)
+
+    def _insert_rows(self, conn, rows: list[tuple[int, str, str, str, str]]) -> None:
+        ph = self.db.ph
+        body = ph if self.db.is_sqlite else f"CAST({ph} AS jsonb)"
+        no = "0" if self.db.is_sqlite else "false"
+        conn.exec_driver_sql(
+            "INSERT INTO documents (instance_id, doctype, doc_id, rev, deleted, body) "
+            f"VALUES ({ph}, {ph}, {ph}, {ph}, {no}, {body})", rows)
+
+    def replace_in(self, conn, doctype: str, docs: list[tuple[int, dict]]) -> None:
+        """Replace the current revisions of documents (``_id`` set, each at most once;
+        created when missing or deleted), whatever they are, in the caller's write
+        transaction, in a few statements for all of them: a source updating the documents it
+        owns (the konnectors' triggers)."""
+        if not docs:
+            return
+        keys = {(i, d["_id"]) for i, d in docs}
+        if len(keys) != len(docs):
+            raise ValueError("replace_in: a document is named twice")
+        ids = sorted({i for i, _ in keys})
+        current: dict[tuple[int, str], tuple[int, str, bool]] = {}
+        for n in range(0, len(ids), 5000):
+            q = sa.select(DOCS.instance_id, DOCS.doc_id, DOCS.seq, DOCS.rev, DOCS.deleted).where(
+                DOCS.instance_id.in_(ids[n:n + 5000]), DOCS.doctype == doctype,
+                DOCS.doc_id.in_(sorted({k for _, k in keys})))
+            current.update({(r[0], r[1]): (r[2], r[3], r[4]) for r in conn.execute(q)})
+        gone, rows, events = [], [], []
+        for instance_id, doc in docs:
+            doc_id = doc["_id"]
+            seq, previous, deleted = current.get((instance_id, doc_id), (None, None, True))
+            if seq is not None:
+                gone.append((seq,))
+            content = _dumps({k: v for k, v in doc.items() if k not in ("_id", "_rev", "_type")})
+            rev = next_rev(previous, content)
+            body = _stored(doc_id, rev, doc)
+            rows.append((instance_id, doctype, doc_id, rev, body.decode()))
+            if self._listened(instance_id):
+                events.append(Event(instance_id, doctype, CREATED if deleted else UPDATED,
+                                    doc_id, body))
+        if gone:
+            conn.exec_driver_sql(f"DELETE FROM documents WHERE seq = {self.db.ph}", gone)
+        self.ensure_dbs(conn, {(i, doctype) for i, _ in docs})
+        self._insert_rows(conn, rows)
+        self._note_many(conn, events)
 
     def update_in(self, conn, instance_id: int, doctype: str, doc: dict) -> WriteResult:
         """Replace a document's current revision, whatever it is, in the caller's write

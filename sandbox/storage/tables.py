@@ -119,6 +119,8 @@ live_pending = sa.Table(
     sa.Column("doctype", sa.String(255), nullable=False),
     sa.Column("doc_id", sa.String(512), nullable=False),
     sa.Column("body", sa.Text, nullable=False),          # the document, or the run's error
+    # a create's revision, its body then stored as it will be (null: the document as given)
+    sa.Column("rev", sa.String(64), nullable=True),
     sa.Index("ix_live_pending_due", "due", "id"),
     sa.Index("ix_live_pending_instance", "instance_id", "due", "id"),
     sqlite_autoincrement=True,

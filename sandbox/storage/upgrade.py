@@ -7,6 +7,8 @@
 - ``selfdata dev`` used to record its app under the app's slug, replacing the store install;
   it now records it beside it under ``dev.<slug>`` (up to 67 characters: the key column is
   widened on PostgreSQL) with the process serving it (``served_by``).
+- ``live_pending`` before creates were stored ready to insert had no ``rev`` column; its rows
+  (null ``rev``) are delivered the slower way.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import orjson
 import sqlalchemy as sa
 
 from sandbox.storage.database import Database
-from sandbox.storage.tables import apps
+from sandbox.storage.tables import apps, live_pending
 
 SOURCES = {"dev": "dev", "smoke": "smoke"}
 
@@ -38,6 +40,11 @@ def upgrade(db: Database) -> list[str]:
         with db.write() as conn:
             conn.exec_driver_sql("ALTER TABLE installed_apps ALTER COLUMN slug TYPE VARCHAR(80)")
         done.append("installed_apps: install keys up to 80 characters (dev.<slug>)")
+    pending = {c["name"] for c in sa.inspect(db.engine).get_columns(live_pending.name)}
+    if "rev" not in pending:
+        with db.write() as conn:
+            conn.exec_driver_sql("ALTER TABLE live_pending ADD COLUMN rev VARCHAR(64)")
+        done.append("live_pending: rev column (creates stored ready to insert)")
     return done
 
 

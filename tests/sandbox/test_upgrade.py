@@ -5,6 +5,7 @@ needing a reinstall, answers no token and never a 5xx."""
 from __future__ import annotations
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 
 from sandbox.contract.addresses import dev_key
@@ -89,5 +90,38 @@ def test_a_database_from_before_dev_keys_takes_them_and_offers_a_reinstall(setti
         rec = sb.installs.install(inst, manifest_from_json(orjson.dumps(long)), "dev",
                                   key=dev_key("a" * 63), served_by="host 1 2")
         assert sb.installs.get(inst, dev_key("a" * 63)) == rec
+    finally:
+        sb.close()
+
+
+OLD_PENDING = """CREATE TABLE live_pending (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id INTEGER NOT NULL, due FLOAT NOT NULL, source VARCHAR(64) NOT NULL,
+    op VARCHAR(8) NOT NULL, doctype VARCHAR(255) NOT NULL, doc_id VARCHAR(512) NOT NULL,
+    body TEXT NOT NULL)"""
+
+
+def test_live_deliveries_planned_by_an_earlier_version_are_still_made(settings):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the old table is written in SQLite's dialect")
+    sb = Sandbox(settings)
+    inst = sb.instances.create("alice")
+    with sb.db.write() as conn:   # a pending create as the earlier version kept it: no rev
+        conn.exec_driver_sql("DROP TABLE live_pending")
+        conn.exec_driver_sql(OLD_PENDING)
+        conn.exec_driver_sql(
+            "INSERT INTO live_pending (instance_id, due, source, op, doctype, doc_id, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (inst.id, 100.0, "enedis", "create", "test.notes",
+                                             "n1", orjson.dumps({"_id": "n1", "v": 1}).decode()))
+    sb.close()
+    sb = Sandbox(settings)
+    try:
+        sb.live.clocks.set(at=50.0, paused=True)
+        sb.live.deliveries.tick()
+        assert sb.documents.get_dict(inst.id, "test.notes", "n1") is None
+        sb.live.clocks.set(at=200.0)
+        assert sb.live.deliveries.tick().documents == 1
+        doc = sb.documents.get_dict(inst.id, "test.notes", "n1")
+        assert doc is not None and doc["v"] == 1 and doc["_rev"].startswith("1-")
+        assert sb.live.deliveries.pending() == 0
     finally:
         sb.close()

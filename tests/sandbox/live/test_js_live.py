@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sandbox.apps.records import STORE
 from sandbox.contract.manifest import manifest_from_json
 from sandbox.live.clock import EVENT
+from sandbox.live.delivery import TRIGGERS
 from sandbox.settings import Settings
 from sandbox.storage.tables import live_pending
 from tests.sandbox.live.households import BURSTY, at, household_docs
@@ -52,7 +53,9 @@ def test_a_cozy_realtime_subscriber_receives_the_next_batch(tmp_path) -> None:
         out = run_checks(js_dir, "live.js", {
             "SANDBOX_URL": server.url, "SANDBOX_TOKEN": sb.app_token("lea", "live-listener"),
             "ADMIN_TOKEN": "organiser-secret", "DOCTYPES": f"{STATEMENTS},{ENERGY}",
-            "TARGET": "2024-02-16T09:00", "EXPECT": orjson.dumps(expect).decode()},
+            "TARGET": "2024-02-16T09:00",
+            # the deliveries, and the enedis trigger's state after its run
+            "EXPECT": orjson.dumps([*expect, [TRIGGERS, "konnector-enedis"]]).decode()},
             timeout=120)
         line = out["delivery"]
         assert "error" not in line, line
