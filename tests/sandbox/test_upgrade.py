@@ -5,7 +5,7 @@ needing a reinstall, answers no token and never a 5xx."""
 from __future__ import annotations
 
 import orjson
-import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from sandbox.contract.addresses import dev_key
@@ -101,17 +101,18 @@ OLD_PENDING = """CREATE TABLE live_pending (id INTEGER PRIMARY KEY AUTOINCREMENT
 
 
 def test_live_deliveries_planned_by_an_earlier_version_are_still_made(settings):
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("the old table is written in SQLite's dialect")
+    old = OLD_PENDING if settings.database_url.startswith("sqlite") else OLD_PENDING.replace(
+        "INTEGER PRIMARY KEY AUTOINCREMENT", "SERIAL PRIMARY KEY").replace(
+        "FLOAT", "DOUBLE PRECISION")
     sb = Sandbox(settings)
     inst = sb.instances.create("alice")
     with sb.db.write() as conn:   # a pending create as the earlier version kept it: no rev
         conn.exec_driver_sql("DROP TABLE live_pending")
-        conn.exec_driver_sql(OLD_PENDING)
-        conn.exec_driver_sql(
+        conn.exec_driver_sql(old)
+        conn.execute(sa.text(
             "INSERT INTO live_pending (instance_id, due, source, op, doctype, doc_id, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", (inst.id, 100.0, "enedis", "create", "test.notes",
-                                             "n1", orjson.dumps({"_id": "n1", "v": 1}).decode()))
+            "VALUES (:i, :due, 'enedis', 'create', 'test.notes', 'n1', :body)"),
+            {"i": inst.id, "due": 100.0, "body": orjson.dumps({"_id": "n1", "v": 1}).decode()})
     sb.close()
     sb = Sandbox(settings)
     try:
