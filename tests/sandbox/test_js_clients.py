@@ -20,7 +20,7 @@ import pytest
 
 from sandbox.settings import Settings
 from tests.support.backends import BACKENDS, url_for_backend
-from tests.support.node import JsSetupError, js_packages
+from tests.support.node import JsSetupError, check_result, js_packages
 from tests.support.requirements import require
 from tests.support.served import LiveServer
 
@@ -84,10 +84,7 @@ def runs(js_dir, server) -> dict[str, dict[str, dict]]:
 
 
 def result(runs, script: str, check: str):
-    line = runs[script].get(check)
-    assert line is not None, f"{script} did not run the check {check!r}"
-    assert "error" not in line, f"{script} {check} raised: {line['error']}"
-    return line["result"]
+    return check_result(runs[script], script, check)
 
 
 def stack(runs, check):

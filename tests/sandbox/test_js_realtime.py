@@ -20,7 +20,7 @@ from sandbox.contract.manifest import manifest_from_json
 from sandbox.settings import Settings
 from tests.support.apps import manifest
 from tests.support.backends import BACKENDS, url_for_backend
-from tests.support.node import node_packages, run_checks
+from tests.support.node import check_result, node_packages, run_checks
 from tests.support.served import LiveServer
 
 pytestmark = pytest.mark.node
@@ -62,10 +62,7 @@ def run(request, tmp_path_factory, js_dir):
 
 
 def result(run, name):
-    line = run[0].get(name)
-    assert line is not None, f"realtime.js did not run {name}"
-    assert "error" not in line, f"{name} raised: {line['error']}"
-    return line["result"]
+    return check_result(run[0], "realtime.js", name)
 
 
 def forbidden(payload: dict, doctype: str) -> None:

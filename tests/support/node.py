@@ -93,3 +93,11 @@ def run_checks(js_dir: Path, script: str, env: dict[str, str], timeout: float = 
     assert done.returncode == 0 and "fatal" not in out, (
         f"node {script} exited {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return out
+
+
+def check_result(lines: dict[str, dict], script: str, check: str):
+    """The result of one check of a :func:`run_checks` run; it must have run without error."""
+    line = lines.get(check)
+    assert line is not None, f"{script} did not run the check {check!r}"
+    assert "error" not in line, f"{script} {check} raised: {line['error']}"
+    return line["result"]

@@ -9,7 +9,7 @@ import pytest
 from sandbox.settings import Settings
 from tests.support.backends import BACKENDS, url_for_backend
 from tests.support.files import ROOT, md5_b64
-from tests.support.node import node_packages, run_checks
+from tests.support.node import check_result, node_packages, run_checks
 from tests.support.served import LiveServer
 
 pytestmark = pytest.mark.node
@@ -35,10 +35,7 @@ def run(request, tmp_path_factory, js_dir):
 
 
 def result(run, name):
-    line = run[0].get(name)
-    assert line is not None, f"stack_files.js did not run {name}"
-    assert "error" not in line, f"{name} raised: {line['error']}"
-    return line["result"]
+    return check_result(run[0], "stack_files.js", name)
 
 
 def refused(run, name, status):
