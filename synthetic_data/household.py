@@ -261,7 +261,7 @@ def _member(rng, fake: Faker, hp: dict, sex: str, age: int, role: str, family: s
 
 def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
     d = hp["dwelling"]
-    flat = rng.random() < (d["flat_share_city"] if commune.is_city else d["flat_share_town"])
+    flat = rng.random() < d["flat_share"][commune.size_class]
     median = d["surface_median_flat"] if flat else d["surface_median_house"]
     surface = float(np.clip(median * (0.75 + 0.12 * size) * rng.lognormal(0, d["surface_sigma"]),
                             15, 320))
@@ -269,9 +269,8 @@ def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
     i = int(rng.choice(len(d["construction_periods"]), p=d["construction_shares"]))
     lo, hi = d["construction_years"][i]
     heat = hp["heating"]
-    heating = _choice(rng, heat["energies"], heat["flat_shares" if flat else "house_shares"])
-    if int(lo) >= 1975 and heating in ("Fioul", "Bois") and rng.random() < 0.6:
-        heating = "Électricité"  # electric heating is the norm after 1980 [E10]
+    heating = _choice(rng, heat["energies"],
+                      heat["flat_shares" if flat else "house_shares"][commune.size_class])
     hw = hp["hot_water"]
     if heating == "Gaz" and rng.random() < hw["gas_if_gas_heating"]:
         hot_water = "Gaz"
@@ -293,15 +292,12 @@ def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
 
 def _contract(rng, hp: dict, dwelling: Dwelling, start: date) -> EnergyContract:
     c = hp["electricity_contract"]
-    if dwelling.electric_heating:
-        kva = c["kva_xlarge"] if dwelling.surface > 150 else (
-            c["kva_large"] if dwelling.surface > 100 else c["kva_default"])
-        shares = c["option_shares_electric_heating"]
-    else:
-        kva = c["kva_small"] if dwelling.surface < 30 else c["kva_default"]
-        shares = c["option_shares_other"]
-    if dwelling.hot_water != "Gaz" and kva == c["kva_small"]:
-        kva = c["kva_default"]
+    band = int(np.searchsorted(c["kva_surface_bands"], dwelling.surface))
+    kva_shares = c["kva_shares_electric_heating" if dwelling.electric_heating
+                   else "kva_shares_other"][band]
+    kva = _choice(rng, c["kva_values"], kva_shares)
+    shares = c["option_shares_electric_heating" if dwelling.electric_heating
+               else "option_shares_other"]
     option = _choice(rng, list(shares), list(shares.values()))
     window = c["hc_windows"][int(rng.integers(0, len(c["hc_windows"])))]
     uses_gas = dwelling.uses_gas

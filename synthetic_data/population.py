@@ -129,9 +129,10 @@ def describe(data: HouseholdData) -> dict:
         "index": hh.index, "instance": hh.instance,
         "main_member": f"{hh.main.given} {hh.main.family}",
         "commune": hh.commune.name, "insee": hh.commune.insee,
+        "commune_population": hh.commune.city_population, "commune_class": hh.commune.size_class,
         "dwelling": hh.dwelling.kind, "surface": hh.dwelling.surface,
         "heating": hh.dwelling.heating, "occupants": len(hh.members),
-        "tariff_option": hh.contract.option, "cars": len(hh.cars),
+        "tariff_option": hh.contract.option, "kva": hh.contract.kva, "cars": len(hh.cars),
         "events": len(data.timeline.events),
     }
 

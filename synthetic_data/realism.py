@@ -3,7 +3,9 @@
 Reads the population one household at a time (memory stays flat), computes per-source figures and
 checks them against ``params/realism.toml``. Means are checked against their range; event rates
 (claims) against a Poisson interval around the range for the exposure observed, so a small
-population fails only on evidence. Coherence checks (Σ half-hours = daily energy = Δ index, Pmax
+population fails only on evidence. Shares of households (dwelling, heating,
+kVA, commune size) are judged the same way: in range unless over three standard errors outside
+it. Coherence checks (Σ half-hours = daily energy = Δ index, Pmax
 under the subscribed power, no VOD while away) must hold exactly.
 """
 
@@ -53,6 +55,14 @@ def _rate_ok(count: int, exposure: float, low: float, high: float) -> bool:
         return True
     return (_poisson_quantile(low * exposure, 0.0005) <= count
             <= _poisson_quantile(high * exposure, 0.9995))
+
+
+def _share_ok(count: int, n: int, low: float, high: float) -> bool:
+    """A share of ``n`` draws is in range unless it is over 3 standard errors outside it."""
+    if n <= 0:
+        return True
+    se = lambda p: math.sqrt(max(p * (1 - p), 1e-9) / n)  # noqa: E731
+    return low - 3 * se(low) <= count / n <= high + 3 * se(high)
 
 
 class _Acc:
@@ -203,10 +213,10 @@ def measure(directory: Path) -> list[Result]:
         files[doctype] = docs
     if current is not None:
         _household(acc, by_instance[current], files, days)
-    return _results(acc)
+    return _results(acc, manifest["households"])
 
 
-def _results(acc: _Acc) -> list[Result]:
+def _results(acc: _Acc, households: list[dict]) -> list[Result]:
     targets = parameters.load("realism")
     min_n = targets["judging"]["min_sample"]
     out: list[Result] = []
@@ -240,6 +250,27 @@ def _results(acc: _Acc) -> list[Result]:
         out.append(Result(source, name, value, lo, hi, t["reference"],
                           _rate_ok(count, exposure, lo, hi), f"{count} in {exposure:.1f}"))
 
+    def manifest_share(source: str, name: str, test) -> None:
+        # Shares over the population's households (dwelling, contract, commune), from the
+        # manifest; the range is the published figure's, judged with the sampling error of n.
+        t = targets[name]
+        lo, hi = t["range"]
+        k, n = sum(1 for h in households if test(h)), len(households)
+        value = k / n if n else None
+        ok = n < min_n or _share_ok(k, n, lo, hi)
+        detail = f"{k} of {n}" + (f", too few to judge (needs {min_n})" if n < min_n else "")
+        out.append(Result(source, name, value, lo, hi, t["reference"], ok, detail))
+
+    manifest_share("Geography", "households_in_rural_communes",
+                   lambda h: h.get("commune_population", 0) < 2_000)
+    manifest_share("Geography", "households_in_cities_over_100k",
+                   lambda h: h.get("commune_population", 0) >= 100_000)
+    manifest_share("Dwelling", "flat_share", lambda h: h["dwelling"] == "Appartement")
+    manifest_share("Dwelling", "heating_electric_share", lambda h: h["heating"] == "Électricité")
+    manifest_share("Dwelling", "heating_gas_share", lambda h: h["heating"] == "Gaz")
+    manifest_share("Dwelling", "heating_wood_share", lambda h: h["heating"] == "Bois")
+    manifest_share("Enedis", "kva_6_share", lambda h: h.get("kva") == 6)
+    mean_metric("Enedis", "electricity_kwh_all_homes", acc.kwh["other"] + acc.kwh["electric"])
     mean_metric("Enedis", "electricity_kwh_no_electric_heating", acc.kwh["other"], False)
     mean_metric("Enedis", "electricity_kwh_electric_heating", acc.kwh["electric"], False)
     mean_metric("GRDF", "gas_kwh_gas_heating", acc.gas_kwh, False)

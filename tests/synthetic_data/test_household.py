@@ -4,7 +4,9 @@ from collections import Counter
 
 import numpy as np
 
-from synthetic_data.communes import all_communes
+from synthetic_data import parameters
+from synthetic_data.communes import all_communes, sample_commune
+from synthetic_data.household import sample_household
 from tests.support.households import latent
 
 
@@ -33,6 +35,37 @@ def test_communes_are_well_formed():
         assert 41 < c.latitude < 51.5 and -5 < c.longitude < 9.6
         assert c.school_zone in "ABC" and c.gas_zone in "HB"
         assert c.climate_zone[:2] in ("H1", "H2", "H3")
+        assert 0 < c.population <= c.city_population and c.sample_weight >= c.population
+
+
+def test_communes_cover_villages_to_paris_in_their_real_proportions():
+    communes = all_communes()
+    assert min(c.population for c in communes) < 200  # hamlets are in the table
+    assert sum(c.insee.startswith("751") for c in communes) == 20
+    total = sum(c.sample_weight for c in communes)
+    rural = sum(c.sample_weight for c in communes if c.size_class == "rural") / total
+    paris = sum(c.sample_weight for c in communes if c.size_class == "paris") / total
+    assert 0.21 < rural < 0.24 and 0.03 < paris < 0.035  # COG populations: 22.6 %, 3.2 %
+    rng = np.random.default_rng(5)
+    draws = Counter(sample_commune(rng).size_class for _ in range(4000))
+    assert 0.20 < draws["rural"] / 4000 < 0.25
+
+
+def test_dwellings_and_heating_follow_commune_size():
+    start = np.datetime64("2024-01-01").astype(object)
+    homes = [sample_household(i, np.random.default_rng(i), start) for i in range(1500)]
+    by_class: dict[str, list] = {}
+    for h in homes:
+        by_class.setdefault(h.commune.size_class, []).append(h)
+    flat = {k: np.mean([h.dwelling.kind == "Appartement" for h in v]) for k, v in by_class.items()}
+    assert flat["rural"] < 0.2 < flat["small_town"] < flat["town"] < flat["city"]
+    gas = {k: np.mean([h.dwelling.heating == "Gaz" for h in v]) for k, v in by_class.items()}
+    wood = {k: np.mean([h.dwelling.heating == "Bois" for h in v]) for k, v in by_class.items()}
+    assert gas["rural"] < gas["town"] and wood["rural"] > 2 * wood["town"]
+    assert 0.40 < np.mean([h.dwelling.kind == "Appartement" for h in homes]) < 0.48
+    assert 0.64 < np.mean([h.contract.kva == 6 for h in homes]) < 0.76
+    shares = parameters.load("household")["dwelling"]["flat_share"]
+    assert set(shares) == set(by_class)
 
 
 def test_timeline_absences_match_their_events(households):
