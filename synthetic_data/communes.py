@@ -88,6 +88,19 @@ def by_insee(insee: str) -> Commune:
 
 
 @cache
+def _by_department() -> dict[str, tuple[Commune, ...]]:
+    out: dict[str, list[Commune]] = {}
+    for c in all_communes():
+        out.setdefault(c.department, []).append(c)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def same_department(commune: Commune) -> tuple[Commune, ...]:
+    """The table's communes of ``commune``'s department (itself included)."""
+    return _by_department()[commune.department]
+
+
+@cache
 def _cumulative_weights() -> np.ndarray:
     w = np.cumsum([c.sample_weight for c in all_communes()])
     return w / w[-1]

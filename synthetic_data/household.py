@@ -1,7 +1,8 @@
 """A household: who lives there, where, in what dwelling, with what equipment and habits.
 
-Drawn once per household from its ``"household"`` stream; every source reads it. Faker (fr_FR)
-provides names and street names only, a handful of calls per household.
+Drawn once per household from its ``"household"`` stream; every source reads it. First names
+follow the birth cohort and street names the commune's size (``french.py``); Faker (fr_FR)
+provides family names only.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from functools import cache
 import numpy as np
 from faker import Faker
 
-from synthetic_data import parameters
-from synthetic_data.communes import Commune, sample_commune
+from synthetic_data import french, parameters
+from synthetic_data.communes import Commune, same_department, sample_commune
 
 EMAIL_DOMAINS = ("orange.fr", "gmail.com", "free.fr", "laposte.net", "sfr.fr", "hotmail.fr")
 
@@ -201,7 +202,10 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
                                family, start, commune))
 
     dwelling = _dwelling(rng, hp, commune, size)
-    address = Address(str(int(rng.integers(1, 120))), fake.street_name().upper(), commune.postcode,
+    neighbours = same_department(commune)
+    nearby = neighbours[int(rng.integers(0, len(neighbours)))].city
+    street = french.street_name(rng, commune.size_class, nearby)
+    address = Address(str(int(rng.integers(1, 120))), street.upper(), commune.postcode,
                       commune.city.upper(), commune.insee)
     contract = _contract(rng, hp, dwelling, start)
     cars_cfg = hp["cars"]
@@ -229,8 +233,8 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
 
 def _member(rng, fake: Faker, hp: dict, sex: str, age: int, role: str, family: str,
             start: date, commune: Commune) -> Member:
-    given = fake.first_name_female() if sex == "F" else fake.first_name_male()
     birth = start - timedelta(days=int(age * 365.25 + rng.integers(0, 365)))
+    given = french.first_name(rng, sex, birth.year)
     prof = hp["professions"]
     works = False
     code, label = "", prof["student_label"] if age < 20 else prof["unemployed_label"]
@@ -248,8 +252,7 @@ def _member(rng, fake: Faker, hp: dict, sex: str, age: int, role: str, family: s
     start_h = float(np.clip(rng.normal(8.6, 0.6), 6.5, 10.5))
     msisdn = email = None
     if age >= hp["phones"]["min_age_for_phone"]:
-        pfx = _choice(rng, hp["phones"]["prefixes"], hp["phones"]["prefix_shares"])
-        msisdn = pfx + _digits(rng, 8)
+        msisdn = _msisdn(rng, hp["phones"], birth.year)
     if age >= 15:
         dom = EMAIL_DOMAINS[int(rng.integers(0, len(EMAIL_DOMAINS)))]
         email = f"{ascii_slug(given)}.{ascii_slug(family)}{int(rng.integers(1, 99))}@{dom}"
@@ -257,6 +260,14 @@ def _member(rng, fake: Faker, hp: dict, sex: str, age: int, role: str, family: s
                   profession_code=code, profession=label, works=works, work_place=work_place,
                   work_start=round(start_h, 2), work_end=round(start_h + rng.uniform(7.5, 9.5), 2),
                   msisdn=msisdn, email=email)
+
+
+def _msisdn(rng: np.random.Generator, ph: dict, birth_year: int) -> str:
+    """"33" and the 9 digits of a French mobile number without its 0: 6xxxxxxxx or 7[3-9]xxxxxxx."""
+    if rng.random() < np.interp(birth_year, ph["share_06_birth_years"], ph["share_06"]):
+        return "336" + _digits(rng, 8)
+    seventh = ph["seventh_digit_07"]
+    return f"337{seventh[int(rng.integers(0, len(seventh)))]}" + _digits(rng, 7)
 
 
 def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:

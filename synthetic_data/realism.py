@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthetic_data import parameters
+from synthetic_data import parameters, realism_people
 from synthetic_data.calendar_fr import local_hour
 from synthetic_data.population import read_manifest
 from synthetic_data.reading import iter_documents
@@ -88,12 +88,15 @@ class _Acc:
         self.car_years = 0.0
         self.premiums: list[float] = []
         self.broken: Counter = Counter()
+        self.people = realism_people.People()
         self.households = 0
 
 
-def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int) -> None:
+def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
+               year: int) -> None:
     years = days / 365.25
     acc.households += 1
+    realism_people.measure_household(acc.people, files, year)
     _electricity(acc, hh, files, years)
     stm = files.get(STATEMENTS, [])
     gas = [d for d in stm if d.get("statementCategory") == "gazpar"
@@ -203,16 +206,17 @@ def measure(directory: Path) -> list[Result]:
     by_instance = {h["instance"]: h for h in manifest["households"]}
     start = np.datetime64(manifest["start"], "D")
     days = int((np.datetime64(manifest["end"], "D") - start).astype(int))
+    year = int(str(manifest["start"])[:4])
     acc = _Acc()
     current, files = None, {}
     for instance, doctype, docs in iter_documents(Path(directory)):
         if instance != current:
             if current is not None:
-                _household(acc, by_instance[current], files, days)
+                _household(acc, by_instance[current], files, days, year)
             current, files = instance, {}
         files[doctype] = docs
     if current is not None:
-        _household(acc, by_instance[current], files, days)
+        _household(acc, by_instance[current], files, days, year)
     return _results(acc, manifest["households"])
 
 
@@ -296,6 +300,8 @@ def _results(acc: _Acc, households: list[dict]) -> list[Result]:
     rate_metric("MAIF", "home_claims_per_year", acc.home_claims, acc.home_years)
     rate_metric("MAIF", "car_claims_per_car_year", acc.car_claims, acc.car_years)
     mean_metric("MAIF", "home_premium_mean_eur", acc.premiums)
+    share_metric("People", "young_people_with_postwar_names", acc.people.young)
+    mean_metric("Orange", "handset_age_years_mean", acc.people.handset_ages)
     missing = acc.households - len(acc.kwh["other"]) - len(acc.kwh["electric"])
     out.append(Result("Coherence", "households without Linky data", float(missing), 0, 0,
                       "every household has a Linky meter", missing == 0, "households"))
@@ -304,6 +310,10 @@ def _results(acc: _Acc, households: list[dict]) -> list[Result]:
         n = acc.broken.get(check, 0)
         out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,
                           "days"))
+    for check in realism_people.CHECKS:
+        n = acc.people.broken.get(check, 0)
+        out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,
+                          "documents or lines"))
     return out
 
 

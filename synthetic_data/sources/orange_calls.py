@@ -131,11 +131,28 @@ def _line(ctx: SourceContext, member: Member, k: int, phones: list[tuple[int, Me
                           *c["in_out_ratio_clip"]))
     sent = c["sms_sent_per_day"] * sms_f * rng.lognormal(-sig**2 / 2, sig)
     sms_ratio = max(0.3, rng.normal(c["sms_in_out_ratio_mean"], c["sms_in_out_ratio_sd"]))
-    handsets = parameters.load("telecom")["handsets"]
+    handset = _handset(rng, ctx.period.start.year, age)
+    share_4g = float(rng.uniform(*c["share_4g"])) if handset["generation"] >= 4 else 0.0
     return Line(k, member, member.msisdn or "", numbers, w / w.sum(), sms_w / sms_w.sum(), hh,
                 float(out), float(out * ratio), float(sent), float(sent * sms_ratio), alpha,
-                float(rng.uniform(*c["voicemail_share"])), float(rng.uniform(*c["share_4g"])),
-                handsets[int(rng.integers(0, len(handsets)))])
+                float(rng.uniform(*c["voicemail_share"])), share_4g, handset)
+
+
+def _handset(rng: np.random.Generator, year: int, age: int) -> dict:
+    """A handset out by ``year``, recent models likelier; basic phones for some elderly people."""
+    t = parameters.load("telecom")
+    choice, handsets = t["handset_choice"], t["handsets"]
+    if age >= 70 and rng.random() < choice["feature_phone_share_elderly"]:
+        pool = [h for h in handsets if h["label"] in choice["feature_phones"] and h["year"] <= year]
+    else:
+        pool = [h for h in handsets if year - choice["max_age_years"] <= h["year"] <= year
+                and h["label"] not in choice["feature_phones"]]
+    if not pool:  # a period before the oldest model listed
+        oldest = min(h["year"] for h in handsets)
+        pool = [h for h in handsets if h["year"] == oldest]
+    w = np.exp(-np.array([year - h["year"] for h in pool], dtype=float)
+               / choice["replacement_years"])
+    return pool[int(rng.choice(len(pool), p=w / w.sum()))]
 
 
 def _slot_weights(ctx: SourceContext, hour_weights: list[float]) -> np.ndarray:

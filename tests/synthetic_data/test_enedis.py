@@ -133,7 +133,8 @@ def test_away_days_stay_at_base_load(households):
         e = data_shared(data)
         daily = e["daily_wh"]
         hg = data.timeline.period.halfhours
-        assert daily[away].mean() < 0.6 * daily[~away].mean()
+        # base load and the water heater's standing losses stay on: up to ~2/3 of a frugal home
+        assert daily[away].mean() < 0.7 * daily[~away].mean()
         slots_away = away[hg.day_index]
         # no cooking, TV or hot water while away: half-hours stay near the base load (< 300 W)
         assert (e["halfhour_wh"][slots_away] * 2).max() < 600

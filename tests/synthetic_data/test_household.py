@@ -4,9 +4,11 @@ from collections import Counter
 
 import numpy as np
 
-from synthetic_data import parameters
+from synthetic_data import french, parameters
 from synthetic_data.communes import all_communes, sample_commune
 from synthetic_data.household import sample_household
+from synthetic_data.realism_people import MISSING_ELISION, MSISDN_MOBILE
+from synthetic_data.sources.orange_calls import _handset
 from tests.support.households import latent
 
 
@@ -107,3 +109,44 @@ def test_new_occupants_raise_the_occupant_count(households):
             k = tl.day_index(e.start)
             assert tl.occupants[k] == tl.occupants[k - 1] + 1
     assert seen >= 1
+
+
+def test_first_names_follow_the_birth_cohort():
+    rng = np.random.default_rng(3)
+    kids = Counter(french.first_name(rng, "M", 2015) for _ in range(3000))
+    elders = Counter(french.first_name(rng, "M", 1950) for _ in range(3000))
+    top_2010s = set(french.ranked_first_names("M", 2015)[:50])
+    assert sum(kids[n] for n in top_2010s) / 3000 > 0.3
+    assert kids["Jean"] < 30 < elders["Jean"]  # Jean leads the 1941-1960 bins, not the 2010s
+    assert "Gabriel" in kids and elders["Gabriel"] < kids["Gabriel"]
+    assert 0.03 < french.first_name_share("M", 1950, 1) < 0.08
+
+
+def test_phone_numbers_are_french_mobiles():
+    start = np.datetime64("2024-01-01").astype(object)
+    numbers = [m.msisdn for i in range(400)
+               for m in sample_household(i, np.random.default_rng(i), start).members if m.msisdn]
+    assert all(MSISDN_MOBILE.match(n) for n in numbers)
+    sevens = sum(n.startswith("337") for n in numbers) / len(numbers)
+    assert 0.2 < sevens < 0.6
+
+
+def test_street_names_elide_and_follow_commune_size():
+    assert french.of("Église", "l") == "de l'Église" and french.of("Moulin", "m") == "du Moulin"
+    assert french.of("Écoles", "pl") == "des Écoles" and french.of("Gare", "f") == "de la Gare"
+    assert french.elide_de("Orléans") == "d'Orléans" and french.elide_de("Paris") == "de Paris"
+    rng = np.random.default_rng(8)
+    paris = [french.street_name(rng, "paris", "Vincennes") for _ in range(500)]
+    rural = [french.street_name(rng, "rural", "Aubenas") for _ in range(500)]
+    assert not any(s.startswith(("Chemin", "Route", "Le Bourg")) for s in paris)
+    assert sum(s.startswith(("Chemin", "Route")) for s in rural) > 80
+    assert not any(MISSING_ELISION.search(s) for s in paris + rural)
+    assert "Route d'Aubenas" in rural and "Rue de l'Église" in rural
+
+
+def test_handsets_were_out_by_the_period():
+    rng = np.random.default_rng(1)
+    for year in (2016, 2020, 2024):
+        picks = [_handset(rng, year, 40) for _ in range(300)]
+        assert all(year - 7 <= h["year"] <= year for h in picks)
+        assert np.mean([year - h["year"] for h in picks]) < 3.5

@@ -51,7 +51,8 @@ def test_daily_volumes_follow_arcep_averages(households):
         sms_sent.append(kinds["SMS sortant"] / days)
         minutes.append(sum(d["length"] for d in docs if d["type"] == OUT) / 60 / days)
         assert 0.05 < kinds[OUT] / days < 20
-        assert 0.4 < (kinds[IN] + kinds[VM]) / max(1, kinds[OUT]) < 2.5
+        # light callers receive more than they make (household members' calls come in too)
+        assert 0.4 < (kinds[IN] + kinds[VM]) / max(1, kinds[OUT]) < 3.5
     assert len(out_calls) >= 12
     assert 1.5 < np.mean(out_calls) < 4.5
     assert 3.0 < np.mean(minutes) < 10.0        # ~6.5 outgoing minutes a day [C2]
