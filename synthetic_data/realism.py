@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from synthetic_data import parameters, realism_people
-from synthetic_data.calendar_fr import local_hour
+from synthetic_data import parameters, realism_people, realism_weather
+from synthetic_data.calendar_fr import Period, local_hour
 from synthetic_data.population import read_manifest
 from synthetic_data.reading import iter_documents
 
@@ -89,15 +89,17 @@ class _Acc:
         self.premiums: list[float] = []
         self.broken: Counter = Counter()
         self.people = realism_people.People()
+        self.weather = realism_weather.Weather()
         self.households = 0
 
 
 def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
-               year: int) -> None:
+               period: Period, seed: int) -> None:
     years = days / 365.25
     acc.households += 1
-    realism_people.measure_household(acc.people, files, year)
-    _electricity(acc, hh, files, years)
+    realism_people.measure_household(acc.people, files, period.start.year)
+    daily = _electricity(acc, hh, files, years)
+    realism_weather.measure_household(acc.weather, hh, daily, seed, period)
     stm = files.get(STATEMENTS, [])
     gas = [d for d in stm if d.get("statementCategory") == "gazpar"
            and d.get("statementReason") == "GazparDailyGazConsumption"]
@@ -123,7 +125,8 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     _insurance(acc, hh, files, years)
 
 
-def _electricity(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float) -> None:
+def _electricity(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float
+                 ) -> dict[str, int]:
     energy = files.get("fr.enedis.api.meteringdata.energy", [])
     daily = {}
     for d in energy:
@@ -131,7 +134,7 @@ def _electricity(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float
         daily[mr["reading_type"]["start_measurement_period"]] = int(
             mr["interval_block"][0]["value"])
     if not daily:
-        return
+        return daily
     key = "electric" if hh["heating"] == "Électricité" else "other"
     acc.kwh[key].append(sum(daily.values()) / 1000 / years)
     halves: dict[str, int] = defaultdict(int)
@@ -154,6 +157,7 @@ def _electricity(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float
         pmax = int(d["usage_point"][0]["meter_reading"]["interval_block"][0]["value"])
         if pmax > int(d["contract_power"]) * 1000:
             acc.broken["Pmax above subscribed power"] += 1
+    return daily
 
 
 def _calls(acc: _Acc, docs: list[dict], days: int) -> None:
@@ -206,21 +210,22 @@ def measure(directory: Path) -> list[Result]:
     by_instance = {h["instance"]: h for h in manifest["households"]}
     start = np.datetime64(manifest["start"], "D")
     days = int((np.datetime64(manifest["end"], "D") - start).astype(int))
-    year = int(str(manifest["start"])[:4])
+    period = Period(start.astype(object), np.datetime64(manifest["end"], "D").astype(object))
+    seed = int(manifest.get("seed", 0))
     acc = _Acc()
     current, files = None, {}
     for instance, doctype, docs in iter_documents(Path(directory)):
         if instance != current:
             if current is not None:
-                _household(acc, by_instance[current], files, days, year)
+                _household(acc, by_instance[current], files, days, period, seed)
             current, files = instance, {}
         files[doctype] = docs
     if current is not None:
-        _household(acc, by_instance[current], files, days, year)
-    return _results(acc, manifest["households"])
+        _household(acc, by_instance[current], files, days, period, seed)
+    return _results(acc, manifest["households"], seed, period)
 
 
-def _results(acc: _Acc, households: list[dict]) -> list[Result]:
+def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> list[Result]:
     targets = parameters.load("realism")
     min_n = targets["judging"]["min_sample"]
     out: list[Result] = []
@@ -302,6 +307,11 @@ def _results(acc: _Acc, households: list[dict]) -> list[Result]:
     mean_metric("MAIF", "home_premium_mean_eur", acc.premiums)
     share_metric("People", "young_people_with_postwar_names", acc.people.young)
     mean_metric("Orange", "handset_age_years_mean", acc.people.handset_ages)
+    for name, (value, n) in realism_weather.population_figures(households, seed, period).items():
+        mean_metric("Weather", name, [value] if value is not None else [], False, n=n)
+    mean_metric("Enedis", "electric_heating_r2_kwh_vs_degree_days",
+                [float(np.median(acc.weather.r2))] if acc.weather.r2 else [], False,
+                n=len(acc.weather.r2))
     missing = acc.households - len(acc.kwh["other"]) - len(acc.kwh["electric"])
     out.append(Result("Coherence", "households without Linky data", float(missing), 0, 0,
                       "every household has a Linky meter", missing == 0, "households"))
@@ -310,6 +320,9 @@ def _results(acc: _Acc, households: list[dict]) -> list[Result]:
         n = acc.broken.get(check, 0)
         out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,
                           "days"))
+    n = realism_weather.tempo_mismatches(seed, period)
+    out.append(Result("Coherence", "Tempo red days ≠ RTE's published ones", float(n), 0, 0,
+                      "RTE calendars 2023-24, 2024-25 (params/tempo_seasons.toml)", n == 0, "days"))
     for check in realism_people.CHECKS:
         n = acc.people.broken.get(check, 0)
         out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,

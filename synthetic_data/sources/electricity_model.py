@@ -18,6 +18,7 @@ import numpy as np
 from synthetic_data import parameters
 from synthetic_data.context import SourceContext
 from synthetic_data.sources import tempo
+from synthetic_data.weather import HDD_BASE, heating_on
 
 OPTIONS = ("Base", "HPHC", "Tempo")
 
@@ -183,8 +184,19 @@ def _heating(hp_: dict, rng: np.random.Generator, ctx: SourceContext, home: np.n
         k *= hp_["flat_factor"]
     if dw.heat_pump:
         k /= hp_["heat_pump_cop"]
-    heat_day = k * dw.surface * ctx.hdd * 1000.0 * np.where(home, 1.0,
-                                                             hp_["away_frost_fraction"])
+    # Each home heats from its own base (thermostat setting, insulation, sun), and from day to
+    # day occupancy and thermostat changes move it (persistent noise): kWh follows degree-days
+    # only as loosely as real homes do.
+    base = HDD_BASE + rng.normal(0.0, hp_["base_temperature_sd"])
+    hdd = np.maximum(0.0, base - ctx.temperature) * heating_on(ctx.temperature)
+    noise = np.empty(hdd.size)
+    rho, sig = hp_["day_persistence"], hp_["day_sigma"]
+    shocks = rng.normal(0.0, sig * np.sqrt(1 - rho**2), hdd.size)
+    noise[0] = rng.normal(0.0, sig)
+    for i in range(1, hdd.size):
+        noise[i] = rho * noise[i - 1] + shocks[i]
+    heat_day = (k * dw.surface * hdd * np.exp(noise - sig**2 / 2) * 1000.0
+                * np.where(home, 1.0, hp_["away_frost_fraction"]))
     shape_h = np.asarray(hp_["hourly"]) / np.mean(hp_["hourly"])
     return (heat_day[d] / 24.0 * shape_h[hour]
             * rng.lognormal(-hp_["slot_sigma"] ** 2 / 2, hp_["slot_sigma"], d.size))

@@ -17,6 +17,7 @@ from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col, iso_local
 from synthetic_data.seeding import national_rng
 from synthetic_data.sources import bills
+from synthetic_data.weather import heating_on
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 DOCTYPES = (STATEMENTS,)
@@ -52,7 +53,8 @@ def daily_energy(ctx: SourceContext) -> np.ndarray:
         if dw.kind == "Appartement":
             k *= h["flat_factor"]
         k *= rng.lognormal(-h["household_sigma"] ** 2 / 2, h["household_sigma"])
-        kwh += k * dw.surface * ctx.hdd * np.where(home, 1.0, h["away_setback"])
+        kwh += (k * dw.surface * ctx.hdd * heating_on(ctx.temperature)
+                * np.where(home, 1.0, h["away_setback"]))
     if dw.hot_water == "Gaz":
         w = p["hot_water"]
         month = np.asarray(w["month_factor"]) / np.mean(w["month_factor"])

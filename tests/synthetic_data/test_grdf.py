@@ -79,7 +79,10 @@ def test_gas_follows_heating_presence_and_ranges(households):
             assert 2_500 <= annual <= 35_000, (dw, annual)
             winter = np.isin(months, [12, 1, 2]) & ~tl.away
             summer = np.isin(months, [6, 7, 8]) & ~tl.away
-            assert kwh[winter].mean() > 3 * kwh[summer].mean()
+            # at least double: hot water for five in a small, insulated flat (or a Mediterranean
+            # winter) can be half of the winter's gas; the population median is checked by
+            # `selfdata realism` (gas_january_july_ratio)
+            assert kwh[winter].mean() > 2 * kwh[summer].mean()
         else:
             assert annual <= 6_000, (dw, annual)
         # away without heating demand: nothing burns
