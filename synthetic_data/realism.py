@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthetic_data import parameters, realism_people, realism_weather
+from synthetic_data import parameters, realism_linky, realism_people, realism_weather
 from synthetic_data.calendar_fr import Period, local_hour
 from synthetic_data.population import read_manifest
 from synthetic_data.reading import iter_documents
@@ -90,6 +90,7 @@ class _Acc:
         self.broken: Counter = Counter()
         self.people = realism_people.People()
         self.weather = realism_weather.Weather()
+        self.linky = realism_linky.Linky()
         self.households = 0
 
 
@@ -100,6 +101,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     realism_people.measure_household(acc.people, files, period.start.year)
     daily = _electricity(acc, hh, files, years)
     realism_weather.measure_household(acc.weather, hh, daily, seed, period)
+    realism_linky.measure_household(acc.linky, files)
     stm = files.get(STATEMENTS, [])
     gas = [d for d in stm if d.get("statementCategory") == "gazpar"
            and d.get("statementReason") == "GazparDailyGazConsumption"]
@@ -309,6 +311,13 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     mean_metric("Orange", "handset_age_years_mean", acc.people.handset_ages)
     for name, (value, n) in realism_weather.population_figures(households, seed, period).items():
         mean_metric("Weather", name, [value] if value is not None else [], False, n=n)
+    lk = acc.linky
+    share_metric("Enedis", "odd_watt_values_share", lk.watts)
+    share_metric("Enedis", "pmax_above_max_halfhour_share", lk.pmax_above)
+    mean_metric("Enedis", "pmax_over_max_halfhour_median",
+                [float(np.median(lk.ratios))] if lk.ratios else [], n=len(lk.ratios))
+    mean_metric("Enedis", "morning_peak_same_halfhour_share", lk.same_slot, False)
+    mean_metric("Enedis", "weekend_morning_peak_delay_h", lk.weekend_delay, False)
     mean_metric("Enedis", "electric_heating_r2_kwh_vs_degree_days",
                 [float(np.median(acc.weather.r2))] if acc.weather.r2 else [], False,
                 n=len(acc.weather.r2))

@@ -29,7 +29,7 @@ class Electricity:
     day_start: np.ndarray       # index of each local day's first slot
     daily_wh: np.ndarray        # int64 per local day
     daily_hc_wh: np.ndarray     # int64 per local day: off-peak part under the option in force
-    daily_pmax_w: np.ndarray    # int64 per local day: max half-hour average power
+    daily_pmax_w: np.ndarray    # int64 per local day: max power over minutes (≥ half-hour means)
     index_start_wh: int         # meter index before the first slot
     option_code: np.ndarray     # int per day: index into OPTIONS
     slot_hc: np.ndarray         # bool per slot: off-peak under that day's option
@@ -110,7 +110,8 @@ def simulate(ctx: SourceContext) -> Electricity:
     wh = np.rint(np.minimum(watts, cap) * 0.5).astype(np.int64)
     daily = np.add.reduceat(wh, starts)
     daily_hc = np.add.reduceat(np.where(slot_hc, wh, 0), starts)
-    pmax = np.maximum.reduceat(wh, starts) * 2
+    pmax = _pmax(p["meter"], rng, np.maximum.reduceat(wh, starts) * 2, home,
+                 hh.contract.kva * 1000)
     lo, hi = p["meter"]["index_start_kwh"]
     index0 = int(ctx.rng("electricity-index").integers(lo * 1000, hi * 1000))
     return Electricity(wh, starts, daily, daily_hc, pmax, index0, option, slot_hc, slot_colour,
@@ -223,6 +224,17 @@ def _construction_index(label: str) -> int:
     return periods.index(label) if label in periods else 2
 
 
+def _pmax(m: dict, rng: np.random.Generator, max_halfhour_w: np.ndarray, home: np.ndarray,
+          kva_w: int) -> np.ndarray:
+    """Daily maximum power: a peak over minutes (kettle, oven, hob bursts diluted in the half-hour
+    mean), so above the highest half-hour mean on most days, and under the subscribed power."""
+    median = np.where(home, m["pmax_ratio_median"], m["pmax_ratio_away"])
+    ratio = 1.0 + (median - 1.0) * rng.lognormal(0.0, m["pmax_ratio_sigma"], home.size)
+    # + 1: the reported half-hour means carry the sub-Wh rest (enedis.py), at most 1 W more
+    peak = np.maximum(np.rint(max_halfhour_w * ratio), max_halfhour_w + 1)
+    return np.minimum(peak, kva_w).astype(np.int64)
+
+
 def _cooking(c: dict, rng: np.random.Generator, wake: float, home: np.ndarray,
              workday: np.ndarray, starts: np.ndarray, spd: np.ndarray, ns: int) -> np.ndarray:
     nd = home.size
@@ -241,7 +253,10 @@ def _cooking(c: dict, rng: np.random.Generator, wake: float, home: np.ndarray,
     p_lunch = np.where(workday, c["lunch_probability_workday"], c["lunch_probability_weekend"])
     lunch = home & (rng.random(nd) < p_lunch)
     spike(lunch, draw_hours(*c["lunch_hours"]), rng.uniform(*c["spike_kw"], nd))
-    breakfast_h = np.full(nd, max(3.0, np.floor(wake * 2) / 2))
+    # Wake-up moves from day to day, later on days off (weekend lie-in)
+    up = wake + rng.normal(0.0, c["breakfast_sd_h"], nd) + np.where(workday, 0.0,
+                                                                     c["weekend_lie_in_h"])
+    breakfast_h = np.clip(np.floor(up * 2) / 2, 3.0, 12.0)
     spike(home, breakfast_h, np.full(nd, c["breakfast_kw"]))
     return out
 

@@ -43,18 +43,21 @@ def test_half_hours_daily_energy_and_index_agree_exactly(households):
         assert (np.diff(index) == wh[1:]).all()
         shared = data_shared(data)
         assert (shared["halfhour_wh"] == wh).all()
-        pos = 0
+        pos = odd = 0
         for curve in curves:
             watts = _points(curve)
             n = len(watts)
-            assert watts == [2 * v for v in wh[pos:pos + n].tolist()]
-            assert sum(watts) // 2 == energy[_day(curve)] == int(wh[pos:pos + n].sum())
+            # a mean power is twice the energy before rounding: the Wh are its integer part
+            assert [w // 2 for w in watts] == wh[pos:pos + n].tolist()
+            assert sum(w // 2 for w in watts) == energy[_day(curve)] == int(wh[pos:pos + n].sum())
+            odd += sum(w % 2 for w in watts)
             before = index[pos - 1] if pos else index[0] - wh[0]
             assert index[pos + n - 1] - before == energy[_day(curve)]
             # the statements of the day start on that local day
             assert linky[pos]["start"].startswith(_day(curve) + "T00:00:00")
             pos += n
         assert pos == len(linky)
+        assert 0.4 < odd / pos < 0.6  # watt values not forced even
         assert [energy[k] for k in sorted(energy)] == shared["daily_wh"].tolist()
 
 
@@ -85,15 +88,19 @@ def test_dst_days_have_46_and_50_points_and_offsets(households):
         assert readings == [str(i) for i in range(1, 49)]
 
 
-def test_peak_power_is_the_daily_max_and_below_subscribed_power(households):
+def test_peak_power_is_a_peak_over_minutes_below_subscribed_power(households):
+    above = days = 0
     for data in households:
         kva = data.household.contract.kva
         pmax = {_day(d): _points(d)[0] for d in docs_of(data, MAXPOWER)}
         for curve in docs_of(data, LOADCURVE):
-            assert pmax[_day(curve)] == max(_points(curve))
+            assert pmax[_day(curve)] >= max(_points(curve))  # never below a half-hour mean
+            above += pmax[_day(curve)] > max(_points(curve))
+            days += 1
             assert curve["contract_power"] == str(kva)
-        assert max(pmax.values()) < kva * 1000
+        assert max(pmax.values()) <= kva * 1000
         assert max(pmax.values()) > 1500  # cooking, heating or hot water spikes exist
+    assert above > 0.8 * days  # kettle, oven, hob bursts last minutes: most days above
 
 
 def test_annual_energy_in_range_by_heating(households):
