@@ -270,6 +270,8 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
         value = k / n if n else None
         ok = n < min_n or _share_ok(k, n, lo, hi)
         detail = f"{k} of {n}" + (f", too few to judge (needs {min_n})" if n < min_n else "")
+        if ok and n >= min_n and not lo <= k / n <= hi:
+            detail += ", outside the range by less than 3 standard errors"
         out.append(Result(source, name, value, lo, hi, t["reference"], ok, detail))
 
     manifest_share("Geography", "households_in_rural_communes",
