@@ -32,7 +32,9 @@ def month_coefficients(master_seed: int, zone: str, years: np.ndarray) -> dict[i
     for year in np.unique(years).tolist():
         rng = national_rng(master_seed, f"gas-coefficient-{zone}", int(year))
         spread = rng.uniform(-c["monthly_spread"], c["monthly_spread"], 12)
-        out[int(year)] = np.round(c["coefficient"][zone] + spread, 2)
+        coef = np.round(c["coefficient"][zone] + spread, 2)
+        # a whole number (10.00 in zone B) would be written "10", not with the kit's decimals
+        out[int(year)] = np.where(coef == np.round(coef), coef + 0.01, coef)
     return out
 
 
