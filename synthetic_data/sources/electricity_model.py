@@ -25,7 +25,8 @@ OPTIONS = ("Base", "HPHC", "Tempo")
 
 @dataclass
 class Electricity:
-    halfhour_wh: np.ndarray     # int64 per slot
+    halfhour_wh: np.ndarray     # int64 per slot: energy, rounded to the Wh
+    halfhour_w: np.ndarray      # int64 per slot: mean power, rounded to the W (so ≈ 2 × energy)
     day_start: np.ndarray       # index of each local day's first slot
     daily_wh: np.ndarray        # int64 per local day
     daily_hc_wh: np.ndarray     # int64 per local day: off-peak part under the option in force
@@ -107,15 +108,19 @@ def simulate(ctx: SourceContext) -> Electricity:
 
     watts = watts + np.where(home[d], flexible, 0.0) + heating + dhw
     cap = hh.contract.kva * 1000.0 * p["meter"]["max_load_fraction"]
-    wh = np.rint(np.minimum(watts, cap) * 0.5).astype(np.int64)
+    # The meter rounds each figure it reports from the same exact energy: a half-hour's mean
+    # power (W) is odd as often as even and within 1 W of twice its rounded Wh.
+    mean_w = np.minimum(watts, cap)
+    wh = np.rint(mean_w * 0.5).astype(np.int64)
+    half_w = np.rint(mean_w).astype(np.int64)
     daily = np.add.reduceat(wh, starts)
     daily_hc = np.add.reduceat(np.where(slot_hc, wh, 0), starts)
-    pmax = _pmax(p["meter"], rng, np.maximum.reduceat(wh, starts) * 2, home,
+    pmax = _pmax(p["meter"], rng, np.maximum.reduceat(half_w, starts), home,
                  hh.contract.kva * 1000)
     lo, hi = p["meter"]["index_start_kwh"]
     index0 = int(ctx.rng("electricity-index").integers(lo * 1000, hi * 1000))
-    return Electricity(wh, starts, daily, daily_hc, pmax, index0, option, slot_hc, slot_colour,
-                       day_colour)
+    return Electricity(wh, half_w, starts, daily, daily_hc, pmax, index0, option, slot_hc,
+                       slot_colour, day_colour)
 
 
 def _base_load(b: dict, rng: np.random.Generator, ns: int) -> np.ndarray:
@@ -230,7 +235,6 @@ def _pmax(m: dict, rng: np.random.Generator, max_halfhour_w: np.ndarray, home: n
     mean), so above the highest half-hour mean on most days, and under the subscribed power."""
     median = np.where(home, m["pmax_ratio_median"], m["pmax_ratio_away"])
     ratio = 1.0 + (median - 1.0) * rng.lognormal(0.0, m["pmax_ratio_sigma"], home.size)
-    # + 1: the reported half-hour means carry the sub-Wh rest (enedis.py), at most 1 W more
     peak = np.maximum(np.rint(max_halfhour_w * ratio), max_halfhour_w + 1)
     return np.minimum(peak, kva_w).astype(np.int64)
 

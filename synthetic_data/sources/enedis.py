@@ -139,10 +139,7 @@ def _metering_batches(ctx: SourceContext, e: electricity_model.Electricity, doc:
     start = iso_local(days, "D")
     end = iso_local(days + np.timedelta64(1, "D"), "D")
     fee = np.asarray(ctx.timeline.hc_option, dtype=object)
-    # The meter counts energy finer than the Wh it reports: the half-hour mean power is twice the
-    # energy before rounding, so odd as often as even (the Wh stay the exact integer parts).
-    rest = ctx.rng("loadcurve-watts").integers(0, 2, e.halfhour_wh.size)
-    watts = (e.halfhour_wh * 2 + rest).tolist()
+    watts = e.halfhour_w.tolist()
     bounds = np.append(e.day_start, e.halfhour_wh.size).tolist()
     blocks = [_block_template(b - a) % tuple(watts[a:b])
               for a, b in pairwise(bounds)]

@@ -9,6 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from synthetic_data.household import Household
+from synthetic_data.timeline import Timeline
+from tests.support.households import first_index, latent
 from tests.support.sample_apps import APPS, ROOT, docs, get, load_module, manifest_of, running_app
 
 coach = load_module("energy-coach", "analysis")
@@ -18,9 +21,32 @@ LOADCURVE = "fr.enedis.api.meteringdata.loadcurve"
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 HOME = "org.fing.mesinfos.home"
 USAGE_POINTS = "fr.enedis.api.customers.usagepoints"
-ELECTRIC_BASE = 0     # house, electric heating, Base all year
-GAS_TEMPO = 4         # house, gas heating, Tempo all year
-HPHC_LATE = 18        # flat, electric heating, HP/HC 23:30-07:30 all year
+
+
+def _all_year(tl: Timeline, option: str) -> bool:
+    return bool((tl.hc_option == option).all()) and not tl.leak_lph.any()
+
+
+def _electric_base(hh: Household, tl: Timeline) -> bool:
+    """a house heated by electricity, Base all year"""
+    return (hh.dwelling.kind == "Maison" and hh.dwelling.heating == "Électricité"
+            and not hh.dwelling.heat_pump and _all_year(tl, "Base"))
+
+
+def _gas_tempo(hh: Household, tl: Timeline) -> bool:
+    """a home heated by gas, Tempo all year"""
+    return hh.dwelling.heating == "Gaz" and _all_year(tl, "Tempo")
+
+
+def _hphc_late(hh: Household, tl: Timeline) -> bool:
+    """electric heating, HP/HC all year with off-peak hours that are not 22:00-06:00"""
+    return (hh.dwelling.heating == "Électricité" and _all_year(tl, "HPHC")
+            and tuple(hh.contract.hc_window) != (22.0, 6.0))
+
+
+ELECTRIC_BASE = first_index(_electric_base)
+GAS_TEMPO = first_index(_gas_tempo)
+HPHC_LATE = first_index(_hphc_late)
 
 
 def summary(index: int) -> dict:
@@ -84,7 +110,7 @@ def test_the_households_own_option_costs_what_its_bills_say(index: int, option: 
 
 
 def test_off_peak_hours_come_from_the_meter() -> None:
-    assert summary(HPHC_LATE)["tariffs"]["hc_window"] == [23.5, 7.5]
+    assert summary(HPHC_LATE)["tariffs"]["hc_window"] == list(latent(HPHC_LATE)[0].contract.hc_window)
     assert summary(ELECTRIC_BASE)["tariffs"]["hc_window"] == [22.0, 6.0]  # Base: default
     assert tariffs.parse_hc_window("HC (0H00-8H00)", [22, 6]) == (0.0, 8.0)
     assert tariffs.parse_hc_window("", [22, 6]) == (22.0, 6.0)
@@ -107,7 +133,8 @@ def test_tempo_days_follow_the_calendar_rules() -> None:
 def test_similar_homes_row_and_sources() -> None:
     s = summary(ELECTRIC_BASE)
     row = s["similar"]
-    assert row["heating"] == "Électrique" and row["surface_min"] <= 136 < row["surface_max"]
+    surface = latent(ELECTRIC_BASE)[0].dwelling.surface
+    assert row["heating"] == "Électrique" and row["surface_min"] <= surface < row["surface_max"]
     assert row["sources"] and all(len(v) > 20 for v in row["sources"].values())
     assert s["comparison"]["electricity_ratio"] == pytest.approx(
         s["electricity"]["kwh_per_year"] / row["electricity_kwh"], abs=0.01)

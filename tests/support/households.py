@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 
 from synthetic_data.calendar_fr import Period
-from synthetic_data.household import sample_household
+from synthetic_data.household import Household, sample_household
 from synthetic_data.population import HouseholdData, generate_household
 from synthetic_data.seeding import household_seed, stream
-from synthetic_data.timeline import build_timeline
+from synthetic_data.timeline import Timeline, build_timeline
 
 SEED = 20160901
 YEAR = Period.of_years(date(2024, 1, 1), 1)  # a leap year with both DST changes
@@ -35,3 +36,12 @@ def latent(index: int, seed: int = SEED, period: Period = YEAR):
     s = household_seed(seed, index)
     hh = sample_household(index, stream(s, "household"), period.start)
     return hh, build_timeline(hh, period, stream(s, "timeline"))
+
+
+def first_index(wanted: Callable[[Household, Timeline], bool], limit: int = 400) -> int:
+    """Index of the first household of the shared population with a property a test needs:
+    tests pick households by what they are, not by a position the generator may move."""
+    for i in range(limit):
+        if wanted(*latent(i)):
+            return i
+    raise LookupError(f"no household among the first {limit} matches {wanted.__doc__ or wanted}")
