@@ -110,7 +110,8 @@ def test_the_households_own_option_costs_what_its_bills_say(index: int, option: 
 
 
 def test_off_peak_hours_come_from_the_meter() -> None:
-    assert summary(HPHC_LATE)["tariffs"]["hc_window"] == list(latent(HPHC_LATE)[0].contract.hc_window)
+    window = list(latent(HPHC_LATE)[0].contract.hc_window)
+    assert summary(HPHC_LATE)["tariffs"]["hc_window"] == window
     assert summary(ELECTRIC_BASE)["tariffs"]["hc_window"] == [22.0, 6.0]  # Base: default
     assert tariffs.parse_hc_window("HC (0H00-8H00)", [22, 6]) == (0.0, 8.0)
     assert tariffs.parse_hc_window("", [22, 6]) == (22.0, 6.0)
