@@ -119,6 +119,16 @@ class Habits:
     orange_client_id: str
 
 
+@dataclass(frozen=True)
+class Partners:
+    """Which partners hold data on the household besides MAIF, Enedis and the water utility (all
+    households) and GRDF (homes with gas): by market share, ``params/household.toml [partners]``."""
+    edf: bool = True            # EDF supplies the energy: client, contracts, bills, home profile
+    orange_mobile: bool = True  # the mobile lines are with Orange: calls, positions, phone bills
+    orange_box: bool = True     # an Orange box with TV
+    vod: bool = True            # orders VOD on that box during the period (implies orange_box)
+
+
 @dataclass
 class Household:
     index: int
@@ -132,6 +142,7 @@ class Household:
     habits: Habits
     maif_societaire: str      # 7 digits
     water_contract: str
+    partners: Partners = Partners()
 
     @property
     def main(self) -> Member:
@@ -228,7 +239,25 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
         members=members, contract=contract, cars=[_plate(rng) for _ in range(n_cars)],
         habits=habits, maif_societaire=str(int(rng.integers(1_000_000, 9_999_999))),
         water_contract=_digits(rng, 10),
+        partners=_partners(rng, hp["partners"], start.year),
     )
+
+
+def edf_share(year: int) -> float:
+    """EDF's share of homes in ``year``: given for some years, interpolated between them and
+    constant outside."""
+    by_year = parameters.load("household")["partners"]["edf_share_by_year"]
+    years = sorted(int(y) for y in by_year)
+    return float(np.interp(year, years, [by_year[str(y)] for y in years]))
+
+
+def _partners(rng: np.random.Generator, p: dict, year: int) -> Partners:
+    """Drawn last, so that adding them left every earlier draw of the household unchanged."""
+    u = rng.random(4)
+    box = bool(u[2] < p["orange_box_share"])
+    return Partners(edf=bool(u[0] < edf_share(year)),
+                    orange_mobile=bool(u[1] < p["orange_mobile_share"]), orange_box=box,
+                    vod=box and bool(u[3] < p["vod_share_of_box"]))
 
 
 def _member(rng, fake: Faker, hp: dict, sex: str, age: int, role: str, family: str,

@@ -21,7 +21,7 @@ from synthetic_data.drive import add_drive
 from synthetic_data.errors import OptionsError, OutputError
 from synthetic_data.household import Household, sample_household
 from synthetic_data.seeding import household_seed, stream
-from synthetic_data.sources import modules
+from synthetic_data.sources import modules_for
 from synthetic_data.timeline import Timeline, build_timeline
 from synthetic_data.writers import FORMATS, write_household
 
@@ -100,7 +100,7 @@ def generate_household(master_seed: int, index: int, period: Period) -> Househol
     memory."""
     ctx = household_context(master_seed, index, period)
     batches: list[Batch] = []
-    for mod in modules():
+    for mod in modules_for(ctx.household.partners):
         batches.extend(mod.generate(ctx))
     batches, blobs = add_drive(ctx, batches)
     return HouseholdData(ctx.household, ctx.timeline, batches, blobs)
@@ -134,6 +134,7 @@ def describe(data: HouseholdData) -> dict:
         "heating": hh.dwelling.heating, "occupants": len(hh.members),
         "tariff_option": hh.contract.option, "kva": hh.contract.kva, "cars": len(hh.cars),
         "events": len(data.timeline.events),
+        "partners": [k for k, v in vars(hh.partners).items() if v],
     }
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from synthetic_data import parameters, realism_linky, realism_people, realism_weather
 from synthetic_data.calendar_fr import Period, local_hour
+from synthetic_data.household import edf_share
 from synthetic_data.population import read_manifest
 from synthetic_data.reading import iter_documents
 
@@ -92,6 +93,8 @@ class _Acc:
         self.weather = realism_weather.Weather()
         self.linky = realism_linky.Linky()
         self.households = 0
+        # households holding each partner's data (from the documents), and with an Orange box
+        self.held: Counter = Counter()
 
 
 def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
@@ -119,12 +122,24 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     _geo(acc, files.get("fr.orange.geopoint", []))
     vod = files.get("fr.orange.videostream", [])
     orders = [d for d in vod if d.get("action") == "Commande"]
-    acc.vod_month.append(len(orders) / (days / 30.44))
+    _partners(acc, hh, files, bool(orders))
+    if orders:  # per VOD user, as the published figure
+        acc.vod_month.append(len(orders) / (days / 30.44))
     for d in orders:
         h = local_hour(d["timestamp"])
         acc.vod_evening[0] += h >= 18 or h < 2
         acc.vod_evening[1] += 1
     _insurance(acc, hh, files, years)
+
+
+def _partners(acc: _Acc, hh: dict, files: dict[str, list[dict]], vod: bool) -> None:
+    acc.held["edf"] += bool(files.get("org.fing.mesinfos.client"))
+    acc.held["orange_mobile"] += bool(files.get(CALLS) or files.get("fr.orange.geopoint"))
+    acc.held["maif"] += bool(files.get("fr.maif.maifuser.foyer"))
+    box = "orange_box" in hh.get("partners", ())
+    acc.held["orange_box"] += box
+    acc.held["vod_on_box"] += box and vod
+    acc.held["vod_without_box"] += vod and not box
 
 
 def _electricity(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float
@@ -274,6 +289,31 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
             detail += ", outside the range by less than 3 standard errors"
         out.append(Result(source, name, value, lo, hi, t["reference"], ok, detail))
 
+    def count_share(source: str, name: str, k: int, n: int, lo: float, hi: float,
+                    reference: str) -> None:
+        value = k / n if n else None
+        ok = n < min_n or _share_ok(k, n, lo, hi)
+        detail = f"{k} of {n}" + (f", too few to judge (needs {min_n})" if n < min_n else "")
+        if ok and n >= min_n and not lo <= k / n <= hi:
+            detail += ", outside the range by less than 3 standard errors"
+        out.append(Result(source, name, value, lo, hi, reference, ok, detail))
+
+    held, n_hh = acc.held, acc.households
+    edf = edf_share(period.start.year)
+    count_share("Partners", "edf_customer_share", held["edf"], n_hh, edf - 0.05, edf + 0.05,
+                f"EDF supplies {edf:.0%} of homes in {period.start.year} (CRE; "
+                "params/household.toml [partners])")
+    t = targets["orange_mobile_share"]
+    count_share("Partners", "orange_mobile_share", held["orange_mobile"], n_hh, *t["range"],
+                t["reference"])
+    t = targets["vod_ordering_share_of_box_households"]
+    count_share("Partners", "vod_ordering_share_of_box_households", held["vod_on_box"],
+                held["orange_box"], *t["range"], t["reference"])
+    for what, n, ref in (("households without MAIF data", n_hh - held["maif"],
+                          "the pilot's testers were all MAIF members"),
+                         ("households with VOD but no Orange box", held["vod_without_box"],
+                          "VOD is ordered on the box")):
+        out.append(Result("Coherence", what, float(n), 0, 0, ref, n == 0, "households"))
     manifest_share("Geography", "households_in_rural_communes",
                    lambda h: h.get("commune_population", 0) < 2_000)
     manifest_share("Geography", "households_in_cities_over_100k",

@@ -38,10 +38,24 @@ def latent(index: int, seed: int = SEED, period: Period = YEAR):
     return hh, build_timeline(hh, period, stream(s, "timeline"))
 
 
-def first_index(wanted: Callable[[Household, Timeline], bool], limit: int = 400) -> int:
-    """Index of the first household of the shared population with a property a test needs:
-    tests pick households by what they are, not by a position the generator may move."""
+def indices_where(wanted: Callable[[Household, Timeline], bool], n: int,
+                  limit: int = 3000) -> list[int]:
+    """Indices of the first ``n`` households of the shared population with a property the tests
+    need: tests pick households by what they are, not by a position the generator may move."""
+    out = []
     for i in range(limit):
         if wanted(*latent(i)):
-            return i
-    raise LookupError(f"no household among the first {limit} matches {wanted.__doc__ or wanted}")
+            out.append(i)
+            if len(out) == n:
+                return out
+    raise LookupError(f"{len(out)} of the first {limit} households match "
+                      f"{wanted.__doc__ or wanted}, {n} wanted")
+
+
+def first_index(wanted: Callable[[Household, Timeline], bool], limit: int = 3000) -> int:
+    return indices_where(wanted, 1, limit)[0]
+
+
+def every_partner(hh: Household, tl: Timeline) -> bool:
+    """EDF, Orange mobile lines and VOD on an Orange box (MAIF, Enedis and water: everyone)"""
+    return hh.partners.edf and hh.partners.orange_mobile and hh.partners.vod

@@ -22,7 +22,7 @@ from synthetic_data.invoices import fr_amount, fr_date, fr_number, split_cents
 from synthetic_data.population import Options, generate_population, household_context
 from synthetic_data.reading import iter_documents, iter_drive
 from synthetic_data.writers import FILES_FOLDER
-from tests.support.households import YEAR, docs_of
+from tests.support.households import YEAR, docs_of, latent
 
 BILLS = "io.cozy.bills"
 START = date(2024, 1, 1)
@@ -35,9 +35,19 @@ def _population(out: Path, **kw) -> Path:
     return out
 
 
+def _every_vendor_seed(households: int = 3) -> int:
+    """The first seed whose households include an EDF client and an Orange line (with MAIF and
+    water everywhere, every vendor's bills then have PDFs to check)."""
+    for seed in range(1, 200):
+        partners = [latent(i, seed, YEAR)[0].partners for i in range(households)]
+        if any(p.edf for p in partners) and any(p.orange_mobile for p in partners):
+            return seed
+    raise LookupError("no seed below 200 covers every vendor")
+
+
 @pytest.fixture(scope="module")
 def population(tmp_path_factory) -> Path:
-    return _population(tmp_path_factory.mktemp("drive") / "pop")
+    return _population(tmp_path_factory.mktemp("drive") / "pop", seed=_every_vendor_seed())
 
 
 def _docs(pop: Path) -> dict[str, dict[str, list[dict]]]:
@@ -59,7 +69,7 @@ def _drive_digest(pop: Path) -> dict[str, str]:
 
 
 def test_two_runs_with_the_same_seed_give_the_same_drive_byte_for_byte(population, tmp_path):
-    again = _population(tmp_path / "again", workers=2)
+    again = _population(tmp_path / "again", workers=2, seed=_every_vendor_seed())
     first, second = _drive_digest(population), _drive_digest(again)
     assert first == second
     assert sum(name.endswith(f"/{FILES}.ndjson") for name in first) == 3
@@ -74,7 +84,7 @@ def test_another_seed_gives_other_pdfs(population, tmp_path):
 
 
 def test_every_bill_links_a_pdf_that_says_its_amount_date_vendor_and_references(population):
-    checked = 0
+    checked, vendors = 0, set()
     for instance, docs in _docs(population).items():
         drive = {doc["_id"]: (doc, data) for doc, data in iter_drive(population, instance)}
         bills = docs[BILLS]
@@ -97,7 +107,9 @@ def test_every_bill_links_a_pdf_that_says_its_amount_date_vendor_and_references(
             assert doc["metadata"]["issueDate"] == bill["date"]
             assert doc["metadata"]["contentAuthor"] == bill["vendor"]
             checked += 1
-    assert checked > 100
+            vendors.add(bill["vendor"])
+    assert checked > 50
+    assert {"EDF", "MAIF", "Orange"} <= vendors
 
 
 def test_the_pdf_lines_add_up_to_the_bill_and_show_its_consumption(population):

@@ -15,7 +15,7 @@ from synthetic_data.household import sample_household
 from synthetic_data.seeding import household_seed, stream
 from synthetic_data.sources import maif
 from synthetic_data.timeline import build_timeline
-from tests.support.households import docs_of
+from tests.support.households import docs_of, household, indices_where
 
 MAIF_DOCTYPES = [d for d in maif.DOCTYPES if d.startswith("fr.maif.")]
 SINGLE_DOCTYPES = [d for d in MAIF_DOCTYPES if d != maif.SINISTRE]  # claims: one per claim
@@ -91,7 +91,8 @@ def test_addresses_identical_to_the_household_address(households):
 
 def test_one_vam_contract_per_car(households):
     saw_no_car = saw_car = False
-    for data in households:
+    carless = [household(i) for i in indices_where(lambda hh, _: not hh.cars, 2)]
+    for data in [*households, *carless]:
         hh = data.household
         contrat = _one(data, maif.CONTRAT)["contrat"]
         plates = [c["objects"]["vehicule"][0]["immatriculationVehicule"]
