@@ -239,7 +239,7 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
         members=members, contract=contract, cars=[_plate(rng) for _ in range(n_cars)],
         habits=habits, maif_societaire=str(int(rng.integers(1_000_000, 9_999_999))),
         water_contract=_digits(rng, 10),
-        partners=_partners(rng, hp["partners"], start.year),
+        partners=_partners(rng, hp["partners"], start.year, index),
     )
 
 
@@ -251,9 +251,16 @@ def edf_share(year: int) -> float:
     return float(np.interp(year, years, [by_year[str(y)] for y in years]))
 
 
-def _partners(rng: np.random.Generator, p: dict, year: int) -> Partners:
+def is_showcase(index: int) -> bool:
+    """One of the first households, which every partner holds data on (``showcase_households``)."""
+    return index < parameters.load("household")["partners"]["showcase_households"]
+
+
+def _partners(rng: np.random.Generator, p: dict, year: int, index: int) -> Partners:
     """Drawn last, so that adding them left every earlier draw of the household unchanged."""
     u = rng.random(4)
+    if is_showcase(index):
+        return Partners()
     box = bool(u[2] < p["orange_box_share"])
     return Partners(edf=bool(u[0] < edf_share(year)),
                     orange_mobile=bool(u[1] < p["orange_mobile_share"]), orange_box=box,

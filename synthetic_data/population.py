@@ -19,7 +19,7 @@ from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.drive import add_drive
 from synthetic_data.errors import OptionsError, OutputError
-from synthetic_data.household import Household, sample_household
+from synthetic_data.household import Household, is_showcase, sample_household
 from synthetic_data.seeding import household_seed, stream
 from synthetic_data.sources import modules_for
 from synthetic_data.timeline import Timeline, build_timeline
@@ -135,6 +135,7 @@ def describe(data: HouseholdData) -> dict:
         "tariff_option": hh.contract.option, "kva": hh.contract.kva, "cars": len(hh.cars),
         "events": len(data.timeline.events),
         "partners": [k for k, v in vars(hh.partners).items() if v],
+        "showcase": is_showcase(hh.index),
     }
 
 

@@ -133,13 +133,16 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
 
 
 def _partners(acc: _Acc, hh: dict, files: dict[str, list[dict]], vod: bool) -> None:
-    acc.held["edf"] += bool(files.get("org.fing.mesinfos.client"))
-    acc.held["orange_mobile"] += bool(files.get(CALLS) or files.get("fr.orange.geopoint"))
     acc.held["maif"] += bool(files.get("fr.maif.maifuser.foyer"))
     box = "orange_box" in hh.get("partners", ())
+    acc.held["vod_without_box"] += vod and not box
+    if hh.get("showcase"):
+        return  # every partner by design: not a draw of the shares
+    acc.held["drawn"] += 1
+    acc.held["edf"] += bool(files.get("org.fing.mesinfos.client"))
+    acc.held["orange_mobile"] += bool(files.get(CALLS) or files.get("fr.orange.geopoint"))
     acc.held["orange_box"] += box
     acc.held["vod_on_box"] += box and vod
-    acc.held["vod_without_box"] += vod and not box
 
 
 def _electricity(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float
@@ -300,12 +303,13 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
 
     held, n_hh = acc.held, acc.households
     edf = edf_share(period.start.year)
-    count_share("Partners", "edf_customer_share", held["edf"], n_hh, edf - 0.05, edf + 0.05,
+    count_share("Partners", "edf_customer_share", held["edf"], held["drawn"], edf - 0.05,
+                edf + 0.05,
                 f"EDF supplies {edf:.0%} of homes in {period.start.year} (CRE; "
                 "params/household.toml [partners])")
     t = targets["orange_mobile_share"]
-    count_share("Partners", "orange_mobile_share", held["orange_mobile"], n_hh, *t["range"],
-                t["reference"])
+    count_share("Partners", "orange_mobile_share", held["orange_mobile"], held["drawn"],
+                *t["range"], t["reference"])
     t = targets["vod_ordering_share_of_box_households"]
     count_share("Partners", "vod_ordering_share_of_box_households", held["vod_on_box"],
                 held["orange_box"], *t["range"], t["reference"])

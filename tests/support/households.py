@@ -59,3 +59,9 @@ def first_index(wanted: Callable[[Household, Timeline], bool], limit: int = 3000
 def every_partner(hh: Household, tl: Timeline) -> bool:
     """EDF, Orange mobile lines and VOD on an Orange box (MAIF, Enedis and water: everyone)"""
     return hh.partners.edf and hh.partners.orange_mobile and hh.partners.vod
+
+
+@cache
+def full_household() -> int:
+    """The first household every partner holds data on: every doctype is there."""
+    return first_index(every_partner)

@@ -30,8 +30,9 @@ def _bursty(hh: Household, tl: Timeline) -> bool:
 
 
 def _every_source(hh: Household, tl: Timeline) -> bool:
-    """gas, a phone line and at home from Feb 10 to 16 (the tests' start)"""
-    return (hh.contract.gas_pce is not None and any(m.msisdn for m in hh.members)
+    """gas, EDF, an Orange line and at home from Feb 10 to 16 (the tests' start)"""
+    return (hh.contract.gas_pce is not None and hh.partners.edf and hh.partners.orange_mobile
+            and any(m.msisdn for m in hh.members)
             and not tl.away[tl.day_index(date(2024, 2, 10)):tl.day_index(date(2024, 2, 17))].any())
 
 
