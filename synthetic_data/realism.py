@@ -93,6 +93,7 @@ class _Acc:
         self.weather = realism_weather.Weather()
         self.linky = realism_linky.Linky()
         self.households = 0
+        self.call_households = 0  # lines cluster in households: judged by households, not lines
         # households holding each partner's data (from the documents), and with an Orange box
         self.held: Counter = Counter()
 
@@ -181,6 +182,7 @@ def _electricity(acc: _Acc, hh: dict, files: dict[str, list[dict]], years: float
 
 
 def _calls(acc: _Acc, docs: list[dict], days: int) -> None:
+    acc.call_households += bool(docs)
     by_line: dict[str, list[dict]] = defaultdict(list)
     for d in docs:
         by_line[d["msisdn"]].append(d)
@@ -335,15 +337,15 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
                 [float(np.median(acc.gas_ratio))] if acc.gas_ratio else [], False,
                 n=len(acc.gas_ratio))
     mean_metric("Water", "water_litres_per_person_day", acc.water_lpd)
-    mean_metric("Orange", "calls_per_line_day", acc.calls_day)
-    mean_metric("Orange", "outgoing_minutes_per_line_day", acc.out_min_day)
-    mean_metric("Orange", "sms_sent_per_line_day", acc.sms_day)
+    mean_metric("Orange", "calls_per_line_day", acc.calls_day, n=acc.call_households)
+    mean_metric("Orange", "outgoing_minutes_per_line_day", acc.out_min_day, n=acc.call_households)
+    mean_metric("Orange", "sms_sent_per_line_day", acc.sms_day, n=acc.call_households)
     durations = np.concatenate(acc.durations) if acc.durations else np.array([])
     mean_metric("Orange", "call_duration_median_s",
-                [float(np.median(durations))] if durations.size else [], n=durations.size)
+                [float(np.median(durations))] if durations.size else [], n=acc.call_households)
     mean_metric("Orange", "call_duration_mean_s",
-                [float(durations.mean())] if durations.size else [], n=durations.size)
-    mean_metric("Orange", "top3_contacts_share", acc.top3)
+                [float(durations.mean())] if durations.size else [], n=acc.call_households)
+    mean_metric("Orange", "top3_contacts_share", acc.top3, n=acc.call_households)
     share_metric("Orange", "night_share_calls", acc.night)
     gaps = np.concatenate(acc.geo_gaps) if acc.geo_gaps else np.array([])
     mean_metric("Orange", "geopoint_interval_median_min",
@@ -354,7 +356,8 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     rate_metric("MAIF", "car_claims_per_car_year", acc.car_claims, acc.car_years)
     mean_metric("MAIF", "home_premium_mean_eur", acc.premiums)
     share_metric("People", "young_people_with_postwar_names", acc.people.young)
-    mean_metric("Orange", "handset_age_years_mean", acc.people.handset_ages)
+    mean_metric("Orange", "handset_age_years_mean", acc.people.handset_ages,
+                n=acc.call_households)
     for name, (value, n) in realism_weather.population_figures(households, seed, period).items():
         mean_metric("Weather", name, [value] if value is not None else [], False, n=n)
     lk = acc.linky
