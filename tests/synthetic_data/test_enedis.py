@@ -13,7 +13,7 @@ from synthetic_data.context import SourceContext
 from synthetic_data.schemas import problems
 from synthetic_data.seeding import household_seed
 from synthetic_data.sources import enedis, tempo
-from tests.support.households import SEED, docs_of
+from tests.support.households import SEED, docs_of, first_index, household
 
 LOADCURVE = "fr.enedis.api.meteringdata.loadcurve"
 ENERGY = "fr.enedis.api.meteringdata.energy"
@@ -210,3 +210,21 @@ def test_linky_statements_validate(households):
             assert problems(STATEMENTS, doc) == []
         bad = dict(linky[0], value=-1, extra=1)
         assert len(problems(STATEMENTS, bad)) >= 1
+
+
+def _switched(hh, tl) -> bool:
+    """changed tariff option during the year"""
+    return len(set(tl.hc_option.tolist())) > 1
+
+
+@pytest.mark.parametrize("final", ["HPHC", "Base"])
+def test_the_usage_points_off_peak_hours_are_those_in_force_at_the_end(final):
+    index = first_index(lambda hh, tl: _switched(hh, tl) and tl.hc_option[-1] == final)
+    data = household(index)
+    (up,) = docs_of(data, "fr.enedis.api.customers.usagepoints")
+    slot = up["usage_points"]["time_slot"]
+    if final == "HPHC":
+        start, end = (f"{int(h)}H{int(h % 1 * 60):02d}" for h in data.household.contract.hc_window)
+        assert slot == f"HC ({start}-{end})"
+    else:
+        assert slot == ""
