@@ -116,6 +116,11 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
             by_month[d["period"][5:7]].append(float(d["value"]))
         if by_month.get("01") and by_month.get("07"):
             acc.gas_ratio.append(np.mean(by_month["01"]) / max(np.mean(by_month["07"]), 0.1))
+    for d in stm:
+        if d.get("statementReason") == "GazparMonthlyGazConsumption" and abs(
+                float(d["value"]) - float(d["volume"]) * float(d["volumeToEnergyCoefficient"])
+        ) > 0.5:
+            acc.broken["gas month kWh ≠ m³ × coefficient"] += 1
     water = [float(d["value"]) for d in stm if d.get("statementCategory") == "eau"]
     if water:
         acc.water_lpd.append(sum(water) / len(water) / max(hh["occupants"], 1))
@@ -373,11 +378,12 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     missing = acc.households - len(acc.kwh["other"]) - len(acc.kwh["electric"])
     out.append(Result("Coherence", "households without Linky data", float(missing), 0, 0,
                       "every household has a Linky meter", missing == 0, "households"))
-    for check in ("Σ half-hours ≠ daily energy", "daily energy ≠ Δ index",
-                  "Pmax above subscribed power"):
+    for check, unit in (("Σ half-hours ≠ daily energy", "days"), ("daily energy ≠ Δ index", "days"),
+                        ("Pmax above subscribed power", "days"),
+                        ("gas month kWh ≠ m³ × coefficient", "months")):
         n = acc.broken.get(check, 0)
         out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,
-                          "days"))
+                          unit))
     n = realism_weather.tempo_mismatches(seed, period)
     out.append(Result("Coherence", "Tempo red days ≠ RTE's published ones", float(n), 0, 0,
                       "RTE calendars 2023-24, 2024-25 (params/tempo_seasons.toml)", n == 0, "days"))

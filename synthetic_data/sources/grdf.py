@@ -127,8 +127,11 @@ def generate(ctx: SourceContext) -> list[Batch]:
         # the kit ends a month on its last day at 06:00 (the gas day that closes it)
         cols["end"].append(f"{(b - timedelta(days=1)).isoformat()}T06:00:00")
         cols["period"].append(a.strftime("%Y-%m"))
-        cols["value"].append(int(value[i:j].sum()))
-        cols["volume"].append(int(vol_c[i:j].sum()) / 100)
+        # a month's energy is its volume × the month's coefficient, as GRDF computes it (so it
+        # may differ from the sum of the rounded days by a few kWh, as GRDF's own data do)
+        month_m3 = int(vol_c[i:j].sum()) / 100
+        cols["value"].append(round(month_m3 * float(coef[i])))
+        cols["volume"].append(month_m3)
         cols["index"].append(int(index[j - 1]))
         cols["coef"].append(float(coef[i]))
         cols["reason"].append("GazparMonthlyGazConsumption")
