@@ -82,7 +82,20 @@ def population_figures(households: list[dict], seed: int, period: Period) -> dic
     if jan.sum() == 31:
         codes = tempo.colours(seed, date(2024, 1, 1), 31)
         out["tempo_red_days_january_2024"] = (float((codes == tempo.RED).sum()), 31)
+    out["tempo_january_share_of_simulated_reds"] = _simulated_january_share(seed)
     return out
+
+
+def _simulated_january_share(seed: int, first: int = 2030, seasons: int = 40) -> tuple:
+    """January's share of the red days of seasons no one recorded (simulated for the future)."""
+    recorded = parameters.load("tempo_seasons")
+    january = total = 0
+    for year in (y for y in range(first, first + seasons) if str(y) not in recorded):
+        per = Period(date(year, 9, 1), date(year + 1, 9, 1))
+        red = tempo.season(seed, year) == tempo.RED
+        january += int((per.month[red] == 1).sum())
+        total += int(red.sum())
+    return (january / total if total else None, total)
 
 
 def tempo_mismatches(seed: int, period: Period) -> int:

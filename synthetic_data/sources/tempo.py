@@ -5,7 +5,8 @@ on the coldest weekdays (Monday–Friday, not public holidays) from November to 
 than five in a row, with a bonus for January; white days on the next coldest non-Sundays of the
 cold half-year. Past seasons keep RTE's recorded red days (``params/tempo_seasons.toml``: the
 exact dates where published, else the number of red days in each month, placed on that month's
-coldest eligible days); only future seasons are simulated whole. Coldness is the temperature of a
+coldest eligible days); a season not recorded takes the month counts of a recorded season drawn
+at random, placed the same way. Coldness is the temperature of a
 reference commune (Paris) that every population shares, plus noise drawn from
 ``seeding.national_rng(master_seed, "tempo", season year)``.
 
@@ -47,13 +48,16 @@ def season(master_seed: int, year: int) -> np.ndarray:
     if "red_dates" in recorded:
         red = (np.array(recorded["red_dates"], dtype="datetime64[D]")
                - np.datetime64(f"{year}-09-01")).astype(int)
-    elif "red_by_month" in recorded:
+    else:
+        # Recorded month counts, or for a season not recorded those of a recorded season drawn at
+        # random: RTE's spread over the months (January ≈ half the reds) is kept, and within a
+        # month the reds go to its coldest eligible days.
+        patterns = _month_patterns()
+        by_month = recorded.get("red_by_month") or patterns[int(rng.integers(len(patterns)))]
         red = np.concatenate([
             np.argsort(-np.where(red_ok & (per.month == int(m)), red_score, -np.inf),
                        kind="stable")[:k]
-            for m, k in recorded["red_by_month"].items()])
-    else:
-        red = np.argsort(-np.where(red_ok, red_score, -np.inf), kind="stable")[:p["red_days"]]
+            for m, k in by_month.items()])
     colours[red] = RED
     white_ok &= colours == BLUE
     whites = recorded.get("white_days", p["white_days"])
@@ -61,6 +65,21 @@ def season(master_seed: int, year: int) -> np.ndarray:
     colours[white] = WHITE
     colours.setflags(write=False)
     return colours
+
+
+@lru_cache(maxsize=1)
+def _month_patterns() -> list[dict[str, int]]:
+    """Red days per month of every recorded season that used all its red days."""
+    out = []
+    for rec in parameters.load("tempo_seasons").values():
+        if "red_dates" in rec:
+            months = [d[5:7].lstrip("0") for d in rec["red_dates"]]
+            counts = {m: months.count(m) for m in dict.fromkeys(months)}
+        else:
+            counts = dict(rec.get("red_by_month", {}))
+        if sum(counts.values()) == parameters.load("electricity")["tempo"]["red_days"]:
+            out.append(counts)
+    return out
 
 
 def colours(master_seed: int, first: date, n: int) -> np.ndarray:

@@ -228,3 +228,13 @@ def test_the_usage_points_off_peak_hours_are_those_in_force_at_the_end(final):
         assert slot == f"HC ({start}-{end})"
     else:
         assert slot == ""
+
+
+def test_a_season_no_one_recorded_spreads_its_reds_over_the_months_as_a_recorded_one():
+    patterns = [{int(m): k for m, k in p.items()} for p in tempo._month_patterns()]
+    assert len(patterns) >= 8
+    for year in range(2030, 2040):
+        per = Period(date(year, 9, 1), date(year + 1, 9, 1))
+        red = tempo.season(SEED, year) == tempo.RED
+        months = per.month[red].tolist()
+        assert {m: months.count(m) for m in set(months)} in patterns
