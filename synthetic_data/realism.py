@@ -3,10 +3,10 @@
 Reads the population one household at a time (memory stays flat), computes per-source figures and
 checks them against ``params/realism.toml``. Means are checked against their range; event rates
 (claims) against a Poisson interval around the range for the exposure observed, so a small
-population fails only on evidence. Shares of households (dwelling, heating,
-kVA, commune size) are judged the same way: in range unless over three standard errors outside
-it. Coherence checks (Σ half-hours = daily energy = Δ index, Pmax
-under the subscribed power, no VOD while away) must hold exactly.
+population fails only on evidence. Shares of households (dwelling, heating, kVA, commune size)
+and of claims (water damage) are judged the same way: in range unless over three standard errors
+outside it. Coherence checks (Σ half-hours = daily energy = Δ index, Pmax under the subscribed
+power, no VOD while away) must hold exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthetic_data import parameters, realism_linky, realism_people, realism_weather
+from synthetic_data import parameters, realism_linky, realism_people, realism_usage, realism_weather
 from synthetic_data.calendar_fr import Period, local_hour
 from synthetic_data.household import edf_share
 from synthetic_data.population import read_manifest
@@ -92,6 +92,7 @@ class _Acc:
         self.people = realism_people.People()
         self.weather = realism_weather.Weather()
         self.linky = realism_linky.Linky()
+        self.usage = realism_usage.Usage()
         self.households = 0
         self.call_households = 0  # lines cluster in households: judged by households, not lines
         # households holding each partner's data (from the documents), and with an Orange box
@@ -106,6 +107,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     daily = _electricity(acc, hh, files, years)
     realism_weather.measure_household(acc.weather, hh, daily, seed, period)
     realism_linky.measure_household(acc.linky, files)
+    realism_usage.measure_household(acc.usage, files, period)
     stm = files.get(STATEMENTS, [])
     gas = [d for d in stm if d.get("statementCategory") == "gazpar"
            and d.get("statementReason") == "GazparDailyGazConsumption"]
@@ -267,11 +269,12 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
         value = float(np.mean(vals)) if vals else None
         lo, hi = t["range"]
         count = len(vals) if n is None else n
+        need = t.get("min_sample", min_n)  # a dispersion or a tail needs more than a mean
         detail = f"n={count}" if vals else "no data in this population"
         if value is None:
             ok = not required
-        elif count < min_n:
-            ok, detail = True, f"n={count}, too few to judge (needs {min_n})"
+        elif count < need:
+            ok, detail = True, f"n={count}, too few to judge (needs {need})"
         else:
             ok = lo <= value <= hi
         out.append(Result(source, name, value, lo, hi, t["reference"], ok, detail))
@@ -289,9 +292,11 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     def manifest_share(source: str, name: str, test) -> None:
         # Shares over the population's households (dwelling, contract, commune), from the
         # manifest; the range is the published figure's, judged with the sampling error of n.
+        count_share(source, name, sum(1 for h in households if test(h)), len(households))
+
+    def count_share(source: str, name: str, k: int, n: int) -> None:
         t = targets[name]
         lo, hi = t["range"]
-        k, n = sum(1 for h in households if test(h)), len(households)
         value = k / n if n else None
         ok = n < min_n or _share_ok(k, n, lo, hi)
         detail = f"{k} of {n}" + (f", too few to judge (needs {min_n})" if n < min_n else "")
@@ -372,6 +377,9 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
                 [float(np.median(lk.ratios))] if lk.ratios else [], n=len(lk.ratios))
     mean_metric("Enedis", "morning_peak_same_halfhour_share", lk.same_slot, False)
     mean_metric("Enedis", "weekend_morning_peak_delay_h", lk.weekend_delay, False)
+    for name, (source, values, n) in realism_usage.figures(acc.usage, period).items():
+        mean_metric(source, name, values, name != "water_away_day_litres_over_home_mean", n=n)
+    count_share("MAIF", "water_damage_share_of_home_claims", *acc.usage.water_claims)
     mean_metric("Enedis", "electric_heating_r2_kwh_vs_degree_days",
                 [float(np.median(acc.weather.r2))] if acc.weather.r2 else [], False,
                 n=len(acc.weather.r2))

@@ -159,15 +159,33 @@ def _severity(rng, mean: float) -> float:
     return round(float(rng.lognormal(np.log(mean) - sigma**2 / 2, sigma)), 2)
 
 
+def leak_claim_rate(cfg: dict) -> float:
+    """Water-damage claims per household-year that follow a metered leak (``_leaks``)."""
+    return cfg["rate_per_year"] * sum(s * p for s, p in zip(cfg["kind_shares"],
+                                                            cfg["claim_probability"], strict=True))
+
+
 def _claims(hh: Household, period: Period, rng, ev: dict, events) -> None:
     years = period.n_days / 365.25
     home = ev["home_claims"]
     rate = home["rate_flat"] if hh.dwelling.kind == "Appartement" else home["rate_house"]
-    # Water-damage claims from leaks are drawn in _leaks; the other causes here.
-    causes, shares = home["causes"][1:], np.array(home["cause_shares"][1:])
-    water_share = home["cause_shares"][0]
-    for _ in range(rng.poisson(rate * years * (1 - water_share * 0.6))):
-        cause = causes[int(rng.choice(len(causes), p=shares / shares.sum()))]
+    causes, shares = home["causes"], np.asarray(home["cause_shares"], dtype=float)
+    shares = shares / shares.sum()
+    # Water damage takes its published share of the claims. Part of it follows a leak on the
+    # household's own meter (drawn in _leaks); the rest comes from elsewhere (a neighbour's flat,
+    # rain through the roof or a wall, a shared pipe) and leaves no trace on the meter.
+    water = causes.index("Dégât des eaux")
+    elsewhere = max(0.0, rate * shares[water] - leak_claim_rate(ev["leaks"]))
+    origins = home["water_elsewhere_origins"]
+    for _ in range(rng.poisson(elsewhere * years)):
+        day = _day(period, int(rng.integers(0, period.n_days)))
+        origin = origins[int(rng.integers(0, len(origins)))]
+        events.append(Event("claim", day, day, {
+            "type": "Habitation", "cause": causes[water], "origin": origin,
+            "amount": _severity(rng, 1215 if hh.dwelling.kind == "Appartement" else 2238)}))
+    others = np.delete(np.arange(len(causes)), water)
+    for _ in range(rng.poisson(rate * (1 - shares[water]) * years)):
+        cause = causes[int(rng.choice(others, p=shares[others] / shares[others].sum()))]
         day = _day(period, int(rng.integers(0, period.n_days)))
         events.append(Event("claim", day, day, {
             "type": "Habitation", "cause": cause,

@@ -3,17 +3,21 @@
 Per line (a member with an msisdn):
 
 - Volumes: ARCEP averages (~6.5 outgoing voice minutes and ~3.4 SMS sent a day) times a per-user
-  lognormal factor with mean 1; teens text more and call less, the elderly text little. Incoming
+  factor with mean 1: Double-Pareto-lognormal for calls (a lognormal body with power-law tails of
+  heavy and light callers, as fitted to per-user talk time by Seshadri et al.), lognormal for SMS;
+  teens text more and call less, the elderly text little. Incoming
   calls = outgoing x a per-user in/out ratio (1 +/- 0.3); 10-20 % of them end in voicemail.
 - Contacts: 20-150 numbers with Zipf-like rank weights (the top 3 take a large share); the other
   household members are among the first ranks with their real msisdns; fixed lines "33[1-5]…"
   get calls but no SMS.
 - Timing: per half-hour slot, a Poisson count whose rate is the diurnal weight (near zero 01-07 h,
-  plateau 10-20 h, fewer on Sunday mornings) x a day factor x a two-state active/quiet Markov
-  chain (bursts). SMS come as conversations of 1-6 messages minutes apart, mostly alternating.
-- Durations: per-user truncated log-logistic, median 60-90 s, capped at 2 h. Calls of one msisdn
-  never overlap (later overlapping calls are dropped) and timestamps are unique per msisdn (the
-  konnector deduplicates on msisdn + timestamp).
+  plateau 10-20 h, fewer on Sunday mornings) x a weekday factor (quieter Saturdays, Sundays and
+  public holidays) x a day factor x a two-state active/quiet Markov chain (bursts). SMS come as
+  conversations of 1-6 messages minutes apart, mostly alternating.
+- Durations: per-user truncated log-logistic (median 60-90 s, shape per user, so a few percent of
+  calls pass 20 minutes), capped at 2 h. Calls of one msisdn never overlap (later overlapping
+  calls are dropped) and timestamps are unique per msisdn (the konnector deduplicates on msisdn +
+  timestamp).
 - Calls and SMS between two household members appear in both logs (same instant, mirrored type).
 - Positions come from the mobility model (``ctx.shared["mobility"]``), so calls during a trip are
   at the destination, abroad included.
@@ -57,6 +61,7 @@ class Line:
     sms_sent_per_day: float
     sms_recv_per_day: float
     alpha: float              # log-logistic median duration (s)
+    beta: float               # log-logistic shape (smaller: a longer tail)
     voicemail_share: float
     share_4g: float
     handset: dict
@@ -70,10 +75,20 @@ def _loglogistic_mean(alpha: float, beta: float, cap: float) -> float:
     return float(np.mean(alpha * (u / (1 - u)) ** (1 / beta)))
 
 
-def _durations(rng: np.random.Generator, alpha: float, n: int) -> np.ndarray:
+def call_volume(rng: np.random.Generator, c: dict) -> float:
+    """A user's call volume over the average, mean 1: Double-Pareto-lognormal, i.e.
+    exp(normal + E1/a - E2/b) with E1, E2 standard exponentials (Reed & Jorgensen), whose upper
+    tail (exponent a) makes heavy callers and lower tail (exponent b) near-silent ones."""
+    sig, a, b = c["call_user_sigma"], c["user_upper_tail"], c["user_lower_tail"]
+    mean = np.exp(sig**2 / 2) * a / (a - 1) * b / (b + 1)
+    x = sig * rng.standard_normal() + rng.standard_exponential() / a \
+        - rng.standard_exponential() / b
+    return float(np.exp(x) / mean)
+
+
+def _durations(rng: np.random.Generator, alpha: float, beta: float, n: int) -> np.ndarray:
     """Truncated log-logistic call lengths in whole seconds (>= 1)."""
-    c = parameters.load("telecom")["calls"]
-    beta, cap = c["duration_shape"], c["duration_cap_s"]
+    cap = parameters.load("telecom")["calls"]["duration_cap_s"]
     f_cap = 1.0 / (1.0 + (cap / alpha) ** -beta)
     u = rng.uniform(0.0, f_cap, n)
     return np.maximum(1, np.round(alpha * (u / (1 - u)) ** (1 / beta))).astype(np.int64)
@@ -125,8 +140,9 @@ def _line(ctx: SourceContext, member: Member, k: int, phones: list[tuple[int, Me
         call_f, sms_f = c["elderly_call_factor"], c["elderly_sms_factor"]
     sig = c["user_sigma"]
     alpha = float(rng.uniform(*c["duration_median_s"]))
-    mean_s = _loglogistic_mean(alpha, c["duration_shape"], c["duration_cap_s"])
-    out = c["out_minutes_per_day"] * 60.0 / mean_s * call_f * rng.lognormal(-sig**2 / 2, sig)
+    beta = float(rng.uniform(*c["duration_shape"]))
+    mean_s = _loglogistic_mean(alpha, beta, c["duration_cap_s"])
+    out = c["out_minutes_per_day"] * 60.0 / mean_s * call_f * call_volume(rng, c)
     ratio = float(np.clip(rng.normal(c["in_out_ratio_mean"], c["in_out_ratio_sd"]),
                           *c["in_out_ratio_clip"]))
     sent = c["sms_sent_per_day"] * sms_f * rng.lognormal(-sig**2 / 2, sig)
@@ -134,7 +150,7 @@ def _line(ctx: SourceContext, member: Member, k: int, phones: list[tuple[int, Me
     handset = _handset(rng, ctx.period.start.year, age)
     share_4g = float(rng.uniform(*c["share_4g"])) if handset["generation"] >= 4 else 0.0
     return Line(k, member, member.msisdn or "", numbers, w / w.sum(), sms_w / sms_w.sum(), hh,
-                float(out), float(out * ratio), float(sent), float(sent * sms_ratio), alpha,
+                float(out), float(out * ratio), float(sent), float(sent * sms_ratio), alpha, beta,
                 float(rng.uniform(*c["voicemail_share"])), share_4g, handset)
 
 
@@ -155,8 +171,10 @@ def _handset(rng: np.random.Generator, year: int, age: int) -> dict:
     return pool[int(rng.choice(len(pool), p=w / w.sum()))]
 
 
-def _slot_weights(ctx: SourceContext, hour_weights: list[float]) -> np.ndarray:
-    """Diurnal weight of each half-hour slot, normalised to sum to 1 over each local day."""
+def _slot_weights(ctx: SourceContext, hour_weights: list[float], day_weights: list[float]
+                  ) -> np.ndarray:
+    """Weight of each half-hour slot: diurnal, normalised to sum to 1 over each local day, times
+    the day's weekday weight (Monday..Sunday, public holidays as Sundays) over the week's mean."""
     c = parameters.load("telecom")["calls"]
     per = ctx.period
     hh = per.halfhours
@@ -170,7 +188,9 @@ def _slot_weights(ctx: SourceContext, hour_weights: list[float]) -> np.ndarray:
     w = np.where((wd == 5) & morning & ~sunday, w * c["saturday_morning_factor"], w)
     w = np.where(((wd == 4) | (wd == 5)) & (hour >= 21), w * c["weekend_late_evening_factor"], w)
     per_day = np.bincount(hh.day_index, weights=w, minlength=per.n_days)
-    return w / per_day[hh.day_index]
+    dw = np.asarray(day_weights, dtype=float)
+    day = np.where(per.public_holiday, dw[6], dw[per.weekday]) / dw.mean()
+    return w / per_day[hh.day_index] * day[hh.day_index]
 
 
 def _person_activity(ctx: SourceContext, rng: np.random.Generator) -> np.ndarray:
@@ -223,10 +243,11 @@ def _events(ctx: SourceContext, line: Line, w_calls: np.ndarray, w_sms: np.ndarr
     t_in = _times(ctx, rng, line.in_per_day * w_calls * act)
     p_out = rng.choice(n_c, t_out.size, p=line.call_p)
     p_in = rng.choice(n_c, t_in.size, p=line.call_p)
-    len_out = _durations(rng, line.alpha, t_out.size)
+    len_out = _durations(rng, line.alpha, line.beta, t_out.size)
     vm = rng.random(t_in.size) < line.voicemail_share
     len_in = np.where(vm, rng.integers(c["voicemail_seconds"][0], c["voicemail_seconds"][1] + 1,
-                                       t_in.size), _durations(rng, line.alpha, t_in.size))
+                                       t_in.size), _durations(rng, line.alpha, line.beta,
+                                                                     t_in.size))
     kind_in = np.where(vm, VOICEMAIL, IN)
     # SMS conversations
     sizes_v = np.asarray(c["sms_burst_sizes"])
@@ -329,8 +350,8 @@ def generate(ctx: SourceContext) -> list[Batch]:
     if not phones:
         return []
     mob = mobility(ctx)
-    w_calls = _slot_weights(ctx, c["hour_weights_calls"])
-    w_sms = _slot_weights(ctx, c["hour_weights_sms"])
+    w_calls = _slot_weights(ctx, c["hour_weights_calls"], c["weekday_weights_calls"])
+    w_sms = _slot_weights(ctx, c["hour_weights_sms"], c["weekday_weights_sms"])
     lines = {k: _line(ctx, m, k, phones) for k, m in phones}
     for line in lines.values():
         _events(ctx, line, w_calls, w_sms)

@@ -6,13 +6,26 @@ import json
 
 import pytest
 
+from tests.support.households import first_index
 from tests.support.sample_apps import APPS, docs, get, load_module, manifest_of, running_app
 
 hi = load_module("home-and-insurance", "analysis")
 
 BILLS = "io.cozy.bills"
 CONTRACTS = "fr.maif.maifuser.contrat"
-WATER_DAMAGE = 11   # gas-heated flat: a burst pipe, then a water-damage claim; a car claim later
+
+
+def _burst_pipe_then_a_car_claim(hh, tl) -> bool:
+    """A gas-heated flat: a burst pipe, then its water-damage claim; a car claim later; no
+    other claim."""
+    claims = [e for e in tl.events if e.kind == "claim"]
+    return (hh.dwelling.kind == "Appartement" and hh.dwelling.heating == "Gaz"
+            and [c.details["type"] for c in claims] == ["Habitation", "Vehicule"]
+            and "after_leak" in claims[0].details
+            and any(e.kind == "leak" and e.details["kind"] == "burst_pipe" for e in tl.events))
+
+
+WATER_DAMAGE = first_index(_burst_pipe_then_a_car_claim)
 
 
 def summary(index: int) -> dict:
@@ -73,8 +86,9 @@ def test_claims_sit_beside_the_meters() -> None:
     water_damage = claims[0]
     assert water_damage["nature"] == "Dégât des eaux"
     # the burst pipe just before shows on the water meter, not on the electricity one
-    assert water_damage["water"]["ratio"] > 2
-    assert water_damage["water"]["peak"] > 1000
+    w = water_damage["water"]
+    assert w["peak"] > 1000 and w["peak"] > 3 * w["usual"]   # the burst's day
+    assert w["ratio"] > 1.5   # the fortnight before, burst included, against the usual level
     assert 0.5 < water_damage["electricity"]["ratio"] < 1.5
     assert claims[1]["water"]["ratio"] < 1.5
     assert len(s["series"]["water_l"]) == len(s["series"]["electricity_kwh"]) == 366

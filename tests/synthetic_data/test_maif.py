@@ -209,6 +209,28 @@ def test_claim_frequencies(population):
     assert 0.75 * rate <= cars[0] / cars[1] <= 1.25 * rate
 
 
+def test_water_damage_takes_its_published_share_of_home_claims(population):
+    """≈ 44 % of home claims are water damage (France Assureurs 2024); those without a leak on
+    the household's own meter say where the water came from instead."""
+    _, households = population
+    home = water = 0
+    for _, tl, docs in households:
+        claims = [c for c in docs.get(maif.SINISTRE, []) if c["type"] == "Habitation"]
+        home += len(claims)
+        water += sum(c["natureSinistre"] == "Dégât des eaux" for c in claims)
+        leaks = [e for e in tl.events if e.kind == "leak"]
+        for e in (e for e in tl.events if e.kind == "claim" and e.details["type"] == "Habitation"):
+            if e.details["cause"] != "Dégât des eaux":
+                assert not {"origin", "after_leak"} & set(e.details)
+            elif "after_leak" in e.details:
+                assert any(x.start.isoformat() == e.details["after_leak"] for x in leaks)
+            else:
+                assert e.details["origin"] in ("neighbour", "infiltration", "shared_pipe")
+    share = parameters.load("events")["home_claims"]["cause_shares"][0]
+    assert home >= 100
+    assert abs(water / home - share) <= 3 * (share * (1 - share) / home) ** 0.5
+
+
 def test_premiums_in_range_and_houses_cost_more(population):
     _, households = population
     by_kind: dict[str, list[float]] = {"Appartement": [], "Maison": []}
