@@ -294,18 +294,11 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
         # manifest; the range is the published figure's, judged with the sampling error of n.
         count_share(source, name, sum(1 for h in households if test(h)), len(households))
 
-    def count_share(source: str, name: str, k: int, n: int) -> None:
-        t = targets[name]
-        lo, hi = t["range"]
-        value = k / n if n else None
-        ok = n < min_n or _share_ok(k, n, lo, hi)
-        detail = f"{k} of {n}" + (f", too few to judge (needs {min_n})" if n < min_n else "")
-        if ok and n >= min_n and not lo <= k / n <= hi:
-            detail += ", outside the range by less than 3 standard errors"
-        out.append(Result(source, name, value, lo, hi, t["reference"], ok, detail))
-
-    def count_share(source: str, name: str, k: int, n: int, lo: float, hi: float,
-                    reference: str) -> None:
+    def count_share(source: str, name: str, k: int, n: int,
+                    target: tuple[float, float, str] | None = None) -> None:
+        # k of n, judged with the sampling error of n; the target (low, high, reference) is
+        # the metric's in realism.toml unless given (one that depends on the period's year)
+        lo, hi, reference = target or (*targets[name]["range"], targets[name]["reference"])
         value = k / n if n else None
         ok = n < min_n or _share_ok(k, n, lo, hi)
         detail = f"{k} of {n}" + (f", too few to judge (needs {min_n})" if n < min_n else "")
@@ -315,16 +308,12 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
 
     held, n_hh = acc.held, acc.households
     edf = edf_share(period.start.year)
-    count_share("Partners", "edf_customer_share", held["edf"], held["drawn"], edf - 0.05,
-                edf + 0.05,
-                f"EDF supplies {edf:.0%} of homes in {period.start.year} (CRE; "
-                "params/household.toml [partners])")
-    t = targets["orange_mobile_share"]
-    count_share("Partners", "orange_mobile_share", held["orange_mobile"], held["drawn"],
-                *t["range"], t["reference"])
-    t = targets["vod_ordering_share_of_box_households"]
+    count_share("Partners", "edf_customer_share", held["edf"], held["drawn"],
+                (edf - 0.05, edf + 0.05, f"EDF supplies {edf:.0%} of homes in "
+                 f"{period.start.year} (CRE; params/household.toml [partners])"))
+    count_share("Partners", "orange_mobile_share", held["orange_mobile"], held["drawn"])
     count_share("Partners", "vod_ordering_share_of_box_households", held["vod_on_box"],
-                held["orange_box"], *t["range"], t["reference"])
+                held["orange_box"])
     for what, n, ref in (("households without MAIF data", n_hh - held["maif"],
                           "the pilot's testers were all MAIF members"),
                          ("households with VOD but no Orange box", held["vod_without_box"],
