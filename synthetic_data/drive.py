@@ -168,7 +168,8 @@ class _Builder:
         end = date.fromisoformat(doc.get("periodEnd") or doc["date"][:10])
         return Invoice(
             vendor=doc["vendor"], vendor_lines=tuple(vp["lines"]), accent=vp["accent"],
-            title=detail.title or vp["title"], number=doc.get("number") or doc.get("vendorRef") or doc["date"][:10],
+            title=detail.title or vp["title"],
+            number=doc.get("number") or doc.get("vendorRef") or doc["date"][:10],
             issued=issued, customer=(f"{m.title} {m.given} {m.family}", a.line,
                                      f"{a.postcode} {a.city}"),
             references=tuple(refs), period=(start, end), lines=detail.lines,

@@ -176,7 +176,7 @@ def bills(per: Period, years: list[BillingYear], energies: list[Energy], account
                    "title": p["instalment_title"], "value": _money(per_debit),
                    "totalPaymentDue": _money(per_debit),
                    "paymentDueDate": debit.isoformat(), "scheduledPaymentDate": debit.isoformat(),
-                   "instalmentNumber": i,
+                   "instalmentNumber": i, "amountGas": 0.0,
                    **{_amount_key(e.name): float(y.instalments[e.name]) for e in energies}}
             lines = [(f"Échéance {i}/{n_inst} {_label(e.name)}", "",
                       float(y.instalments[e.name])) for e in energies]
@@ -228,7 +228,7 @@ def _regularisation(y: BillingYear, energies: list[Energy], common: dict, accoun
            "isRefund": refund, "number": f"{account.contract[-4:]}{y.end:%Y%m}7",
            "title": p["regularisation_title"], "value": _money(signed),
            "totalPaymentDue": _money(signed), "paymentDueDate": due.isoformat(),
-           "scheduledPaymentDate": scheduled.isoformat(),
+           "scheduledPaymentDate": scheduled.isoformat(), "amountGas": 0.0,
            **{_amount_key(e): v for e, v in parts.items()}}
     for e in energies:
         for key in e.usage:

@@ -38,10 +38,12 @@ def latent(index: int, seed: int = SEED, period: Period = YEAR):
     return hh, build_timeline(hh, period, stream(s, "timeline"))
 
 
-def first_index(wanted: Callable[[Household, Timeline], bool], limit: int = 400) -> int:
-    """Index of the first household of the shared population with a property a test needs:
-    tests pick households by what they are, not by a position the generator may move."""
+def first_index(wanted: Callable[[Household, Timeline], bool], limit: int = 400,
+                period: Period = YEAR) -> int:
+    """Index of the first household of the shared population (over ``period``) with a property a
+    test needs: tests pick households by what they are, not by a position the generator may
+    move."""
     for i in range(limit):
-        if wanted(*latent(i)):
+        if wanted(*latent(i, SEED, period)):
             return i
     raise LookupError(f"no household among the first {limit} matches {wanted.__doc__ or wanted}")

@@ -97,7 +97,7 @@ def test_every_bill_links_a_pdf_that_says_its_amount_date_vendor_and_references(
             assert doc["metadata"]["issueDate"] == bill["date"]
             assert doc["metadata"]["contentAuthor"] == bill["vendor"]
             checked += 1
-    assert checked > 100
+    assert checked > 50  # 3 households: EDF, MAIF, water and phone bills of a year
 
 
 def test_the_pdf_lines_add_up_to_the_bill_and_show_its_consumption(population):
@@ -109,9 +109,10 @@ def test_the_pdf_lines_add_up_to_the_bill_and_show_its_consumption(population):
         for bill in docs[BILLS]:
             text = _text(drive[bill["invoice"].removeprefix(f"{FILES}:")])
             block = text.split("Montant TTC", 1)[1].split("Montant total TTC", 1)[0]
-            amounts = re.findall(r"(\d+,\d{2}) €(?= *(?:\n|$))", block)
+            amounts = re.findall(r"(-?\d+,\d{2}) €(?= *(?:\n|$))", block)
             cents = [int(a.replace(",", "")) for a in amounts]
-            assert cents and sum(cents) == round(bill["amount"] * 100), (bill, block)
+            signed = -bill["amount"] if bill.get("isRefund") else bill["amount"]
+            assert cents and sum(cents) == round(signed * 100), (bill, block)
             if "consumptionWh" in bill:
                 assert f"{fr_number(bill['consumptionWh'] / 1000, 3)} kWh" in text
                 seen.add("electricity")
