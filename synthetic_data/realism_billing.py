@@ -146,10 +146,12 @@ def _edf(acc: Billing, bills: list[dict], terms: list[dict]) -> None:
     for start, inst in years.items():
         amounts = [float(b["amount"]) for b in inst]
         acc.instalment_ratio.append(max(amounts) / min(amounts) if min(amounts) > 0 else 0.0)
-        first = min(b["date"][:10] for b in inst)
-        if start in regul and first[:7] == _month_after(start):  # the year's debits all here
-            acc.instalments_per_year.append(len(inst))
-            paid = sum(amounts)
+        ranks = sorted(int(b.get("instalmentNumber", 0)) for b in inst)
+        if start in regul and ranks == list(range(ranks[0], ranks[-1] + 1)):
+            # a closed year: its last instalment's rank is how many there were, all equal (the
+            # ones before the data too: one schedule), so they paid that many times the amount
+            acc.instalments_per_year.append(ranks[-1])
+            paid = ranks[-1] * amounts[0]
             r = regul[start]
             signed = -float(r["amount"]) if r.get("isRefund") else float(r["amount"])
             cost = paid + signed
@@ -165,7 +167,3 @@ def _edf(acc: Billing, bills: list[dict], terms: list[dict]) -> None:
             if row.get("paid") and (row["scheduleDate"], float(row["amount"])) not in debits:
                 acc.schedule_mismatch += 1
 
-
-def _month_after(day: str) -> str:
-    y, m = int(day[:4]), int(day[5:7])
-    return f"{y + m // 12:04d}-{m % 12 + 1:02d}"

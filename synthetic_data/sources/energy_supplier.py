@@ -1,5 +1,6 @@
 """EDF, the household's energy supplier: client, contracts (electricity, gas), payment terms, the
-Edelia home profile and consumption estimates, and monthly bills.
+Edelia home profile and consumption estimates, and the bills of monthly payment (see
+``mensualisation``).
 
 Bills price the Linky half-hours the Enedis source shared (``ctx.shared["electricity"]``) with the
 regulated tariff in force each day (Base, HP/HC by the household's off-peak window, or Tempo colour
