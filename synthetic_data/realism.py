@@ -6,7 +6,8 @@ checks them against ``params/realism.toml``. Means are checked against their ran
 population fails only on evidence. Shares of households (dwelling, heating,
 kVA, commune size) are judged the same way: in range unless over three standard errors outside
 it. Coherence checks (Σ half-hours = daily energy = Δ index, Pmax
-under the subscribed power, no VOD while away) must hold exactly.
+under the subscribed power, no VOD while away, nothing dated after the data's end, bills as the
+payment terms say: see ``realism_billing``) must hold exactly.
 """
 
 from __future__ import annotations
