@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
@@ -61,6 +61,20 @@ class Options:
         if problems:
             raise OptionsError(problems)
         return self
+
+
+def future_warning(start: date, end: date, today: date) -> str | None:
+    """What to tell the user when the data (local days ``start`` to ``end``, exclusive) run past
+    ``today``: the days after it are simulated at the last prices the parameters know (frozen),
+    and the weather and Tempo days are simulated, not recorded. None when all of it is past."""
+    if end <= today + timedelta(days=1):
+        return None
+    days = (end - max(start, today + timedelta(days=1))).days
+    return (f"Warning: the data run to {(end - timedelta(days=1)).isoformat()}, past today "
+            f"({today.isoformat()}): {days} day(s) are in the future. Those days are simulated "
+            "at frozen prices (the last tariffs in synthetic_data/params, no future tariff "
+            "change) with simulated weather and Tempo days, and bills and payments stop at the "
+            "data's end. Pass an earlier --start for data that could have been recorded.")
 
 
 def _output_problems(out: Path, force: bool) -> list[tuple[str, str]]:

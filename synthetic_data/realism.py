@@ -6,7 +6,8 @@ checks them against ``params/realism.toml``. Means are checked against their ran
 population fails only on evidence. Shares of households (dwelling, heating, kVA, commune size)
 and of claims (water damage) are judged the same way: in range unless over three standard errors
 outside it. Coherence checks (Σ half-hours = daily energy = Δ index, Pmax under the subscribed
-power, no VOD while away) must hold exactly.
+power, no VOD while away, nothing dated after the data's end, bills as the payment terms say: see
+``realism_billing``) must hold exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from synthetic_data import parameters, realism_linky, realism_people, realism_usage, realism_weather
+from synthetic_data import (
+    parameters,
+    realism_billing,
+    realism_linky,
+    realism_people,
+    realism_usage,
+    realism_weather,
+)
 from synthetic_data.calendar_fr import Period, local_hour
 from synthetic_data.household import edf_share
 from synthetic_data.population import read_manifest
@@ -93,6 +101,7 @@ class _Acc:
         self.weather = realism_weather.Weather()
         self.linky = realism_linky.Linky()
         self.usage = realism_usage.Usage()
+        self.billing = realism_billing.Billing()
         self.households = 0
         self.call_households = 0  # lines cluster in households: judged by households, not lines
         # households holding each partner's data (from the documents), and with an Orange box
@@ -108,6 +117,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     realism_weather.measure_household(acc.weather, hh, daily, seed, period)
     realism_linky.measure_household(acc.linky, files)
     realism_usage.measure_household(acc.usage, files, period)
+    realism_billing.measure_household(acc.billing, files, period.end)
     stm = files.get(STATEMENTS, [])
     gas = [d for d in stm if d.get("statementCategory") == "gazpar"
            and d.get("statementReason") == "GazparDailyGazConsumption"]
@@ -372,6 +382,16 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     mean_metric("Enedis", "electric_heating_r2_kwh_vs_degree_days",
                 [float(np.median(acc.weather.r2))] if acc.weather.r2 else [], False,
                 n=len(acc.weather.r2))
+    bl = acc.billing
+    mean_metric("Billing", "edf_instalment_max_over_min_in_a_year",
+                [max(bl.instalment_ratio)] if bl.instalment_ratio else [], False,
+                n=len(bl.instalment_ratio))
+    mean_metric("Billing", "edf_instalments_per_billing_year", bl.instalments_per_year, False)
+    mean_metric("Billing", "edf_regularisation_share_of_year_cost_median",
+                [float(np.median(bl.regularisation_share))] if bl.regularisation_share else [],
+                False, n=len(bl.regularisation_share))
+    share_metric("Billing", "edf_regularisations_refunded_share", bl.refunds)
+    share_metric("Billing", "maif_premiums_due_on_the_1st_share", bl.maif_due)
     missing = acc.households - len(acc.kwh["other"]) - len(acc.kwh["electric"])
     out.append(Result("Coherence", "households without Linky data", float(missing), 0, 0,
                       "every household has a Linky meter", missing == 0, "households"))
@@ -381,6 +401,14 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
         n = acc.broken.get(check, 0)
         out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,
                           unit))
+    for check, n, unit in (
+            ("documents dated after the data's end", bl.after_end, "documents"),
+            ("paid EDF instalments missing from bills", bl.schedule_mismatch, "schedule rows"),
+            ("MAIF premiums called after their period began", bl.maif_paid_after, "bills")):
+        detail = unit + (f", e.g. {'; '.join(bl.examples[:2])}" if n and bl.examples
+                         and check.startswith("documents") else "")
+        out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,
+                          detail))
     n = realism_weather.tempo_mismatches(seed, period)
     out.append(Result("Coherence", "Tempo red days ≠ RTE's published ones", float(n), 0, 0,
                       "RTE calendars 2023-24, 2024-25 (params/tempo_seasons.toml)", n == 0, "days"))

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synthetic_data import parameters
+from synthetic_data.calendar_fr import local_midnight_utc
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Categorical, Col
 from synthetic_data.household import Member
@@ -324,8 +325,9 @@ def _mirror(ctx: SourceContext, lines: dict[int, Line]) -> dict[int, dict]:
     return {k: {kk: np.concatenate(v) for kk, v in log.items()} for k, log in logs.items()}
 
 
-def _clean(log: dict) -> tuple[dict, np.ndarray]:
-    """Sort, make timestamps unique, drop calls overlapping an earlier call.
+def _clean(log: dict, end_s: int) -> tuple[dict, np.ndarray]:
+    """Sort, make timestamps unique, drop calls overlapping an earlier call and events pushed
+    past the data's end (``end_s``, epoch seconds: nothing is dated after it).
 
     Returns the log and the pair ids of household calls dropped here (to drop on both sides)."""
     order = np.lexsort((log["kind"], log["t"]))
@@ -339,6 +341,7 @@ def _clean(log: dict) -> tuple[dict, np.ndarray]:
     prev_end = np.concatenate([[np.iinfo(np.int64).min], np.maximum.accumulate(end)[:-1]])
     keep = np.ones(t.size, dtype=bool)
     keep[np.flatnonzero(is_call)] = ct >= prev_end
+    keep &= t < end_s
     dropped = log["pair"][~keep]
     return {k: v[keep] for k, v in log.items()}, dropped[dropped >= 0]
 
@@ -357,8 +360,9 @@ def generate(ctx: SourceContext) -> list[Batch]:
         _events(ctx, line, w_calls, w_sms)
     logs = _mirror(ctx, lines)
     cleaned, dropped = {}, []
+    end_s = int(local_midnight_utc(ctx.period.end).astype("datetime64[s]").astype(np.int64))
     for k, log in logs.items():
-        cleaned[k], d = _clean(log)
+        cleaned[k], d = _clean(log, end_s)
         dropped.append(d)
     gone = np.concatenate(dropped)
     out = []

@@ -9,9 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from synthetic_data.calendar_fr import Period
 from synthetic_data.household import Household
+from synthetic_data.sources.mensualisation import anniversary
 from synthetic_data.timeline import Timeline
-from tests.support.households import first_index, latent
+from tests.support.households import SEED, docs_of, first_index, household, latent
 from tests.support.sample_apps import APPS, ROOT, docs, get, load_module, manifest_of, running_app
 
 coach = load_module("energy-coach", "analysis")
@@ -48,6 +50,23 @@ ELECTRIC_BASE = first_index(_electric_base)
 GAS_TEMPO = first_index(_gas_tempo)
 HPHC_LATE = first_index(_hphc_late)
 
+# Monthly payment: a billing year (contract anniversary to anniversary) is closed by its
+# regularisation; one wholly inside the data needs two years of it.
+TWO_YEARS = Period.of_years(date(2023, 1, 1), 2)
+
+
+def _closed_year(wanted):
+    def pick(hh: Household, tl: Timeline) -> bool:
+        a = anniversary(hh.contract.start, 2023 - hh.contract.start.year)
+        return date(2023, 1, 2) <= a <= date(2023, 12, 1) and wanted(hh, tl)
+    pick.__doc__ = f"{wanted.__doc__}, a billing year from 2023 closed in 2024"
+    return pick
+
+
+BASE_2Y = first_index(_closed_year(_electric_base), period=TWO_YEARS)
+HPHC_2Y = first_index(_closed_year(lambda hh, tl: _all_year(tl, "HPHC")), period=TWO_YEARS)
+GAS_2Y = first_index(_closed_year(lambda hh, tl: hh.dwelling.heating == "Gaz"), period=TWO_YEARS)
+
 
 def summary(index: int) -> dict:
     return coach.summarise(docs(index, LOADCURVE),
@@ -55,8 +74,22 @@ def summary(index: int) -> dict:
                            docs(index, HOME)[0], docs(index, USAGE_POINTS)[0])
 
 
-def bills(index: int, subtype: str) -> float:
-    return round(sum(b["amount"] for b in docs(index, "io.cozy.bills", subtype=subtype)), 2)
+def closed_year(index: int) -> tuple[dict, float, float, list[dict], list[dict]]:
+    """A billing year wholly in two years of data: its regularisation bill, what its instalments
+    and regularisation charged for electricity and for gas, and the documents of its days."""
+    data = household(index, SEED, TWO_YEARS)
+    edf = docs_of(data, "io.cozy.bills", vendor="EDF")
+    (regul,) = [b for b in edf if b["title"] == "FACTURE_REGUL_ECHEANCIER"
+                and b["periodStart"] >= "2023-01-01"]
+    year = [b for b in edf if b["periodStart"] == regul["periodStart"]]
+    assert len(year) == 12  # 11 instalments and the regularisation
+    first, last = regul["periodStart"], regul["periodEnd"]
+    curve = [d for d in docs_of(data, LOADCURVE) if first <= d["usage_point"][0][
+        "meter_reading"]["reading_type"]["start_measurement_period"] <= last]
+    gas = [d for d in docs_of(data, STATEMENTS, statementReason="GazparDailyGazConsumption")
+           if first <= d["period"] <= last]
+    return (regul, round(sum(b["amountElectricity"] for b in year), 2),
+            round(sum(b["amountGas"] for b in year), 2), curve, gas)
 
 
 def test_slot_hours_on_daylight_saving_days() -> None:
@@ -98,15 +131,27 @@ def test_gas_heated_home_heats_with_gas() -> None:
     assert g["heating_kwh"] > 0.5 * g["kwh"] and g["weather_r2"] > 0.4
     assert g["kwh"] == pytest.approx(sum(d["value"] for d in docs(
         GAS_TEMPO, STATEMENTS, statementReason="GazparDailyGazConsumption")))
-    assert g["cost"]["total_eur"] == pytest.approx(bills(GAS_TEMPO, "gas"), abs=0.05)
 
 
-@pytest.mark.parametrize("index,option", [(ELECTRIC_BASE, "Base"), (HPHC_LATE, "HPHC")])
+def test_the_gas_of_a_billing_year_costs_what_its_instalments_and_regularisation_say() -> None:
+    regul, _elec, gas_billed, _curve, gas_days = closed_year(GAS_2Y)
+    cost = tariffs.gas_cost(coach.gas_days(gas_days))
+    year = date.fromisoformat(regul["periodEnd"]) - date.fromisoformat(regul["periodStart"])
+    assert len(gas_days) == year.days + 1 and gas_billed > 0
+    assert cost["total_eur"] == pytest.approx(gas_billed, abs=0.05)
+
+
+@pytest.mark.parametrize("index,option", [(BASE_2Y, "Base"), (HPHC_2Y, "HPHC")])
 def test_the_households_own_option_costs_what_its_bills_say(index: int, option: str) -> None:
-    s = summary(index)
-    assert s["home"]["options_seen"] == {option: 366}
-    assert s["tariffs"][option]["total_eur"] == pytest.approx(bills(index, "electricity"),
-                                                             abs=0.05)
+    """Monthly payment: over a closed billing year, the 11 instalments plus the regularisation
+    (a refund counts negative) are what the year's half-hours cost at the household's option."""
+    data = household(index, SEED, TWO_YEARS)
+    regul, billed, _gas, curve, _gas_days = closed_year(index)
+    s = coach.summarise(curve, [], docs_of(data, HOME)[0], docs_of(data, USAGE_POINTS)[0])
+    year = date.fromisoformat(regul["periodEnd"]) - date.fromisoformat(regul["periodStart"])
+    assert s["home"]["options_seen"] == {option: year.days + 1}
+    assert s["tariffs"][option]["total_eur"] == pytest.approx(billed, abs=0.05)
+    assert regul["consumptionWh"] / 1000 == pytest.approx(s["electricity"]["kwh"], abs=0.1)
 
 
 def test_off_peak_hours_come_from_the_meter() -> None:

@@ -45,9 +45,9 @@ def test_costs_add_up_to_the_bills() -> None:
     s = summary(WATER_DAMAGE)
     t = s["totals"]
     assert len(s["months"]) == 12
-    assert t["electricity"] == pytest.approx(billed(WATER_DAMAGE, subtype="electricity"),
-                                             abs=0.1)
-    assert t["gas"] == pytest.approx(billed(WATER_DAMAGE, subtype="gas"), abs=0.1)
+    edf = docs(WATER_DAMAGE, BILLS, vendor="EDF")  # instalments and regularisations, as paid
+    assert t["electricity"] == pytest.approx(sum(b["amountElectricity"] for b in edf), abs=0.1)
+    assert t["gas"] == pytest.approx(sum(b["amountGas"] for b in edf), abs=0.1)
     assert t["water"] == pytest.approx(billed(WATER_DAMAGE, type="water"), abs=0.1)
     # phone bills are not the home's; the MAIF bills also pay for the car
     assert s["total"] < billed(WATER_DAMAGE) - billed(WATER_DAMAGE, type="phone")
@@ -64,6 +64,18 @@ def test_home_insurance_is_the_home_contracts_share() -> None:
         home / sum(c["montantTarifTtc"] for c in contracts), abs=1e-4)
     # twelve monthly MAIF bills × the home's share = the home premium of the year
     assert s["totals"]["home insurance"] == pytest.approx(home, abs=0.1)
+
+
+def test_edf_monthly_payment_counts_when_paid_and_a_refund_counts_negative() -> None:
+    instalment = {"vendor": "EDF", "type": "energy", "date": "2024-03-10T00:00:00.000Z",
+                  "amount": 120.0, "isRefund": False, "amountElectricity": 80.0,
+                  "amountGas": 40.0, "periodStart": "2023-09-25", "periodEnd": "2024-09-24"}
+    refund = {**instalment, "date": "2024-10-02T00:00:00.000Z", "amount": 30.0,
+              "isRefund": True, "amountElectricity": -45.0, "amountGas": 15.0}
+    months = hi.monthly_costs([instalment, refund], [])
+    assert list(months) == ["2024-03", "2024-10"]
+    assert (months["2024-03"]["electricity"], months["2024-03"]["gas"]) == (80.0, 40.0)
+    assert (months["2024-10"]["electricity"], months["2024-10"]["gas"]) == (-45.0, 15.0)
 
 
 def test_a_quarterly_bill_is_spread_over_its_months() -> None:

@@ -39,12 +39,13 @@ def latent(index: int, seed: int = SEED, period: Period = YEAR):
 
 
 def indices_where(wanted: Callable[[Household, Timeline], bool], n: int,
-                  limit: int = 3000) -> list[int]:
-    """Indices of the first ``n`` households of the shared population with a property the tests
-    need: tests pick households by what they are, not by a position the generator may move."""
+                  limit: int = 3000, period: Period = YEAR) -> list[int]:
+    """Indices of the first ``n`` households of the shared population (over ``period``) with a
+    property the tests need: tests pick households by what they are, not by a position the
+    generator may move."""
     out = []
     for i in range(limit):
-        if wanted(*latent(i)):
+        if wanted(*latent(i, SEED, period)):
             out.append(i)
             if len(out) == n:
                 return out
@@ -52,8 +53,9 @@ def indices_where(wanted: Callable[[Household, Timeline], bool], n: int,
                       f"{wanted.__doc__ or wanted}, {n} wanted")
 
 
-def first_index(wanted: Callable[[Household, Timeline], bool], limit: int = 3000) -> int:
-    return indices_where(wanted, 1, limit)[0]
+def first_index(wanted: Callable[[Household, Timeline], bool], limit: int = 3000,
+                period: Period = YEAR) -> int:
+    return indices_where(wanted, 1, limit, period)[0]
 
 
 def every_partner(hh: Household, tl: Timeline) -> bool:

@@ -121,9 +121,10 @@ def test_the_pdf_lines_add_up_to_the_bill_and_show_its_consumption(population):
         for bill in docs[BILLS]:
             text = _text(drive[bill["invoice"].removeprefix(f"{FILES}:")])
             block = text.split("Montant TTC", 1)[1].split("Montant total TTC", 1)[0]
-            amounts = re.findall(r"(\d+,\d{2}) €(?= *(?:\n|$))", block)
+            amounts = re.findall(r"(-?\d+,\d{2}) €(?= *(?:\n|$))", block)
             cents = [int(a.replace(",", "")) for a in amounts]
-            assert cents and sum(cents) == round(bill["amount"] * 100), (bill, block)
+            signed = -bill["amount"] if bill.get("isRefund") else bill["amount"]
+            assert cents and sum(cents) == round(signed * 100), (bill, block)
             if "consumptionWh" in bill:
                 assert f"{fr_number(bill['consumptionWh'] / 1000, 3)} kWh" in text
                 seen.add("electricity")

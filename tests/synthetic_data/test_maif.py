@@ -298,7 +298,9 @@ def test_payment_terms_and_iban(households, population):
     assert modes
 
 
-def test_premium_bills(households):
+def test_premiums_are_called_in_advance(households):
+    """MAIF's terms: the year's premium due on 1 January, or a twelfth on the 1st of each month
+    (realism-additions §6), each for the time ahead."""
     for data in households:
         bills = docs_of(data, "io.cozy.bills", vendor="MAIF")
         pt = _one(data, maif.PAYMENTTERMS)["paymentterms"]
@@ -306,12 +308,29 @@ def test_premium_bills(households):
         yearly = sum(c["montantTarifTtc"] for c in contrat)
         assert bills and all(b["type"] == "insurance" for b in bills)
         assert {b["contractNumber"] for b in bills} == {data.household.maif_societaire}
+        for b in bills:
+            due = date.fromisoformat(b["date"][:10])
+            assert due.day == 1 and b["periodStart"] == due.isoformat()
         if pt["modePaiement"] == "Prélèvement (1 fois)":
-            assert [b["recurrence"] for b in bills] == ["yearly"]
+            assert [(b["recurrence"], b["date"][:10], b["periodEnd"]) for b in bills] == \
+                [("yearly", "2024-01-01", "2024-12-31")]
         else:
-            assert len(bills) == 12 and {b["recurrence"] for b in bills} == {"monthly"}
-            assert all(b["amount"] == pytest.approx(yearly / 12, abs=0.01) for b in bills)
-        assert sum(b["amount"] for b in bills) == pytest.approx(yearly, abs=0.1)
+            assert [b["date"][:10] for b in bills] == [f"2024-{m:02d}-01" for m in range(1, 13)]
+            assert {b["recurrence"] for b in bills} == {"monthly"}
+            # equal twelfths, December with the cents of the rounding
+            assert all(b["amount"] == pytest.approx(yearly / 12, abs=0.01) for b in bills[:11])
+            assert bills[11]["amount"] == pytest.approx(yearly / 12, abs=0.12)
+        assert sum(b["amount"] for b in bills) == pytest.approx(yearly, abs=0.001)
+
+
+def test_no_premium_is_called_before_the_data_or_for_a_year_already_running():
+    per = Period(date(2024, 3, 15), date(2025, 3, 15))
+    assert maif.due_dates(per, 12) == [(date(2025, 1, 1), date(2025, 12, 31))]
+    monthly = maif.due_dates(per, 1)
+    assert monthly[0] == (date(2024, 4, 1), date(2024, 4, 30))
+    assert monthly[-1] == (date(2025, 3, 1), date(2025, 3, 31)) and len(monthly) == 12
+    twelfths = [maif.instalment(100.0, date(2024, m, 1), 1) for m in range(1, 13)]
+    assert twelfths[0] == 8.33 and sum(twelfths) == pytest.approx(100.0, abs=1e-9)
 
 
 def test_deterministic():
