@@ -30,19 +30,20 @@ def _all_year(tl: Timeline, option: str) -> bool:
 
 
 def _electric_base(hh: Household, tl: Timeline) -> bool:
-    """a house heated by electricity, Base all year"""
-    return (hh.dwelling.kind == "Maison" and hh.dwelling.heating == "Électricité"
-            and not hh.dwelling.heat_pump and _all_year(tl, "Base"))
+    """an EDF client's house heated by electricity, Base all year"""
+    return (hh.partners.edf and hh.dwelling.kind == "Maison"
+            and hh.dwelling.heating == "Électricité" and not hh.dwelling.heat_pump
+            and _all_year(tl, "Base"))
 
 
 def _gas_tempo(hh: Household, tl: Timeline) -> bool:
-    """a home heated by gas, Tempo all year"""
-    return hh.dwelling.heating == "Gaz" and _all_year(tl, "Tempo")
+    """an EDF client's home heated by gas, Tempo all year"""
+    return hh.partners.edf and hh.dwelling.heating == "Gaz" and _all_year(tl, "Tempo")
 
 
 def _hphc_late(hh: Household, tl: Timeline) -> bool:
-    """electric heating, HP/HC all year with off-peak hours that are not 22:00-06:00"""
-    return (hh.dwelling.heating == "Électricité" and _all_year(tl, "HPHC")
+    """an EDF client with electric heating, HP/HC all year, off-peak hours not 22:00-06:00"""
+    return (hh.partners.edf and hh.dwelling.heating == "Électricité" and _all_year(tl, "HPHC")
             and tuple(hh.contract.hc_window) != (22.0, 6.0))
 
 
@@ -58,7 +59,8 @@ TWO_YEARS = Period.of_years(date(2023, 1, 1), 2)
 def _closed_year(wanted):
     def pick(hh: Household, tl: Timeline) -> bool:
         a = anniversary(hh.contract.start, 2023 - hh.contract.start.year)
-        return date(2023, 1, 2) <= a <= date(2023, 12, 1) and wanted(hh, tl)
+        return (hh.partners.edf and date(2023, 1, 2) <= a <= date(2023, 12, 1)
+                and wanted(hh, tl))
     pick.__doc__ = f"{wanted.__doc__}, a billing year from 2023 closed in 2024"
     return pick
 

@@ -16,10 +16,10 @@ CONTRACTS = "fr.maif.maifuser.contrat"
 
 
 def _burst_pipe_then_a_car_claim(hh, tl) -> bool:
-    """A gas-heated flat: a burst pipe, then its water-damage claim; a car claim later; no
-    other claim."""
+    """An EDF client's gas-heated flat: a burst pipe, then its water-damage claim; a car claim
+    later; no other claim."""
     claims = [e for e in tl.events if e.kind == "claim"]
-    return (hh.dwelling.kind == "Appartement" and hh.dwelling.heating == "Gaz"
+    return (hh.partners.edf and hh.dwelling.kind == "Appartement" and hh.dwelling.heating == "Gaz"
             and [c.details["type"] for c in claims] == ["Habitation", "Vehicule"]
             and "after_leak" in claims[0].details
             and any(e.kind == "leak" and e.details["kind"] == "burst_pipe" for e in tl.events))
@@ -46,6 +46,7 @@ def test_costs_add_up_to_the_bills() -> None:
     t = s["totals"]
     assert len(s["months"]) == 12
     edf = docs(WATER_DAMAGE, BILLS, vendor="EDF")  # instalments and regularisations, as paid
+    assert edf and t["electricity"] > 0
     assert t["electricity"] == pytest.approx(sum(b["amountElectricity"] for b in edf), abs=0.1)
     assert t["gas"] == pytest.approx(sum(b["amountGas"] for b in edf), abs=0.1)
     assert t["water"] == pytest.approx(billed(WATER_DAMAGE, type="water"), abs=0.1)

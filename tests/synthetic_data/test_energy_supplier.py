@@ -29,9 +29,9 @@ TWO_YEARS = Period.of_years(date(2023, 1, 1), 2)
 
 
 def _closed_year(hh: Household, tl: Timeline) -> bool:
-    """a billing year (from a contract anniversary in 2023) wholly inside 2023-2024"""
+    """an EDF client with a billing year (from a 2023 anniversary) wholly inside 2023-2024"""
     a = mensualisation.anniversary(hh.contract.start, 2023 - hh.contract.start.year)
-    return date(2023, 1, 2) <= a <= date(2023, 12, 1)
+    return hh.partners.edf and date(2023, 1, 2) <= a <= date(2023, 12, 1)
 
 
 def _closed_year_with(wanted):
