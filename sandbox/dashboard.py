@@ -77,7 +77,7 @@ def overview(sb: Sandbox, inst: Instance) -> Overview:
         mr = c["usage_point"][0]["meter_reading"]
         day = mr["reading_type"]["start_measurement_period"]
         for i, block in enumerate(mr["interval_block"]):
-            labels.append(f"{day[5:]} {i // 2:02d}:{30 * (i % 2):02d}")
+            labels.append(f"{day[:10]}T{i // 2:02d}:{30 * (i % 2):02d}")
             watts.append(float(block["value"]))
     ov.week_curve = (labels, watts)
     for key, category in (("gas", "gazpar"), ("water", "eau")):

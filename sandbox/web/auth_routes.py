@@ -14,7 +14,7 @@ from sandbox.errors import BadRequest, NotFound
 from sandbox.instances import Instance
 from sandbox.oauth import OAuthError, UnknownInstance, describe
 from sandbox.web.context import address, json_body, sandbox
-from sandbox.web.render import render
+from sandbox.web.render import language, render
 from sandbox.web.responses import JSON
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -86,8 +86,9 @@ def authorize_page(request: Request) -> HTMLResponse:
                                       q.get("scope"), q.get("response_type"))
     rules = parse_scope(q["scope"])
     return render(request, "consent.html", instance=inst, client=client.metadata,
-                  client_id=client.client_id, rules=[rule_in_words(r) for r in rules],
-                  params=dict(q))
+                  client_id=client.client_id,
+                  rules=[rule_in_words(r, language(request, inst).gettext) for r in rules],
+                  params={k: v for k, v in q.items() if k != "lang"})
 
 
 @router.post("/authorize")

@@ -33,8 +33,12 @@ def test_instance_list_dashboard_and_browser(sb, client, alice):
     alice.put(f"/data/{DT}/a", {"v": 1})
     home = client.get("/")
     assert home.status_code == 200 and "alice" in home.text
-    dash = client.get("/", headers={"Host": "alice.localhost"})
+    dash = client.get("/", headers={"Host": "alice.localhost", "Accept-Language": "en"})
     assert dash.status_code == 200 and "Who read your data" in dash.text
+    assert '<html lang="en">' in dash.text
+    # a tester's pages are in French unless asked otherwise (the cloud's locale, as the pilot's)
+    french = client.get("/", headers={"Host": "alice.localhost"}).text
+    assert '<html lang="fr">' in french and "Qui a lu vos données" in french
     assert "<svg" in dash.text and 'role="img"' in dash.text
     browse = client.get("/browse/", headers={"Host": "alice.localhost"})
     assert DT in browse.text
@@ -68,5 +72,7 @@ def test_refused_requests_are_journaled_and_shown_to_the_tester(sb, client, alic
     assert summary["fr.orange.geopoint"]["reads"] == 0
     # no token at all: nothing to attribute, nothing journaled
     assert client.get("/data/fr.orange.geopoint/_all_docs").status_code == 401
-    dash = client.get("/", headers={"Host": "alice.localhost"}).text
+    dash = client.get("/", headers={"Host": "alice.localhost", "Accept-Language": "en"}).text
     assert "Refused" in dash and '<strong class="error">1</strong>' in dash
+    dash = client.get("/", headers={"Host": "alice.localhost"}).text
+    assert "Refusées" in dash and '<strong class="error">1</strong>' in dash
