@@ -16,6 +16,7 @@ from sandbox.oauth import OAuthError, UnknownInstance, describe
 from sandbox.web.context import address, json_body, sandbox
 from sandbox.web.render import language, render
 from sandbox.web.responses import JSON
+from sandbox.webkit.api_docs import request_body
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -43,7 +44,10 @@ def _fields(form) -> dict[str, str]:
     return out
 
 
-@router.post("/register", status_code=201)
+@router.post("/register", status_code=201, openapi_extra=request_body(
+    "The OAuth client to register",
+    {"redirect_uris": ["http://localhost:3000/callback"], "client_name": "My bills",
+        "software_id": "github.com/me/my-bills"}))
 async def register(request: Request) -> JSON:
     """Register an OAuth client (RFC 7591), as cozy-client does for a remote app."""
     inst = _instance(request)
