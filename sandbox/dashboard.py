@@ -28,6 +28,7 @@ class Overview:
     calls_by_hour: list[float] = field(default_factory=list)
     top_contacts: tuple[list[str], list[float]] = ([], [])
     vod_by_month: tuple[list[str], list[float]] = ([], [])
+    months: tuple[str, str] | None = None   # the first and last month with any data
     contracts: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
 
@@ -100,6 +101,9 @@ def overview(sb: Sandbox, inst: Instance) -> Overview:
     for v in documents(sb, inst, "fr.orange.videostream", {"action": "Commande"}):
         months[v["timestamp"][:7]] += 1
     ov.vod_by_month = (sorted(months), [months[m] for m in sorted(months)])
+    seen = [m[:7] for series in (ov.electricity, ov.gas, ov.water, ov.vod_by_month)
+            for m in (series[0][:1] + series[0][-1:])] + [c["timestamp"][:7] for c in calls]
+    ov.months = (min(seen), max(seen)) if seen else None
     for doc in documents(sb, inst, "fr.maif.maifuser.contrat"):
         ov.contracts.extend(doc.get("contrat", []))
     for doc in documents(sb, inst, "org.fing.mesinfos.contract"):

@@ -58,13 +58,16 @@ def daily(labels: list[str], values: list[float]) -> tuple[list[str], list[float
     return out_l, out_v
 
 
-def monthly(labels: list[str], values: list[float]) -> tuple[list[str], list[float]]:
-    """Every month from the first to the last (``YYYY-MM``), 0 where nothing happened."""
-    if not labels:
+def monthly(labels: list[str], values: list[float],
+            period: tuple[str, str] | None = None) -> tuple[list[str], list[float]]:
+    """Every month (``YYYY-MM``) of ``period`` (first and last month; else from the first
+    label to the last), 0 where nothing happened."""
+    ends = sorted([*labels[:1], *labels[-1:], *(period or ())])
+    if not ends:
         return [], []
     have = dict(zip(labels, values, strict=True))
-    y, m = int(labels[0][:4]), int(labels[0][5:7])
-    ly, lm = int(labels[-1][:4]), int(labels[-1][5:7])
+    y, m = int(ends[0][:4]), int(ends[0][5:7])
+    ly, lm = int(ends[-1][:4]), int(ends[-1][5:7])
     out_l, out_v = [], []
     while (y, m) <= (ly, lm):
         key = f"{y:04d}-{m:02d}"

@@ -83,7 +83,7 @@ def _charts(lang: Language, ov: dashboard.Overview) -> dict:
                                 _("minutes, by contact's last 4 digits"),
                                 *ov.top_contacts, Unit(symbol="min"), _("Contact")),
         "vod": charts.bars(lang, _("Videos ordered per month"), _("orders per month"),
-                           *charts.monthly(*ov.vod_by_month),
+                           *charts.monthly(*ov.vod_by_month, ov.months),
                            Unit(*Nn_("%(n)s order", "%(n)s orders")), _("Month"),
                            tick_label=lambda m: lang.month(m)),
     }

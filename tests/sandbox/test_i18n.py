@@ -274,3 +274,25 @@ def test_every_store_page_is_wholly_in_its_language(tmp_path):
                     check_page(r.text, lang, f"{who}:{path}")
         store.cookies.clear()
         assert '<html lang="en">' in store.get("/").text   # the store's default (settings)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_video_chart_shows_every_month_of_the_period(sandbox_pages, lang):
+    """Household 0 orders videos in January and February only, over a year of data: the
+    chart on the rendered dashboard has a slot for each of the 12 months (empty ones drawn
+    as nothing, listed as zero), not two bars as wide as the chart."""
+    client, _ = sandbox_pages
+    html = client.get("/", headers={"Host": "tester.localhost", "Accept-Language": lang}).text
+    section = html[html.index('aria-labelledby="vod"'):]
+    section = section[:section.index("</section>")]
+    months = [Language(lang).month(f"2024-{m:02d}") for m in range(1, 13)]
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', section)
+    assert [label for label, _ in rows] == months
+    empty = "0 commande" if lang == "fr" else "0 orders"
+    assert [v for _, v in rows][2:] == [empty] * 10
+    widths = {float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"[^>]*class="bar"',
+                                           section)}
+    assert len(re.findall(r'class="bar"', section)) == 2 and len(widths) == 1
+    assert widths.pop() < 400 / 12            # one twelfth of the plot, not half of it
+    ticks = re.findall(r"<text[^>]*>([^<]+)</text>", section)
+    assert months[0] in ticks and any(m in ticks for m in months[6:])   # the axis spans it
