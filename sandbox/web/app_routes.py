@@ -67,7 +67,7 @@ def confirm_uninstall(slug: str, request: Request):
         return message(request, 404, N_("No such app"),
                        N_("No app called %(slug)s is installed in this cloud."), inst, slug=slug)
     name = installed.manifest.name if installed.manifest else addresses.slug_of(slug)
-    return render(request, "uninstall.html", instance=inst, slug=slug, name=name)
+    return render(request, "uninstall.html", instance=inst, slug=slug, app_name=name)
 
 
 @router.post("/apps/{slug}/uninstall")

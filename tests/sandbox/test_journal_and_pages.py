@@ -1,7 +1,10 @@
 """The access journal and the pages a tester sees."""
 
 import html
+import json
+from pathlib import Path
 
+from sandbox.contract.manifest import parse_manifest
 from tests.support.api import Api
 
 DT = "test.notes"
@@ -76,3 +79,21 @@ def test_refused_requests_are_journaled_and_shown_to_the_tester(sb, client, alic
     assert "Refused" in dash and '<strong class="error">1</strong>' in dash
     dash = client.get("/", headers={"Host": "alice.localhost"}).text
     assert "Refusées" in dash and '<strong class="error">1</strong>' in dash
+
+
+def test_uninstall_asks_first_in_both_languages(sb, client, alice):
+    """The confirmation page (the journey's only way to uninstall) renders with the app's
+    name and says what uninstalling means; a slug that is not installed answers 404."""
+    root = Path(__file__).resolve().parents[2]
+    manifest, problems = parse_manifest(json.loads(
+        (root / "sample_apps" / "my-calls" / "manifest.webapp").read_text()))
+    assert manifest and not problems
+    sb.installs.install(sb.instances.get("alice"), manifest, "registry")
+    for lang, words in (("en", "its key will be cancelled"), ("fr", "sa clé sera annulée")):
+        page = client.get("/apps/my-calls/uninstall",
+                          headers={"Host": "alice.localhost", "Accept-Language": lang})
+        assert page.status_code == 200, page.text[:300]
+        text = html.unescape(page.text)
+        assert words in text and manifest.name in text and 'id="confirm-uninstall"' in text
+    missing = client.get("/apps/nope/uninstall", headers={"Host": "alice.localhost"})
+    assert missing.status_code == 404
