@@ -12,5 +12,5 @@ trap 'rm -f "$POT"' EXIT
   -k pgettext:1c,2 -k Nn_:1,2 -k Nc_:1c,2 --no-location --sort-output --omit-header -o "$POT" .
 for lang in fr en; do
   "$BIN/pybabel" update -i "$POT" -d "$LOCALES" -l "$lang" --no-fuzzy-matching \
-    --ignore-obsolete --omit-header
+    --ignore-obsolete --width=100
 done

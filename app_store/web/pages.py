@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app_store import accounts, assets, catalogue, pipeline, review
+from app_store.checks import CHECK_IDS, RUNTIME_CHECK_IDS
 from app_store.errors import Conflict, Invalid, NotFound, StoreError, TooLarge, Unauthorized
 from app_store.judging import incomplete_sets
 from app_store.live_clock import (
@@ -45,6 +46,7 @@ STATES = {s: s for s in (N_("queued"), N_("checking"), N_("building"), N_("smoke
 ROLES = {"team": N_("team"), "judge": N_("judge"), "organiser": N_("organiser")}
 CHANNELS = {"stable": N_("stable"), "beta": N_("beta"), "dev": N_("dev")}
 SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
+CHECK_TITLES = {**CHECK_IDS, **RUNTIME_CHECK_IDS}   # what each check asks for
 
 
 # The store's own pages load only their own files (the stylesheet, copy.js, icons and
@@ -64,7 +66,7 @@ def _render(request: Request, name: str, status: int = 200, **ctx) -> HTMLRespon
     ctx.setdefault("who", account_or_none(request))
     _ = language(request).gettext
     for key, words in (("states", STATES), ("roles", ROLES), ("channels", CHANNELS),
-                       ("severities", SEVERITIES)):
+                       ("severities", SEVERITIES), ("check_titles", CHECK_TITLES)):
         ctx.setdefault(key, {k: _(v) for k, v in words.items()})
     return PAGES.render(request, name, status,
                         default_language=store(request).settings.language, **ctx)
@@ -163,8 +165,10 @@ def login(request: Request, form: FormData = Depends(form_data)):
     token = str(form.get("token", "")).strip()
     try:
         who = accounts.authenticate(store(request).db, token)
-    except StoreError as exc:
-        return render(request, "login.html", 401, error=exc.message,
+    except StoreError:
+        error = N_("Paste your token first.") if not token else N_(
+            "This token is not known to the store: check it, or ask the organisers for one.")
+        return render(request, "login.html", 401, error=language(request).gettext(error),
                       next=str(form.get("next", "")))
     home = {"team": "/team", "organiser": "/organiser", "judge": "/judge"}[who.role]
     resp = _redirect(_local_path(str(form.get("next", ""))) or home)
@@ -297,7 +301,7 @@ def _live_panel(request: Request, instance: str = "", **extra) -> dict:
     panel: dict = {"clock": None, "error": None, "faults": None, "instance": instance,
                    "profile": settings.live_faults, "sandbox": settings.sandbox_url,
                    "set_up": bool(settings.live_admin_token), "message": None,
-                   "form_error": None, **extra}
+                   "form_error": None, "form_error_lang": "en", **extra}
     if not panel["set_up"]:
         return panel
     client = _live_client(request)
@@ -318,9 +322,10 @@ def organiser_live_faults(request: Request, instance: str = ""):
     _signed_in(request, "organiser")
     instance = instance.strip().lower()
     if instance and not addresses.is_label(instance):
-        return _organiser(request, live=_live_panel(
-            request, form_error="an instance name is lowercase letters, digits and hyphens, "
-                                "e.g. william-labbe-0"), status=400)
+        return _organiser(request, live=_live_panel(request, form_error=language(
+            request).gettext(N_("An instance's name is lowercase letters, digits and "
+                                "hyphens, e.g. william-labbe-0.")), form_error_lang=None),
+            status=400)
     return _organiser(request, live=_live_panel(request, instance))
 
 

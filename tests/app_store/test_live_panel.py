@@ -87,7 +87,11 @@ def test_bad_input_is_answered_inline_and_changes_nothing(sandbox, tmp_path):
         r = store.post("/organiser/live", data={"action": "jump", "at": "2023-01-01"})
         assert r.status_code == 409 and "only go forward" in _text(r.text, "live-form-error")
         r = store.get("/organiser/live", params={"instance": "Not a name!"})
-        assert r.status_code == 400 and "instance name" in r.text
+        assert r.status_code == 400 and "name is lowercase" in _text(r.text, "live-form-error")
+        assert 'lang="en" id="live-form-error"' not in r.text      # the page's own words
+        r = store.get("/organiser/live", params={"instance": "Not a name!"},
+                      headers={"Accept-Language": "fr"})
+        assert "Le nom d’une instance" in _text(r.text, "live-form-error")
         r = store.get("/organiser/live", params={"instance": "nobody"})
         assert r.status_code == 200 and "nobody" in _text(r.text, "live-error")
         assert clocks.all()[EVENT] == before

@@ -274,6 +274,12 @@ def test_every_store_page_is_wholly_in_its_language(tmp_path):
                     check_page(r.text, lang, f"{who}:{path}")
         store.cookies.clear()
         assert '<html lang="en">' in store.get("/").text   # the store's default (settings)
+        for token, lang, words in (("nope", "fr", "Ce jeton est inconnu du store"),
+                                   ("", "fr", "Collez d’abord votre jeton"),
+                                   ("nope", "en", "This token is not known to the store")):
+            r = store.post("/login", data={"token": token}, headers={"Accept-Language": lang})
+            assert r.status_code == 401 and words in r.text, (token, lang)
+            check_page(r.text, lang, f"/login refused, {lang}")
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
