@@ -22,7 +22,7 @@ from app_store.live_clock import (
     parse_date,
     parse_speed,
 )
-from app_store.web.context import COOKIE, account_or_none, store
+from app_store.web.context import COOKIE, SubmissionId, account_or_none, store
 from app_store.web.errors import status_of
 from app_store.web.registry import image_response
 from app_store.web.views import submission_json
@@ -213,7 +213,7 @@ async def team_submit(request: Request):
 
 
 @router.get("/submissions/{sub_id}", response_class=HTMLResponse)
-def submission_page(sub_id: int, request: Request):
+def submission_page(sub_id: SubmissionId, request: Request):
     return _submission(request, sub_id)
 
 
@@ -240,7 +240,7 @@ def _submission_asset(request: Request, sub_id: int, *roles: str):
 
 
 @router.get("/submissions/{sub_id}/archive")
-def submission_archive(sub_id: int, request: Request) -> Response:
+def submission_archive(sub_id: SubmissionId, request: Request) -> Response:
     """The uploaded archive, as the team sent it (organisers and judges only)."""
     st, row = _submission_asset(request, sub_id, *REVIEWERS)
     name = f"{row.slug}-{row.version}" if row.slug and row.version else f"submission-{row.id}"
@@ -251,7 +251,7 @@ def submission_archive(sub_id: int, request: Request) -> Response:
 
 
 @router.get("/submissions/{sub_id}/screenshots/{path:path}")
-def submission_screenshot(sub_id: int, path: str, request: Request) -> Response:
+def submission_screenshot(sub_id: SubmissionId, path: str, request: Request) -> Response:
     """A screenshot the manifest lists, served as an image only (PNG, JPEG or SVG, under a
     policy that runs nothing)."""
     st, row = _submission_asset(request, sub_id, "team", *REVIEWERS)
@@ -362,7 +362,8 @@ def organiser_live(request: Request, form: FormData = Depends(form_data)):
 
 
 @router.post("/organiser/review/{sub_id}")
-def organiser_review(sub_id: int, request: Request, form: FormData = Depends(form_data)):
+def organiser_review(sub_id: SubmissionId, request: Request,
+                     form: FormData = Depends(form_data)):
     who = _signed_in(request, "organiser")
     reason = str(form.get("reason", ""))
     try:
