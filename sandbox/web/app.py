@@ -19,6 +19,7 @@ from sandbox.serving.assets import StackAssets
 from sandbox.serving.page import PageContext, page_env
 from sandbox.settings import Settings
 from sandbox.web import (
+    api_reference,
     app_routes,
     apps_api,
     assets,
@@ -100,7 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(realtime.router)
     app.include_router(live.router)
     api_docs.install(app)
-    api_docs.describe(app, errors.error_shape)
+    api_docs.describe(app, api_reference.DOCS)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/status/", tags=["status"])
