@@ -24,6 +24,7 @@ from sandbox.runtime.engine import Engine
 from sandbox.webkit import api_docs
 from sandbox.webkit.limits import BodyLimit
 from sandbox.webkit.origin import SameOriginForms
+from sandbox.webkit.paths import ControlCharacters
 from sandbox.webkit.templates import STATIC
 
 
@@ -91,6 +92,8 @@ def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI
                            f"the request is over {limit:,} bytes; uploads are limited to "
                            f"{settings.max_upload_bytes:,} bytes (leave out build output "
                            "and data files)")))
+    app.add_middleware(ControlCharacters,
+                       render=lambda message: orjson.dumps(error_body(message)))
     app.include_router(api.router)
     app.include_router(registry.router)
     app.include_router(pages.router)

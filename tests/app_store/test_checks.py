@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app_store.checks import CHECK_IDS
+from app_store.checks import CHECK_IDS, RUNTIME_CHECK_IDS, title
 from app_store.checks.run import check_upload
 from sandbox.contract.bundle import Limits
+from sandbox.webkit.i18n import Language
 from tests.support.apps import app_files, manifest, tar_gz, zip_bytes
 from tests.support.hostile_archives import HOSTILE
 
@@ -288,8 +289,6 @@ def _emitted_ids() -> set[str]:
 def test_every_check_id_has_a_french_title():
     """The submission page shows each problem's title in the page's language beside its
     English detail: every id the code can emit has a title, and the title is in French."""
-    from app_store.checks import RUNTIME_CHECK_IDS, title
-    from sandbox.webkit.i18n import Language
     emitted = _emitted_ids()
     assert {"archive.unsafe_path", "manifest.missing", "permissions.invalid",
             "code.secret", "build.failed", "build.requirements", "runtime.crashed"} <= emitted

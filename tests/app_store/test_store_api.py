@@ -227,3 +227,9 @@ def test_a_submission_id_no_submission_can_have_is_a_client_error(store, sub_id)
                  f"/submissions/{sub_id}/archive"):
         r = store.get(path, headers=store.auth("Org"))
         assert 400 <= r.status_code < 500, (path, r.status_code, r.text[:200])
+
+
+def test_a_path_with_a_control_character_is_refused_before_routing(store):
+    for path in ("/api/submissions/1%0A", "/registry/%0A", "/apps/x%00"):
+        r = store.get(path, headers=store.auth("Org"))
+        assert r.status_code == 400 and set(r.json()) == {"error", "problems"}, path

@@ -276,9 +276,10 @@ def test_the_dashboard_shows_today_what_arrived_and_notifications_dated_by_the_c
     sb.live.deliveries.tick()
     page = TestClient(app).get("/", headers={"Host": "lea.localhost", "Accept-Language": "en"})
     assert page.status_code == 200
-    assert "Today in this cloud: <span id=\"today-date\">15 Feb 2024 08:00 UTC" in page.text
+    today = '<time id="today-date" datetime="2024-02-15T08:00:00Z">'
+    assert f"Today in this cloud: {today}15 Feb 2024 08:00 UTC" in page.text
     french = TestClient(app).get("/", headers={"Host": "lea.localhost"}).text
-    assert "Aujourd’hui dans ce cloud : <span id=\"today-date\">15 févr. 2024 08:00 UTC" in french
+    assert f"Aujourd’hui dans ce cloud : {today}15 févr. 2024 08:00 UTC" in french
     assert "enedis" in page.text and "org.fing.mesinfos.consumptionstatement" in page.text
     doc = sb.notifications.push(inst, "app", "x", {"alert": {}}, {"category": "alert",
                                                                   "title": "Hi"})
