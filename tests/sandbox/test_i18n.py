@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from sandbox.settings import Settings
 from sandbox.web.app import create_app
+from sandbox.web.render import POLICY
 from sandbox.webkit import i18n
 from sandbox.webkit.i18n import DATA_VALUES, Language
 from synthetic_data import parameters
@@ -302,3 +303,15 @@ def test_the_video_chart_shows_every_month_of_the_period(sandbox_pages, lang):
     assert widths.pop() < 400 / 12            # one twelfth of the plot, not half of it
     ticks = re.findall(r"<text[^>]*>([^<]+)</text>", section)
     assert months[0] in ticks and any(m in ticks for m in months[6:])   # the axis spans it
+
+
+def test_every_tester_page_runs_no_script_and_loads_only_its_own_files(sandbox_pages):
+    """The sandbox's pages carry a policy under which nothing they need is blocked."""
+    client, pages = sandbox_pages
+    for host, path in pages:
+        r = client.get(path, headers={"Host": host} if host else {})
+        assert r.headers["content-security-policy"] == POLICY, path
+        assert "script-src 'none'" in POLICY and "frame-ancestors 'none'" in POLICY
+        html = r.text
+        assert "<script" not in html and "javascript:" not in html, path
+        assert not re.search(r'<(img|link|iframe)[^>]*(src|href)="(https?:)?//', html), path
