@@ -20,7 +20,14 @@ from app_store.assets import screenshot_paths
 from app_store.errors import NotFound
 from app_store.store import Store
 from app_store.tables import submissions
-from sandbox.contract.consent import RuleInWords, UsageLabel, rule_in_words, usage_label
+from sandbox.contract.consent import (
+    N_,
+    Gettext,
+    RuleInWords,
+    UsageLabel,
+    rule_in_words,
+    usage_label,
+)
 from sandbox.contract.manifest import Manifest, parse_manifest
 from sandbox.contract.versions import Version
 
@@ -60,13 +67,14 @@ class Release:
     def screenshots(self) -> list[str]:
         return screenshot_paths(self.manifest)
 
-    def label(self) -> UsageLabel:
+    def label(self, _: Gettext = str) -> UsageLabel:
+        """The data-use label, in the language of ``_`` (a gettext; English by default)."""
         if self.parsed is None:
-            return UsageLabel("E", "its permissions cannot be read", ())
-        return usage_label(list(self.parsed.permissions), self.slug)
+            return UsageLabel("E", _(N_("its permissions cannot be read")), ())
+        return usage_label(list(self.parsed.permissions), self.slug, _)
 
-    def permissions_in_words(self) -> list[RuleInWords]:
-        return [rule_in_words(r) for r in self.parsed.permissions] if self.parsed else []
+    def permissions_in_words(self, _: Gettext = str) -> list[RuleInWords]:
+        return [rule_in_words(r, _) for r in self.parsed.permissions] if self.parsed else []
 
 
 def releases(store: Store, slug: str | None = None) -> list[Release]:

@@ -11,6 +11,8 @@ from app_store import accounts, pipeline
 from app_store.accounts import Account
 from app_store.errors import Invalid
 from sandbox.contract.consent import (
+    N_,
+    Gettext,
     UsageLabel,
     doctype_in_words,
     rule_in_words,
@@ -69,32 +71,34 @@ class WhatItAsks:
         return [p for p in self.permissions if p.used is False]
 
 
-def what_it_asks(manifest: dict | None, smoke: dict | None) -> WhatItAsks:
+def what_it_asks(manifest: dict | None, smoke: dict | None, _: Gettext = str) -> WhatItAsks:
     """A submission's permissions in plain words with its data-use label, each compared with
-    what the smoke run's access journal saw it read and write."""
+    what the smoke run's access journal saw it read and write (in the language of ``_``, a
+    gettext)."""
     parsed = parse_manifest(manifest)[0] if manifest is not None else None
     smoke = smoke or {}
     read = [d for d in smoke.get("read", []) if isinstance(d, str)]
     written = [d for d in smoke.get("written", []) if isinstance(d, str)]
     note = ""
     if parsed is None:
-        note = "the manifest cannot be read, so its permissions are not known"
+        note = N_("the manifest cannot be read, so its permissions are not known")
     elif not smoke:
-        note = "there was no smoke run yet: what the app uses is not known"
+        note = N_("there was no smoke run yet: what the app uses is not known")
     elif parsed.runtime.type == "static":
-        note = ("a static app reads data from the tester's browser, which the smoke run does "
-                "not open: it cannot tell which permissions are used")
+        note = N_("a static app reads data from the tester's browser, which the smoke run "
+                  "does not open: it cannot tell which permissions are used")
     elif not smoke.get("ok"):
-        note = "the smoke run failed: what the app uses is not known"
+        note = N_("the smoke run failed: what the app uses is not known")
     knows = not note
     asked = []
     for rule in parsed.permissions if parsed else ():
-        words = rule_in_words(rule)
+        words = rule_in_words(rule, _)
         used = None
         if knows:
             touched = read if rule.verbs == {"GET"} else [*read, *written]
             used = any(rule.type_matches(d) for d in touched)
         asked.append(Asked(words.sentence, rule.type, words.sensitive, words.writes, used))
-    label = usage_label(list(parsed.permissions), parsed.slug) if parsed else None
-    return WhatItAsks(label, asked, note, [(d, doctype_in_words(d)) for d in read],
-                      [(d, doctype_in_words(d)) for d in written])
+    label = usage_label(list(parsed.permissions), parsed.slug, _) if parsed else None
+    return WhatItAsks(label, asked, _(note) if note else "",
+                      [(d, doctype_in_words(d, _)) for d in read],
+                      [(d, doctype_in_words(d, _)) for d in written])

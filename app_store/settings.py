@@ -60,6 +60,9 @@ class StoreSettings(BaseSettings):
         "exclude", description="A judge's incomplete score set (not every criterion scored): "
         "'exclude' leaves it out of the ranking until it is complete, 'count' ranks it as it "
         "is; either way the leaderboard and its CSV name every incomplete set.")
+    language: Literal["fr", "en"] = Field(
+        "en", description="The language of the store's pages for a visitor whose browser names "
+        "neither French nor English and who has not chosen one with the pages' switch.")
     app_limits: AppLimits = Field(default_factory=AppLimits, description="Container limits, "
                                   "from SELFDATA_APP_* (shared with the sandbox).")
 

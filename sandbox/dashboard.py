@@ -28,6 +28,7 @@ class Overview:
     calls_by_hour: list[float] = field(default_factory=list)
     top_contacts: tuple[list[str], list[float]] = ([], [])
     vod_by_month: tuple[list[str], list[float]] = ([], [])
+    months: tuple[str, str] | None = None   # the first and last month with any data
     contracts: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
 
@@ -77,7 +78,7 @@ def overview(sb: Sandbox, inst: Instance) -> Overview:
         mr = c["usage_point"][0]["meter_reading"]
         day = mr["reading_type"]["start_measurement_period"]
         for i, block in enumerate(mr["interval_block"]):
-            labels.append(f"{day[5:]} {i // 2:02d}:{30 * (i % 2):02d}")
+            labels.append(f"{day[:10]}T{i // 2:02d}:{30 * (i % 2):02d}")
             watts.append(float(block["value"]))
     ov.week_curve = (labels, watts)
     for key, category in (("gas", "gazpar"), ("water", "eau")):
@@ -100,6 +101,9 @@ def overview(sb: Sandbox, inst: Instance) -> Overview:
     for v in documents(sb, inst, "fr.orange.videostream", {"action": "Commande"}):
         months[v["timestamp"][:7]] += 1
     ov.vod_by_month = (sorted(months), [months[m] for m in sorted(months)])
+    seen = [m[:7] for series in (ov.electricity, ov.gas, ov.water, ov.vod_by_month)
+            for m in (series[0][:1] + series[0][-1:])] + [c["timestamp"][:7] for c in calls]
+    ov.months = (min(seen), max(seen)) if seen else None
     for doc in documents(sb, inst, "fr.maif.maifuser.contrat"):
         ov.contracts.extend(doc.get("contrat", []))
     for doc in documents(sb, inst, "org.fing.mesinfos.contract"):

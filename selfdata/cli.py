@@ -103,6 +103,10 @@ def dev(directory: Path, instance: str, database_url: str | None, port: int) -> 
         click.echo(f"Removed the record of a `selfdata dev` session that stopped without "
                    f"cleaning up: {gone.slug} in {instance}.")
     slug = session.manifest.slug
+    # the address is printed once the app answers on it, so a first click never meets a 502
+    if not session.wait_ready():
+        click.echo("The app did not start listening on $PORT: fix it and save again "
+                   "(the session keeps watching its files).", err=True)
     click.echo(f"{session.manifest.name} on {session.url} (Ctrl-C to stop); "
                "reloading the app and its open pages when a file changes.")
     installed = app.state.sandbox.installs.get(app.state.sandbox.instances.get(instance), slug)

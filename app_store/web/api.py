@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from app_store import accounts, catalogue
 from app_store.errors import Invalid
 from app_store.judging import to_csv
-from app_store.web.context import account, store
+from app_store.web.context import SubmissionId, account, store
 from app_store.web.views import submission_json
 from sandbox.webkit.api_docs import request_body
 
@@ -107,7 +107,7 @@ def list_submissions(request: Request, state: str | None = Query(None, max_lengt
 
 
 @router.get("/submissions/{sub_id}")
-def get_submission(sub_id: int, request: Request) -> dict:
+def get_submission(sub_id: SubmissionId, request: Request) -> dict:
     """One submission with its history, checks, build log, smoke run and manifest."""
     st = store(request)
     return submission_json(st, st.submissions.visible(account(request), sub_id))
@@ -116,7 +116,8 @@ def get_submission(sub_id: int, request: Request) -> dict:
 @router.post("/submissions/{sub_id}/review", openapi_extra=request_body(
     "approve, reject (a reason is required) or retry",
     {"decision": "reject", "reason": "asks for positions it never uses"}))
-def review(sub_id: int, request: Request, body: dict = Depends(json_object)) -> dict:
+def review(sub_id: SubmissionId, request: Request,
+           body: dict = Depends(json_object)) -> dict:
     """Approve or reject a submission awaiting review, or retry a failed one (organisers)."""
     st = store(request)
     st.review.decide(account(request), sub_id, str(body.get("decision", "")),

@@ -17,13 +17,14 @@ from starlette.types import Receive, Scope, Send
 from app_store import errors as e
 from app_store.settings import StoreSettings
 from app_store.store import Store
-from app_store.web import api, pages, registry
-from app_store.web.errors import error_body, error_shape, status_of
+from app_store.web import api, api_reference, pages, registry
+from app_store.web.errors import error_body, status_of
 from app_store.worker import Workers
 from sandbox.runtime.engine import Engine
 from sandbox.webkit import api_docs
 from sandbox.webkit.limits import BodyLimit
 from sandbox.webkit.origin import SameOriginForms
+from sandbox.webkit.paths import ControlCharacters
 from sandbox.webkit.templates import STATIC
 
 
@@ -91,10 +92,12 @@ def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI
                            f"the request is over {limit:,} bytes; uploads are limited to "
                            f"{settings.max_upload_bytes:,} bytes (leave out build output "
                            "and data files)")))
+    app.add_middleware(ControlCharacters,
+                       render=lambda message: orjson.dumps(error_body(message)))
     app.include_router(api.router)
     app.include_router(registry.router)
     app.include_router(pages.router)
     api_docs.install(app)
-    api_docs.describe(app, error_shape)
+    api_docs.describe(app, api_reference.DOCS)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

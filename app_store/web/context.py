@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Path, Request
 
 from app_store import accounts
 from app_store.accounts import Account
@@ -35,3 +37,8 @@ def account_or_none(request: Request) -> Account | None:
         return accounts.authenticate(store(request).db, token)
     except StoreError:
         return None
+
+
+# A submission id in a path: beyond SQLite's 64-bit integers it is refused as a bad request
+# (it could never exist), instead of overflowing the query.
+SubmissionId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -23,10 +23,15 @@ EXAMPLE = error_body("the scores were not saved", [
     {"path": "usefulness", "message": "a score is a whole number from 1 to 5"}])
 
 
-def error_shape(path: str) -> dict:
-    """The OpenAPI media type of the store's one error envelope, for the API docs."""
-    return {"schema": {"type": "object", "required": ["error", "problems"], "properties": {
+SCHEMAS: dict[str, dict] = {"StoreError": {
+    "type": "object", "description": "The store's one error envelope",
+    "required": ["error", "problems"], "properties": {
         "error": {"type": "string", "description": "what is wrong and how to fix it"},
-        "problems": {"type": "array", "items": {"type": "object", "properties": {
-            "path": {"type": "string"}, "message": {"type": "string"}}}}}},
-        "example": EXAMPLE}
+        "problems": {"type": "array", "description": "each problem, with where it is",
+                     "items": {"type": "object", "properties": {
+                         "path": {"type": "string"}, "message": {"type": "string"}}}}}}}
+
+
+def error_media(path: str, status: int) -> dict:
+    """The OpenAPI media type of the store's one error envelope, for the API docs."""
+    return {"schema": {"$ref": "#/components/schemas/StoreError"}, "example": EXAMPLE}

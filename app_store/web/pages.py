@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app_store import accounts, assets, catalogue, pipeline, review
+from app_store.checks import CHECK_IDS, RUNTIME_CHECK_IDS
 from app_store.errors import Conflict, Invalid, NotFound, StoreError, TooLarge, Unauthorized
-from app_store.judging import incomplete_sets, number
+from app_store.judging import incomplete_sets
 from app_store.live_clock import (
     LiveClock,
     LiveNotSetUp,
@@ -21,31 +22,65 @@ from app_store.live_clock import (
     parse_date,
     parse_speed,
 )
-from app_store.web.context import COOKIE, account_or_none, store
+from app_store.web.context import COOKIE, SubmissionId, account_or_none, store
 from app_store.web.errors import status_of
 from app_store.web.registry import image_response
 from app_store.web.views import submission_json
 from sandbox.contract import addresses
-from sandbox.webkit.templates import Pages
+from sandbox.webkit.i18n import N_, Language
+from sandbox.webkit.templates import Pages, language_of
 
 router = APIRouter(include_in_schema=False)
 PAGES = Pages(Path(__file__).parent / "templates")
-PAGES.env.filters["number"] = number
 REVIEWERS = ("organiser", "judge")
 
 
+def language(request: Request) -> Language:
+    """The page's language: chosen, else the browser's, else the store's (settings)."""
+    return language_of(request, store(request).settings.language)
+
+
+# Words the pages show for the store's codes (the codes stay as they are in the API).
+STATES = {s: s for s in (N_("queued"), N_("checking"), N_("building"), N_("smoke-testing"),
+                         N_("awaiting-review"), N_("approved"), N_("rejected"), N_("failed"))}
+ROLES = {"team": N_("team"), "judge": N_("judge"), "organiser": N_("organiser")}
+CHANNELS = {"stable": N_("stable"), "beta": N_("beta"), "dev": N_("dev")}
+SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
+CHECK_TITLES = {**CHECK_IDS, **RUNTIME_CHECK_IDS}   # what each check asks for
+
+
+# The store's own pages load only their own files (the stylesheet, copy.js, icons and
+# screenshots, which the registry serves from here); forms post only here; no frame.
+POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+          "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
 def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
+    response = _render(request, name, status, **ctx)
+    response.headers["Content-Security-Policy"] = POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _render(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
     ctx.setdefault("who", account_or_none(request))
-    return PAGES.render(request, name, status, **ctx)
+    _ = language(request).gettext
+    for key, words in (("states", STATES), ("roles", ROLES), ("channels", CHANNELS),
+                       ("severities", SEVERITIES), ("check_titles", CHECK_TITLES)):
+        ctx.setdefault(key, {k: _(v) for k, v in words.items()})
+    return PAGES.render(request, name, status,
+                        default_language=store(request).settings.language, **ctx)
 
 
 def error_page(request: Request, exc: StoreError, status: int) -> HTMLResponse:
     """A request that no form of the page can answer (a missing submission, a role that may
     not see it): forms answer their own errors inline, beside their fields."""
-    titles = {401: "Please sign in", 403: "Not for this account", 404: "Not found",
-              409: "Not possible now", 413: "Too large"}
-    return render(request, "message.html", status, title=titles.get(status, "Not accepted"),
-                  message=exc.message, problems=exc.problems)
+    titles = {401: N_("Please sign in"), 403: N_("Not for this account"), 404: N_("Not found"),
+              409: N_("Not possible now"), 413: N_("Too large")}
+    _ = language(request).gettext
+    return render(request, "message.html", status,
+                  title=_(titles.get(status, N_("Not accepted"))), message=exc.message,
+                  detail_lang="en", problems=exc.problems)
 
 
 class SignIn(Exception):
@@ -77,7 +112,8 @@ def catalogue_page(request: Request, q: str = "", category: str = ""):
     found = catalogue.apps(st, q, category)
     cats = sorted({c for rels in catalogue.apps(st).values()
                    for c in rels[-1].categories})
-    items = [(slug, rels[-1], rels[-1].label()) for slug, rels in found.items()]
+    _ = language(request).gettext
+    items = [(slug, rels[-1], rels[-1].label(_)) for slug, rels in found.items()]
     return render(request, "catalogue.html", items=items, q=q, category=category, cats=cats)
 
 
@@ -90,11 +126,13 @@ def app_page(slug: str, request: Request):
     st = store(request)
     rels = catalogue.releases(st, slug)
     if not rels:
-        return render(request, "message.html", 404, title="No such app",
-                      message=f"No approved app is called {slug!r}.")
+        _ = language(request).gettext
+        return render(request, "message.html", 404, title=_("No such app"),
+                      message=_("No approved app is called %(slug)s.") % {"slug": repr(slug)})
     rel = rels[-1]
-    return render(request, "app.html", rel=rel, rels=list(reversed(rels)), label=rel.label(),
-                  perms=rel.permissions_in_words(), sandbox=st.settings.sandbox_url,
+    _ = language(request).gettext
+    return render(request, "app.html", rel=rel, rels=list(reversed(rels)), label=rel.label(_),
+                  perms=rel.permissions_in_words(_), sandbox=st.settings.sandbox_url,
                   store_url=st.settings.url, instance=instance,
                   install=_install_url(st.settings.sandbox_url, instance, rel,
                                        st.settings.url))
@@ -127,8 +165,10 @@ def login(request: Request, form: FormData = Depends(form_data)):
     token = str(form.get("token", "")).strip()
     try:
         who = accounts.authenticate(store(request).db, token)
-    except StoreError as exc:
-        return render(request, "login.html", 401, error=exc.message,
+    except StoreError:
+        error = N_("Paste your token first.") if not token else N_(
+            "This token is not known to the store: check it, or ask the organisers for one.")
+        return render(request, "login.html", 401, error=language(request).gettext(error),
                       next=str(form.get("next", "")))
     home = {"team": "/team", "organiser": "/organiser", "judge": "/judge"}[who.role]
     resp = _redirect(_local_path(str(form.get("next", ""))) or home)
@@ -173,7 +213,7 @@ async def team_submit(request: Request):
 
 
 @router.get("/submissions/{sub_id}", response_class=HTMLResponse)
-def submission_page(sub_id: int, request: Request):
+def submission_page(sub_id: SubmissionId, request: Request):
     return _submission(request, sub_id)
 
 
@@ -185,7 +225,8 @@ def _submission(request: Request, sub_id: int, status: int = 200,
     listed = catalogue.releases(st, sub["slug"]) if sub["slug"] else []
     return render(request, "submission.html", status, sub=sub,
                   running=sub["state"] in (pipeline.QUEUED, *pipeline.RUNNING),
-                  asks=review.what_it_asks(sub["manifest"], sub["smoke"]),
+                  asks=review.what_it_asks(sub["manifest"], sub["smoke"],
+                                           language(request).gettext),
                   shots=assets.screenshot_paths(sub["manifest"]),
                   reviewer=who.role in REVIEWERS, listed=any(
                       r.submission_id == sub_id for r in listed),
@@ -199,7 +240,7 @@ def _submission_asset(request: Request, sub_id: int, *roles: str):
 
 
 @router.get("/submissions/{sub_id}/archive")
-def submission_archive(sub_id: int, request: Request) -> Response:
+def submission_archive(sub_id: SubmissionId, request: Request) -> Response:
     """The uploaded archive, as the team sent it (organisers and judges only)."""
     st, row = _submission_asset(request, sub_id, *REVIEWERS)
     name = f"{row.slug}-{row.version}" if row.slug and row.version else f"submission-{row.id}"
@@ -210,7 +251,7 @@ def submission_archive(sub_id: int, request: Request) -> Response:
 
 
 @router.get("/submissions/{sub_id}/screenshots/{path:path}")
-def submission_screenshot(sub_id: int, path: str, request: Request) -> Response:
+def submission_screenshot(sub_id: SubmissionId, path: str, request: Request) -> Response:
     """A screenshot the manifest lists, served as an image only (PNG, JPEG or SVG, under a
     policy that runs nothing)."""
     st, row = _submission_asset(request, sub_id, "team", *REVIEWERS)
@@ -229,7 +270,7 @@ def organiser_page(request: Request):
 
 
 def _organiser(request: Request, status: int = 200, new_token: str | None = None,
-               new_name: str | None = None, errors: dict | None = None,
+               new_name: str | None = None, new_role: str | None = None, errors: dict | None = None,
                kept: dict | None = None, live: dict | None = None) -> HTMLResponse:
     """The console; ``errors`` and ``kept`` are a form's error and inputs, by form name, shown
     inline in that form."""
@@ -243,7 +284,7 @@ def _organiser(request: Request, status: int = 200, new_token: str | None = None
                   crit_rows=(kept or {}).get("criteria") or [
                       (c.key, c.label, f"{c.weight:g}") for c in crit],
                   board=st.judging.standings(), engine=st.farm.engine_status(),
-                  new_token=new_token, new_name=new_name, errors=errors or {},
+                  new_token=new_token, new_name=new_name, new_role=new_role, errors=errors or {},
                   kept=kept or {},
                   live=live if live is not None else _live_panel(request))
 
@@ -260,7 +301,7 @@ def _live_panel(request: Request, instance: str = "", **extra) -> dict:
     panel: dict = {"clock": None, "error": None, "faults": None, "instance": instance,
                    "profile": settings.live_faults, "sandbox": settings.sandbox_url,
                    "set_up": bool(settings.live_admin_token), "message": None,
-                   "form_error": None, **extra}
+                   "form_error": None, "form_error_lang": "en", **extra}
     if not panel["set_up"]:
         return panel
     client = _live_client(request)
@@ -281,9 +322,10 @@ def organiser_live_faults(request: Request, instance: str = ""):
     _signed_in(request, "organiser")
     instance = instance.strip().lower()
     if instance and not addresses.is_label(instance):
-        return _organiser(request, live=_live_panel(
-            request, form_error="an instance name is lowercase letters, digits and hyphens, "
-                                "e.g. william-labbe-0"), status=400)
+        return _organiser(request, live=_live_panel(request, form_error=language(
+            request).gettext(N_("An instance's name is lowercase letters, digits and "
+                                "hyphens, e.g. william-labbe-0.")), form_error_lang=None),
+            status=400)
     return _organiser(request, live=_live_panel(request, instance))
 
 
@@ -312,11 +354,16 @@ def organiser_live(request: Request, form: FormData = Depends(form_data)):
                           status=status_of(exc))
     finally:
         client.close()
-    return _organiser(request, live=_live_panel(request, message=f"Done: {action}."))
+    done = {"pause": N_("Done: the event's clock is paused."),
+            "resume": N_("Done: the event's clock runs."),
+            "speed": N_("Done: the speed is set."), "jump": N_("Done: the clock jumped.")}
+    return _organiser(request, live=_live_panel(
+        request, message=language(request).gettext(done[action])))
 
 
 @router.post("/organiser/review/{sub_id}")
-def organiser_review(sub_id: int, request: Request, form: FormData = Depends(form_data)):
+def organiser_review(sub_id: SubmissionId, request: Request,
+                     form: FormData = Depends(form_data)):
     who = _signed_in(request, "organiser")
     reason = str(form.get("reason", ""))
     try:
@@ -337,7 +384,7 @@ def organiser_accounts(request: Request, form: FormData = Depends(form_data)):
         return _organiser(request, status_of(exc), errors={"accounts": exc},
                           kept={"accounts": kept})
     # the token is shown once, in this answer: never in a URL (history, logs)
-    return _organiser(request, new_token=token, new_name=f"{acc.role} {acc.name}")
+    return _organiser(request, new_token=token, new_name=acc.name, new_role=acc.role)
 
 
 @router.post("/organiser/criteria")

@@ -11,25 +11,13 @@ from sandbox.files.store import Files
 from sandbox.files.tree import Usage, size_of
 from sandbox.instances import Instance
 
-UNITS = ("B", "KB", "MB", "GB", "TB")
-
-
-def human_size(n: int) -> str:
-    """1 536 → "1.5 KB" (powers of 1024, as Cozy's Drive shows sizes)."""
-    value = float(n)
-    for unit in UNITS:
-        if value < 1024 or unit == UNITS[-1]:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # pragma: no cover - the loop always returns
-
 
 @dataclass
 class Folder:
     id: str
     path: str
     files: int          # files directly inside
-    bytes: str
+    bytes: int
 
 
 @dataclass
@@ -37,7 +25,7 @@ class RecentFile:
     id: str
     name: str
     folder: str
-    size: str
+    size: int          # bytes
     updated_at: str
     mime: str
 
@@ -46,8 +34,8 @@ class RecentFile:
 class FilesOverview:
     folders: list[Folder] = field(default_factory=list)
     recent: list[RecentFile] = field(default_factory=list)
-    used: str = "0 B"
-    quota: str = ""
+    used: int = 0       # bytes
+    quota: int = 0      # bytes; 0: none
     count: int = 0
     trash: int = 0
 
@@ -62,7 +50,7 @@ def overview(files: Files, inst: Instance, recent: int = 10) -> FilesOverview:
     bytes_per_dir = Counter()
     for f in live:
         bytes_per_dir[f.get("dir_id", ROOT_ID)] += size_of(f)
-    folders = [Folder(i, dirs[i], n, human_size(bytes_per_dir[i]))
+    folders = [Folder(i, dirs[i], n, bytes_per_dir[i])
                for i, n in per_dir.items() if i in dirs]
     latest = sorted(live, key=lambda f: (str(f.get("updated_at", "")), f["_id"]),
                     reverse=True)[:recent]
@@ -70,9 +58,9 @@ def overview(files: Files, inst: Instance, recent: int = 10) -> FilesOverview:
     return FilesOverview(
         folders=sorted(folders, key=lambda f: f.path),
         recent=[RecentFile(f["_id"], f.get("name", ""), dirs.get(f.get("dir_id", ""), "/"),
-                           human_size(size_of(f)), str(f.get("updated_at", ""))[:10],
+                           size_of(f), str(f.get("updated_at", ""))[:10],
                            str(f.get("mime", ""))) for f in latest],
-        used=human_size(use.files), quota=human_size(files.quota) if files.quota else "",
+        used=use.files, quota=files.quota or 0,
         count=len(live), trash=use.count - len(live))
 
 

@@ -19,6 +19,7 @@ from sandbox.serving.assets import StackAssets
 from sandbox.serving.page import PageContext, page_env
 from sandbox.settings import Settings
 from sandbox.web import (
+    api_reference,
     app_routes,
     apps_api,
     assets,
@@ -41,6 +42,7 @@ from sandbox.web.responses import JSON, JSONAPI
 from sandbox.webkit import api_docs
 from sandbox.webkit.limits import BodyLimit
 from sandbox.webkit.origin import SameOriginForms
+from sandbox.webkit.paths import ControlCharacters
 from sandbox.webkit.templates import STATIC
 
 # Forms that change the tester's cloud: only its own pages may send them.
@@ -100,7 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(realtime.router)
     app.include_router(live.router)
     api_docs.install(app)
-    api_docs.describe(app, errors.error_shape)
+    api_docs.describe(app, api_reference.DOCS)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/status/", tags=["status"])
@@ -128,4 +130,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SameOriginForms, paths=lambda p: p.startswith(FORMS), refuse=_cross_site)
     app.add_middleware(AppOrigins)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, render=_too_large)
+    app.add_middleware(ControlCharacters, render=lambda message: orjson.dumps(
+        {"error": f"code=400, message={message}"}))
     return app

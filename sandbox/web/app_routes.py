@@ -6,14 +6,17 @@ cloud's own pages can install or uninstall.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from sandbox.contract import addresses
 from sandbox.contract.consent import rule_in_words, usage_label
-from sandbox.web.context import apps
-from sandbox.web.render import instance_or_page, render
+from sandbox.web.context import apps, sandbox
+from sandbox.web.render import instance_or_page, language, message, render
+from sandbox.webkit.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,8 +29,10 @@ def consent(request: Request, slug: str = "", registry: str = "", channel: str =
         return page
     rel = apps(request).release(registry, slug, channel)
     rules = rel.rules()
+    _ = language(request, inst).gettext
     return render(request, "app_consent.html", instance=inst, rel=rel,
-                  rules=[rule_in_words(r) for r in rules], label=usage_label(rules, rel.slug),
+                  rules=[rule_in_words(r, _) for r in rules],
+                  label=usage_label(rules, rel.slug, _),
                   registry=rel.registry, channel=channel, then=then)
 
 
@@ -50,10 +55,25 @@ async def install(request: Request):
     return RedirectResponse(f"http://{host}/", status_code=303)
 
 
+@router.get("/apps/{slug}/uninstall", response_class=HTMLResponse)
+def confirm_uninstall(slug: str, request: Request):
+    """Asks before uninstalling: what it means (the app stops, its key is cancelled, the data
+    stays)."""
+    inst, page = instance_or_page(request)
+    if page:
+        return page
+    installed = sandbox(request).installs.get(inst, slug)
+    if installed is None:
+        return message(request, 404, N_("No such app"),
+                       N_("No app called %(slug)s is installed in this cloud."), inst, slug=slug)
+    name = installed.manifest.name if installed.manifest else addresses.slug_of(slug)
+    return render(request, "uninstall.html", instance=inst, slug=slug, app_name=name)
+
+
 @router.post("/apps/{slug}/uninstall")
 def uninstall(slug: str, request: Request):
     inst, page = instance_or_page(request)
     if page:
         return page
     apps(request).uninstall(inst.name, slug)
-    return RedirectResponse("/#apps", status_code=303)
+    return RedirectResponse(f"/?{urlencode({'uninstalled': slug})}#apps", status_code=303)

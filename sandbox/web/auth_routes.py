@@ -14,8 +14,9 @@ from sandbox.errors import BadRequest, NotFound
 from sandbox.instances import Instance
 from sandbox.oauth import OAuthError, UnknownInstance, describe
 from sandbox.web.context import address, json_body, sandbox
-from sandbox.web.render import render
+from sandbox.web.render import language, render
 from sandbox.web.responses import JSON
+from sandbox.webkit.api_docs import request_body
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -43,7 +44,10 @@ def _fields(form) -> dict[str, str]:
     return out
 
 
-@router.post("/register", status_code=201)
+@router.post("/register", status_code=201, openapi_extra=request_body(
+    "The OAuth client to register",
+    {"redirect_uris": ["http://localhost:3000/callback"], "client_name": "My bills",
+        "software_id": "github.com/me/my-bills"}))
 async def register(request: Request) -> JSON:
     """Register an OAuth client (RFC 7591), as cozy-client does for a remote app."""
     inst = _instance(request)
@@ -86,8 +90,9 @@ def authorize_page(request: Request) -> HTMLResponse:
                                       q.get("scope"), q.get("response_type"))
     rules = parse_scope(q["scope"])
     return render(request, "consent.html", instance=inst, client=client.metadata,
-                  client_id=client.client_id, rules=[rule_in_words(r) for r in rules],
-                  params=dict(q))
+                  client_id=client.client_id,
+                  rules=[rule_in_words(r, language(request, inst).gettext) for r in rules],
+                  params={k: v for k, v in q.items() if k != "lang"})
 
 
 @router.post("/authorize")

@@ -15,7 +15,7 @@ from sandbox.storage.documents import with_type
 from sandbox.storage.finder import project
 from sandbox.web.context import caller, json_body, sandbox
 from sandbox.web.responses import JSON
-from sandbox.webkit.api_docs import request_body
+from sandbox.webkit.api_docs import parameters, request_body
 
 router = APIRouter(prefix="/data", tags=["data"])
 MAX_INT = 2**31 - 1     # bigger counts are nonsense here, and overflow SQL integers
@@ -97,7 +97,7 @@ async def db_info(doctype: Doctype, request: Request) -> JSON:
     return JSON(await run_in_threadpool(sb.documents.db_info, who.instance.id, doctype))
 
 
-@router.put("/{doctype}/")
+@router.put("/{doctype}/", status_code=201)
 async def create_db(doctype: Doctype, request: Request) -> JSON:
     """Create the database of a doctype (answers as the stack does when it exists)."""
     who = await _whole_type(request, doctype, "POST", write=True)
@@ -117,7 +117,8 @@ async def drop_db(doctype: Doctype, request: Request) -> JSON:
     return JSON({"ok": True, "deleted": True})
 
 
-@router.post("/{doctype}/", openapi_extra=request_body("A new document", {"vendor": "EDF"}))
+@router.post("/{doctype}/", status_code=201,
+             openapi_extra=request_body("A new document", {"vendor": "EDF"}))
 async def create_doc(doctype: Doctype, request: Request) -> JSON:
     """Create a document (its id and first revision are returned)."""
     who = await caller(request)
@@ -247,7 +248,8 @@ async def get_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
     return JSON(body)
 
 
-@router.delete("/{doctype}/_design/{ddoc}")
+@router.delete("/{doctype}/_design/{ddoc}", openapi_extra=parameters(
+    ("rev", "query", "The design document's current revision", "1-abc")))
 async def delete_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
     """Delete a design document (an index) of a doctype."""
     who = await _whole_type(request, doctype, "GET")
@@ -258,7 +260,9 @@ async def delete_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
                                         doctype, f"_design/{ddoc}", rev))
 
 
-@router.post("/{doctype}/_design/{ddoc}/copy")
+@router.post("/{doctype}/_design/{ddoc}/copy", status_code=201, openapi_extra=parameters(
+    ("rev", "query", "The design document's current revision", "1-abc"),
+    ("Destination", "header", "The new design document's id", "_design/by_amount")))
 async def copy_design(doctype: Doctype, ddoc: Ddoc, request: Request) -> JSON:
     """Copy a design document of a doctype under another name."""
     who = await _whole_type(request, doctype, "GET")
@@ -306,7 +310,7 @@ async def changes(doctype: Doctype, request: Request, limit: Limit = None,
     return JSON(res)
 
 
-@router.post("/{doctype}/_bulk_docs", openapi_extra=request_body(
+@router.post("/{doctype}/_bulk_docs", status_code=201, openapi_extra=request_body(
     "Documents to write", {"docs": [{"vendor": "EDF"}, {"_id": "b1", "_rev": "1-x",
                                                         "_deleted": True}]}))
 async def bulk_docs(doctype: Doctype, request: Request) -> JSON:
@@ -381,7 +385,9 @@ async def put_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
     return _write_reply(doctype, res, 200)
 
 
-@router.delete("/{doctype}/{doc_id:path}")
+@router.delete("/{doctype}/{doc_id:path}", openapi_extra=parameters(
+    ("rev", "query", "The document's current revision (or If-Match)", "1-abc"),
+    ("If-Match", "header", "The document's current revision (or ?rev=)", "1-abc")))
 async def delete_doc(doctype: Doctype, doc_id: DocId, request: Request) -> JSON:
     """Delete a document by its id and current revision (?rev=)."""
     who = await caller(request)

@@ -113,24 +113,50 @@ def install(app: FastAPI) -> None:
         return couch_response(exc.status_code, "error", str(exc.detail))
 
 
-def _schema(example: dict) -> dict:
-    return {"type": "object", "example": example}
-
-
 COUCH = {"ok": False, "status": "404", "error": "not_found", "reason": "missing"}
 ECHO = {"error": "code=403, message=Forbidden"}
 STACK = {"error": "Forbidden"}
 JSONAPI_ERROR = {"errors": [{"status": "403", "title": "Forbidden",
                              "detail": "the token does not allow this"}]}
 
+_TEXT = {"type": "string"}
+SCHEMAS: dict[str, dict] = {
+    "CouchError": {"type": "object", "description": "An error answered by CouchDB",
+                   "required": ["error", "reason"], "properties": {
+                       "ok": {"type": "boolean"}, "status": {**_TEXT, "description":
+                                                             "the HTTP status"},
+                       "error": {**_TEXT, "description": "CouchDB's error name"},
+                       "reason": {**_TEXT, "description": "why"}}},
+    "DataError": {"type": "object", "description": "The stack's refusal on /data "
+                  "(`code=<status>, message=<why>`)", "required": ["error"],
+                  "properties": {"error": _TEXT}},
+    "StackError": {"type": "object", "description": "The stack's refusal", "required":
+                   ["error"], "properties": {"error": _TEXT}},
+    "JsonApiErrors": {"type": "object", "description": "JSON:API errors", "required":
+                      ["errors"], "properties": {"errors": {"type": "array", "items": {
+                          "type": "object", "required": ["status", "title"], "properties": {
+                              "status": _TEXT, "title": _TEXT, "detail": _TEXT,
+                              "source": {"type": "object"}}}}}},
+}
 
-def error_shape(path: str) -> dict:
-    """The OpenAPI media type of this path's errors (the shapes in this module's docstring),
-    for the API docs."""
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def error_media(path: str, status: int) -> dict:
+    """The OpenAPI media type of this path's errors with ``status`` (the shapes in this
+    module's docstring), for the API docs."""
+    title = TITLES.get(status, "Error")
     if path.startswith(JSONAPI_PREFIXES):
-        return {"schema": _schema(JSONAPI_ERROR), "example": JSONAPI_ERROR}
+        return {"schema": _ref("JsonApiErrors"), "example": {"errors": [{
+            "status": str(status), "title": title, "detail": title.lower()}]}}
     if path.startswith("/data"):
-        return {"schema": {"oneOf": [_schema(ECHO), _schema(COUCH)]}, "examples": {
-            "stack": {"summary": "refused by the stack", "value": ECHO},
-            "couchdb": {"summary": "answered by CouchDB", "value": COUCH}}}
-    return {"schema": _schema(STACK), "example": STACK}
+        return {"schema": {"oneOf": [_ref("DataError"), _ref("CouchError")]}, "examples": {
+            "stack": {"summary": "refused by the stack",
+                      "value": {"error": f"code={status}, message={title}"}},
+            "couchdb": {"summary": "answered by CouchDB", "value": {
+                "ok": False, "status": str(status),
+                "error": "not_found" if status == 404 else "bad_request",
+                "reason": title.lower()}}}}
+    return {"schema": _ref("StackError"), "example": {"error": title}}

@@ -28,6 +28,10 @@ from sandbox.web import files_jsonapi as ja
 from sandbox.web import files_links
 from sandbox.web.context import sandbox
 from sandbox.web.files_common import (
+    CONTENT,
+    CREATE,
+    PAGE,
+    REVISION,
     Body,
     FileId,
     JsonBody,
@@ -45,6 +49,7 @@ from sandbox.web.files_common import (
     whole,
 )
 from sandbox.web.responses import JSONAPI
+from sandbox.webkit.api_docs import parameters, request_body
 
 router = APIRouter(tags=["files"])
 # first: /files/downloads and the /data/…/relationships/references routes must win over
@@ -63,7 +68,8 @@ def download_by_path(request: Request, who: Who,
     return _download(request, who, files_of(request).by_path(who.instance, path))
 
 
-@router.get("/files/download/{file_id}")
+@router.get("/files/download/{file_id}", openapi_extra=parameters(
+    ("Dl", "query", "1 to download as an attachment, else shown inline", "1")))
 @router.head("/files/download/{file_id}", include_in_schema=False)
 def download(file_id: FileId, request: Request, who: Who) -> Response:
     """Download a file of the Drive by its id."""
@@ -78,7 +84,8 @@ def _download(request: Request, who: Caller, doc: dict) -> Response:
     return send(files_of(request), who.instance, doc, request)
 
 
-@router.post("/files/_find")
+@router.post("/files/_find", openapi_extra=request_body(
+    "A Mango query on the files", {"selector": {"class": "pdf"}, "limit": 10}))
 def find(request: Request, who: Who, body: JsonBody) -> JSONAPI:
     """Find files with a Mango selector (io.cozy.files), as POST /data/:doctype/_find."""
     whole(request, who)
@@ -118,7 +125,8 @@ def find(request: Request, who: Who, body: JsonBody) -> JSONAPI:
     return JSONAPI({"data": out, "links": links, "meta": meta})
 
 
-@router.post("/files/_all_docs")
+@router.post("/files/_all_docs", openapi_extra=request_body(
+    "The ids of the files to read", {"keys": ["io.cozy.files.root-dir"]}))
 def all_docs(request: Request, who: Who, body: JsonBody) -> JSONAPI:
     """List files and folders of the Drive, as _all_docs does for documents."""
     whole(request, who)
@@ -133,7 +141,7 @@ def all_docs(request: Request, who: Who, body: JsonBody) -> JSONAPI:
                              for d in found], "links": {}, "meta": {"count": len(found)}})
 
 
-@router.get("/files/metadata")
+@router.get("/files/metadata", openapi_extra=parameters(*PAGE))
 def metadata_by_path(request: Request, who: Who,
                      path: Annotated[str, Query(alias="Path", max_length=4096)] = "") -> JSONAPI:
     """A file's or folder's metadata by its path (?Path=/Administrative)."""
@@ -143,7 +151,7 @@ def metadata_by_path(request: Request, who: Who,
     return reply(request, who, doc)
 
 
-@router.get("/files/trash")
+@router.get("/files/trash", openapi_extra=parameters(*PAGE))
 def trash_listing(request: Request, who: Who) -> JSONAPI:
     """List what is in the Drive's trash."""
     files = files_of(request)
@@ -159,7 +167,7 @@ def trash_listing(request: Request, who: Who) -> JSONAPI:
                     "meta": {"count": len(children)}})
 
 
-@router.get("/files/{file_id}/relationships/contents")
+@router.get("/files/{file_id}/relationships/contents", openapi_extra=parameters(*PAGE))
 def contents(file_id: FileId, request: Request, who: Who) -> JSONAPI:
     """List the contents of a folder, paginated."""
     doc = readable(request, who, files_of(request).get(who.instance, file_id))
@@ -177,7 +185,7 @@ def head(file_id: FileId, request: Request, who: Who) -> Response:
     return Response(status_code=200)
 
 
-@router.get("/files/{file_id}")
+@router.get("/files/{file_id}", openapi_extra=parameters(*PAGE))
 def get_file(file_id: FileId, request: Request, who: Who) -> JSONAPI:
     """A file's or folder's metadata (a folder with its contents) by its id."""
     files = files_of(request)
@@ -228,13 +236,14 @@ def _header_date(value: str | None) -> str | None:
     return names.parse_date(when.isoformat(), "Date")
 
 
-@router.post("/files/", status_code=201)
+@router.post("/files/", status_code=201, openapi_extra=parameters(*CREATE, *CONTENT))
 def create_at_root(request: Request, who: Who, data: Body) -> JSONAPI:
     """As ``POST /files/io.cozy.files.root-dir`` (and the only form for ``Path=``)."""
     return _create(request, who, data, ROOT_ID)
 
 
-@router.post("/files/{dir_id}", status_code=201)
+@router.post("/files/{dir_id}", status_code=201,
+             openapi_extra=parameters(*CREATE, *CONTENT))
 def create(dir_id: FileId, request: Request, who: Who, data: Body) -> JSONAPI:
     """``Type=directory`` (with ``Name``, or ``Path`` and ``Recursive=true``) or
     ``Type=file`` with the bytes as the body, in the folder ``dir_id``."""
@@ -274,7 +283,7 @@ def _create(request: Request, who: Caller, data: bytes, dir_id: str) -> JSONAPI:
     raise InvalidParameter("type", "Type must be file or directory")
 
 
-@router.put("/files/{file_id}")
+@router.put("/files/{file_id}", openapi_extra=parameters(*REVISION, *CONTENT))
 def put_content(file_id: FileId, request: Request, who: Who, data: Body) -> JSONAPI:
     """Replace the content of a file (its new bytes as the body)."""
     doc = files_of(request).replace(who.instance, file_id, _content(request, who.instance, data),
@@ -307,20 +316,26 @@ def _patch(request: Request, who: Caller, doc_id: str, body: object) -> Response
     return reply(request, who, doc)
 
 
-@router.patch("/files/metadata")
+@router.patch("/files/metadata", openapi_extra=request_body(
+    "The attributes to change (name, dir_id, tags…)",
+    {"data": {"type": "io.cozy.files", "attributes": {"name": "2017-03.pdf"}}}))
 def patch_by_path(request: Request, who: Who, body: JsonBody,
                   path: Annotated[str, Query(alias="Path", max_length=4096)] = "") -> Response:
     """Rename, move or tag a file or folder found by its path."""
     return _patch(request, who, files_of(request).by_path(who.instance, path)["_id"], body)
 
 
-@router.patch("/files/{file_id}")
+@router.patch("/files/{file_id}", openapi_extra=parameters(*REVISION) | request_body(
+    "The attributes to change (name, dir_id, tags…)",
+    {"data": {"type": "io.cozy.files", "attributes": {"tags": ["bills"]}}}))
 def patch(file_id: FileId, request: Request, who: Who, body: JsonBody) -> Response:
     """Rename, move or tag a file or folder by its id."""
     return _patch(request, who, file_id, body)
 
 
-@router.post("/files/upload/metadata", status_code=201)
+@router.post("/files/upload/metadata", status_code=201, openapi_extra=request_body(
+    "Metadata to attach to a file uploaded next",
+    {"data": {"type": "io.cozy.files.metadata", "attributes": {"category": "bill"}}}))
 def upload_metadata(request: Request, who: Who, body: JsonBody) -> JSONAPI:
     """Store metadata to attach to a file uploaded next (returns its id)."""
     checker(request, who)("POST", {"type": "file"})
@@ -334,7 +349,7 @@ def upload_metadata(request: Request, who: Who, body: JsonBody) -> JSONAPI:
                              "attributes": attrs, "meta": {}}}, status_code=201)
 
 
-@router.delete("/files/trash")
+@router.delete("/files/trash", status_code=204)
 def empty_trash(request: Request, who: Who) -> Response:
     """Empty the Drive's trash."""
     files_of(request).empty_trash(who.instance, checker(request, who))
@@ -359,7 +374,7 @@ def destroy(file_id: FileId, request: Request, who: Who) -> Response:
     return Response(status_code=204)
 
 
-@router.delete("/files/{file_id}")
+@router.delete("/files/{file_id}", openapi_extra=parameters(*REVISION))
 def trash(file_id: FileId, request: Request, who: Who) -> JSONAPI:
     """Move a file or folder to the trash."""
     doc = files_of(request).trash(who.instance, file_id, actor(request, who),

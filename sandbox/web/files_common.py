@@ -158,3 +158,35 @@ def send(files: Files, inst: Instance, doc: dict, request: Request) -> Response:
     return FileResponse(blob, media_type=doc.get("mime") or names.DEFAULT_MIME,
                         filename=doc["name"], content_disposition_type=disposition,
                         headers={"Etag": f'"{doc.get("md5sum", "")}"', **file_headers(doc)})
+
+
+# Parameters the files API reads by hand, for its API docs.
+PAGE = (("page[limit]", "query", "At most this many entries (up to 1000)", "30"),
+        ("page[cursor]", "query", "Where the next page starts (links.next)", "f30"),
+        ("page[skip]", "query", "Entries to skip first", "0"))
+REVISION = (("If-Match", "header", "The file's current revision (or ?rev=)", "1-abc"),
+            ("rev", "query", "The file's current revision (or If-Match)", "1-abc"))
+CONTENT = (("Content-MD5", "header", "The base64 MD5 of the content, checked on arrival",
+            "1B2M2Y8AsgTpgAmY7PhCfg=="),
+           ("Date", "header", "When the content was made (HTTP date), if no CreatedAt",
+            "Tue, 05 Mar 2024 10:00:00 GMT"),
+           ("CreatedAt", "query", "When the file was created (RFC 3339)",
+            "2024-03-05T10:00:00Z"),
+           ("UpdatedAt", "query", "When the file was last changed (RFC 3339)",
+            "2024-03-05T10:00:00Z"),
+           ("Tags", "query", "Comma-separated tags", "bills,edf"),
+           ("Size", "query", "The content's size in bytes, checked on arrival", "1024"),
+           ("Executable", "query", "true for an executable file", "false"),
+           ("Encrypted", "query", "true for an encrypted file", "false"),
+           ("MetadataID", "query", "Metadata sent before by POST /files/upload/metadata",
+            "m1"),
+           ("Metadata", "query", "The file's metadata as a JSON object", '{"category":"bill"}'),
+           ("SourceAccount", "query", "The account of the konnector that made the file",
+            "acc1"),
+           ("SourceAccountIdentifier", "query", "That account's login", "alice@example.org"))
+CREATE = (("Type", "query", "file or directory", "file"),
+          ("Name", "query", "The new file's or folder's name", "2024-03.pdf"),
+          ("Path", "query", "A folder path to create (with Type=directory)",
+           "/Administrative/EDF"),
+          ("Recursive", "query", "true to create the missing parent folders", "true"))
+

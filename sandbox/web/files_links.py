@@ -18,6 +18,7 @@ from sandbox.service import Sandbox
 from sandbox.web import files_jsonapi as ja
 from sandbox.web.context import address, sandbox
 from sandbox.web.files_common import (
+    PAGE,
     FileId,
     JsonBody,
     Who,
@@ -31,6 +32,7 @@ from sandbox.web.files_common import (
     send,
 )
 from sandbox.web.responses import JSONAPI
+from sandbox.webkit.api_docs import parameters, request_body
 
 router = APIRouter(tags=["files"])
 DISK_USAGE_ID = "io.cozy.settings.disk-usage"
@@ -83,7 +85,8 @@ def _refs(body: object) -> list[dict]:
     return [{"type": r["type"], "id": r["id"]} for r in items]
 
 
-@router.post("/files/{file_id}/relationships/referenced_by")
+@router.post("/files/{file_id}/relationships/referenced_by", openapi_extra=request_body(
+    "The documents that reference the file", {"data": [{"type": "io.cozy.bills", "id": "b1"}]}))
 @router.delete("/files/{file_id}/relationships/referenced_by")
 def referenced_by(file_id: FileId, request: Request, who: Who, body: JsonBody) -> JSONAPI:
     """Add or remove documents that reference a file (its referenced_by relationship)."""
@@ -104,7 +107,9 @@ def _ref_key(sort: str):
     raise BadRequest("Invalid sort parameter: use id, -id, datetime or -datetime")
 
 
-@router.get("/data/{doctype}/{doc_id:path}/relationships/references")
+@router.get("/data/{doctype}/{doc_id:path}/relationships/references",
+            openapi_extra=parameters(("sort", "query", "datetime or -datetime (newest first); "
+                                      "else by id", "-datetime"), *PAGE))
 def references_of(doctype: str, doc_id: str, request: Request, who: Who) -> JSONAPI:
     """The files a document references (konnectors' folders, an album's photos)."""
     if not (who.permissions.allow("GET", doctype, {}, doc_id=doc_id) or
@@ -126,7 +131,9 @@ def references_of(doctype: str, doc_id: str, request: Request, who: Who) -> JSON
     return JSONAPI(out)
 
 
-@router.post("/data/{doctype}/{doc_id:path}/relationships/references", status_code=204)
+@router.post("/data/{doctype}/{doc_id:path}/relationships/references", status_code=204,
+             openapi_extra=request_body("The files the document references",
+                                        {"data": [{"type": "io.cozy.files", "id": "f1"}]}))
 @router.delete("/data/{doctype}/{doc_id:path}/relationships/references", status_code=204)
 def reference_files(doctype: str, doc_id: str, request: Request, who: Who,
                     body: JsonBody) -> Response:

@@ -19,8 +19,9 @@ from sandbox.errors import BadRequest, Forbidden
 from sandbox.live.clock import EVENT, MAX_SPEED, parse_moment
 from sandbox.service import Sandbox
 from sandbox.web.context import caller, sandbox, token_of
-from sandbox.web.render import render
+from sandbox.web.render import language, render
 from sandbox.web.responses import JSON
+from sandbox.webkit.i18n import N_
 
 router = APIRouter()
 NO_ADMIN = "no organiser token is set for this sandbox (SELFDATA_LIVE_ADMIN_TOKEN)"
@@ -120,8 +121,10 @@ def admin_form(request: Request, token: Annotated[str, Form(max_length=200)],
         raise BadRequest(f"unknown action {action[:20]!r}", "bad_request")
     change = ClockChange(instance=instance or None, **fields[action])
     status = _change(sb, change)
+    done = {"pause": N_("Done: the clock is paused."), "resume": N_("Done: the clock runs."),
+            "speed": N_("Done: the speed is set."), "jump": N_("Done: the clock jumped.")}
     return render(request, "live.html", clock=sb.live.status(None) if not instance else status,
-                  message=f"Done: {action}.", admin=True)
+                  message=language(request).gettext(done[action]), admin=True)
 
 
 @router.get("/admin/live/", include_in_schema=False)

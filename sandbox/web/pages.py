@@ -15,9 +15,11 @@ from sandbox.contract.consent import doctype_in_words, rule_in_words
 from sandbox.files.overview import overview as files_overview
 from sandbox.files.tree import is_dir
 from sandbox.web import charts
+from sandbox.web.charts import Unit
 from sandbox.web.context import address, apps, sandbox
 from sandbox.web.files_common import file_headers
-from sandbox.web.render import instance_or_page, render
+from sandbox.web.render import instance_or_page, language, message, render
+from sandbox.webkit.i18n import N_, Language, Nn_
 from synthetic_data.schemas import load_schema
 
 router = APIRouter(include_in_schema=False)
@@ -32,48 +34,84 @@ def home(request: Request) -> HTMLResponse:
     if page:
         return page
     ov = dashboard.overview(sb, inst)
-    ch = {
-        "electricity": charts.line("Electricity per day", *ov.electricity, "kWh"),
-        "curve": charts.line("Load curve, last 7 days", *ov.week_curve, "W"),
-        "gas": charts.line("Gas per gas day", *ov.gas, "kWh") if ov.gas[0] else None,
-        "water": charts.line("Water per day", *ov.water, "L"),
-        "hours": charts.bars("Calls by hour of the day",
-                             [f"{h}h" for h in range(24)], ov.calls_by_hour, "calls"),
-        "contacts": charts.bars("Minutes on the phone with the top contacts",
-                                *ov.top_contacts, "min"),
-        "vod": charts.bars("Videos ordered per month", *ov.vod_by_month, "orders"),
-    }
-    installed = [_installed(request, inst.name, a) for a in sb.installs.listing(inst)]
+    lang = language(request, inst)
+    _ = lang.gettext
+    ch = _charts(lang, ov)
+    installed = [_installed(request, inst.name, a, lang) for a in sb.installs.listing(inst)]
     reinstalled = request.query_params.get("reinstalled", "")
     done = next((a for a in installed if a["slug"] == reinstalled and a["state"] == "installed"),
                 None)
+    gone = request.query_params.get("uninstalled", "")
+    gone = gone if addresses.is_label(gone.replace(".", "-")) and \
+        all(a["slug"] != gone for a in installed) else ""
     live = sb.live.status(inst)
     runs = sb.live.recent_runs(inst, 8) if live["live"] else []
     return render(request, "dashboard.html", instance=inst, ov=ov, charts=ch, live=live,
-                  runs=runs,
-                  apps=installed, reinstalled=done, notifications=sb.notifications.recent(inst, 20),
+                  runs=runs, apps=installed, reinstalled=done, uninstalled=gone,
+                  notifications=sb.notifications.recent(inst, 20),
                   journal=sb.journal.summary(inst.id),
-                  recent=sb.journal.entries(inst.id, limit=30), words=doctype_in_words,
+                  recent=sb.journal.entries(inst.id, limit=30),
+                  words=lambda d: doctype_in_words(d, _),
+                  client_kinds={"app": _("app"), "oauth": _("client"), "cli": _("command line"),
+                                "dev": _("dev mode")},
+                  job_states={"queued": _("queued"), "running": _("running"), "done": _("done"),
+                              "errored": _("errored")},
                   drive=files_overview(sb.files, inst))
 
 
-def _installed(request: Request, instance: str, a: InstalledApp) -> dict:
+def _charts(lang: Language, ov: dashboard.Overview) -> dict:
+    """The dashboard's charts, in the page's language; days and months without data shown."""
+    _ = lang.gettext
+    day, kwh = _("Day"), Unit("kWh")
+    hour = lambda h: f"{int(h[:-1])}"  # noqa: E731
+    return {
+        "electricity": charts.line(lang, _("Electricity per day"), _("kWh per day"),
+                                   *charts.daily(*ov.electricity), kwh, day),
+        "curve": charts.line(lang, _("Load curve, last 7 days"), _("watts, every half-hour"),
+                             *ov.week_curve, Unit(symbol="W"), _("Half-hour"),
+                             row_label=lambda lb: lang.datetime(lb, "")),
+        "gas": charts.line(lang, _("Gas per gas day"), _("kWh per day"),
+                           *charts.daily(*ov.gas), kwh, day) if ov.gas[0] else None,
+        "water": charts.line(lang, _("Water per day"), _("litres per day"),
+                             *charts.daily(*ov.water), Unit(symbol="L"), day),
+        "hours": charts.bars(lang, _("Calls by hour of the day"),
+                             _("calls over the period, by local hour"),
+                             [f"{h}h" for h in range(24)], ov.calls_by_hour,
+                             Unit(*Nn_("%(n)s call", "%(n)s calls")),
+                             _("Hour"), tick_label=hour, every=3),
+        "contacts": charts.bars(lang, _("Minutes on the phone with the top contacts"),
+                                _("minutes, by contact's last 4 digits"),
+                                *ov.top_contacts, Unit(symbol="min"), _("Contact")),
+        "vod": charts.bars(lang, _("Videos ordered per month"), _("orders per month"),
+                           *charts.monthly(*ov.vod_by_month, ov.months),
+                           Unit(*Nn_("%(n)s order", "%(n)s orders")), _("Month"),
+                           tick_label=lambda m: lang.month(m)),
+    }
+
+
+def _installed(request: Request, instance: str, a: InstalledApp, lang: Language) -> dict:
     """An install as the dashboard shows it: a store install, a ``selfdata dev`` session
     beside it (at its own address), or one that cannot run and offers a reinstall."""
+    _ = lang.gettext
     why = apps(request).cannot_run(instance, a)
     port = request.url.port
     if a.dev:
         holder = DevHolder.parse(a.served_by)
         port = holder.port if holder else port
-        state = "dev mode" + (f" (selfdata dev, process {holder.pid})" if holder else "")
+        state = "dev mode"
+        text = (_("dev mode (selfdata dev, process %(pid)s)") % {"pid": holder.pid}
+                if holder else _("dev mode"))
     else:
         state = "reinstall needed" if why else "installed" if a.source == STORE else a.source
+        text = {"reinstall needed": _("reinstall needed"), "installed": _("installed")}.get(
+            state, state)
     slug = addresses.slug_of(a.slug)
     pinned = a.source == STORE and a.manifest is not None and bool(a.sha256)
     return {"slug": a.slug, "name": a.manifest.name if a.manifest else slug,
             "version": a.manifest.version if a.manifest else "", "state": state,
+            "state_text": text,
             "url": f"http://{addresses.app_host(a.slug, instance, port)}/",
-            "permissions": [rule_in_words(r) for r in a.manifest.permissions]
+            "permissions": [rule_in_words(r, _) for r in a.manifest.permissions]
             if a.manifest else [],
             "reinstall": None if why is None else {
                 "why": why, "slug": slug, "registry": a.registry or "",
@@ -95,8 +133,8 @@ def drive_download(file_id: str, request: Request) -> Response:
     blob = files.blobs.path(inst, doc["internal_vfs_id"]) \
         if doc and not is_dir(doc) and doc.get("internal_vfs_id") else None
     if blob is None or not blob.is_file():
-        return render(request, "message.html", 404, instance=inst, title="No such file",
-                      message="This file is not in this cloud any more.")
+        return message(request, 404, N_("No such file"),
+                       N_("This file is not in this cloud any more."), inst)
     return FileResponse(blob, media_type=doc.get("mime") or "application/octet-stream",
                         filename=doc["name"], content_disposition_type="inline",
                         headers=file_headers(doc))
@@ -108,8 +146,9 @@ def browse(request: Request) -> HTMLResponse:
     if page:
         return page
     counts = dashboard.doc_counts(sandbox(request), inst)
-    return render(request, "browse.html", instance=inst, counts=counts, words=doctype_in_words,
-                  describe=_schema_description)
+    _ = language(request, inst).gettext
+    return render(request, "browse.html", instance=inst, counts=counts,
+                  words=lambda d: doctype_in_words(d, _))
 
 
 @router.get("/browse/{doctype}", response_class=HTMLResponse)
@@ -121,12 +160,13 @@ def browse_doctype(doctype: str, request: Request) -> HTMLResponse:
     count = dashboard.doc_counts(sb, inst).get(doctype, 0)
     fields = _fields(doctype)
     if not count and not fields:
-        return render(request, "message.html", 404, instance=inst, title="Unknown doctype",
-                      message=f"{doctype} has no documents here and no documentation; "
-                              "see the data browser for the doctypes of this cloud.")
+        return message(request, 404, N_("Unknown doctype"),
+                       N_("%(doctype)s has no documents here and no documentation; see the "
+                          "data browser for the doctypes of this cloud."), inst, doctype=doctype)
     samples = dashboard.documents(sb, inst, doctype, limit=3)
     return render(request, "doctype.html", instance=inst, doctype=doctype, fields=fields,
-                  samples=samples, words=doctype_in_words,
+                  samples=samples,
+                  words=lambda d: doctype_in_words(d, language(request, inst).gettext),
                   description=_schema_description(doctype), count=count,
                   database_option=_database_option(sb.settings.database_url))
 

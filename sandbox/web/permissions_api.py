@@ -18,6 +18,7 @@ from sandbox.shares import PERMISSIONS, codes_visible, public
 from sandbox.web import jsonapi
 from sandbox.web.context import caller, json_body, sandbox
 from sandbox.web.responses import JSONAPI
+from sandbox.webkit.api_docs import request_body
 
 router = APIRouter(prefix="/permissions", tags=["permissions"])
 PAGE, MAX_PAGE = 30, 100
@@ -43,7 +44,10 @@ async def permissions_self(request: Request) -> JSONAPI:
     return jsonapi.data(_self_object(await caller(request)))
 
 
-@router.post("")
+@router.post("", openapi_extra=request_body(
+    "The permission set to share",
+    {"data": {"type": "io.cozy.permissions",
+        "attributes": {"permissions": {"bills": {"type": "io.cozy.bills", "verbs": ["GET"]}}}}}))
 @router.post("/", include_in_schema=False)
 async def create_share(request: Request,
                        codes: Annotated[str, Query(max_length=4096)] = "",
@@ -59,7 +63,8 @@ async def create_share(request: Request,
     return jsonapi.data(_share_object(doc, hide_codes=False))
 
 
-@router.post("/exists")
+@router.post("/exists", openapi_extra=request_body(
+    "The documents to check", {"data": [{"type": "io.cozy.bills", "id": "b1"}]}))
 async def exists(request: Request) -> JSONAPI:
     """Which of the given documents a share names: ``{"data": [{"type", "id"}...]}``."""
     who = await caller(request)
@@ -127,7 +132,9 @@ async def show(perm_id: str, request: Request) -> JSONAPI:
     return jsonapi.data(_share_object(doc, hide_codes=True))
 
 
-@router.patch("/{perm_id}")
+@router.patch("/{perm_id}", openapi_extra=request_body(
+    "The permissions or codes to add",
+    {"data": {"type": "io.cozy.permissions", "attributes": {"codes": {"bob": ""}}}}))
 async def patch(perm_id: str, request: Request) -> JSONAPI:
     """Add or remove rules, replace the codes or change the expiry of a share the caller
     created."""

@@ -31,6 +31,7 @@ from sandbox.events import NOTIFIED, OVERFLOWED, Event, Subscription
 from sandbox.instance_settings import INSTANCE_ID, PASSPHRASE_ID, SETTINGS
 from sandbox.service import Caller, Sandbox
 from sandbox.web.context import caller, json_body, sandbox
+from sandbox.webkit.api_docs import request_body
 
 router = APIRouter(tags=["realtime"])
 PROTOCOL = "io.cozy.websocket"
@@ -281,7 +282,8 @@ async def realtime(ws: WebSocket) -> None:
             await pump
 
 
-@router.post("/realtime/{doctype}/{doc_id}", status_code=204)
+@router.post("/realtime/{doctype}/{doc_id}", status_code=204, openapi_extra=request_body(
+    "The document to announce to the doctype's subscribers", {"data": {"_id": "b1"}}))
 async def notify(doctype: str, doc_id: str, request: Request) -> Response:
     """Send ``NOTIFIED`` with the body (and ``_id``) to those watching the document; nothing
     is stored (needs POST on the document)."""

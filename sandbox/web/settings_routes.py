@@ -14,6 +14,7 @@ from sandbox.service import Caller
 from sandbox.web import jsonapi
 from sandbox.web.context import caller, sandbox, token_of
 from sandbox.web.responses import JSONAPI
+from sandbox.webkit.api_docs import request_body
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 FLAG_SOURCES = ("instance", "manager", "config", "context", "default")
@@ -43,7 +44,10 @@ async def get_instance(request: Request) -> JSONAPI:
     return _settings(INSTANCE_ID, attrs, rev)
 
 
-@router.put("/instance")
+@router.put("/instance", openapi_extra=request_body(
+    "The instance's settings, with their current revision",
+    {"data": {"type": "io.cozy.settings", "id": "io.cozy.settings.instance",
+        "meta": {"rev": "1-abc"}, "attributes": {"locale": "fr"}}}))
 async def put_instance(request: Request) -> JSONAPI:
     """Replace the settings (needs PUT on io.cozy.settings or on this document); ``meta.rev``
     guards against lost updates (409)."""

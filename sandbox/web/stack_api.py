@@ -24,6 +24,7 @@ from sandbox.service import Caller, Sandbox
 from sandbox.web import jsonapi
 from sandbox.web.context import caller, sandbox
 from sandbox.web.responses import JSONAPI
+from sandbox.webkit.api_docs import request_body
 
 router = APIRouter()
 JOBS, TRIGGERS = "io.cozy.jobs", "io.cozy.triggers"
@@ -40,7 +41,10 @@ def _app_url(request: Request, who: Caller, slug: str) -> str:
 
 # ---- intents --------------------------------------------------------------------------------
 
-@router.post("/intents", tags=["intents"])
+@router.post("/intents", tags=["intents"], openapi_extra=request_body(
+    "What to do, on which doctype",
+    {"data": {"type": "io.cozy.intents", "attributes": {"action": "PICK",
+        "type": "io.cozy.files", "permissions": ["GET"]}}}))
 async def create_intent(request: Request) -> JSONAPI:
     """Which installed app offers ``action`` on ``type``; none answers with no service."""
     who = await caller(request)
@@ -93,7 +97,10 @@ def _categories(sb: Sandbox, who: Caller) -> tuple[str, str, dict | None]:
     return who.kind, "", None
 
 
-@router.post("/notifications", tags=["notifications"], status_code=201)
+@router.post("/notifications", tags=["notifications"], status_code=201, openapi_extra=request_body(
+    "The notification",
+    {"data": {"type": "io.cozy.notifications", "attributes": {"category": "bills",
+        "title": "A new bill", "message": "EDF: 42,10 €"}}}))
 async def create_notification(request: Request) -> JSONAPI:
     """A notification for the tester, in a category the app's manifest declares
     (``notifications.<category>``); shown on the tester's dashboard."""
@@ -148,7 +155,9 @@ async def queued(worker: str, request: Request) -> JSONAPI:
                             if d.get("worker") == worker and d.get("state") == "queued"])
 
 
-@router.post("/jobs/queue/{worker}", tags=["jobs"])
+@router.post("/jobs/queue/{worker}", tags=["jobs"], openapi_extra=request_body(
+    "The job's arguments",
+    {"data": {"type": "io.cozy.jobs", "attributes": {"arguments": {"slug": "my-bills"}}}}))
 async def push_job(worker: str, request: Request) -> JSONAPI:
     """Refused: no worker runs here (404, as the stack answers for a worker it lacks)."""
     who = await caller(request)
@@ -177,7 +186,10 @@ async def triggers(request: Request,
                             and (not types or d.get("type") in types)])
 
 
-@router.post("/jobs/triggers", tags=["jobs"], status_code=201)
+@router.post("/jobs/triggers", tags=["jobs"], status_code=201, openapi_extra=request_body(
+    "The trigger",
+    {"data": {"type": "io.cozy.triggers", "attributes": {"type": "@cron",
+        "arguments": "0 0 2 * * *", "worker": "service", "message": {"slug": "my-bills"}}}}))
 async def new_trigger(request: Request) -> JSONAPI:
     """Refused: no worker runs here, so no trigger would ever fire (404 for its worker)."""
     who = await caller(request)

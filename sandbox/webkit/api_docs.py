@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from html import escape
 from importlib.resources import files
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -94,27 +96,86 @@ def summary_of(description: str, longest: int = 120) -> str:
     return text[:cut] if cut > 20 else text[:longest - 1].rsplit(" ", 1)[0] + "…"
 
 
-def describe(app: FastAPI, error_shape: Callable[[str], dict]) -> None:
+@dataclass(frozen=True)
+class ErrorDocs:
+    """What an app tells its API docs about its errors and parameters.
+
+    - ``schemas``: its error envelope(s) as OpenAPI schemas, added to ``components``;
+    - ``media(path, status)``: the media type object of an error on ``path`` (a ``$ref`` to
+      one of ``schemas`` and an example);
+    - ``statuses(method, path, operation)``: the 4xx statuses the route can answer, with why;
+    - ``parameters``: a description and an example for each parameter name a route does not
+      describe itself (its own ``Path``/``Query`` description wins);
+    - ``security``: the OpenAPI security schemes, and ``secured(method, path)`` the ones a
+      route needs (``[]`` when it needs no token)."""
+
+    schemas: dict[str, dict]
+    media: Callable[[str, int], dict]
+    statuses: Callable[[str, str, dict], dict[int, str]]
+    parameters: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    security: dict[str, dict] = field(default_factory=dict)
+    secured: Callable[[str, str], list[dict]] = lambda method, path: []
+
+
+def describe(app: FastAPI, docs: ErrorDocs) -> None:
     """Complete the app's OpenAPI as it is generated: each route's summary from its
-    docstring (never a name made from the function's), and its error answers (``4XX``) in the
-    shape ``error_shape(path)`` gives (an OpenAPI media type object, schema and example)."""
+    docstring (never a name made from the function's), a description and example for each
+    parameter, the token it needs, and each 4xx status it can answer, in the app's envelope
+    (FastAPI's own validation shape is never shown: the apps answer their envelope)."""
     generate = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema:
             return app.openapi_schema
         spec = generate()
+        components = spec.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        schemas.update(docs.schemas)
+        if docs.security:
+            components["securitySchemes"] = docs.security
         for path, ops in spec.get("paths", {}).items():
-            for op in ops.values():
+            for method, op in ops.items():
                 if op.get("description"):
                     op["summary"] = summary_of(op["description"])
+                for param in op.get("parameters", []):
+                    _describe_parameter(param, docs.parameters)
+                security = docs.secured(method, path)
+                if security:
+                    op["security"] = security
                 responses = op.setdefault("responses", {})
-                responses.pop("422", None)    # FastAPI's validation shape: not what we answer
-                if not any(code.startswith("4") for code in responses):
-                    responses["4XX"] = {"description": "The request cannot be answered; the "
-                                        "body says why", "content": {
-                                            "application/json": error_shape(path)}}
+                for code in [c for c in responses if c.startswith("4")]:
+                    del responses[code]   # FastAPI's 422: not what the apps answer
+                for status, why in sorted(docs.statuses(method, path, op).items()):
+                    responses[str(status)] = {"description": why,
+                                              "content": {"application/json":
+                                                          docs.media(path, status)}}
         app.openapi_schema = spec
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _describe_parameter(param: dict, vocabulary: dict[str, tuple[str, Any]]) -> None:
+    description, example = vocabulary.get(param["name"], (None, None))
+    if not param.get("description") and description:
+        param["description"] = description
+    if "example" in param or "examples" in param:
+        return
+    schema = param.get("schema", {})
+    if schema.get("examples"):
+        param["example"] = schema["examples"][0]
+    elif example is not None:
+        param["example"] = example
+    elif "default" in schema:
+        param["example"] = schema["default"]
+
+
+def parameters(*specs: tuple[str, str, str, Any]) -> dict:
+    """The OpenAPI of parameters a route reads by hand, each ``(name, "query" | "header",
+    description, example)``, as strings: pass as (part of) a route's ``openapi_extra``."""
+    return {"parameters": [{"name": name, "in": where, "required": False,
+                            "description": description, "example": example,
+                            "schema": {"type": "string", "maxLength": 4096}}
+                           for name, where, description, example in specs]}

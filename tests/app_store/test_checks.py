@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app_store.checks import CHECK_IDS
+from app_store.checks import CHECK_IDS, RUNTIME_CHECK_IDS, title
 from app_store.checks.run import check_upload
 from sandbox.contract.bundle import Limits
+from sandbox.webkit.i18n import Language
 from tests.support.apps import app_files, manifest, tar_gz, zip_bytes
 from tests.support.hostile_archives import HOSTILE
 
@@ -246,3 +247,55 @@ def test_a_doctype_typo_in_the_code_warns_with_the_known_one():
     # an app's own doctypes and known ones are not typos
     own = app_files(**{"own.js": b"x('fr.hackathon.my_calls.result'); y('io.cozy.bills')"})
     assert "code.unknown_doctype" not in ids(check_upload(tar_gz(own), "a.tar.gz"))
+
+
+# Where the check id is among the arguments of the calls that make problems (and of each
+# module's own helpers that take a ``check`` parameter).
+ID_ARGUMENT = {"Problem": 0, "BuildResult": 4}
+
+
+def _emitted_ids() -> set[str]:
+    """Every check id a problem can carry, read from the code that makes problems: the first
+    argument of ``Problem`` or of a helper's ``check`` parameter (a literal or a module
+    constant), and the build's check ids."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    found: set[str] = set()
+    for path in [*root.glob("app_store/**/*.py"), *root.glob("sandbox/contract/*.py")]:
+        tree = ast.parse(path.read_text())
+        consts = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
+                  for t in n.targets if isinstance(t, ast.Name)
+                  and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)}
+        helpers = {f.name: [a.arg for a in f.args.args].index("check")
+                   for f in tree.body if isinstance(f, ast.FunctionDef)
+                   and "check" in [a.arg for a in f.args.args]}
+        positions = {**ID_ARGUMENT, **helpers}
+        for node in ast.walk(tree):
+            name = getattr(node, "func", None)
+            at = positions.get(getattr(name, "id", getattr(name, "attr", "")), -1)
+            if isinstance(node, ast.Call) and 0 <= at < len(node.args):
+                arg = node.args[at]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.add(arg.value)
+                elif isinstance(arg, ast.Name) and arg.id in consts:
+                    found.add(consts[arg.id])
+            if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "check" \
+                    and isinstance(node.value, ast.Constant):
+                found.add(node.value.value)
+    return found
+
+
+def test_every_check_id_has_a_french_title():
+    """The submission page shows each problem's title in the page's language beside its
+    English detail: every id the code can emit has a title, and the title is in French."""
+    emitted = _emitted_ids()
+    assert {"archive.unsafe_path", "manifest.missing", "permissions.invalid",
+            "code.secret", "build.failed", "build.requirements", "runtime.crashed"} <= emitted
+    titled = {**CHECK_IDS, **RUNTIME_CHECK_IDS}
+    assert emitted - set(titled) == set(), "an id without a title"
+    french = Language("fr")
+    for check in emitted:
+        english = title(check)
+        translated = french.gettext(english)
+        assert translated and translated != english, f"{check}: no French title"

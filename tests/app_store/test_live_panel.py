@@ -53,12 +53,14 @@ def test_the_organiser_drives_the_event_clock_from_the_console(sandbox, tmp_path
         assert _text(page, "live-profile") == "hostile"
 
         r = store.post("/organiser/live", data={"action": "resume"})
-        assert r.status_code == 200 and "Done: resume." in r.text
+        assert r.status_code == 200 and "Done: the event&#39;s clock runs." in r.text
         assert clocks.all()[EVENT].paused is False
         r = store.post("/organiser/live", data={"action": "pause"})
         assert clocks.all()[EVENT].paused is True and _text(r.text, "live-state") == "paused"
         r = store.post("/organiser/live", data={"action": "speed", "speed": "2880"})
-        assert clocks.all()[EVENT].speed == 2880 and "×2880" in r.text
+        assert clocks.all()[EVENT].speed == 2880 and "×2,880" in r.text  # English by default
+        french = store.get("/organiser", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).text
+        assert "×2\u202f880" in french and "Vitesse" in french  # the same, in French
         r = store.post("/organiser/live", data={"action": "jump", "at": "2024-03-01"})
         assert r.status_code == 200
         assert clocks.all()[EVENT].sim_anchor == at(date(2024, 3, 1))
@@ -85,7 +87,11 @@ def test_bad_input_is_answered_inline_and_changes_nothing(sandbox, tmp_path):
         r = store.post("/organiser/live", data={"action": "jump", "at": "2023-01-01"})
         assert r.status_code == 409 and "only go forward" in _text(r.text, "live-form-error")
         r = store.get("/organiser/live", params={"instance": "Not a name!"})
-        assert r.status_code == 400 and "instance name" in r.text
+        assert r.status_code == 400 and "name is lowercase" in _text(r.text, "live-form-error")
+        assert 'lang="en" id="live-form-error"' not in r.text      # the page's own words
+        r = store.get("/organiser/live", params={"instance": "Not a name!"},
+                      headers={"Accept-Language": "fr"})
+        assert "Le nom d’une instance" in _text(r.text, "live-form-error")
         r = store.get("/organiser/live", params={"instance": "nobody"})
         assert r.status_code == 200 and "nobody" in _text(r.text, "live-error")
         assert clocks.all()[EVENT] == before

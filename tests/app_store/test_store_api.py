@@ -218,3 +218,18 @@ def test_no_form_of_the_store_can_be_sent_from_another_site(store, headers):
     r = store.post("/login", data={"token": store.tokens["Red"]}, headers=own,
                    follow_redirects=False)
     assert r.status_code == 303 and "set-cookie" in r.headers
+
+
+@pytest.mark.parametrize("sub_id", ["-3026402273896160763209738635706368", str(2**63), "0"])
+def test_a_submission_id_no_submission_can_have_is_a_client_error(store, sub_id):
+    """Found by schemathesis: an id beyond SQLite's integers overflowed the query (500)."""
+    for path in (f"/api/submissions/{sub_id}", f"/submissions/{sub_id}",
+                 f"/submissions/{sub_id}/archive"):
+        r = store.get(path, headers=store.auth("Org"))
+        assert 400 <= r.status_code < 500, (path, r.status_code, r.text[:200])
+
+
+def test_a_path_with_a_control_character_is_refused_before_routing(store):
+    for path in ("/api/submissions/1%0A", "/registry/%0A", "/apps/x%00"):
+        r = store.get(path, headers=store.auth("Org"))
+        assert r.status_code == 400 and set(r.json()) == {"error", "problems"}, path

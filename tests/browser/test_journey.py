@@ -66,7 +66,7 @@ def test_the_whole_journey(event):
     n_calls = calls["total_rows"]
     assert n_calls > 100
     with browser() as b:
-        team = b.new_page(viewport={"width": 1280, "height": 900})
+        team = b.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
         team.goto(f"{store}/login")
         assert audit(team) == [] and keyboard_reaches(team, "#token")
         sign_in(team, store, event["tokens"]["Team"])
@@ -81,7 +81,7 @@ def test_the_whole_journey(event):
         shot(team, "1-team-submission-ready")
         assert audit(team) == [], "1-team-submission-ready"
 
-        org = b.new_context().new_page()
+        org = b.new_context(locale="en-GB").new_page()
         sign_in(org, store, event["tokens"]["Organiser"])
         org.goto(sub_url)
         org.fill("#reason", "Clear, and asks only for the call log.")
@@ -90,7 +90,7 @@ def test_the_whole_journey(event):
         shot(org, "2-organiser-approved")
         assert audit(org) == [], "2-organiser-approved"
 
-        judge = b.new_context().new_page()
+        judge = b.new_context(locale="en-GB").new_page()
         sign_in(judge, store, event["tokens"]["Judge"])
         assert "/judge" in judge.url
         section = judge.locator("#app-my-calls")
@@ -106,7 +106,8 @@ def test_the_whole_journey(event):
         board = org.text_content("#leaderboard")
         assert "my-calls" in board and "Sample apps" in board
 
-        tester = b.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
+        tester = b.new_context(viewport={"width": 390, "height": 844},   # a phone, in English
+                               locale="en-GB").new_page()
         tester.goto(f"{store}/")
         assert audit(tester) == []
         tester.click("text=My calls")
@@ -131,7 +132,12 @@ def test_the_whole_journey(event):
         assert "my-calls" in journal.lower() or "My calls" in journal
         shot(tester, "6-tester-dashboard-journal")
         assert audit(tester) == [], "6-tester-dashboard-journal"
-        tester.click("text=Uninstall My calls")
-        tester.wait_for_load_state()
+        tester.click("text=Uninstall My calls")       # asks first, says what it means
+        tester.wait_for_url(re.compile(r"/apps/my-calls/uninstall$"))
+        assert "its key will be cancelled" in tester.content()
+        assert audit(tester) == [], "7-tester-confirm-uninstall"
+        tester.click("#confirm-uninstall")
+        tester.wait_for_url(re.compile(r"uninstalled=my-calls"))
+        assert "Its key is cancelled" in tester.text_content("#uninstalled")
         assert "Uninstall My calls" not in tester.content()
         shot(tester, "7-tester-uninstalled")

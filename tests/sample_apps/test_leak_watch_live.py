@@ -53,7 +53,7 @@ def test_a_burst_pipe_is_notified_within_a_simulated_day_and_shown(tmp_path, mon
             with browser() as b:
                 page = b.new_page(viewport={"width": 1100, "height": 900})
                 page.goto(f"http://lea.localhost:{server.port}/")
-                today = page.text_content("#today-date") or ""
+                today = page.get_attribute("#today-date", "datetime") or ""  # ISO, UTC
                 notes = page.text_content("ul.notifications") or ""
                 arrivals = page.text_content("#arrivals") or ""
                 shot(page, "live-leak-watch-dashboard")

@@ -68,9 +68,27 @@ def test_only_the_listed_files_are_served(app):
         assert ("problems" in body) if name == "store" else (body["error"] == "not_found")
 
 
+# Routes that answer every request (no token, parameter or body): no 4xx to document.
+ANSWER_ANYTHING = {("get", "/status"), ("get", "/status/"), ("get", "/data/"),
+                   ("get", "/api/criteria"), ("get", "/registry/slugs"),
+                   ("get", "/registry/maintenance")}
+ENVELOPES = {"sandbox": {"CouchError", "DataError", "StackError", "JsonApiErrors"},
+             "store": {"StoreError"}}
+
+
+def refs(schema: dict) -> set[str]:
+    found = {schema["$ref"].rsplit("/", 1)[1]} if "$ref" in schema else set()
+    for option in schema.get("oneOf", []):
+        found |= refs(option)
+    return found
+
+
 def test_every_route_is_described(app):
+    """Walks the whole OpenAPI document: a route added without its docs fails here."""
     name, client = app
     spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert ENVELOPES[name] <= set(schemas) and "HTTPValidationError" not in schemas
     ops = [(m, p, op) for p, item in spec["paths"].items() for m, op in item.items()]
     assert len(ops) > (80 if name == "sandbox" else 25)
     for method, path, op in ops:
@@ -78,34 +96,66 @@ def test_every_route_is_described(app):
         assert op.get("description"), f"{where} has no docstring"
         assert op["summary"] == summary_of(op["description"]) and len(op["summary"]) > 10, where
         errors = {k: v for k, v in op["responses"].items() if k.startswith("4")}
-        assert errors, f"{where} says nothing of its errors"
-        for answer in errors.values():
+        if (method, path) in ANSWER_ANYTHING:
+            assert not errors and not op.get("parameters") and "requestBody" not in op, where
+            assert "security" not in op, where
+            continue
+        assert errors, f"{where} documents no 4xx answer"
+        assert "4XX" not in errors and all(k.isdigit() for k in errors), where
+        for code, answer in errors.items():
+            assert answer["description"], f"{where} {code}"
             media = answer["content"]["application/json"]
+            assert refs(media["schema"]) and refs(media["schema"]) <= ENVELOPES[name], \
+                f"{where} {code} is not in the app's error envelope"
             assert media.get("example") or media.get("examples"), where
-        assert "422" not in op["responses"], f"{where} shows FastAPI's validation shape"
+        if op.get("security"):
+            assert "401" in errors or "403" in errors, f"{where} needs a token: 401/403"
+        for scheme in op.get("security", []):
+            assert set(scheme) <= set(spec["components"]["securitySchemes"]), where
         for param in op.get("parameters", []):
+            what = f"{where} parameter {param['name']}"
             assert param["in"] in ("path", "query", "header", "cookie") and param["schema"]
+            assert param.get("description"), f"{what} has no description"
+            assert "example" in param or "examples" in param, f"{what} has no example"
+            if param["in"] == "path":
+                assert "404" in errors, f"{where} takes a path but documents no 404"
         body = op.get("requestBody", {}).get("content", {}).get("application/json")
         if body is not None:    # read by hand: an example; a typed model: its schema
             assert body.get("example") or "$ref" in body["schema"], \
                 f"{where} has a JSON body without an example"
+        if op.get("parameters") or body is not None:
+            assert "400" in errors, f"{where} takes input but documents no 400"
 
 
 def test_error_shapes_are_the_ones_each_app_answers(app):
     name, client = app
     spec = client.get("/openapi.json").json()
     if name == "store":
-        shape = spec["paths"]["/api/scores"]["post"]["responses"]["4XX"]["content"][
+        shape = spec["paths"]["/api/scores"]["post"]["responses"]["400"]["content"][
             "application/json"]
         answer = client.post("/api/scores", json={}).json()
         assert set(shape["example"]) == set(answer) == {"error", "problems"}
+        assert set(spec["components"]["schemas"]["StoreError"]["required"]) == set(answer)
         assert spec["paths"]["/api/scores"]["post"]["summary"].startswith("Score an approved")
+        publish = spec["paths"]["/registry/{slug}"]["post"]
+        assert publish["security"] == [{"editor": []}] and "415" in publish["responses"]
+        assert "security" not in spec["paths"]["/registry/{slug}"]["get"]
     else:
-        files = spec["paths"]["/files/{file_id}"]["get"]["responses"]["4XX"]["content"][
-            "application/json"]["example"]
-        assert set(client.get("/files/nope").json()) == set(files) == {"errors"}
+        files = spec["paths"]["/files/{file_id}"]["get"]["responses"]["404"]["content"][
+            "application/json"]
+        answer = client.get("/files/nope")
+        assert answer.status_code == 401
+        assert set(answer.json()) == set(files["example"]) == {"errors"}
+        assert files["schema"]["$ref"].endswith("/JsonApiErrors")
         data = spec["paths"]["/data/{doctype}/_find"]["post"]
-        assert set(data["responses"]["4XX"]["content"]["application/json"]["examples"]) == {
+        assert set(data["responses"]["404"]["content"]["application/json"]["examples"]) == {
             "stack", "couchdb"}
+        assert set(data["responses"]) >= {"400", "401", "403", "404"}
         assert data["summary"] == "Find documents of a doctype with a Mango selector (fields, " \
                                   "sort, limit, skip, bookmark)"
+        put = spec["paths"]["/data/{doctype}/{doc_id}"]["put"]["responses"]
+        assert "409" in put and "409" not in spec["paths"]["/data/{doctype}/{doc_id}"]["get"][
+            "responses"]
+        assert "413" in spec["paths"]["/files/{dir_id}"]["post"]["responses"]
+        status = spec["paths"]["/status/"]["get"]
+        assert "security" not in status

@@ -47,7 +47,9 @@ def event(tmp_path_factory):
 
 def at(event, host: str) -> httpx.Client:
     host = f"{host}:{event['sandbox'].port}"  # as a browser sends it
-    return httpx.Client(base_url=event["sandbox"].url, headers={"Host": host}, timeout=60,
+    # English pages: the assertions read the English wording (the French is tested in test_i18n)
+    return httpx.Client(base_url=event["sandbox"].url,
+                        headers={"Host": host, "Accept-Language": "en"}, timeout=60,
                         follow_redirects=False)
 
 

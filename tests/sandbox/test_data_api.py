@@ -275,3 +275,15 @@ def test_find_ranges_in_any_order_with_other_conditions_between(alice):
         r = alice.post(f"/data/{DT}/_find", {"selector": q, "execution_stats": True}).json()
         assert sorted(d["n"] for d in r["docs"]) == [6, 8, 10], q
         assert r["execution_stats"]["plan"] == "fast"
+
+
+
+def test_a_path_with_a_control_character_is_refused_before_routing(alice):
+    """Found by schemathesis: ``PUT /data/x/%0A`` reached ``PUT /data/{doctype}/`` (a route
+    pattern's ``$`` matches before a final newline) and answered 201."""
+    for path in (f"/data/{DT}/%0A", f"/data/{DT}/a%0D", f"/data/{DT}%00/x", "/files/%0A"):
+        for method in ("GET", "PUT", "DELETE"):
+            r = alice.c.request(method, path, headers=alice.h, content=b"{}")
+            assert r.status_code == 400, (method, path, r.status_code)
+            assert "control character" in r.json()["error"]
+    assert alice.post(f"/data/{DT}/", {"title": "still fine"}).status_code == 201

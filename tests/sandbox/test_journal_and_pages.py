@@ -1,7 +1,10 @@
 """The access journal and the pages a tester sees."""
 
 import html
+import json
+from pathlib import Path
 
+from sandbox.contract.manifest import parse_manifest
 from tests.support.api import Api
 
 DT = "test.notes"
@@ -33,8 +36,12 @@ def test_instance_list_dashboard_and_browser(sb, client, alice):
     alice.put(f"/data/{DT}/a", {"v": 1})
     home = client.get("/")
     assert home.status_code == 200 and "alice" in home.text
-    dash = client.get("/", headers={"Host": "alice.localhost"})
+    dash = client.get("/", headers={"Host": "alice.localhost", "Accept-Language": "en"})
     assert dash.status_code == 200 and "Who read your data" in dash.text
+    assert '<html lang="en">' in dash.text
+    # a tester's pages are in French unless asked otherwise (the cloud's locale, as the pilot's)
+    french = client.get("/", headers={"Host": "alice.localhost"}).text
+    assert '<html lang="fr">' in french and "Qui a lu vos données" in french
     assert "<svg" in dash.text and 'role="img"' in dash.text
     browse = client.get("/browse/", headers={"Host": "alice.localhost"})
     assert DT in browse.text
@@ -68,5 +75,25 @@ def test_refused_requests_are_journaled_and_shown_to_the_tester(sb, client, alic
     assert summary["fr.orange.geopoint"]["reads"] == 0
     # no token at all: nothing to attribute, nothing journaled
     assert client.get("/data/fr.orange.geopoint/_all_docs").status_code == 401
-    dash = client.get("/", headers={"Host": "alice.localhost"}).text
+    dash = client.get("/", headers={"Host": "alice.localhost", "Accept-Language": "en"}).text
     assert "Refused" in dash and '<strong class="error">1</strong>' in dash
+    dash = client.get("/", headers={"Host": "alice.localhost"}).text
+    assert "Refusées" in dash and '<strong class="error">1</strong>' in dash
+
+
+def test_uninstall_asks_first_in_both_languages(sb, client, alice):
+    """The confirmation page (the journey's only way to uninstall) renders with the app's
+    name and says what uninstalling means; a slug that is not installed answers 404."""
+    root = Path(__file__).resolve().parents[2]
+    manifest, problems = parse_manifest(json.loads(
+        (root / "sample_apps" / "my-calls" / "manifest.webapp").read_text()))
+    assert manifest and not problems
+    sb.installs.install(sb.instances.get("alice"), manifest, "registry")
+    for lang, words in (("en", "its key will be cancelled"), ("fr", "sa clé sera annulée")):
+        page = client.get("/apps/my-calls/uninstall",
+                          headers={"Host": "alice.localhost", "Accept-Language": lang})
+        assert page.status_code == 200, page.text[:300]
+        text = html.unescape(page.text)
+        assert words in text and manifest.name in text and 'id="confirm-uninstall"' in text
+    missing = client.get("/apps/nope/uninstall", headers={"Host": "alice.localhost"})
+    assert missing.status_code == 404

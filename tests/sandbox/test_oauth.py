@@ -33,9 +33,12 @@ def test_full_code_flow_with_pkce_refresh_and_revocation(client, alice):
     params = {"client_id": reg["client_id"], "redirect_uri": REDIRECT, "state": "s1",
               "response_type": "code", "scope": "test.notes:GET fr.orange.geopoint:GET",
               "code_challenge": challenge, "code_challenge_method": "S256"}
-    page = client.get("/auth/authorize", headers=HOST, params=params)
+    page = client.get("/auth/authorize", headers={**HOST, "Accept-Language": "en"},
+                      params=params)
     assert page.status_code == 200
     assert "Energy coach" in page.text and "where your phone was" in page.text
+    french = client.get("/auth/authorize", headers=HOST, params=params).text
+    assert "Energy coach" in french and "où était votre téléphone" in french
     assert "sensitive" in page.text
     r = client.post("/auth/authorize", headers=HOST, data={**params, "decision": "accept"},
                     follow_redirects=False)

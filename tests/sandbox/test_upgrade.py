@@ -50,7 +50,7 @@ def test_an_earlier_database_is_upgraded_and_keeps_its_installs(settings):
         old = sb.app_token("alice", "old-app")
         r = client.get("/data/io.cozy.bills/_all_docs", headers={"Authorization": f"Bearer {old}"})
         assert r.status_code == 400
-        page = client.get("/", headers={"Host": "alice.localhost"})
+        page = client.get("/", headers={"Host": "alice.localhost", "Accept-Language": "en"})
         assert page.status_code == 200 and "reinstall needed" in page.text
         r = client.get("/", headers={"Host": "old-app.alice.localhost"})
         assert r.status_code == 503 and "reinstall" in r.text
@@ -84,7 +84,8 @@ def test_a_database_from_before_dev_keys_takes_them_and_offers_a_reinstall(setti
         (old,) = sb.installs.listing(inst)
         assert old.source == "dev" and not old.dev and old.served_by is None
         assert old.cannot_run and "earlier `selfdata dev`" in old.cannot_run
-        page = TestClient(app).get("/", headers={"Host": "alice.localhost"}).text
+        page = TestClient(app).get("/", headers={"Host": "alice.localhost",
+                                                 "Accept-Language": "en"}).text
         assert "reinstall needed" in page and "Reinstall My calls from the store" in page
         long = manifest(slug="a" * 63)
         rec = sb.installs.install(inst, manifest_from_json(orjson.dumps(long)), "dev",

@@ -63,7 +63,8 @@ def status(server, token: str, doctype: str) -> int:
 
 
 def get(server, host: str, path: str = "/") -> httpx.Response:
-    return httpx.get(server.url + path, headers={"Host": f"{host}:{server.port}"}, timeout=30)
+    return httpx.get(server.url + path, headers={"Host": f"{host}:{server.port}",
+                                                 "Accept-Language": "en"}, timeout=30)
 
 
 def test_dev_addresses_cannot_collide_with_an_installed_app():

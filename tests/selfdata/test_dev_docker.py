@@ -49,7 +49,8 @@ def event(tmp_path_factory):
 
 def at(event, host: str) -> httpx.Client:
     port = event["sandbox"].port
-    return httpx.Client(base_url=event["sandbox"].url, headers={"Host": f"{host}:{port}"},
+    return httpx.Client(base_url=event["sandbox"].url,
+                        headers={"Host": f"{host}:{port}", "Accept-Language": "en"},
                         timeout=60, follow_redirects=False)
 
 

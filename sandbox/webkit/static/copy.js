@@ -21,5 +21,9 @@ document.addEventListener("click", async (event) => {
     selection.removeAllRanges();
     selection.addRange(range);
   }
-  if (status) status.textContent = done ? "Copied." : "Selected: press Ctrl+C to copy.";
+  // the page gives the words, in its language (data-done, data-selected)
+  if (status) {
+    status.textContent = done ? (status.dataset.done || "Copied.")
+      : (status.dataset.selected || "Selected: press Ctrl+C to copy.");
+  }
 });

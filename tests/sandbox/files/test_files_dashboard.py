@@ -18,12 +18,15 @@ def test_the_dashboard_lists_folders_and_latest_files_with_working_links(sb, cli
     api = Api(client, sb.cli_token("h1", "io.cozy.files"))
     gone = api.get("/files/metadata", params={"Path": "/Old/gone.pdf"}).json()["data"]
     api.delete(f"/files/{gone['id']}")
-    page = client.get("/", headers={"Host": "h1.localhost"})
+    page = client.get("/", headers={"Host": "h1.localhost", "Accept-Language": "en"})
     assert page.status_code == 200
     html = page.text
-    assert "<code>/Administratif/EDF</code> — 1 file(s), 2.1 KB" in html
+    assert "<code>/Administratif/EDF</code> — 1 file, 2.1 KB" in html
     assert "/Administratif/MAIF" in html and "gone.pdf" not in html
-    assert "2 file(s)" in html and "1 in the trash" in html
+    assert "2 files" in html and "1 in the trash" in html
+    french = client.get("/", headers={"Host": "h1.localhost"}).text
+    assert "<code>/Administratif/EDF</code> — 1 fichier, 2,1 Ko" in french
+    assert "2 fichiers" in french and "1 dans la corbeille" in french
     links = re.findall(r'href="(/drive/download/[0-9a-f]+)">([^<]+)<', html)
     assert sorted(name for _, name in links) == ["2024-01.pdf", "avis.pdf"]
     for href, name in links:
@@ -42,5 +45,7 @@ def test_the_dashboard_lists_folders_and_latest_files_with_working_links(sb, cli
 
 def test_an_instance_without_files_says_so(sb, client):
     sb.instances.create("empty")
-    page = client.get("/", headers={"Host": "empty.localhost"})
+    page = client.get("/", headers={"Host": "empty.localhost", "Accept-Language": "en"})
     assert page.status_code == 200 and "No file yet" in page.text
+    page = client.get("/", headers={"Host": "empty.localhost"})
+    assert "Aucun fichier pour l’instant" in page.text

@@ -251,8 +251,9 @@ def test_the_admin_api_drives_the_clock_with_the_organisers_token_only(app, sb) 
     assert mine["now"] == "2024-03-01T11:00:00Z" and mine["pending"] > 0
     assert client.get("/live/clock").status_code == 401
     # the page's form does the same
-    page = client.post("/admin/live", data={"token": "organiser-secret", "action": "resume"})
-    assert page.status_code == 200 and "Done: resume." in page.text
+    page = client.post("/admin/live", data={"token": "organiser-secret", "action": "resume"},
+                       headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "Done: the clock runs." in page.text
     assert client.post("/admin/live", data={"token": "nope", "action": "resume"}
                        ).status_code == 403
     assert client.post("/admin/live", data={"token": "organiser-secret", "action": "speed",
@@ -273,9 +274,12 @@ def test_the_dashboard_shows_today_what_arrived_and_notifications_dated_by_the_c
     inst = _live(sb)
     sb.live.clocks.set(EVENT, at=at(date(2024, 2, 15), 9), paused=True)
     sb.live.deliveries.tick()
-    page = TestClient(app).get("/", headers={"Host": "lea.localhost"})
+    page = TestClient(app).get("/", headers={"Host": "lea.localhost", "Accept-Language": "en"})
     assert page.status_code == 200
-    assert "Today in this cloud: <span id=\"today-date\">2024-02-15 08:00 UTC" in page.text
+    today = '<time id="today-date" datetime="2024-02-15T08:00:00Z">'
+    assert f"Today in this cloud: {today}15 Feb 2024 08:00 UTC" in page.text
+    french = TestClient(app).get("/", headers={"Host": "lea.localhost"}).text
+    assert f"Aujourd’hui dans ce cloud : {today}15 févr. 2024 08:00 UTC" in french
     assert "enedis" in page.text and "org.fing.mesinfos.consumptionstatement" in page.text
     doc = sb.notifications.push(inst, "app", "x", {"alert": {}}, {"category": "alert",
                                                                   "title": "Hi"})
