@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 from faker import Faker
 
-from synthetic_data import french, parameters
+from synthetic_data import french, parameters, subscription
 from synthetic_data.communes import Commune, same_department, sample_commune
 
 EMAIL_DOMAINS = ("orange.fr", "gmail.com", "free.fr", "laposte.net", "sfr.fr", "hotmail.fr")
@@ -218,7 +218,7 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
     street = french.street_name(rng, commune.size_class, nearby)
     address = Address(str(int(rng.integers(1, 120))), street.upper(), commune.postcode,
                       commune.city.upper(), commune.insee)
-    contract = _contract(rng, hp, dwelling, start)
+    contract = _contract(rng, hp, dwelling, size, start)
     cars_cfg = hp["cars"]
     n_cars = 0
     car_share = cars_cfg["car_share_city"] if commune.is_city else cars_cfg["car_share_town"]
@@ -337,12 +337,11 @@ def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
     )
 
 
-def _contract(rng, hp: dict, dwelling: Dwelling, start: date) -> EnergyContract:
+def _contract(rng, hp: dict, dwelling: Dwelling, size: int, start: date) -> EnergyContract:
     c = hp["electricity_contract"]
     band = int(np.searchsorted(c["kva_surface_bands"], dwelling.surface))
-    kva_shares = c["kva_shares_electric_heating" if dwelling.electric_heating
-                   else "kva_shares_other"][band]
-    kva = _choice(rng, c["kva_values"], kva_shares)
+    kva_shares = c["kva_shares_by_surface"][band]  # the default choice, raised to fit the peak
+    kva = subscription.fitted_kva(dwelling, size, int(_choice(rng, c["kva_values"], kva_shares)))
     shares = c["option_shares_electric_heating" if dwelling.electric_heating
                else "option_shares_other"]
     option = _choice(rng, list(shares), list(shares.values()))
