@@ -8,14 +8,14 @@ provides family names only.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
 import numpy as np
 from faker import Faker
 
-from synthetic_data import french, parameters, subscription
+from synthetic_data import french, parameters, plates, subscription
 from synthetic_data.communes import Commune, same_department, sample_commune
 
 EMAIL_DOMAINS = ("orange.fr", "gmail.com", "free.fr", "laposte.net", "sfr.fr", "hotmail.fr")
@@ -143,6 +143,8 @@ class Household:
     maif_societaire: str      # 7 digits
     water_contract: str
     partners: Partners = Partners()
+    # per car (as ``cars``): since when the household has had it with that plate (plates.py)
+    cars_since: list[date] = field(default_factory=list)
 
     @property
     def main(self) -> Member:
@@ -165,12 +167,6 @@ def _faker() -> Faker:
 
 def _digits(rng: np.random.Generator, n: int) -> str:
     return "".join(str(d) for d in rng.integers(0, 10, n))
-
-
-def _plate(rng: np.random.Generator) -> str:
-    letters = "ABCDEFGHJKLMNPQRSTVWXYZ"  # SIV plates skip I, O and U
-    pick = lambda k: "".join(letters[i] for i in rng.integers(0, len(letters), k))  # noqa: E731
-    return f"{pick(2)}-{rng.integers(100, 1000)}-{pick(2)}"
 
 
 def _choice(rng: np.random.Generator, values, shares):
@@ -232,14 +228,16 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
         tv_evenings=float(rng.uniform(0.5, 0.95)),
         orange_client_id=_digits(rng, 9),
     )
+    cars = [plates.car(rng, start) for _ in range(n_cars)]
     main = members[0]
     instance = f"{ascii_slug(main.given)}-{ascii_slug(main.family)}-{index}"
     return Household(
         index=index, instance=instance, commune=commune, address=address, dwelling=dwelling,
-        members=members, contract=contract, cars=[_plate(rng) for _ in range(n_cars)],
+        members=members, contract=contract, cars=[plate for plate, _ in cars],
         habits=habits, maif_societaire=str(int(rng.integers(1_000_000, 9_999_999))),
         water_contract=_digits(rng, 10),
         partners=_partners(rng, hp["partners"], start.year, index),
+        cars_since=[since for _, since in cars],
     )
 
 

@@ -4,19 +4,25 @@ documents a contestant sees.
 - Subscribed power: days whose maximum power (PMAX) equals the subscribed power (a breaker
   trip: rare when the subscription fits the home) and the most repeated half-hour mean (a load
   curve clipped at a ceiling piles up on one value).
+- Number plates: an SIV plate is issued in sequence, so one further on than the series had
+  reached on the day its car's MAIF contract began did not exist yet (``plates.py``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
+from synthetic_data import plates
 from synthetic_data.calendar_fr import Period
 
 LOADCURVE = "fr.enedis.api.meteringdata.loadcurve"
 MAXPOWER = "fr.enedis.api.meteringdata.maxpower"
+CONTRACTS = "fr.maif.maifuser.contrat"
+PLATE_AFTER = "plates not issued yet when the car was insured"
 REPEAT_FLOOR_W = 1000    # repeated low values (base load) are natural; a ceiling is not
 
 
@@ -26,6 +32,7 @@ class Equipment:
     household_pmax_at_kva: list[float] = field(default_factory=list)  # share of days, per home
     repeated_halfhour: list[float] = field(default_factory=list)  # most repeated value ≥ 1 kW,
     #                                                                 share of the home's slots
+    plates: int = 0                                                  # insured cars seen
     broken: Counter = field(default_factory=Counter)
 
 
@@ -36,6 +43,17 @@ def _reading(doc: dict) -> dict:
 def measure_household(acc: Equipment, hh: dict, files: dict[str, list[dict]],
                       period: Period) -> None:
     _power(acc, files)
+    _plates(acc, files)
+
+
+def _plates(acc: Equipment, files: dict[str, list[dict]]) -> None:
+    for doc in files.get(CONTRACTS, []):
+        for c in doc.get("contrat", []):
+            for car in (c.get("objects") or {}).get("vehicule") or []:
+                day = date.fromisoformat(c["startDate"][:10])
+                acc.plates += 1
+                if plates.position(car["immatriculationVehicule"]) > plates.reached_on(day):
+                    acc.broken[PLATE_AFTER] += 1
 
 
 def _power(acc: Equipment, files: dict[str, list[dict]]) -> None:
@@ -71,5 +89,5 @@ def figures(acc: Equipment, period: Period) -> dict[str, tuple[str, list[float],
     return out
 
 
-CHECKS: tuple[str, ...] = ()
-UNITS: dict[str, str] = {}
+CHECKS: tuple[str, ...] = (PLATE_AFTER,)
+UNITS: dict[str, str] = {PLATE_AFTER: "cars"}
