@@ -417,10 +417,8 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     n = realism_weather.tempo_mismatches(seed, period)
     out.append(Result("Coherence", "Tempo red days ≠ RTE's published ones", float(n), 0, 0,
                       "RTE calendars 2023-24, 2024-25 (params/tempo_seasons.toml)", n == 0, "days"))
-    for check in realism_equipment.CHECKS:
-        n = acc.equipment.broken.get(check, 0)
-        out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,
-                          realism_equipment.UNITS.get(check, "documents")))
+    for check, (n, unit) in realism_equipment.checks(acc.equipment).items():
+        out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0, unit))
     for check in realism_people.CHECKS:
         n = acc.people.broken.get(check, 0)
         out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,

@@ -6,6 +6,7 @@ documents a contestant sees.
   curve clipped at a ceiling piles up on one value).
 - Number plates: an SIV plate is issued in sequence, so one further on than the series had
   reached on the day its car's MAIF contract began did not exist yet (``plates.py``).
+- Water: one operator per commune (every household of a commune has the same water company).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from synthetic_data.calendar_fr import Period
 LOADCURVE = "fr.enedis.api.meteringdata.loadcurve"
 MAXPOWER = "fr.enedis.api.meteringdata.maxpower"
 CONTRACTS = "fr.maif.maifuser.contrat"
+STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 PLATE_AFTER = "plates not issued yet when the car was insured"
+TWO_WATER = "communes served by two water operators"
 REPEAT_FLOOR_W = 1000    # repeated low values (base load) are natural; a ceiling is not
 
 
@@ -33,6 +36,7 @@ class Equipment:
     repeated_halfhour: list[float] = field(default_factory=list)  # most repeated value ≥ 1 kW,
     #                                                                 share of the home's slots
     plates: int = 0                                                  # insured cars seen
+    water: dict[str, set[str]] = field(default_factory=dict)         # INSEE -> operators
     broken: Counter = field(default_factory=Counter)
 
 
@@ -44,6 +48,10 @@ def measure_household(acc: Equipment, hh: dict, files: dict[str, list[dict]],
                       period: Period) -> None:
     _power(acc, files)
     _plates(acc, files)
+    for doc in files.get(STATEMENTS, []):
+        if doc.get("statementCategory") == "eau" and hh.get("insee"):
+            acc.water.setdefault(hh["insee"], set()).add(doc["vendor"])
+            break
 
 
 def _plates(acc: Equipment, files: dict[str, list[dict]]) -> None:
@@ -89,5 +97,8 @@ def figures(acc: Equipment, period: Period) -> dict[str, tuple[str, list[float],
     return out
 
 
-CHECKS: tuple[str, ...] = (PLATE_AFTER,)
-UNITS: dict[str, str] = {PLATE_AFTER: "cars"}
+def checks(acc: Equipment) -> dict[str, tuple[int, str]]:
+    """Coherence checks that must be 0: (count, unit) per check."""
+    return {PLATE_AFTER: (acc.broken[PLATE_AFTER], f"cars, of {acc.plates} insured"),
+            TWO_WATER: (sum(len(ops) > 1 for ops in acc.water.values()),
+                        f"communes, of {len(acc.water)}")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from synthetic_data import plates
-from synthetic_data.realism_equipment import PLATE_AFTER, Equipment, measure_household
+from synthetic_data.realism_equipment import PLATE_AFTER, Equipment, checks, measure_household
 from tests.support.households import YEAR, docs_of, household, indices_where, latent
 
 CONTRACTS = "fr.maif.maifuser.contrat"
@@ -58,4 +58,4 @@ def test_the_check_catches_a_plate_from_the_future():
                         "objects": {"vehicule": [{"immatriculationVehicule": "GA-123-AB"}]}}]}
     acc = Equipment()
     measure_household(acc, {}, {CONTRACTS: [doc]}, YEAR)
-    assert acc.broken[PLATE_AFTER] == 1
+    assert acc.broken[PLATE_AFTER] == 1 and checks(acc)[PLATE_AFTER][0] == 1
