@@ -8,14 +8,14 @@ provides family names only.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
 import numpy as np
 from faker import Faker
 
-from synthetic_data import french, parameters
+from synthetic_data import french, parameters, plates, subscription
 from synthetic_data.communes import Commune, same_department, sample_commune
 
 EMAIL_DOMAINS = ("orange.fr", "gmail.com", "free.fr", "laposte.net", "sfr.fr", "hotmail.fr")
@@ -143,6 +143,8 @@ class Household:
     maif_societaire: str      # 7 digits
     water_contract: str
     partners: Partners = Partners()
+    # per car (as ``cars``): since when the household has had it with that plate (plates.py)
+    cars_since: list[date] = field(default_factory=list)
 
     @property
     def main(self) -> Member:
@@ -165,12 +167,6 @@ def _faker() -> Faker:
 
 def _digits(rng: np.random.Generator, n: int) -> str:
     return "".join(str(d) for d in rng.integers(0, 10, n))
-
-
-def _plate(rng: np.random.Generator) -> str:
-    letters = "ABCDEFGHJKLMNPQRSTVWXYZ"  # SIV plates skip I, O and U
-    pick = lambda k: "".join(letters[i] for i in rng.integers(0, len(letters), k))  # noqa: E731
-    return f"{pick(2)}-{rng.integers(100, 1000)}-{pick(2)}"
 
 
 def _choice(rng: np.random.Generator, values, shares):
@@ -218,7 +214,7 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
     street = french.street_name(rng, commune.size_class, nearby)
     address = Address(str(int(rng.integers(1, 120))), street.upper(), commune.postcode,
                       commune.city.upper(), commune.insee)
-    contract = _contract(rng, hp, dwelling, start)
+    contract = _contract(rng, hp, dwelling, size, start)
     cars_cfg = hp["cars"]
     n_cars = 0
     car_share = cars_cfg["car_share_city"] if commune.is_city else cars_cfg["car_share_town"]
@@ -232,14 +228,16 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
         tv_evenings=float(rng.uniform(0.5, 0.95)),
         orange_client_id=_digits(rng, 9),
     )
+    cars = [plates.car(rng, start) for _ in range(n_cars)]
     main = members[0]
     instance = f"{ascii_slug(main.given)}-{ascii_slug(main.family)}-{index}"
     return Household(
         index=index, instance=instance, commune=commune, address=address, dwelling=dwelling,
-        members=members, contract=contract, cars=[_plate(rng) for _ in range(n_cars)],
+        members=members, contract=contract, cars=[plate for plate, _ in cars],
         habits=habits, maif_societaire=str(int(rng.integers(1_000_000, 9_999_999))),
         water_contract=_digits(rng, 10),
         partners=_partners(rng, hp["partners"], start.year, index),
+        cars_since=[since for _, since in cars],
     )
 
 
@@ -337,12 +335,11 @@ def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
     )
 
 
-def _contract(rng, hp: dict, dwelling: Dwelling, start: date) -> EnergyContract:
+def _contract(rng, hp: dict, dwelling: Dwelling, size: int, start: date) -> EnergyContract:
     c = hp["electricity_contract"]
     band = int(np.searchsorted(c["kva_surface_bands"], dwelling.surface))
-    kva_shares = c["kva_shares_electric_heating" if dwelling.electric_heating
-                   else "kva_shares_other"][band]
-    kva = _choice(rng, c["kva_values"], kva_shares)
+    kva_shares = c["kva_shares_by_surface"][band]  # the default choice, raised to fit the peak
+    kva = subscription.fitted_kva(dwelling, size, int(_choice(rng, c["kva_values"], kva_shares)))
     shares = c["option_shares_electric_heating" if dwelling.electric_heating
                else "option_shares_other"]
     option = _choice(rng, list(shares), list(shares.values()))

@@ -22,6 +22,7 @@ import numpy as np
 from synthetic_data import (
     parameters,
     realism_billing,
+    realism_equipment,
     realism_linky,
     realism_people,
     realism_usage,
@@ -102,6 +103,7 @@ class _Acc:
         self.linky = realism_linky.Linky()
         self.usage = realism_usage.Usage()
         self.billing = realism_billing.Billing()
+        self.equipment = realism_equipment.Equipment()
         self.households = 0
         self.call_households = 0  # lines cluster in households: judged by households, not lines
         # households holding each partner's data (from the documents), and with an Orange box
@@ -118,6 +120,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     realism_linky.measure_household(acc.linky, files)
     realism_usage.measure_household(acc.usage, files, period)
     realism_billing.measure_household(acc.billing, files, period.end)
+    realism_equipment.measure_household(acc.equipment, hh, files, period)
     stm = files.get(STATEMENTS, [])
     gas = [d for d in stm if d.get("statementCategory") == "gazpar"
            and d.get("statementReason") == "GazparDailyGazConsumption"]
@@ -379,6 +382,8 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     for name, (source, values, n) in realism_usage.figures(acc.usage, period).items():
         mean_metric(source, name, values, name != "water_away_day_litres_over_home_mean", n=n)
     count_share("MAIF", "water_damage_share_of_home_claims", *acc.usage.water_claims)
+    for name, (source, values, n) in realism_equipment.figures(acc.equipment, period).items():
+        mean_metric(source, name, values, n=n)
     mean_metric("Enedis", "electric_heating_r2_kwh_vs_degree_days",
                 [float(np.median(acc.weather.r2))] if acc.weather.r2 else [], False,
                 n=len(acc.weather.r2))
@@ -412,6 +417,8 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     n = realism_weather.tempo_mismatches(seed, period)
     out.append(Result("Coherence", "Tempo red days ≠ RTE's published ones", float(n), 0, 0,
                       "RTE calendars 2023-24, 2024-25 (params/tempo_seasons.toml)", n == 0, "days"))
+    for check, (n, unit) in realism_equipment.checks(acc.equipment).items():
+        out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0, unit))
     for check in realism_people.CHECKS:
         n = acc.people.broken.get(check, 0)
         out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0,

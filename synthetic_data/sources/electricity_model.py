@@ -4,8 +4,9 @@ Average power per slot (W) = base load (fridge, standby) + occupancy-driven appl
 the BDEW H25 shape + evening TV + cooking spikes + electric hot water (an off-peak block for
 HP/HC and Tempo households, spread over the day otherwise) + electric space heating (k × degree-days
 × m², bimodal morning/evening). Tempo households cut red-day peak-hour load. Away days keep only
-the base load and frost protection. The sum is clipped below the subscribed kVA, then rounded to
-integer Wh per slot, so W = 2 × Wh exactly and every total is an exact integer sum.
+the base load and frost protection. Near the subscribed power the sum is compressed smoothly
+(people and load shedders hold back: ``soft_ceiling``), never clipped flat, then rounded to integer
+Wh per slot, so every total is an exact integer sum.
 """
 
 from __future__ import annotations
@@ -107,16 +108,19 @@ def simulate(ctx: SourceContext) -> Electricity:
                                          heating)
 
     watts = watts + np.where(home[d], flexible, 0.0) + heating + dhw
-    cap = hh.contract.kva * 1000.0 * p["meter"]["max_load_fraction"]
+    kva_w = hh.contract.kva * 1000.0
+    m = p["meter"]
+    # Near the subscribed power, people (and load shedders on electric heating) hold back: demand
+    # above the knee is compressed smoothly towards the ceiling, never clipped flat onto it.
     # The meter rounds each figure it reports from the same exact energy: a half-hour's mean
     # power (W) is odd as often as even and within 1 W of twice its rounded Wh.
-    mean_w = np.minimum(watts, cap)
+    mean_w = soft_ceiling(watts, kva_w * m["shedding_knee_fraction"],
+                          kva_w * m["max_load_fraction"])
     wh = np.rint(mean_w * 0.5).astype(np.int64)
     half_w = np.rint(mean_w).astype(np.int64)
     daily = np.add.reduceat(wh, starts)
     daily_hc = np.add.reduceat(np.where(slot_hc, wh, 0), starts)
-    pmax = _pmax(p["meter"], rng, np.maximum.reduceat(half_w, starts), home,
-                 hh.contract.kva * 1000)
+    pmax = _pmax(m, rng, np.maximum.reduceat(half_w, starts), home, hh.contract.kva * 1000)
     lo, hi = p["meter"]["index_start_kwh"]
     index0 = int(ctx.rng("electricity-index").integers(lo * 1000, hi * 1000))
     return Electricity(wh, half_w, starts, daily, daily_hc, pmax, index0, option, slot_hc,
@@ -229,14 +233,27 @@ def _construction_index(label: str) -> int:
     return periods.index(label) if label in periods else 2
 
 
+def soft_ceiling(x: np.ndarray, knee: float, ceiling: float) -> np.ndarray:
+    """``x`` below ``knee``; above it, compressed smoothly towards ``ceiling`` (never reached):
+    continuous with slope 1 at the knee, so values above it stay as varied as the demand."""
+    room = ceiling - knee
+    over = np.maximum(x - knee, 0.0)
+    return np.where(x > knee, knee + room * -np.expm1(-over / room), x)
+
+
 def _pmax(m: dict, rng: np.random.Generator, max_halfhour_w: np.ndarray, home: np.ndarray,
           kva_w: int) -> np.ndarray:
     """Daily maximum power: a peak over minutes (kettle, oven, hob bursts diluted in the half-hour
-    mean), so above the highest half-hour mean on most days, and under the subscribed power."""
+    mean), so above the highest half-hour mean on most days. Near the subscribed power people
+    hold back (soft ceiling); a day whose burst would have gone ``trip_margin`` past it is a trip
+    with ``trip_probability``: PMAX equals the subscribed power that day, and only then."""
     median = np.where(home, m["pmax_ratio_median"], m["pmax_ratio_away"])
     ratio = 1.0 + (median - 1.0) * rng.lognormal(0.0, m["pmax_ratio_sigma"], home.size)
-    peak = np.maximum(np.rint(max_halfhour_w * ratio), max_halfhour_w + 1)
-    return np.minimum(peak, kva_w).astype(np.int64)
+    burst = max_halfhour_w * ratio
+    trip = (burst > kva_w * m["trip_margin"]) & (rng.random(home.size) < m["trip_probability"])
+    held = np.rint(soft_ceiling(burst, kva_w * m["pmax_knee_fraction"], kva_w))
+    peak = np.minimum(np.maximum(held, max_halfhour_w + 1), kva_w - 1)
+    return np.where(trip, kva_w, peak).astype(np.int64)
 
 
 def _cooking(c: dict, rng: np.random.Generator, wake: float, home: np.ndarray,

@@ -396,9 +396,11 @@ def _cars(ctx: SourceContext, years: list[int], member_since: date,
               if m.arrives is None and m.age_on(per.start) >= licence_age]
     contracts = []
     yearly: dict[int, float] = dict.fromkeys(years, 0.0)
-    for k, plate in enumerate(ctx.household.cars):
-        contract, premiums = _car(ctx, rng, adults[k % len(adults)], plate, years, member_since,
-                                  at_fault[plate])
+    hh = ctx.household
+    for k, plate in enumerate(hh.cars):
+        since = hh.cars_since[k] if k < len(hh.cars_since) else member_since
+        contract, premiums = _car(ctx, rng, adults[k % len(adults)], plate, years,
+                                  max(member_since, since), at_fault[plate])
         contracts.append(contract)
         for y, premium in zip(years, premiums, strict=True):
             yearly[y] += premium
@@ -406,9 +408,11 @@ def _cars(ctx: SourceContext, years: list[int], member_since: date,
 
 
 def _car(ctx: SourceContext, rng: np.random.Generator, driver: Member, plate: str,
-         years: list[int], member_since: date, at_fault: list[date]) -> tuple[dict, list[float]]:
+         years: list[int], earliest: date, at_fault: list[date]) -> tuple[dict, list[float]]:
     """One car's contract and its premium per year: the main driver's CRM at the start of the
-    period, revised each 1 January with the at-fault claims of the year before."""
+    period, revised each 1 January with the at-fault claims of the year before. Insured from
+    ``earliest`` at the soonest: membership, and the day the household got the car with its
+    plate."""
     p = _p()
     bm, cp, cf = p["bonus_malus"], p["car_premium"], p["car_formulas"]
     per = ctx.period
@@ -419,7 +423,7 @@ def _car(ctx: SourceContext, rng: np.random.Generator, driver: Member, plate: st
     crm = crm_at(age - licence_age, rng)
     f = _pick(rng, cf["shares"])
     factor = cp["base"] * cf["factors"][f] * float(rng.lognormal(0.0, cp["sigma"]))
-    start = _between(rng, max(member_since, licensed), per.start - timedelta(days=30))
+    start = _between(rng, max(earliest, licensed), per.start - timedelta(days=30))
     premiums = []
     for j, y in enumerate(years):
         if j:

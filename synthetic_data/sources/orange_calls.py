@@ -26,6 +26,7 @@ Per line (a member with an msisdn):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
@@ -65,7 +66,9 @@ class Line:
     beta: float               # log-logistic shape (smaller: a longer tail)
     voicemail_share: float
     share_4g: float
-    handset: dict
+    handset: dict             # the handset at the period's start
+    handsets: list[dict]      # every handset over the period, in order (the first is handset)
+    handset_from: np.ndarray  # datetime64[s]: when each takes over
     # events, filled by _events (seconds since epoch, type, partner, length, pair id)
     ev: dict = field(default_factory=dict)
 
@@ -148,28 +151,63 @@ def _line(ctx: SourceContext, member: Member, k: int, phones: list[tuple[int, Me
                           *c["in_out_ratio_clip"]))
     sent = c["sms_sent_per_day"] * sms_f * rng.lognormal(-sig**2 / 2, sig)
     sms_ratio = max(0.3, rng.normal(c["sms_in_out_ratio_mean"], c["sms_in_out_ratio_sd"]))
-    handset = _handset(rng, ctx.period.start.year, age)
+    handset = _handset(rng, ctx.period.start, age)
     share_4g = float(rng.uniform(*c["share_4g"])) if handset["generation"] >= 4 else 0.0
+    handsets, changes = _replacements(ctx.rng(f"calls-handset-{k}"), handset, ctx.period.start,
+                                      ctx.period.end)
     return Line(k, member, member.msisdn or "", numbers, w / w.sum(), sms_w / sms_w.sum(), hh,
                 float(out), float(out * ratio), float(sent), float(sent * sms_ratio), alpha, beta,
-                float(rng.uniform(*c["voicemail_share"])), share_4g, handset)
+                float(rng.uniform(*c["voicemail_share"])), share_4g, handset, handsets, changes)
 
 
-def _handset(rng: np.random.Generator, year: int, age: int) -> dict:
-    """A handset out by ``year``, recent models likelier; basic phones for some elderly people."""
+def released(handset: dict) -> date:
+    """The day a handset went on sale (``params/telecom.toml``)."""
+    return date.fromisoformat(str(handset["released"]))
+
+
+def _years_before(day: date, handset: dict) -> float:
+    return (day - released(handset)).days / 365.25
+
+
+def _handset(rng: np.random.Generator, day: date, age: int, feature: bool | None = None,
+             scale: float | None = None) -> dict:
+    """A handset on sale by ``day``, recent models likelier; basic phones for some elderly
+    people (``feature`` forces the kind, for a replacement)."""
     t = parameters.load("telecom")
     choice, handsets = t["handset_choice"], t["handsets"]
-    if age >= 70 and rng.random() < choice["feature_phone_share_elderly"]:
-        pool = [h for h in handsets if h["label"] in choice["feature_phones"] and h["year"] <= year]
-    else:
-        pool = [h for h in handsets if year - choice["max_age_years"] <= h["year"] <= year
-                and h["label"] not in choice["feature_phones"]]
+    if feature is None:
+        feature = age >= 70 and rng.random() < choice["feature_phone_share_elderly"]
+    pool = [h for h in handsets if (h["label"] in choice["feature_phones"]) == feature
+            and 0 < _years_before(day, h) <= choice["max_age_years"] + 1]
     if not pool:  # a period before the oldest model listed
-        oldest = min(h["year"] for h in handsets)
-        pool = [h for h in handsets if h["year"] == oldest]
-    w = np.exp(-np.array([year - h["year"] for h in pool], dtype=float)
-               / choice["replacement_years"])
+        oldest = min(handsets, key=released)
+        pool = [h for h in handsets if released(h) == released(oldest)]
+    age_y = np.array([_years_before(day, h) for h in pool], dtype=float)
+    w = np.exp(-np.maximum(age_y, 0.0) / (scale or choice["replacement_years"]))
     return pool[int(rng.choice(len(pool), p=w / w.sum()))]
+
+
+def _replacements(rng: np.random.Generator, first: dict, start: date, end: date
+                  ) -> tuple[list[dict], np.ndarray]:
+    """The line's handsets over the period and the instants (UTC seconds) each takes over: a
+    change after an exponential time of mean ``replacement_years``, for another model on sale
+    by then (of the same kind: smartphone or basic phone), newer ones likelier."""
+    choice = parameters.load("telecom")["handset_choice"]
+    feature = first["label"] in choice["feature_phones"]
+    handsets, changes = [first], [np.datetime64(start, "s") - np.timedelta64(1, "D")]
+    t = np.datetime64(start, "s")
+    while True:
+        t = t + np.timedelta64(int(rng.exponential(choice["replacement_years"]) * 365.25
+                                   * 86400), "s")
+        if t >= np.datetime64(end, "s"):
+            break
+        day = t.astype("datetime64[D]").astype(date)
+        new = _handset(rng, day, 0, feature, choice["new_model_age_years"])
+        if new["label"] == handsets[-1]["label"]:
+            continue  # the same model again: no change to show
+        handsets.append(new)
+        changes.append(t)
+    return handsets, np.array(changes, dtype="datetime64[s]")
 
 
 def _slot_weights(ctx: SourceContext, hour_weights: list[float], day_weights: list[float]
@@ -398,9 +436,10 @@ def generate(ctx: SourceContext) -> list[Batch]:
             "networkType": Col("net"),
             "endCause": Col("cause"),
             "endCauseLabel": Col("label"),
-            "deviceLabel": line.handset["label"],
-            "deviceTac": line.handset["tac"],
+            "deviceLabel": Col("device"),
+            "deviceTac": Col("tac"),
         }
+        used = np.searchsorted(line.handset_from, t, side="right") - 1
         net = (rng.random(t.size) < line.share_4g).astype(np.int64)
         # Calls sent to voicemail: networkType "N/A" and no position, as in the kit; they are
         # a second batch of the line (documents of a line are in time order within each batch).
@@ -421,6 +460,8 @@ def generate(ctx: SourceContext) -> list[Batch]:
                 "net": Categorical(NETWORKS, net[vm]),
                 "cause": Categorical(by_kind["cause"], kind[vm]),
                 "label": Categorical(by_kind["label"], kind[vm]),
+                "device": Categorical([h["label"] for h in line.handsets], used[vm]),
+                "tac": Categorical([h["tac"] for h in line.handsets], used[vm]),
             }))
     out.append(_bills(ctx, lines, extras, phones[0][1].msisdn or ""))
     return out

@@ -5,14 +5,17 @@ as its end uses do: showers, flushes, washing-machine cycles and dishes are coun
 (SIMDEUM rates), so a laundry day stands out and a single person varies more than a family.
 Nobody home → 0 L, except a visit every few days from someone looking after the home (a few
 litres) and the leak flow, which is how leaks show (steady use while away, a raised floor every
-day).
+day). The operator is the commune's (``operator``): the same for every household there.
 """
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
-from synthetic_data import parameters
+from synthetic_data import french, parameters
+from synthetic_data.communes import Commune
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col, iso_local
 from synthetic_data.invoices import fr_number
@@ -24,12 +27,25 @@ VERSION = "selfdata-water-1.0"
 
 
 def vendor_for(ctx: SourceContext) -> str:
+    return operator(ctx.household.commune, ctx.period.start.year)
+
+
+def operator(commune: Commune, year: int) -> str:
+    """The commune's water operator in ``year``: a big city's from the table, elsewhere a draw
+    seeded by the commune's INSEE code, so every household of a commune has the same one."""
     p = parameters.load("water")
-    if ctx.household.commune.department == "69":
-        return p["vendors"][0]
-    if ctx.household.commune.department == "75":
-        return p["vendors"][2]
-    return p["vendors"][1 + ctx.household.index % 2 * 2]
+    for city in p["cities"]:
+        if any(commune.insee.startswith(code) for code in city["insee"]):
+            names = [n for y, n in city["names"] if y <= year] or [city["names"][0][1]]
+            return names[-1]
+    o = p["operators"]
+    shares = np.asarray(o["shares"][commune.size_class], dtype=float)
+    u = zlib.crc32(f"water-operator:{commune.insee}".encode()) / 2**32
+    k = int(np.searchsorted(np.cumsum(shares / shares.sum()), u, side="right"))
+    k = min(k, shares.size - 1)
+    if k < len(o["private"]):
+        return o["private"][k]
+    return o["regie"].format(of_city=french.elide_de(commune.city))
 
 
 def _capped_poisson_mean(lam: np.ndarray, cap: np.ndarray) -> np.ndarray:

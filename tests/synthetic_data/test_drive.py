@@ -36,11 +36,13 @@ def _population(out: Path, **kw) -> Path:
 
 
 def _every_vendor_seed(households: int = 3) -> int:
-    """The first seed whose households include an EDF client and an Orange line (with MAIF and
-    water everywhere, every vendor's bills then have PDFs to check)."""
+    """The first seed whose households include an EDF client, an Orange line and a gas home
+    (with MAIF and water everywhere, every vendor's bills then have PDFs to check)."""
     for seed in range(1, 200):
-        partners = [latent(i, seed, YEAR)[0].partners for i in range(households)]
-        if any(p.edf for p in partners) and any(p.orange_mobile for p in partners):
+        homes = [latent(i, seed, YEAR)[0] for i in range(households)]
+        partners = [h.partners for h in homes]
+        if any(p.edf for p in partners) and any(p.orange_mobile for p in partners) and any(
+                h.dwelling.uses_gas and h.partners.edf for h in homes):
             return seed
     raise LookupError("no seed below 200 covers every vendor")
 

@@ -144,9 +144,14 @@ def test_street_names_elide_and_follow_commune_size():
     assert "Route d'Aubenas" in rural and "Rue de l'Église" in rural
 
 
-def test_handsets_were_out_by_the_period():
+def test_handsets_were_on_sale_by_the_period():
+    from datetime import date
+
+    from synthetic_data.sources.orange_calls import released
+
     rng = np.random.default_rng(1)
     for year in (2016, 2020, 2024):
-        picks = [_handset(rng, year, 40) for _ in range(300)]
-        assert all(year - 7 <= h["year"] <= year for h in picks)
+        day = date(year, 1, 1)
+        picks = [_handset(rng, day, 40) for _ in range(300)]
+        assert all(year - 8 <= h["year"] <= year and released(h) < day for h in picks)
         assert np.mean([year - h["year"] for h in picks]) < 3.5

@@ -230,3 +230,55 @@ def test_call_logs_validate(households):
         docs = docs_of(data, LOG)
         for doc in docs[:: max(1, len(docs) // 400)]:
             assert problems(LOG, doc) == []
+
+
+# --- handsets of their time --------------------------------------------------------------------
+
+def test_replacements_follow_the_parameters_rate_with_models_on_sale():
+    from datetime import date
+
+    from synthetic_data.sources.orange_calls import _handset, _replacements, released
+
+    choice = parameters.load("telecom")["handset_choice"]
+    rng = np.random.default_rng(7)
+    start, end = date(2024, 1, 1), date(2025, 1, 1)
+    changed = 0
+    n = 1500
+    for _ in range(n):
+        first = _handset(rng, start, 40)
+        assert released(first) < start
+        handsets, since = _replacements(rng, first, start, end)
+        assert handsets[0] is first and len(since) == len(handsets)
+        changed += len(handsets) > 1
+        for h, prev, t in zip(handsets[1:], handsets, since[1:], strict=False):
+            assert h["label"] != prev["label"]
+            assert released(h) < t.astype("datetime64[D]").astype(date) < end
+    expected = 1 - np.exp(-1 / choice["replacement_years"])
+    assert abs(changed / n - expected) < 0.05
+
+
+def test_logged_handsets_were_on_sale_and_change_label_and_tac_together(households):
+    from datetime import date
+
+    from synthetic_data.sources.orange_calls import released
+
+    by_label = {h["label"]: h for h in parameters.load("telecom")["handsets"]}
+    changes = 0
+    for data in households:
+        lines: dict[str, list[tuple[str, str, str]]] = {}
+        for d in docs_of(data, LOG):
+            lines.setdefault(d["msisdn"], []).append((d["timestamp"], d["deviceLabel"],
+                                                      d["deviceTac"]))
+        for records in lines.values():
+            records.sort()
+            t = np.array([r[0].rstrip("Z") for r in records], dtype="datetime64[s]")
+            local = (t + utc_offset_minutes(t) * np.timedelta64(1, "m")).astype("datetime64[D]")
+            seen: list[str] = []
+            for (_, label, tac), day in zip(records, local, strict=True):
+                assert by_label[label]["tac"] == tac
+                assert released(by_label[label]) <= day.astype(date)
+                if not seen or seen[-1] != label:
+                    assert label not in seen  # a change is for good: never back
+                    seen.append(label)
+            changes += len(seen) - 1
+    assert changes > 0  # over a dozen households, some lines change handset in the year

@@ -7,7 +7,7 @@ import pytest
 
 from synthetic_data import parameters
 from synthetic_data.sources.water import _end_use_factor
-from tests.support.households import docs_of, household
+from tests.support.households import YEAR, docs_of, household, latent
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 POPULATION = 30
@@ -65,3 +65,64 @@ def test_away_days_read_zero_or_a_small_visit_never_two_days_running(homes):
         leaking = tl.away & (tl.leak_lph > 0)
         assert (litres[leaking] >= np.floor(tl.leak_lph[leaking] * 24 * 0.5)).all()
     assert wet > 0 and 0.02 <= wet / (wet + dry) <= 0.5
+
+
+# --- the commune's operator ------------------------------------------------------------------
+
+def _commune(insee: str):
+    from synthetic_data.communes import all_communes
+
+    return next(c for c in all_communes() if c.insee == insee)
+
+
+def test_big_cities_have_their_own_public_or_delegated_operator():
+    from synthetic_data.sources.water import operator
+
+    assert operator(_commune("75111"), 2024) == "Eau de Paris"
+    assert operator(_commune("69381"), 2016) == "Eau du Grand Lyon"
+    assert operator(_commune("69381"), 2024) == "Eau publique du Grand Lyon"
+    assert operator(_commune("33063"), 2022) == "SUEZ Eau France"
+    assert operator(_commune("33063"), 2024) == "Régie de l'eau Bordeaux Métropole"
+    assert operator(_commune("38185"), 2024) == "Eaux de Grenoble Alpes"
+
+
+def test_elsewhere_each_commune_has_one_operator_drawn_by_market_share():
+    from collections import Counter
+
+    from synthetic_data.communes import all_communes
+    from synthetic_data.sources.water import operator
+
+    communes = [c for c in all_communes() if c.size_class != "paris"]
+    first = {c.insee: operator(c, 2024) for c in communes}
+    assert all(operator(c, 2024) == first[c.insee] for c in communes)  # deterministic
+    kinds = Counter("régie" if v.startswith("Régie des eaux") else v for v in first.values())
+    n = len(communes)
+    for name in ("Veolia Eau", "SUEZ Eau France", "SAUR", "régie"):
+        assert kinds[name] > 0.04 * n, kinds
+    rural = [c for c in communes if c.size_class == "rural"]
+    cities = [c for c in communes if c.size_class == "city"]
+    saur = lambda cs: sum(first[c.insee] == "SAUR" for c in cs) / len(cs)  # noqa: E731
+    assert saur(rural) > saur(cities)
+
+
+def test_households_of_a_commune_share_its_operator():
+    from collections import defaultdict
+
+    from synthetic_data.realism_equipment import TWO_WATER, Equipment, checks, measure_household
+    from synthetic_data.sources.water import operator
+
+    by_commune = defaultdict(list)
+    for i in range(400):
+        hh, _ = latent(i)
+        by_commune[hh.commune.insee].append(i)
+    shared = next(ids for ids in by_commune.values() if len(ids) >= 2)
+    acc = Equipment()
+    for i in shared[:2]:
+        data = household(i)
+        vendors = {d["vendor"] for d in docs_of(data, STATEMENTS, statementCategory="eau")}
+        assert vendors == {operator(data.household.commune, 2024)}
+        measure_household(acc, {"insee": data.household.commune.insee},
+                          {STATEMENTS: docs_of(data, STATEMENTS)}, YEAR)
+    assert checks(acc)[TWO_WATER][0] == 0
+    acc.water["00000"] = {"Veolia Eau", "SUEZ Eau France"}  # what the index parity produced
+    assert checks(acc)[TWO_WATER][0] == 1
