@@ -107,7 +107,10 @@ def simulate(ctx: SourceContext) -> Electricity:
         flexible, heating = _tempo_shift(p["tempo"], d, option, slot_hc, slot_colour, flexible,
                                          heating)
 
-    watts = watts + np.where(home[d], flexible, 0.0) + heating + dhw
+    # Resistive loads (heaters, the water heater's element) draw with the square of the grid's
+    # voltage, which moves from half-hour to half-hour: a heater alone never gives one value.
+    volt = ctx.rng("grid-voltage").normal(1.0, p["meter"]["resistive_power_sd"], ns)
+    watts = watts + np.where(home[d], flexible, 0.0) + (heating + dhw) * volt
     kva_w = hh.contract.kva * 1000.0
     m = p["meter"]
     # Near the subscribed power, people (and load shedders on electric heating) hold back: demand
