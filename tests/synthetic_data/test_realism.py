@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from selfdata.cli import main
 from synthetic_data.population import Options, generate_population
 from synthetic_data.realism import measure, render
+from synthetic_data.realism_billing import Billing, measure_household
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +51,6 @@ def test_the_report_fails_when_the_data_is_off(population, tmp_path):
 
 
 def test_billing_figures_catch_varying_instalments_and_late_premiums():
-    from synthetic_data.realism_billing import Billing, measure_household
-
     def edf(day: str, amount: float, rank: int, title: str = "ECHEANCE", **kw) -> dict:
         return {"vendor": "EDF", "title": title, "date": f"{day}T00:00:00.000Z",
                 "amount": amount, "periodStart": "2023-06-15", "instalmentNumber": rank, **kw}
