@@ -64,7 +64,7 @@ def build_timeline(hh: Household, period: Period, rng: np.random.Generator) -> T
         d, j = plan.destination, plan.journey
         e = Event("vacation", _day(period, first), _day(period, last),
                   {"destination": d.name, "abroad": d.abroad, "latitude": d.latitude,
-                   "longitude": d.longitude, "mode": j.mode,
+                   "longitude": d.longitude, "destination_kind": d.kind, "mode": j.mode,
                    "leaves_at": clock(float(j.out_hours[0])),
                    "back_at": clock(float(j.back_hours[-1]))})
         away[first:last + 1] = True
