@@ -79,8 +79,9 @@ def _lines(docs: list[dict]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarr
 def measure_household(acc: Mobility, hh: dict, files: dict[str, list[dict]],
                       period: Period) -> None:
     trips = [e for e in files.get(TRUTH, []) if e.get("kind") == "vacation"]
-    acc.no_long_trip[1] += 1
-    acc.no_long_trip[0] += not any(
+    showcase = bool(hh.get("showcase"))  # always leaves (calendar.toml): not a draw
+    acc.no_long_trip[1] += not showcase
+    acc.no_long_trip[0] += not showcase and not any(
         (date.fromisoformat(e["end"]) - date.fromisoformat(e["start"])).days >= LONG_NIGHTS
         for e in trips)
     for e in trips:

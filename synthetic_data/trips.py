@@ -23,7 +23,7 @@ import numpy as np
 from synthetic_data import parameters
 from synthetic_data.calendar_fr import Period
 from synthetic_data.communes import sample_commune
-from synthetic_data.household import Household, home_spread_km
+from synthetic_data.household import Household, home_spread_km, is_showcase
 
 KM_PER_DEGREE = 111.32
 N_WAYPOINTS = 6
@@ -109,7 +109,7 @@ def plan_trips(hh: Household, period: Period, rng: np.random.Generator) -> list[
     wanted: list[tuple[int, int, str]] = []  # (first day, nights, season)
     for year in range(period.start.year, period.end.year + 1):
         y0 = (date(year, 1, 1) - period.start).days
-        if rng.random() < v["leave_probability"]:
+        if rng.random() < v["leave_probability"] or is_showcase(hh.index):  # draw kept
             if rng.random() < v["summer_share_of_main_trip"]:
                 first = (date(year, 7, 4) - period.start).days + int(rng.integers(0, 52))
                 season = "summer"
