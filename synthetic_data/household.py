@@ -174,6 +174,25 @@ def _choice(rng: np.random.Generator, values, shares):
     return values[int(rng.choice(len(values), p=p / p.sum()))]
 
 
+def home_spread_km(population: int, arrondissement: bool = False) -> float:
+    """Radius (km) of a commune's built-up area, where its homes are: a disc holding the
+    population at a density that grows with the commune's size (≈ 800 inhabitants/km² for a
+    village's bourg, ≈ 3,000 for a town of 50,000, 15,000 in an arrondissement of Paris, Lyon or
+    Marseille; assumption from typical urban densities, no per-commune area in the table)."""
+    density = 15_000.0 if arrondissement else 800.0 * (max(population, 100) / 500.0) ** 0.3
+    return float(np.sqrt(max(population, 100) / (np.pi * density)))
+
+
+def _home_place(rng: np.random.Generator, commune: Commune) -> Place:
+    """A point uniform in the commune's built-up disc around its centre."""
+    r = home_spread_km(commune.population, commune.population != commune.city_population)
+    km = r * np.sqrt(rng.random())
+    angle = rng.uniform(0.0, 2 * np.pi)
+    lat = commune.latitude + km * np.cos(angle) / 111.32
+    lon = commune.longitude + km * np.sin(angle) / (111.32 * np.cos(np.radians(commune.latitude)))
+    return Place(round(lat, 6), round(lon, 6))
+
+
 def _jitter(rng: np.random.Generator, place: Place, km: float) -> Place:
     dlat = rng.normal(0, km / 111.0)
     dlon = rng.normal(0, km / (111.0 * np.cos(np.radians(place.latitude))))
@@ -324,7 +343,7 @@ def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
     heat_pump = heating == "Électricité" and rng.random() < heat[
         "heat_pump_share_flat" if flat else "heat_pump_share_house"]
     owner = rng.random() < d["owner_share_flat" if flat else "owner_share_house"]
-    home = _jitter(rng, Place(commune.latitude, commune.longitude), 1.5 if commune.is_city else 3)
+    home = _home_place(rng, commune)
     return Dwelling(
         kind="Appartement" if flat else "Maison", surface=round(surface, 0), rooms=rooms,
         construction_period=d["construction_periods"][i],

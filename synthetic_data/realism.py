@@ -24,6 +24,7 @@ from synthetic_data import (
     realism_billing,
     realism_equipment,
     realism_linky,
+    realism_mobility,
     realism_people,
     realism_usage,
     realism_weather,
@@ -104,6 +105,7 @@ class _Acc:
         self.usage = realism_usage.Usage()
         self.billing = realism_billing.Billing()
         self.equipment = realism_equipment.Equipment()
+        self.mobility = realism_mobility.Mobility()
         self.households = 0
         self.call_households = 0  # lines cluster in households: judged by households, not lines
         # households holding each partner's data (from the documents), and with an Orange box
@@ -121,6 +123,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     realism_usage.measure_household(acc.usage, files, period)
     realism_billing.measure_household(acc.billing, files, period.end)
     realism_equipment.measure_household(acc.equipment, hh, files, period)
+    realism_mobility.measure_household(acc.mobility, hh, files, period)
     stm = files.get(STATEMENTS, [])
     gas = [d for d in stm if d.get("statementCategory") == "gazpar"
            and d.get("statementReason") == "GazparDailyGazConsumption"]
@@ -397,6 +400,27 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
                 False, n=len(bl.regularisation_share))
     share_metric("Billing", "edf_regularisations_refunded_share", bl.refunds)
     share_metric("Billing", "maif_premiums_due_on_the_1st_share", bl.maif_due)
+    mb = acc.mobility
+    count_share("Mobility", "households_without_long_trip_share", *mb.no_long_trip)
+    mean_metric("Mobility", "distinct_destinations_per_100_trips",
+                [100.0 * len(mb.places) / mb.friday[1]] if mb.friday[1] else [], n=mb.friday[1])
+    count_share("Mobility", "trips_starting_on_friday_share", *mb.friday)
+    for check, n, ref, unit in (
+            ("positions over 200 km/h apart on the ground", mb.jumps["ground"],
+             f"no jump faster than a train (fastest seen {mb.max_kmh['ground']:.0f} km/h)",
+             "pairs of consecutive positions"),
+            ("positions over 900 km/h apart on flight days", mb.jumps["air"],
+             f"no jump faster than a plane (fastest seen {mb.max_kmh['air']:.0f} km/h)",
+             "pairs of consecutive positions"),
+            ("coastal lodgings seaward of the resort centre", mb.lodging_seaward[0],
+             "lodging inland (params/destinations.csv inland_bearing)",
+             f"of {mb.lodging_seaward[1]} coastal stays"),
+            ("homes outside their commune's built-up area", mb.home_outside[0],
+             "home within household.home_spread_km of the commune centre",
+             f"of {mb.home_outside[1]} households with positions")):
+        detail = unit + (f", e.g. {'; '.join(mb.examples[:2])}" if n and "km/h" in check
+                         and mb.examples else "")
+        out.append(Result("Coherence", check, float(n), 0, 0, ref, n == 0, detail))
     missing = acc.households - len(acc.kwh["other"]) - len(acc.kwh["electric"])
     out.append(Result("Coherence", "households without Linky data", float(missing), 0, 0,
                       "every household has a Linky meter", missing == 0, "households"))

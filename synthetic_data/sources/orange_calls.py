@@ -416,7 +416,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     }
     for k, line in lines.items():
         log = cleaned[k]
-        keep = ~np.isin(log["pair"], gone) | (log["pair"] < 0)
+        keep = (~np.isin(log["pair"], gone) | (log["pair"] < 0)) & ~mob.in_flight(log["t"])
         log = {kk: v[keep] for kk, v in log.items()}
         rng = ctx.rng(f"calls-docs-{k}")
         t = log["t"].astype("datetime64[s]")

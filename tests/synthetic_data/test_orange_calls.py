@@ -205,7 +205,10 @@ def test_positions_follow_trips(households):
             for d, i, inside in zip(docs, idx, ok, strict=True):
                 if not inside or tl.trip[i] < 0 or "latitude" not in d:  # voicemail: no position
                     continue
-                dest = tl.trips[tl.trip[i]].details
+                event = tl.trips[tl.trip[i]]
+                if i in (tl.day_index(event.start), tl.day_index(event.end)):
+                    continue  # travel days: at home, on the way or there
+                dest = event.details
                 dy = (d["latitude"] - dest["latitude"]) * 111.32
                 dx = (d["longitude"] - dest["longitude"]) * 111.32 * np.cos(
                     np.radians(dest["latitude"]))
