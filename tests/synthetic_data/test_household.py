@@ -8,7 +8,7 @@ from synthetic_data import french, parameters
 from synthetic_data.communes import all_communes, sample_commune
 from synthetic_data.household import sample_household
 from synthetic_data.realism_people import MISSING_ELISION, MSISDN_MOBILE
-from synthetic_data.sources.orange_calls import _handset
+from synthetic_data.sources.orange_calls import _handset, released
 from tests.support.households import latent
 
 
@@ -147,7 +147,6 @@ def test_street_names_elide_and_follow_commune_size():
 def test_handsets_were_on_sale_by_the_period():
     from datetime import date
 
-    from synthetic_data.sources.orange_calls import released
 
     rng = np.random.default_rng(1)
     for year in (2016, 2020, 2024):

@@ -10,7 +10,7 @@ import numpy as np
 from synthetic_data import parameters
 from synthetic_data.calendar_fr import utc_offset_minutes
 from synthetic_data.schemas import problems
-from synthetic_data.sources.orange_calls import call_volume
+from synthetic_data.sources.orange_calls import _handset, _replacements, call_volume, released
 from tests.support.households import docs_of
 
 LOG = "fr.orange.phonecommunicationlog"
@@ -240,7 +240,6 @@ def test_call_logs_validate(households):
 def test_replacements_follow_the_parameters_rate_with_models_on_sale():
     from datetime import date
 
-    from synthetic_data.sources.orange_calls import _handset, _replacements, released
 
     choice = parameters.load("telecom")["handset_choice"]
     rng = np.random.default_rng(7)
@@ -263,7 +262,6 @@ def test_replacements_follow_the_parameters_rate_with_models_on_sale():
 def test_logged_handsets_were_on_sale_and_change_label_and_tac_together(households):
     from datetime import date
 
-    from synthetic_data.sources.orange_calls import released
 
     by_label = {h["label"]: h for h in parameters.load("telecom")["handsets"]}
     changes = 0

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from synthetic_data import parameters
-from synthetic_data.sources.water import _end_use_factor
+from synthetic_data.communes import all_communes
+from synthetic_data.realism_equipment import TWO_WATER, Equipment, checks, measure_household
+from synthetic_data.sources.water import _end_use_factor, operator
 from tests.support.households import YEAR, docs_of, household, latent
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
@@ -70,13 +72,11 @@ def test_away_days_read_zero_or_a_small_visit_never_two_days_running(homes):
 # --- the commune's operator ------------------------------------------------------------------
 
 def _commune(insee: str):
-    from synthetic_data.communes import all_communes
 
     return next(c for c in all_communes() if c.insee == insee)
 
 
 def test_big_cities_have_their_own_public_or_delegated_operator():
-    from synthetic_data.sources.water import operator
 
     assert operator(_commune("75111"), 2024) == "Eau de Paris"
     assert operator(_commune("69381"), 2016) == "Eau du Grand Lyon"
@@ -89,8 +89,6 @@ def test_big_cities_have_their_own_public_or_delegated_operator():
 def test_elsewhere_each_commune_has_one_operator_drawn_by_market_share():
     from collections import Counter
 
-    from synthetic_data.communes import all_communes
-    from synthetic_data.sources.water import operator
 
     communes = [c for c in all_communes() if c.size_class != "paris"]
     first = {c.insee: operator(c, 2024) for c in communes}
@@ -108,8 +106,6 @@ def test_elsewhere_each_commune_has_one_operator_drawn_by_market_share():
 def test_households_of_a_commune_share_its_operator():
     from collections import defaultdict
 
-    from synthetic_data.realism_equipment import TWO_WATER, Equipment, checks, measure_household
-    from synthetic_data.sources.water import operator
 
     by_commune = defaultdict(list)
     for i in range(400):
