@@ -37,8 +37,9 @@ def _electric_base(hh: Household, tl: Timeline) -> bool:
 
 
 def _gas_tempo(hh: Household, tl: Timeline) -> bool:
-    """an EDF client's home heated by gas, Tempo all year"""
-    return hh.partners.edf and hh.dwelling.heating == "Gaz" and _all_year(tl, "Tempo")
+    """an EDF client's house heated by gas, Tempo all year"""
+    return (hh.partners.edf and hh.dwelling.kind == "Maison" and hh.dwelling.heating == "Gaz"
+            and _all_year(tl, "Tempo"))
 
 
 def _hphc_late(hh: Household, tl: Timeline) -> bool:
