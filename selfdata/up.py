@@ -19,7 +19,12 @@ from sandbox.service import Sandbox
 from sandbox.settings import Settings
 from sandbox.web.app import create_app as create_sandbox
 from selfdata import event
-from synthetic_data.population import Options, generate_population, read_manifest
+from synthetic_data.population import (
+    Options,
+    future_warning,
+    generate_population,
+    read_manifest,
+)
 
 READ_SCOPE = " ".join(f"{d}:GET" for d in (
     "fr.orange.phonecommunicationlog", "fr.orange.geopoint", "fr.orange.videostream",
@@ -106,6 +111,11 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
                                          seed=seed, out=data_dir, format="ndjson", force=True),
                                 progress=Progress("generated", households))
         click.echo(f"  {s.total_docs:,} documents in {s.seconds:.1f} s")
+    m = read_manifest(data_dir)
+    warning = future_warning(date.fromisoformat(m["start"]), date.fromisoformat(m["end"]),
+                             date.today())
+    if warning:
+        click.echo(warning, err=True)
     database.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)

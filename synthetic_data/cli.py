@@ -48,7 +48,8 @@ def _human(n: float) -> str:
 def generate(households: int, years: int, start: date, seed: int, out: Path, fmt: str,
              workers: int, force: bool, quiet: bool) -> None:
     """Generate a population of households with a year (or more) of every source."""
-    from synthetic_data.population import Options, generate_population
+    from synthetic_data.calendar_fr import Period
+    from synthetic_data.population import Options, future_warning, generate_population
 
     opts = Options(households=households, years=years, start=start, seed=seed, out=out,
                    format=fmt.lower(), workers=workers, force=force)
@@ -58,6 +59,9 @@ def generate(households: int, years: int, start: date, seed: int, out: Path, fmt
         for option, message in exc.problems:
             click.echo(f"Error: {option}: {message}", err=True)
         sys.exit(2)
+    warning = future_warning(start, Period.of_years(start, years).end, date.today())
+    if warning:
+        click.echo(warning, err=True)
     try:
         with click.progressbar(length=households, label="households", file=sys.stderr,
                                hidden=quiet, show_pos=True, show_eta=True) as bar:

@@ -124,13 +124,18 @@ class _Builder:
         return name
 
     def _collected(self, doc: dict, vp: dict) -> datetime:
-        """When the konnector saved the file: the day after issue, at its trigger's time."""
+        """When the konnector saved the file: the day after issue, at its trigger's time; on the
+        issue day itself when that is the data's last day (nothing is dated after the data)."""
         if vp["slug"] not in self.trigger:
             rng = self.ctx.rng(f"drive-{vp['slug']}")
             self.trigger[vp["slug"]] = int(rng.integers(0, 86_400))
         second = self.trigger[vp["slug"]]
-        issued = datetime.fromisoformat(doc["date"][:10])
-        return issued + timedelta(days=self.p["collect_delay_days"], seconds=second)
+        issued = date.fromisoformat(doc["date"][:10])
+        last = self.ctx.period.end - timedelta(days=1)
+        day = min(issued + timedelta(days=self.p["collect_delay_days"]), max(issued, last))
+        if day >= last:  # before local midnight (22:00 UTC in summer) on the data's last day
+            second = min(second, 22 * 3600 - 1)
+        return datetime.combine(day, datetime.min.time()) + timedelta(seconds=second)
 
     def invoice(self, doc: dict, vp: dict) -> Invoice:
         """What the PDF prints: the bill's own fields, the household, the source's detail."""
@@ -143,14 +148,19 @@ class _Builder:
         for label, key in (("N° de contrat", "contractNumber"), ("N° client", "clientId")):
             if doc.get(key) and doc[key] not in (v for _, v in refs):
                 refs.insert(0, (label, doc[key]))
+        refund = bool(doc.get("isRefund"))
         payment = []
-        if doc.get("scheduledPaymentDate"):
+        if refund:
+            when = doc.get("scheduledPaymentDate")
+            payment.append(f"Remboursement de {fr_amount(amount)} par virement"
+                           + (f" le {fr_date(date.fromisoformat(when))}" if when else "") + ".")
+        elif doc.get("scheduledPaymentDate"):
             payment.append("Prélèvement automatique de "
                            f"{fr_amount(amount)} le "
                            f"{fr_date(date.fromisoformat(doc['scheduledPaymentDate']))}")
         else:
             payment.append(f"Montant de {fr_amount(amount)} prélevé sur votre compte bancaire.")
-        if doc.get("paymentDueDate"):
+        if doc.get("paymentDueDate") and not refund:
             payment.append("Date limite de paiement : "
                            f"{fr_date(date.fromisoformat(doc['paymentDueDate']))}")
         issued = date.fromisoformat(doc["date"][:10])
@@ -158,10 +168,12 @@ class _Builder:
         end = date.fromisoformat(doc.get("periodEnd") or doc["date"][:10])
         return Invoice(
             vendor=doc["vendor"], vendor_lines=tuple(vp["lines"]), accent=vp["accent"],
-            title=vp["title"], number=doc.get("number") or doc.get("vendorRef") or doc["date"][:10],
+            title=detail.title or vp["title"],
+            number=doc.get("number") or doc.get("vendorRef") or doc["date"][:10],
             issued=issued, customer=(f"{m.title} {m.given} {m.family}", a.line,
                                      f"{a.postcode} {a.city}"),
-            references=tuple(refs), period=(start, end), lines=detail.lines, total=amount,
+            references=tuple(refs), period=(start, end), lines=detail.lines,
+            total=-amount if refund else amount,
             payment=tuple(payment), footer=(*vp["footer"], self.p["notice"]),
         )
 

@@ -1,21 +1,22 @@
 """A household: who lives there, where, in what dwelling, with what equipment and habits.
 
-Drawn once per household from its ``"household"`` stream; every source reads it. Faker (fr_FR)
-provides names and street names only, a handful of calls per household.
+Drawn once per household from its ``"household"`` stream; every source reads it. First names
+follow the birth cohort and street names the commune's size (``french.py``); Faker (fr_FR)
+provides family names only.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
 import numpy as np
 from faker import Faker
 
-from synthetic_data import parameters
-from synthetic_data.communes import Commune, sample_commune
+from synthetic_data import french, parameters, plates, subscription
+from synthetic_data.communes import Commune, same_department, sample_commune
 
 EMAIL_DOMAINS = ("orange.fr", "gmail.com", "free.fr", "laposte.net", "sfr.fr", "hotmail.fr")
 
@@ -118,6 +119,16 @@ class Habits:
     orange_client_id: str
 
 
+@dataclass(frozen=True)
+class Partners:
+    """Which partners hold data on the household besides MAIF, Enedis and the water utility (all
+    households) and GRDF (homes with gas): by market share, ``params/household.toml [partners]``."""
+    edf: bool = True            # EDF supplies the energy: client, contracts, bills, home profile
+    orange_mobile: bool = True  # the mobile lines are with Orange: calls, positions, phone bills
+    orange_box: bool = True     # an Orange box with TV
+    vod: bool = True            # orders VOD on that box during the period (implies orange_box)
+
+
 @dataclass
 class Household:
     index: int
@@ -131,6 +142,9 @@ class Household:
     habits: Habits
     maif_societaire: str      # 7 digits
     water_contract: str
+    partners: Partners = Partners()
+    # per car (as ``cars``): since when the household has had it with that plate (plates.py)
+    cars_since: list[date] = field(default_factory=list)
 
     @property
     def main(self) -> Member:
@@ -155,15 +169,28 @@ def _digits(rng: np.random.Generator, n: int) -> str:
     return "".join(str(d) for d in rng.integers(0, 10, n))
 
 
-def _plate(rng: np.random.Generator) -> str:
-    letters = "ABCDEFGHJKLMNPQRSTVWXYZ"  # SIV plates skip I, O and U
-    pick = lambda k: "".join(letters[i] for i in rng.integers(0, len(letters), k))  # noqa: E731
-    return f"{pick(2)}-{rng.integers(100, 1000)}-{pick(2)}"
-
-
 def _choice(rng: np.random.Generator, values, shares):
     p = np.asarray(shares, dtype=float)
     return values[int(rng.choice(len(values), p=p / p.sum()))]
+
+
+def home_spread_km(population: int, arrondissement: bool = False) -> float:
+    """Radius (km) of a commune's built-up area, where its homes are: a disc holding the
+    population at a density that grows with the commune's size (≈ 800 inhabitants/km² for a
+    village's bourg, ≈ 3,000 for a town of 50,000, 15,000 in an arrondissement of Paris, Lyon or
+    Marseille; assumption from typical urban densities, no per-commune area in the table)."""
+    density = 15_000.0 if arrondissement else 800.0 * (max(population, 100) / 500.0) ** 0.3
+    return float(np.sqrt(max(population, 100) / (np.pi * density)))
+
+
+def _home_place(rng: np.random.Generator, commune: Commune) -> Place:
+    """A point uniform in the commune's built-up disc around its centre."""
+    r = home_spread_km(commune.population, commune.population != commune.city_population)
+    km = r * np.sqrt(rng.random())
+    angle = rng.uniform(0.0, 2 * np.pi)
+    lat = commune.latitude + km * np.cos(angle) / 111.32
+    lon = commune.longitude + km * np.sin(angle) / (111.32 * np.cos(np.radians(commune.latitude)))
+    return Place(round(lat, 6), round(lon, 6))
 
 
 def _jitter(rng: np.random.Generator, place: Place, km: float) -> Place:
@@ -201,9 +228,12 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
                                family, start, commune))
 
     dwelling = _dwelling(rng, hp, commune, size)
-    address = Address(str(int(rng.integers(1, 120))), fake.street_name().upper(), commune.postcode,
+    neighbours = same_department(commune)
+    nearby = neighbours[int(rng.integers(0, len(neighbours)))].city
+    street = french.street_name(rng, commune.size_class, nearby)
+    address = Address(str(int(rng.integers(1, 120))), street.upper(), commune.postcode,
                       commune.city.upper(), commune.insee)
-    contract = _contract(rng, hp, dwelling, start)
+    contract = _contract(rng, hp, dwelling, size, start)
     cars_cfg = hp["cars"]
     n_cars = 0
     car_share = cars_cfg["car_share_city"] if commune.is_city else cars_cfg["car_share_town"]
@@ -217,20 +247,47 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
         tv_evenings=float(rng.uniform(0.5, 0.95)),
         orange_client_id=_digits(rng, 9),
     )
+    cars = [plates.car(rng, start) for _ in range(n_cars)]
     main = members[0]
     instance = f"{ascii_slug(main.given)}-{ascii_slug(main.family)}-{index}"
     return Household(
         index=index, instance=instance, commune=commune, address=address, dwelling=dwelling,
-        members=members, contract=contract, cars=[_plate(rng) for _ in range(n_cars)],
+        members=members, contract=contract, cars=[plate for plate, _ in cars],
         habits=habits, maif_societaire=str(int(rng.integers(1_000_000, 9_999_999))),
         water_contract=_digits(rng, 10),
+        partners=_partners(rng, hp["partners"], start.year, index),
+        cars_since=[since for _, since in cars],
     )
+
+
+def edf_share(year: int) -> float:
+    """EDF's share of homes in ``year``: given for some years, interpolated between them and
+    constant outside."""
+    by_year = parameters.load("household")["partners"]["edf_share_by_year"]
+    years = sorted(int(y) for y in by_year)
+    return float(np.interp(year, years, [by_year[str(y)] for y in years]))
+
+
+def is_showcase(index: int) -> bool:
+    """One of the first households, which every partner holds data on (``showcase_households``)."""
+    return index < parameters.load("household")["partners"]["showcase_households"]
+
+
+def _partners(rng: np.random.Generator, p: dict, year: int, index: int) -> Partners:
+    """Drawn last, so that adding them left every earlier draw of the household unchanged."""
+    u = rng.random(4)
+    if is_showcase(index):
+        return Partners()
+    box = bool(u[2] < p["orange_box_share"])
+    return Partners(edf=bool(u[0] < edf_share(year)),
+                    orange_mobile=bool(u[1] < p["orange_mobile_share"]), orange_box=box,
+                    vod=box and bool(u[3] < p["vod_share_of_box"]))
 
 
 def _member(rng, fake: Faker, hp: dict, sex: str, age: int, role: str, family: str,
             start: date, commune: Commune) -> Member:
-    given = fake.first_name_female() if sex == "F" else fake.first_name_male()
     birth = start - timedelta(days=int(age * 365.25 + rng.integers(0, 365)))
+    given = french.first_name(rng, sex, birth.year)
     prof = hp["professions"]
     works = False
     code, label = "", prof["student_label"] if age < 20 else prof["unemployed_label"]
@@ -248,8 +305,7 @@ def _member(rng, fake: Faker, hp: dict, sex: str, age: int, role: str, family: s
     start_h = float(np.clip(rng.normal(8.6, 0.6), 6.5, 10.5))
     msisdn = email = None
     if age >= hp["phones"]["min_age_for_phone"]:
-        pfx = _choice(rng, hp["phones"]["prefixes"], hp["phones"]["prefix_shares"])
-        msisdn = pfx + _digits(rng, 8)
+        msisdn = _msisdn(rng, hp["phones"], birth.year)
     if age >= 15:
         dom = EMAIL_DOMAINS[int(rng.integers(0, len(EMAIL_DOMAINS)))]
         email = f"{ascii_slug(given)}.{ascii_slug(family)}{int(rng.integers(1, 99))}@{dom}"
@@ -259,9 +315,17 @@ def _member(rng, fake: Faker, hp: dict, sex: str, age: int, role: str, family: s
                   msisdn=msisdn, email=email)
 
 
+def _msisdn(rng: np.random.Generator, ph: dict, birth_year: int) -> str:
+    """"33" and the 9 digits of a French mobile number without its 0: 6xxxxxxxx or 7[3-9]xxxxxxx."""
+    if rng.random() < np.interp(birth_year, ph["share_06_birth_years"], ph["share_06"]):
+        return "336" + _digits(rng, 8)
+    seventh = ph["seventh_digit_07"]
+    return f"337{seventh[int(rng.integers(0, len(seventh)))]}" + _digits(rng, 7)
+
+
 def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
     d = hp["dwelling"]
-    flat = rng.random() < (d["flat_share_city"] if commune.is_city else d["flat_share_town"])
+    flat = rng.random() < d["flat_share"][commune.size_class]
     median = d["surface_median_flat"] if flat else d["surface_median_house"]
     surface = float(np.clip(median * (0.75 + 0.12 * size) * rng.lognormal(0, d["surface_sigma"]),
                             15, 320))
@@ -269,9 +333,8 @@ def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
     i = int(rng.choice(len(d["construction_periods"]), p=d["construction_shares"]))
     lo, hi = d["construction_years"][i]
     heat = hp["heating"]
-    heating = _choice(rng, heat["energies"], heat["flat_shares" if flat else "house_shares"])
-    if int(lo) >= 1975 and heating in ("Fioul", "Bois") and rng.random() < 0.6:
-        heating = "Électricité"  # electric heating is the norm after 1980 [E10]
+    heating = _choice(rng, heat["energies"],
+                      heat["flat_shares" if flat else "house_shares"][commune.size_class])
     hw = hp["hot_water"]
     if heating == "Gaz" and rng.random() < hw["gas_if_gas_heating"]:
         hot_water = "Gaz"
@@ -280,7 +343,7 @@ def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
     heat_pump = heating == "Électricité" and rng.random() < heat[
         "heat_pump_share_flat" if flat else "heat_pump_share_house"]
     owner = rng.random() < d["owner_share_flat" if flat else "owner_share_house"]
-    home = _jitter(rng, Place(commune.latitude, commune.longitude), 1.5 if commune.is_city else 3)
+    home = _home_place(rng, commune)
     return Dwelling(
         kind="Appartement" if flat else "Maison", surface=round(surface, 0), rooms=rooms,
         construction_period=d["construction_periods"][i],
@@ -291,17 +354,13 @@ def _dwelling(rng, hp: dict, commune: Commune, size: int) -> Dwelling:
     )
 
 
-def _contract(rng, hp: dict, dwelling: Dwelling, start: date) -> EnergyContract:
+def _contract(rng, hp: dict, dwelling: Dwelling, size: int, start: date) -> EnergyContract:
     c = hp["electricity_contract"]
-    if dwelling.electric_heating:
-        kva = c["kva_xlarge"] if dwelling.surface > 150 else (
-            c["kva_large"] if dwelling.surface > 100 else c["kva_default"])
-        shares = c["option_shares_electric_heating"]
-    else:
-        kva = c["kva_small"] if dwelling.surface < 30 else c["kva_default"]
-        shares = c["option_shares_other"]
-    if dwelling.hot_water != "Gaz" and kva == c["kva_small"]:
-        kva = c["kva_default"]
+    band = int(np.searchsorted(c["kva_surface_bands"], dwelling.surface))
+    kva_shares = c["kva_shares_by_surface"][band]  # the default choice, raised to fit the peak
+    kva = subscription.fitted_kva(dwelling, size, int(_choice(rng, c["kva_values"], kva_shares)))
+    shares = c["option_shares_electric_heating" if dwelling.electric_heating
+               else "option_shares_other"]
     option = _choice(rng, list(shares), list(shares.values()))
     window = c["hc_windows"][int(rng.integers(0, len(c["hc_windows"])))]
     uses_gas = dwelling.uses_gas

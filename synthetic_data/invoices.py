@@ -39,10 +39,13 @@ class InvoiceLine:
 @dataclass(frozen=True)
 class InvoiceDetail:
     """What a source knows about one of its bills beyond the ``io.cozy.bills`` fields: the priced
-    lines (they add up to the bill's amount to the cent) and extra references (PDL, line...)."""
+    lines (they add up to the bill's amount to the cent, negative for a refund) and extra
+    references (PDL, line...); ``title`` replaces the vendor's usual document title ("Échéance"
+    for an instalment rather than "Facture")."""
 
     lines: tuple[InvoiceLine, ...]
     references: tuple[tuple[str, str], ...] = ()
+    title: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
@@ -19,9 +19,9 @@ from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.drive import add_drive
 from synthetic_data.errors import OptionsError, OutputError
-from synthetic_data.household import Household, sample_household
+from synthetic_data.household import Household, is_showcase, sample_household
 from synthetic_data.seeding import household_seed, stream
-from synthetic_data.sources import modules
+from synthetic_data.sources import modules_for
 from synthetic_data.timeline import Timeline, build_timeline
 from synthetic_data.writers import FORMATS, write_household
 
@@ -63,6 +63,20 @@ class Options:
         return self
 
 
+def future_warning(start: date, end: date, today: date) -> str | None:
+    """What to tell the user when the data (local days ``start`` to ``end``, exclusive) run past
+    ``today``: the days after it are simulated at the last prices the parameters know (frozen),
+    and the weather and Tempo days are simulated, not recorded. None when all of it is past."""
+    if end <= today + timedelta(days=1):
+        return None
+    days = (end - max(start, today + timedelta(days=1))).days
+    return (f"Warning: the data run to {(end - timedelta(days=1)).isoformat()}, past today "
+            f"({today.isoformat()}): {days} day(s) are in the future. Those days are simulated "
+            "at frozen prices (the last tariffs in synthetic_data/params, no future tariff "
+            "change) with simulated weather and Tempo days, and bills and payments stop at the "
+            "data's end. Pass an earlier --start for data that could have been recorded.")
+
+
 def _output_problems(out: Path, force: bool) -> list[tuple[str, str]]:
     parent = out.resolve().parent
     if out.exists() and not out.is_dir():
@@ -100,7 +114,7 @@ def generate_household(master_seed: int, index: int, period: Period) -> Househol
     memory."""
     ctx = household_context(master_seed, index, period)
     batches: list[Batch] = []
-    for mod in modules():
+    for mod in modules_for(ctx.household.partners):
         batches.extend(mod.generate(ctx))
     batches, blobs = add_drive(ctx, batches)
     return HouseholdData(ctx.household, ctx.timeline, batches, blobs)
@@ -129,10 +143,13 @@ def describe(data: HouseholdData) -> dict:
         "index": hh.index, "instance": hh.instance,
         "main_member": f"{hh.main.given} {hh.main.family}",
         "commune": hh.commune.name, "insee": hh.commune.insee,
+        "commune_population": hh.commune.city_population, "commune_class": hh.commune.size_class,
         "dwelling": hh.dwelling.kind, "surface": hh.dwelling.surface,
         "heating": hh.dwelling.heating, "occupants": len(hh.members),
-        "tariff_option": hh.contract.option, "cars": len(hh.cars),
+        "tariff_option": hh.contract.option, "kva": hh.contract.kva, "cars": len(hh.cars),
         "events": len(data.timeline.events),
+        "partners": [k for k, v in vars(hh.partners).items() if v],
+        "showcase": is_showcase(hh.index),
     }
 
 

@@ -14,7 +14,8 @@ import numpy as np
 
 from synthetic_data import parameters
 from synthetic_data.calendar_fr import Period
-from synthetic_data.household import Household, Member, Place
+from synthetic_data.household import Household, Member
+from synthetic_data.trips import Journey, clock, plan_trips
 
 
 @dataclass
@@ -28,13 +29,17 @@ class Event:
 @dataclass
 class Timeline:
     period: Period
-    away: np.ndarray          # bool per day: nobody home
+    # A trip's first and last days are away (and in ``trip``) although the household is at home
+    # before leaving on the first and after coming back on the last (``journeys``: hours): meters
+    # treat them as away days (water as half days), positions follow the journey.
+    away: np.ndarray          # bool per day: nobody home (for part of the day on travel days)
     trip: np.ndarray          # int per day: index into ``trips`` or -1
     trips: list[Event]
     occupants: np.ndarray     # int per day: people living there
     leak_lph: np.ndarray      # float per day: leak flow in L/h (0 when none)
     hc_option: np.ndarray     # object per day: "Base", "HPHC" or "Tempo" in force that day
     events: list[Event]
+    journeys: list[Journey] = field(default_factory=list)  # per trip: how it is travelled
 
     def day_index(self, day: date) -> int:
         return (day - self.period.start).days
@@ -45,49 +50,31 @@ def _day(period: Period, i: int) -> date:
 
 
 def build_timeline(hh: Household, period: Period, rng: np.random.Generator) -> Timeline:
-    cal = parameters.load("calendar")
     ev = parameters.load("events")
     n = period.n_days
     away = np.zeros(n, dtype=bool)
     trip = np.full(n, -1, dtype=np.int64)
     trips: list[Event] = []
+    journeys: list[Journey] = []
     events: list[Event] = []
-    has_children = any(m.role == "Enfant" for m in hh.members)
-    school = period.school_holiday(hh.commune.school_zone)
-    dests = cal["destinations"]
-    vac = cal["vacations"]
-
-    def add_trip(first: int, nights: int) -> None:
-        last = min(n - 1, first + nights)
-        if first < 0 or first >= n or away[max(0, first - 2):last + 3].any():
-            return
-        abroad = rng.random() < vac["abroad_share"]
-        pool = [d for d in dests if d["abroad"] == abroad]
-        d = pool[int(rng.integers(0, len(pool)))]
-        place = Place(d["latitude"], d["longitude"])
+    for plan in plan_trips(hh, period, rng):
+        first, last = plan.first, plan.first + plan.nights
+        if away[max(0, first - 2):last + 3].any():
+            continue
+        d, j = plan.destination, plan.journey
         e = Event("vacation", _day(period, first), _day(period, last),
-                  {"destination": d["name"], "abroad": bool(d["abroad"]),
-                   "latitude": place.latitude, "longitude": place.longitude})
+                  {"destination": d.name, "abroad": d.abroad, "latitude": d.latitude,
+                   "longitude": d.longitude, "destination_kind": d.kind, "mode": j.mode,
+                   "leaves_at": clock(float(j.out_hours[0])),
+                   "back_at": clock(float(j.back_hours[-1]))})
         away[first:last + 1] = True
         trip[first:last + 1] = len(trips)
         trips.append(e)
-
-    for year in range(period.start.year, period.end.year + 1):
-        if rng.random() < vac["summer_probability"]:
-            weeks = int(rng.choice(vac["summer_weeks"], p=vac["summer_week_shares"]))
-            first = date(year, 7, 1) + timedelta(days=int(rng.integers(3, 62 - 7 * weeks)))
-            add_trip((first - period.start).days, 7 * weeks - 1)
-        if rng.random() < vac["winter_probability"]:
-            y0 = (date(year, 2, 1) - period.start).days
-            idx = np.flatnonzero(school[max(0, y0):max(0, y0 + 45)]) + max(0, y0)
-            if has_children and idx.size:
-                add_trip(int(idx[0]), 7)
-            elif y0 + 40 < n:
-                add_trip(y0 + int(rng.integers(0, 40)), 6)
-        for _ in range(rng.poisson(vac["other_short_trips_per_year"])):
-            d0 = (date(year, 1, 1) - period.start).days + int(rng.integers(0, 360))
-            add_trip(d0 - (period.weekday[d0] - 4) % 7 if 0 <= d0 < n else d0,
-                     int(rng.integers(2, 5)))
+        journeys.append(j)
+    order = sorted(range(len(trips)), key=lambda k: trips[k].start)
+    trips, journeys = [trips[k] for k in order], [journeys[k] for k in order]
+    rank = np.argsort(order)
+    trip = np.where(trip >= 0, rank[np.maximum(trip, 0)] if order else trip, -1)
 
     occupants = np.full(n, sum(1 for m in hh.members if m.arrives is None), dtype=np.int64)
     _new_occupants(hh, period, rng, ev["new_occupant"], occupants, events)
@@ -98,7 +85,7 @@ def build_timeline(hh: Household, period: Period, rng: np.random.Generator) -> T
     _tariff_changes(hh, period, rng, ev["tariff_change"], option, events)
     events.extend(trips)
     events.sort(key=lambda e: (e.start, e.kind))
-    return Timeline(period, away, trip, trips, occupants, leak, option, events)
+    return Timeline(period, away, trip, trips, occupants, leak, option, events, journeys)
 
 
 def _new_occupants(hh: Household, period: Period, rng, cfg: dict, occupants, events) -> None:
@@ -159,15 +146,33 @@ def _severity(rng, mean: float) -> float:
     return round(float(rng.lognormal(np.log(mean) - sigma**2 / 2, sigma)), 2)
 
 
+def leak_claim_rate(cfg: dict) -> float:
+    """Water-damage claims per household-year that follow a metered leak (``_leaks``)."""
+    return cfg["rate_per_year"] * sum(s * p for s, p in zip(cfg["kind_shares"],
+                                                            cfg["claim_probability"], strict=True))
+
+
 def _claims(hh: Household, period: Period, rng, ev: dict, events) -> None:
     years = period.n_days / 365.25
     home = ev["home_claims"]
     rate = home["rate_flat"] if hh.dwelling.kind == "Appartement" else home["rate_house"]
-    # Water-damage claims from leaks are drawn in _leaks; the other causes here.
-    causes, shares = home["causes"][1:], np.array(home["cause_shares"][1:])
-    water_share = home["cause_shares"][0]
-    for _ in range(rng.poisson(rate * years * (1 - water_share * 0.6))):
-        cause = causes[int(rng.choice(len(causes), p=shares / shares.sum()))]
+    causes, shares = home["causes"], np.asarray(home["cause_shares"], dtype=float)
+    shares = shares / shares.sum()
+    # Water damage takes its published share of the claims. Part of it follows a leak on the
+    # household's own meter (drawn in _leaks); the rest comes from elsewhere (a neighbour's flat,
+    # rain through the roof or a wall, a shared pipe) and leaves no trace on the meter.
+    water = causes.index("Dégât des eaux")
+    elsewhere = max(0.0, rate * shares[water] - leak_claim_rate(ev["leaks"]))
+    origins = home["water_elsewhere_origins"]
+    for _ in range(rng.poisson(elsewhere * years)):
+        day = _day(period, int(rng.integers(0, period.n_days)))
+        origin = origins[int(rng.integers(0, len(origins)))]
+        events.append(Event("claim", day, day, {
+            "type": "Habitation", "cause": causes[water], "origin": origin,
+            "amount": _severity(rng, 1215 if hh.dwelling.kind == "Appartement" else 2238)}))
+    others = np.delete(np.arange(len(causes)), water)
+    for _ in range(rng.poisson(rate * (1 - shares[water]) * years)):
+        cause = causes[int(rng.choice(others, p=shares[others] / shares[others].sum()))]
         day = _day(period, int(rng.integers(0, period.n_days)))
         events.append(Event("claim", day, day, {
             "type": "Habitation", "cause": cause,

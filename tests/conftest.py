@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from synthetic_data.population import HouseholdData
-from tests.support.households import household
+from tests.support.households import every_partner, household, indices_where
 from tests.support.postgres import Cluster, find_bin_dir
 from tests.support.requirements import require
 
@@ -21,5 +21,5 @@ def pg_cluster():
 
 @pytest.fixture(scope="session")
 def households() -> list[HouseholdData]:
-    """Twelve households over 2024, every source."""
-    return [household(i) for i in range(12)]
+    """Twelve households over 2024 that every partner holds data on (so every source runs)."""
+    return [household(i) for i in indices_where(every_partner, 12)]

@@ -4,7 +4,9 @@ Costs come from the bills (``io.cozy.bills``): EDF electricity and gas, water, a
 bill pays every contract of the member (home and cars), so only the home contract's share of it
 counts: the home contract's yearly premium over the sum of the premiums (``fr.maif.maifuser.
 contrat``). A bill is spread over the days it covers (``periodStart`` to ``periodEnd``), so a
-quarterly water bill lands on its three months.
+quarterly water bill lands on its three months. EDF's monthly payment is counted as it is paid:
+each instalment, and the yearly regularisation (a refund counts negative), in the month of its
+date, split between electricity and gas by its ``amountElectricity`` and ``amountGas``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ def monthly_costs(bills: list[dict], contract_docs: list[dict]) -> dict[str, dic
     share = home_share(contracts(contract_docs))
     out: dict[str, dict[str, float]] = {}
     for b in bills:
+        if b.get("type") == "energy" and "amountElectricity" in b:  # EDF monthly payment
+            row = out.setdefault(str(b["date"])[:7], dict.fromkeys(CATEGORIES, 0.0))
+            row["electricity"] += float(b["amountElectricity"])
+            row["gas"] += float(b.get("amountGas") or 0)
+            continue
         cat = _category(b)
         if cat is None or "amount" not in b:
             continue

@@ -235,6 +235,21 @@ def _change_point(z: list[float | None], s: int, e: int) -> int:
     return best_k
 
 
+def _end_point(z: list[float | None], s: int, e: int) -> int:
+    """The CUSUM runs on to its peak, which noisy days after a repair can push later; the excess
+    ends where the segment from ``s`` is the most significant (as ``_change_point`` for the
+    start)."""
+    best, best_k = -1e9, e
+    total, count = 0.0, 0
+    for k in range(s, e + 1):
+        if z[k] is not None:
+            total += z[k] or 0.0
+            count += 1
+        if count and total / count ** 0.5 > best:
+            best, best_k = total / count ** 0.5, k
+    return best_k
+
+
 def _excesses(t: _Series, p: Params) -> list[Finding]:
     n = len(t.y)
     flagged = [False] * n
@@ -257,6 +272,7 @@ def _excesses(t: _Series, p: Params) -> list[Finding]:
     out = []
     for s, e in segments:
         s = _change_point(z, s, e)
+        e = _end_point(z, s, e)
         days_in = [i for i in range(s, e + 1) if t.ordinary[i]]
         if e - s + 1 < p.min_days or not days_in:
             continue

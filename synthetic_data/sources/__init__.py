@@ -23,8 +23,24 @@ SOURCE_MODULES = (
 )
 
 
+# Sources a household has only when it is that partner's customer (``Household.partners``); the
+# others run for every household (and write nothing where there is nothing, e.g. no gas).
+PARTNER_OF = {
+    "energy_supplier": "edf",
+    "orange_mobility": "orange_mobile",
+    "orange_calls": "orange_mobile",
+    "orange_vod": "vod",
+}
+
+
 def modules() -> list[ModuleType]:
     return [import_module(f"synthetic_data.sources.{name}") for name in SOURCE_MODULES]
+
+
+def modules_for(partners: object) -> list[ModuleType]:
+    """The sources that hold data on a household with these ``partners``."""
+    return [import_module(f"synthetic_data.sources.{name}") for name in SOURCE_MODULES
+            if name not in PARTNER_OF or getattr(partners, PARTNER_OF[name])]
 
 
 def all_doctypes() -> list[str]:

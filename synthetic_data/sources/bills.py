@@ -1,4 +1,7 @@
-"""``io.cozy.bills`` shared by every vendor: one bill per billing period, issued after it ends.
+"""``io.cozy.bills`` of vendors that bill after the fact: one bill per billing period, issued
+four days after it ends, and only when that is within the data (a period that ends with the data
+is billed after it: that bill is not there yet). EDF (mensualisation) and MAIF (premiums called in
+advance) write their own bills.
 
 A source may also say what each bill's PDF prints (``lines``: the priced lines, ``references``:
 PDL, line numbers...); they are left in ``ctx.shared[INVOICE_DETAILS]`` for the Drive step
@@ -42,7 +45,8 @@ def periodic_bills(ctx: SourceContext, *, months: int, vendor: str, bill_type: s
                    extra: Callable[[date, date, float], dict] | None = None,
                    lines: Lines | None = None,
                    references: tuple[tuple[str, str], ...] = ()) -> Batch:
-    """Bills for each complete billing period inside the household's period.
+    """Bills for each billing period inside the household's period that are issued by its last
+    day.
 
     ``amounts(mask)`` gets a boolean mask over the period's days and returns the euros due;
     ``lines(mask, first, last)`` (optional) splits them for the PDF, rounded so that they add up
@@ -52,9 +56,11 @@ def periodic_bills(ctx: SourceContext, *, months: int, vendor: str, bill_type: s
     days = ctx.period.days
     docs = []
     for a, b in billing_periods(ctx.period.start, ctx.period.end, months):
+        issued = b + timedelta(days=4)
+        if issued >= ctx.period.end:
+            continue
         mask = (days >= np.datetime64(a, "D")) & (days < np.datetime64(b, "D"))
         amount = round(float(amounts(mask)), 2)
-        issued = b + timedelta(days=4)
         doc = {
             "vendor": vendor,
             "type": bill_type,

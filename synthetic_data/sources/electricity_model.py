@@ -4,8 +4,9 @@ Average power per slot (W) = base load (fridge, standby) + occupancy-driven appl
 the BDEW H25 shape + evening TV + cooking spikes + electric hot water (an off-peak block for
 HP/HC and Tempo households, spread over the day otherwise) + electric space heating (k × degree-days
 × m², bimodal morning/evening). Tempo households cut red-day peak-hour load. Away days keep only
-the base load and frost protection. The sum is clipped below the subscribed kVA, then rounded to
-integer Wh per slot, so W = 2 × Wh exactly and every total is an exact integer sum.
+the base load and frost protection. Near the subscribed power the sum is compressed smoothly
+(people and load shedders hold back: ``soft_ceiling``), never clipped flat, then rounded to integer
+Wh per slot, so every total is an exact integer sum.
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ import numpy as np
 from synthetic_data import parameters
 from synthetic_data.context import SourceContext
 from synthetic_data.sources import tempo
+from synthetic_data.weather import HDD_BASE, heating_on
 
 OPTIONS = ("Base", "HPHC", "Tempo")
 
 
 @dataclass
 class Electricity:
-    halfhour_wh: np.ndarray     # int64 per slot
+    halfhour_wh: np.ndarray     # int64 per slot: energy, rounded to the Wh
+    halfhour_w: np.ndarray      # int64 per slot: mean power, rounded to the W (so ≈ 2 × energy)
     day_start: np.ndarray       # index of each local day's first slot
     daily_wh: np.ndarray        # int64 per local day
     daily_hc_wh: np.ndarray     # int64 per local day: off-peak part under the option in force
-    daily_pmax_w: np.ndarray    # int64 per local day: max half-hour average power
+    daily_pmax_w: np.ndarray    # int64 per local day: max power over minutes (≥ half-hour means)
     index_start_wh: int         # meter index before the first slot
     option_code: np.ndarray     # int per day: index into OPTIONS
     slot_hc: np.ndarray         # bool per slot: off-peak under that day's option
@@ -104,16 +107,27 @@ def simulate(ctx: SourceContext) -> Electricity:
         flexible, heating = _tempo_shift(p["tempo"], d, option, slot_hc, slot_colour, flexible,
                                          heating)
 
-    watts = watts + np.where(home[d], flexible, 0.0) + heating + dhw
-    cap = hh.contract.kva * 1000.0 * p["meter"]["max_load_fraction"]
-    wh = np.rint(np.minimum(watts, cap) * 0.5).astype(np.int64)
+    # Resistive loads (heaters, the water heater's element) draw with the square of the grid's
+    # voltage, which moves from half-hour to half-hour: a heater alone never gives one value.
+    volt = ctx.rng("grid-voltage").normal(1.0, p["meter"]["resistive_power_sd"], ns)
+    watts = watts + np.where(home[d], flexible, 0.0) + (heating + dhw) * volt
+    kva_w = hh.contract.kva * 1000.0
+    m = p["meter"]
+    # Near the subscribed power, people (and load shedders on electric heating) hold back: demand
+    # above the knee is compressed smoothly towards the ceiling, never clipped flat onto it.
+    # The meter rounds each figure it reports from the same exact energy: a half-hour's mean
+    # power (W) is odd as often as even and within 1 W of twice its rounded Wh.
+    mean_w = soft_ceiling(watts, kva_w * m["shedding_knee_fraction"],
+                          kva_w * m["max_load_fraction"])
+    wh = np.rint(mean_w * 0.5).astype(np.int64)
+    half_w = np.rint(mean_w).astype(np.int64)
     daily = np.add.reduceat(wh, starts)
     daily_hc = np.add.reduceat(np.where(slot_hc, wh, 0), starts)
-    pmax = np.maximum.reduceat(wh, starts) * 2
+    pmax = _pmax(m, rng, np.maximum.reduceat(half_w, starts), home, hh.contract.kva * 1000)
     lo, hi = p["meter"]["index_start_kwh"]
     index0 = int(ctx.rng("electricity-index").integers(lo * 1000, hi * 1000))
-    return Electricity(wh, starts, daily, daily_hc, pmax, index0, option, slot_hc, slot_colour,
-                       day_colour)
+    return Electricity(wh, half_w, starts, daily, daily_hc, pmax, index0, option, slot_hc,
+                       slot_colour, day_colour)
 
 
 def _base_load(b: dict, rng: np.random.Generator, ns: int) -> np.ndarray:
@@ -183,8 +197,19 @@ def _heating(hp_: dict, rng: np.random.Generator, ctx: SourceContext, home: np.n
         k *= hp_["flat_factor"]
     if dw.heat_pump:
         k /= hp_["heat_pump_cop"]
-    heat_day = k * dw.surface * ctx.hdd * 1000.0 * np.where(home, 1.0,
-                                                             hp_["away_frost_fraction"])
+    # Each home heats from its own base (thermostat setting, insulation, sun), and from day to
+    # day occupancy and thermostat changes move it (persistent noise): kWh follows degree-days
+    # only as loosely as real homes do.
+    base = HDD_BASE + rng.normal(0.0, hp_["base_temperature_sd"])
+    hdd = np.maximum(0.0, base - ctx.temperature) * heating_on(ctx.temperature)
+    noise = np.empty(hdd.size)
+    rho, sig = hp_["day_persistence"], hp_["day_sigma"]
+    shocks = rng.normal(0.0, sig * np.sqrt(1 - rho**2), hdd.size)
+    noise[0] = rng.normal(0.0, sig)
+    for i in range(1, hdd.size):
+        noise[i] = rho * noise[i - 1] + shocks[i]
+    heat_day = (k * dw.surface * hdd * np.exp(noise - sig**2 / 2) * 1000.0
+                * np.where(home, 1.0, hp_["away_frost_fraction"]))
     shape_h = np.asarray(hp_["hourly"]) / np.mean(hp_["hourly"])
     return (heat_day[d] / 24.0 * shape_h[hour]
             * rng.lognormal(-hp_["slot_sigma"] ** 2 / 2, hp_["slot_sigma"], d.size))
@@ -211,6 +236,29 @@ def _construction_index(label: str) -> int:
     return periods.index(label) if label in periods else 2
 
 
+def soft_ceiling(x: np.ndarray, knee: float, ceiling: float) -> np.ndarray:
+    """``x`` below ``knee``; above it, compressed smoothly towards ``ceiling`` (never reached):
+    continuous with slope 1 at the knee, so values above it stay as varied as the demand."""
+    room = ceiling - knee
+    over = np.maximum(x - knee, 0.0)
+    return np.where(x > knee, knee + room * -np.expm1(-over / room), x)
+
+
+def _pmax(m: dict, rng: np.random.Generator, max_halfhour_w: np.ndarray, home: np.ndarray,
+          kva_w: int) -> np.ndarray:
+    """Daily maximum power: a peak over minutes (kettle, oven, hob bursts diluted in the half-hour
+    mean), so above the highest half-hour mean on most days. Near the subscribed power people
+    hold back (soft ceiling); a day whose burst would have gone ``trip_margin`` past it is a trip
+    with ``trip_probability``: PMAX equals the subscribed power that day, and only then."""
+    median = np.where(home, m["pmax_ratio_median"], m["pmax_ratio_away"])
+    ratio = 1.0 + (median - 1.0) * rng.lognormal(0.0, m["pmax_ratio_sigma"], home.size)
+    burst = max_halfhour_w * ratio
+    trip = (burst > kva_w * m["trip_margin"]) & (rng.random(home.size) < m["trip_probability"])
+    held = np.rint(soft_ceiling(burst, kva_w * m["pmax_knee_fraction"], kva_w))
+    peak = np.minimum(np.maximum(held, max_halfhour_w + 1), kva_w - 1)
+    return np.where(trip, kva_w, peak).astype(np.int64)
+
+
 def _cooking(c: dict, rng: np.random.Generator, wake: float, home: np.ndarray,
              workday: np.ndarray, starts: np.ndarray, spd: np.ndarray, ns: int) -> np.ndarray:
     nd = home.size
@@ -229,7 +277,10 @@ def _cooking(c: dict, rng: np.random.Generator, wake: float, home: np.ndarray,
     p_lunch = np.where(workday, c["lunch_probability_workday"], c["lunch_probability_weekend"])
     lunch = home & (rng.random(nd) < p_lunch)
     spike(lunch, draw_hours(*c["lunch_hours"]), rng.uniform(*c["spike_kw"], nd))
-    breakfast_h = np.full(nd, max(3.0, np.floor(wake * 2) / 2))
+    # Wake-up moves from day to day, later on days off (weekend lie-in)
+    up = wake + rng.normal(0.0, c["breakfast_sd_h"], nd) + np.where(workday, 0.0,
+                                                                     c["weekend_lie_in_h"])
+    breakfast_h = np.clip(np.floor(up * 2) / 2, 3.0, 12.0)
     spike(home, breakfast_h, np.full(nd, c["breakfast_kw"]))
     return out
 

@@ -95,10 +95,12 @@ def _customer_docs(ctx: SourceContext, doc: dict) -> list[Batch]:
                    "additional_adress1": "", "additional_adress2": "",
                    "street_number": a.street_number, "street": a.street, "locality": "",
                    "zip": a.postcode, "city": a.city, "country": a.country, "geo_point": a.insee}}
+    # the meter's off-peak hours as they stand at the data's end (after any option change)
+    option = str(ctx.timeline.hc_option[-1])
     time_slot = ""
-    if c.option == "HPHC":
+    if option == "HPHC":
         time_slot = f"HC ({_hhmm(c.hc_window[0])}-{_hhmm(c.hc_window[1])})"
-    elif c.option == "Tempo":
+    elif option == "Tempo":
         tp = parameters.load("electricity")["tempo"]
         time_slot = f"HC ({_hhmm(tp['hc_start'])}-{_hhmm(tp['hc_end'])})"
     points = {"usage_points": {"usage_point_id": c.pdl, "power_subscribed": str(c.kva),
@@ -139,7 +141,7 @@ def _metering_batches(ctx: SourceContext, e: electricity_model.Electricity, doc:
     start = iso_local(days, "D")
     end = iso_local(days + np.timedelta64(1, "D"), "D")
     fee = np.asarray(ctx.timeline.hc_option, dtype=object)
-    watts = (e.halfhour_wh * 2).tolist()
+    watts = e.halfhour_w.tolist()
     bounds = np.append(e.day_start, e.halfhour_wh.size).tolist()
     blocks = [_block_template(b - a) % tuple(watts[a:b])
               for a, b in pairwise(bounds)]

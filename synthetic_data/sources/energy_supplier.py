@@ -1,5 +1,6 @@
 """EDF, the household's energy supplier: client, contracts (electricity, gas), payment terms, the
-Edelia home profile and consumption estimates, and monthly bills.
+Edelia home profile and consumption estimates, and the bills of monthly payment (see
+``mensualisation``).
 
 Bills price the Linky half-hours the Enedis source shared (``ctx.shared["electricity"]``) with the
 regulated tariff in force each day (Base, HP/HC by the household's off-peak window, or Tempo colour
@@ -18,8 +19,8 @@ import numpy as np
 from synthetic_data import parameters
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
-from synthetic_data.invoices import fr_number
-from synthetic_data.sources import bills, electricity_model
+from synthetic_data.invoices import INVOICE_DETAILS, fr_number
+from synthetic_data.sources import bills, electricity_model, mensualisation
 from synthetic_data.sources.grdf import complete_months
 
 CLIENT = "org.fing.mesinfos.client"
@@ -109,73 +110,73 @@ def gas_daily_cost(ctx: SourceContext) -> tuple[np.ndarray, np.ndarray]:
     return g["daily_kwh"] * kwh_price, standing
 
 
-def _payment_dates(issued: date, day: int, due_days: int) -> tuple[date, date]:
-    due = issued + timedelta(days=due_days)
-    scheduled = issued.replace(day=day)
-    if scheduled <= issued:
-        scheduled = (issued.replace(day=1) + timedelta(days=32)).replace(day=day)
-    return due, scheduled
-
-
 OPTION_LABELS = {"Base": "option Base", "HPHC": "option Heures Creuses", "Tempo": "option Tempo"}
 
 
-def _bills(ctx: SourceContext, energy: str, priced: tuple[np.ndarray, np.ndarray], contract: str,
-           usage: dict[str, np.ndarray]) -> Batch:
-    """Monthly bills of ``energy``; ``priced`` = (energy, standing charge) in euros per day."""
-    s = parameters.load("supplier")["edf"]
-    days = ctx.period.days
+def _tariff_column(key: str, energy: str = "electricity") -> mensualisation.PriceOn:
+    """A tariff table's column on any days (the reference prices mensualisation reprices with)."""
+    entries = parameters.load("supplier")[f"{energy}_tariffs"]
+    column = np.array([float(t[key]) for t in entries])
+    return lambda days: column[_tariff_index(entries, days)]
+
+
+def _energies(ctx: SourceContext, electricity: tuple[np.ndarray, np.ndarray],
+              gas: tuple[np.ndarray, np.ndarray] | None) -> list[mensualisation.Energy]:
+    """Electricity (and gas) as the mensualisation prices them, with their PDF lines."""
+    s = parameters.load("supplier")
+    edf = s["edf"]
     hh = ctx.household
-    client = hh.contract.supplier_client_id
-    kwh_price, standing = priced
-    cost = kwh_price + standing
+    e = ctx.shared["electricity"]
+    option = electricity_model.OPTIONS[int(e["option_code"][-1])]
+    sigma = edf["previous_year_sigma"]
 
-    def extra(a: date, b: date, amount: float) -> dict:
-        issued = b + timedelta(days=4)
-        due, scheduled = _payment_dates(issued, s["payment_day"], s["payment_due_days"])
-        mask = (days >= np.datetime64(a, "D")) & (days < np.datetime64(b, "D"))
-        out = {
-            "subtype": energy,
-            "clientId": client,
-            "number": f"{contract[-4:]}{a:%Y%m}{1 if energy == 'electricity' else 2}",
-            "title": s["bill_title"],
-            "value": money(amount),
-            "totalPaymentDue": money(amount),
-            "balanceBeforeInvoice": money(0.0),
-            "paymentDueDate": due.isoformat(),
-            "scheduledPaymentDate": scheduled.isoformat(),
-        }
-        for key, arr in usage.items():
-            total = arr[mask].sum().item()
-            out[key] = total if isinstance(total, int) else round(total, 2)
-        return out
+    def elec_lines(u: dict[str, float], days: int, energy: float, standing: float
+                   ) -> list[tuple[str, str, float]]:
+        qty = f"{fr_number(round(u['consumptionWh']) / 1000, 3)} kWh"
+        if option != "Base":
+            qty += f" dont {fr_number(round(u['offPeakWh']) / 1000, 3)} kWh HC"
+        return [(f"Électricité {edf['electricity_offer']}, {OPTION_LABELS[option]}", qty, energy),
+                (f"Abonnement {hh.contract.kva} kVA ({days} jours)", "", standing)]
 
-    def lines(mask: np.ndarray, first: date, last: date) -> list[tuple[str, str, float]]:
-        n = int(mask.sum())
-        if energy == "electricity":
-            option = electricity_model.OPTIONS[int(ctx.shared["electricity"]["option_code"][
-                mask][-1])]
-            wh, hc = int(usage["consumptionWh"][mask].sum()), int(usage["offPeakWh"][mask].sum())
-            qty = f"{fr_number(wh / 1000, 3)} kWh"
-            if option != "Base":
-                qty += f" dont {fr_number(hc / 1000, 3)} kWh HC"
-            label = f"Électricité {s['electricity_offer']}, {OPTION_LABELS[option]}"
-            sub = f"Abonnement {hh.contract.kva} kVA ({n} jours)"
-        else:
-            kwh = int(usage["consumptionKwh"][mask].sum())
-            m3 = round(float(usage["volumeM3"][mask].sum()), 2)
-            qty = f"{kwh} kWh ({fr_number(m3, 2)} m³)"
-            label, sub = f"Gaz naturel, {s['gas_offer']}", f"Abonnement gaz ({n} jours)"
-        return [(label, qty, float(kwh_price[mask].sum())),
-                (sub, "", float(standing[mask].sum()))]
+    def gas_lines(u: dict[str, float], days: int, energy: float, standing: float
+                  ) -> list[tuple[str, str, float]]:
+        qty = f"{round(u['consumptionKwh'])} kWh ({fr_number(u['volumeM3'], 2)} m³)"
+        return [(f"Gaz naturel, {edf['gas_offer']}", qty, energy),
+                (f"Abonnement gaz ({days} jours)", "", standing)]
 
-    point = (("Point de livraison (PDL)", hh.contract.pdl) if energy == "electricity"
-             else ("Point de comptage (PCE)", hh.contract.gas_pce or ""))
-    return bills.periodic_bills(
-        ctx, months=1, vendor=s["vendor"], bill_type="energy",
-        amounts=lambda mask: float(cost[mask].sum()), contract=contract, extra=extra,
-        lines=lines, references=(("N° client", client), ("N° de contrat", contract), point,
-                                 ("Adresse de consommation", hh.address.formatted)))
+    out = [mensualisation.Energy(
+        "electricity", electricity[0], electricity[1], _tariff_column("base"),
+        _tariff_column("standing_6kva"),
+        {"consumptionWh": e["daily_wh"], "offPeakWh": e["daily_hc_wh"]}, elec_lines,
+        sigma["electricity"])]
+    if gas is not None:
+        g = ctx.shared["gas"]
+        out.append(mensualisation.Energy(
+            "gas", gas[0], gas[1], _tariff_column("kwh", "gas"),
+            _tariff_column("standing_t2", "gas"),
+            {"consumptionKwh": g["daily_kwh"], "volumeM3": g["daily_m3"]}, gas_lines,
+            sigma["gas"]))
+    return out
+
+
+def _mensualisation(ctx: SourceContext, energies: list[mensualisation.Energy]
+                    ) -> tuple[list[mensualisation.BillingYear], Batch]:
+    """The billing years overlapping the data and the bills debited or issued within it."""
+    hh = ctx.household
+    rng = ctx.rng("edf-previous-year")
+    factors = {en.name: float(rng.lognormal(0.0, en.sigma)) for en in energies}
+    years = mensualisation.billing_years(ctx.period, hh.contract.start, energies, factors)
+    c = hh.contract
+    refs = [("N° client", c.supplier_client_id), ("N° de contrat", c.supplier_contract_number),
+            ("Point de livraison (PDL)", c.pdl)]
+    if len(energies) > 1:
+        refs.append(("Point de comptage (PCE)", c.gas_pce or ""))
+    refs.append(("Adresse de consommation", hh.address.formatted))
+    account = mensualisation.Account(c.supplier_client_id, c.supplier_contract_number,
+                                     tuple(refs))
+    details = ctx.shared.setdefault(INVOICE_DETAILS, {})
+    docs = mensualisation.bills(ctx.period, years, energies, account, details)
+    return years, Batch.from_dicts(bills.BILLS, docs)
 
 
 def _client(ctx: SourceContext) -> dict:
@@ -374,51 +375,43 @@ def generate(ctx: SourceContext) -> list[Batch]:
     c = hh.contract
     e = ctx.shared["electricity"]
     energy, standing = electricity_daily_cost(ctx)
-    out_bills = [_bills(ctx, "electricity", (energy, standing), c.supplier_contract_number,
-                        {"consumptionWh": e["daily_wh"], "offPeakWh": e["daily_hc_wh"]})]
     before = np.concatenate(([0], np.cumsum(e["daily_wh"])[:-1]))  # Wh before each day
     elec_index = (e["index_start_wh"] + before) // 1000
     edelia = _edelia(ctx, "electricity", c.supplier_contract_number, e["daily_wh"] / 1000.0,
                      (energy, standing), elec_index)
     g = ctx.shared.get("gas")
+    gas_priced = None
     if g is not None:
-        g_energy, g_standing = gas_daily_cost(ctx)
-        out_bills.append(_bills(ctx, "gas", (g_energy, g_standing), c.gas_contract_number,
-                                {"consumptionKwh": g["daily_kwh"], "volumeM3": g["daily_m3"]}))
+        gas_priced = gas_daily_cost(ctx)
         gas_index = np.asarray(g["index_m3"]) - np.asarray(g["daily_m3"])
         edelia += _edelia(ctx, "gas", c.gas_contract_number, g["daily_kwh"].astype(float),
-                          (g_energy, g_standing), np.floor(gas_index).astype(np.int64))
+                          gas_priced, np.floor(gas_index).astype(np.int64))
+    energies = _energies(ctx, (energy, standing), gas_priced)
+    years, edf_bills = _mensualisation(ctx, energies)
     return [
         Batch.from_dicts(CLIENT, [_client(ctx)]),
         Batch.from_dicts(CONTRACT, _contracts(ctx)),
-        Batch.from_dicts(PAYMENTTERMS, [_payment_terms(ctx, out_bills)]),
+        Batch.from_dicts(PAYMENTTERMS, [_payment_terms(ctx, years, energies, edf_bills)]),
         Batch.from_dicts(HOME, [_home(ctx)]),
         Batch.from_dicts(STATEMENTS, edelia),
-        *out_bills,
+        edf_bills,
     ]
 
 
-def _payment_terms(ctx: SourceContext, bill_batches: list[Batch]) -> dict:
+def _payment_terms(ctx: SourceContext, years: list[mensualisation.BillingYear],
+                   energies: list[mensualisation.Energy], edf_bills: Batch) -> dict:
+    """Monthly payment by direct debit: the current schedule (fixed instalments, the ones after
+    the data's end unpaid, as the kit lists them), the last debit, the next bill (the coming
+    regularisation)."""
     s = parameters.load("supplier")["edf"]
-    by_month: dict[str, dict] = {}
-    for batch in bill_batches:
-        for b in batch.dicts():
-            key = b["periodStart"][:7]
-            row = by_month.setdefault(key, {
-                "number": len(by_month) + 1, "receiptDate": b["date"][:10],
-                "scheduleDate": b["scheduledPaymentDate"], "paid": False,
-                "euros": 0.0, "amount": 0, "amountGas": 0, "amountElectricity": 0})
-            field = "amountElectricity" if b["subtype"] == "electricity" else "amountGas"
-            row["euros"] = round(row["euros"] + b["amount"], 2)
-            row[field] = round(row[field] + b["amount"])  # whole euros, as in the kit
-            row["amount"] = row["amountElectricity"] + row["amountGas"]
-    end = ctx.period.end.isoformat()
-    schedules = list(by_month.values())
-    for row in schedules:
-        row["paid"] = row["scheduleDate"] < end
-        if not row["paid"]:
-            row["receiptDate"] = None  # the kit's unpaid instalments have no receipt date
-    paid = [r for r in schedules if r["paid"]]
+    last = ctx.period.end - timedelta(days=1)
+    schedules = mensualisation.schedule(ctx.period, years, energies)
+    debits = [b for b in edf_bills.dicts() if not b["isRefund"]
+              and b["scheduledPaymentDate"] <= last.isoformat()]
+    paid = max(debits, key=lambda b: (b["scheduledPaymentDate"], b["date"]), default=None)
+    coming = [y.end for y in years if y.end > last]
+    next_bill = (coming[0] + timedelta(days=int(s["regularisation_issue_days"])) if coming
+                 else None)
     a = ctx.household.address
     m = ctx.household.main
     bank = {"bank": s["bank_name"],
@@ -438,14 +431,10 @@ def _payment_terms(ctx: SourceContext, bill_batches: list[Batch]) -> dict:
         "paymentMeans": "PRELEVEMENT",
         "payerDivergent": False,
     }
-    if paid:
+    if paid is not None:
         doc["dernierReglement"] = {
-            "date": offset_midnight(date.fromisoformat(paid[-1]["scheduleDate"]), millis=True),
-            "amount": money(paid[-1]["euros"]), "type": "ENCAISSEMENT_PRELEVEMENT"}
-    for row in schedules:
-        del row["euros"]
+            "date": offset_midnight(date.fromisoformat(paid["scheduledPaymentDate"]), millis=True),
+            "amount": money(paid["amount"]), "type": "ENCAISSEMENT_PRELEVEMENT"}
     doc["paymentSchedules"] = schedules
-    unpaid = [r for r in schedules if not r["paid"]]
-    doc["nextBillDate"] = (unpaid[0]["scheduleDate"] if unpaid
-                           else (ctx.period.end + timedelta(days=4)).isoformat())
+    doc["nextBillDate"] = next_bill.isoformat() if next_bill else ""
     return doc

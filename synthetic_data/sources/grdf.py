@@ -17,6 +17,7 @@ from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col, iso_local
 from synthetic_data.seeding import national_rng
 from synthetic_data.sources import bills
+from synthetic_data.weather import heating_on
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 DOCTYPES = (STATEMENTS,)
@@ -31,7 +32,9 @@ def month_coefficients(master_seed: int, zone: str, years: np.ndarray) -> dict[i
     for year in np.unique(years).tolist():
         rng = national_rng(master_seed, f"gas-coefficient-{zone}", int(year))
         spread = rng.uniform(-c["monthly_spread"], c["monthly_spread"], 12)
-        out[int(year)] = np.round(c["coefficient"][zone] + spread, 2)
+        coef = np.round(c["coefficient"][zone] + spread, 2)
+        # a whole number (10.00 in zone B) would be written "10", not with the kit's decimals
+        out[int(year)] = np.where(coef == np.round(coef), coef + 0.01, coef)
     return out
 
 
@@ -52,7 +55,8 @@ def daily_energy(ctx: SourceContext) -> np.ndarray:
         if dw.kind == "Appartement":
             k *= h["flat_factor"]
         k *= rng.lognormal(-h["household_sigma"] ** 2 / 2, h["household_sigma"])
-        kwh += k * dw.surface * ctx.hdd * np.where(home, 1.0, h["away_setback"])
+        kwh += (k * dw.surface * ctx.hdd * heating_on(ctx.temperature)
+                * np.where(home, 1.0, h["away_setback"]))
     if dw.hot_water == "Gaz":
         w = p["hot_water"]
         month = np.asarray(w["month_factor"]) / np.mean(w["month_factor"])
@@ -123,8 +127,11 @@ def generate(ctx: SourceContext) -> list[Batch]:
         # the kit ends a month on its last day at 06:00 (the gas day that closes it)
         cols["end"].append(f"{(b - timedelta(days=1)).isoformat()}T06:00:00")
         cols["period"].append(a.strftime("%Y-%m"))
-        cols["value"].append(int(value[i:j].sum()))
-        cols["volume"].append(int(vol_c[i:j].sum()) / 100)
+        # a month's energy is its volume × the month's coefficient, as GRDF computes it (so it
+        # may differ from the sum of the rounded days by a few kWh, as GRDF's own data do)
+        month_m3 = int(vol_c[i:j].sum()) / 100
+        cols["value"].append(round(month_m3 * float(coef[i])))
+        cols["volume"].append(month_m3)
         cols["index"].append(int(index[j - 1]))
         cols["coef"].append(float(coef[i]))
         cols["reason"].append("GazparMonthlyGazConsumption")

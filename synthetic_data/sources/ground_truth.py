@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
+from synthetic_data.sources import modules_for
 
 GROUND_TRUTH = "org.selfdata.groundtruth.event"
 DOCTYPES = (GROUND_TRUTH,)
@@ -28,6 +29,7 @@ AFFECTS = {
 
 def generate(ctx: SourceContext) -> list[Batch]:
     docs = []
+    held = {t for mod in modules_for(ctx.household.partners) for t in mod.DOCTYPES}
     for i, e in enumerate(ctx.timeline.events):
         docs.append({
             "eventId": f"{ctx.household.instance}-{i:03d}",
@@ -36,6 +38,6 @@ def generate(ctx: SourceContext) -> list[Batch]:
             "start": e.start.isoformat(),
             "end": e.end.isoformat(),
             "details": e.details,
-            "affects": AFFECTS[e.kind],
+            "affects": [t for t in AFFECTS[e.kind] if t in held],  # what this household has
         })
     return [Batch.from_dicts(GROUND_TRUTH, docs)]

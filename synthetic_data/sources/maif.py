@@ -19,10 +19,12 @@ from datetime import date, timedelta
 import numpy as np
 
 from synthetic_data import parameters
+from synthetic_data.calendar_fr import Period
 from synthetic_data.communes import Commune, sample_commune
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.household import Household, Member
+from synthetic_data.invoices import INVOICE_DETAILS, InvoiceDetail, split_cents
 from synthetic_data.sources import bills
 
 CONTRAT = "fr.maif.maifuser.contrat"
@@ -315,18 +317,28 @@ def home_premium(hh: Household, band: int, formula: int, rng: np.random.Generato
     return max(hp["minimum"], amount)
 
 
-def _daily_premium(ctx: SourceContext, yearly: dict[int, float], months: int) -> np.ndarray:
-    """Euros due per day for the yearly totals ``yearly``: spread over the year (one yearly
-    debit) or an equal twelfth per calendar month (monthly debits)."""
-    days = ctx.period.days
-    years = days.astype("datetime64[Y]")
-    amount = np.array([yearly[int(y)] for y in years.astype(int) + 1970])
+def due_dates(per: Period, months: int) -> list[tuple[date, date]]:
+    """(due date, last day covered) of each premium called within the data, in advance: every
+    1 January for the year when paying in one go, the 1st of each month for the month when paying
+    monthly (MAIF's terms: annual due date 1 January, monthly ones on the 1st [I3])."""
+    out = []
+    first = date(per.start.year, per.start.month if months == 1 else 1, 1)
+    while first < per.end:
+        m = first.month - 1 + months
+        nxt = date(first.year + m // 12, m % 12 + 1, 1)
+        if first >= per.start:
+            out.append((first, nxt - timedelta(days=1)))
+        first = nxt
+    return out
+
+
+def instalment(yearly: float, due: date, months: int) -> float:
+    """The premium called on ``due``: the year's, or a twelfth of it (December takes the cents
+    the rounding left, so the twelve add up to the year's premium)."""
     if months == 12:
-        length = ((years + 1).astype("datetime64[D]") - years.astype("datetime64[D]"))
-        return amount / length.astype(float)
-    month = days.astype("datetime64[M]")
-    length = (month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")
-    return amount / 12.0 / length.astype(float)
+        return round(yearly, 2)
+    twelfth = round(yearly / 12, 2)
+    return round(yearly - 11 * twelfth, 2) if due.month == 12 else twelfth
 
 
 # --- the source ------------------------------------------------------------------------------
@@ -384,9 +396,11 @@ def _cars(ctx: SourceContext, years: list[int], member_since: date,
               if m.arrives is None and m.age_on(per.start) >= licence_age]
     contracts = []
     yearly: dict[int, float] = dict.fromkeys(years, 0.0)
-    for k, plate in enumerate(ctx.household.cars):
-        contract, premiums = _car(ctx, rng, adults[k % len(adults)], plate, years, member_since,
-                                  at_fault[plate])
+    hh = ctx.household
+    for k, plate in enumerate(hh.cars):
+        since = hh.cars_since[k] if k < len(hh.cars_since) else member_since
+        contract, premiums = _car(ctx, rng, adults[k % len(adults)], plate, years,
+                                  max(member_since, since), at_fault[plate])
         contracts.append(contract)
         for y, premium in zip(years, premiums, strict=True):
             yearly[y] += premium
@@ -394,9 +408,11 @@ def _cars(ctx: SourceContext, years: list[int], member_since: date,
 
 
 def _car(ctx: SourceContext, rng: np.random.Generator, driver: Member, plate: str,
-         years: list[int], member_since: date, at_fault: list[date]) -> tuple[dict, list[float]]:
+         years: list[int], earliest: date, at_fault: list[date]) -> tuple[dict, list[float]]:
     """One car's contract and its premium per year: the main driver's CRM at the start of the
-    period, revised each 1 January with the at-fault claims of the year before."""
+    period, revised each 1 January with the at-fault claims of the year before. Insured from
+    ``earliest`` at the soonest: membership, and the day the household got the car with its
+    plate."""
     p = _p()
     bm, cp, cf = p["bonus_malus"], p["car_premium"], p["car_formulas"]
     per = ctx.period
@@ -407,7 +423,7 @@ def _car(ctx: SourceContext, rng: np.random.Generator, driver: Member, plate: st
     crm = crm_at(age - licence_age, rng)
     f = _pick(rng, cf["shares"])
     factor = cp["base"] * cf["factors"][f] * float(rng.lognormal(0.0, cp["sigma"]))
-    start = _between(rng, max(member_since, licensed), per.start - timedelta(days=30))
+    start = _between(rng, max(earliest, licensed), per.start - timedelta(days=30))
     premiums = []
     for j, y in enumerate(years):
         if j:
@@ -508,23 +524,29 @@ def _payment_terms(ctx: SourceContext) -> tuple[dict, int]:
 
 def _premium_bills(ctx: SourceContext, home: dict[int, float], cars: dict[int, float],
                    months: int, formula: str) -> Batch:
-    """The premiums due each debit: home and car contracts together (one line each on the PDF)."""
-    yearly = {y: home[y] + cars[y] for y in home}
-    daily = _daily_premium(ctx, yearly, months)
-    home_daily = _daily_premium(ctx, home, months)
+    """The premiums called within the data, each on its due date for the time ahead: home and car
+    contracts together (one line each on the PDF)."""
+    details = ctx.shared.setdefault(INVOICE_DETAILS, {})
+    societaire = ctx.household.maif_societaire
     plates = ctx.household.cars
-
-    def lines(mask: np.ndarray, first: date, last: date) -> list[tuple[str, str, float]]:
-        out = [(f"Contrat habitation, formule {formula}", "", float(home_daily[mask].sum()))]
+    docs = []
+    for due, last in due_dates(ctx.period, months):
+        home_part = instalment(home[due.year], due, months)
+        amount = round(home_part + instalment(cars[due.year], due, months), 2)
+        doc = {"vendor": VENDOR, "type": "insurance", "date": f"{due.isoformat()}T00:00:00.000Z",
+               "amount": amount, "currency": "EUR",
+               "recurrence": "yearly" if months == 12 else "monthly",
+               "periodStart": due.isoformat(), "periodEnd": last.isoformat(),
+               "contractNumber": societaire, "vendorRef": f"{societaire}-{due:%Y%m}",
+               "isRefund": False}
+        lines = [(f"Contrat habitation, formule {formula}", "", home_part)]
         if plates:
-            out.append((f"Contrat{'s' if len(plates) > 1 else ''} automobile",
-                        ", ".join(plates), float(daily[mask].sum() - home_daily[mask].sum())))
-        return out
-
-    return bills.periodic_bills(
-        ctx, months=months, vendor=VENDOR, bill_type="insurance",
-        amounts=lambda mask: float(daily[mask].sum()), contract=ctx.household.maif_societaire,
-        lines=lines, references=(("N° de sociétaire", ctx.household.maif_societaire),))
+            lines.append((f"Contrat{'s' if len(plates) > 1 else ''} automobile",
+                          ", ".join(plates), amount - home_part))
+        details[(VENDOR, doc["vendorRef"])] = InvoiceDetail(
+            split_cents(lines, amount), (("N° de sociétaire", societaire),))
+        docs.append(doc)
+    return Batch.from_dicts(bills.BILLS, docs)
 
 
 def generate(ctx: SourceContext) -> list[Batch]:

@@ -3,17 +3,21 @@
 Per line (a member with an msisdn):
 
 - Volumes: ARCEP averages (~6.5 outgoing voice minutes and ~3.4 SMS sent a day) times a per-user
-  lognormal factor with mean 1; teens text more and call less, the elderly text little. Incoming
+  factor with mean 1: Double-Pareto-lognormal for calls (a lognormal body with power-law tails of
+  heavy and light callers, as fitted to per-user talk time by Seshadri et al.), lognormal for SMS;
+  teens text more and call less, the elderly text little. Incoming
   calls = outgoing x a per-user in/out ratio (1 +/- 0.3); 10-20 % of them end in voicemail.
 - Contacts: 20-150 numbers with Zipf-like rank weights (the top 3 take a large share); the other
   household members are among the first ranks with their real msisdns; fixed lines "33[1-5]…"
   get calls but no SMS.
 - Timing: per half-hour slot, a Poisson count whose rate is the diurnal weight (near zero 01-07 h,
-  plateau 10-20 h, fewer on Sunday mornings) x a day factor x a two-state active/quiet Markov
-  chain (bursts). SMS come as conversations of 1-6 messages minutes apart, mostly alternating.
-- Durations: per-user truncated log-logistic, median 60-90 s, capped at 2 h. Calls of one msisdn
-  never overlap (later overlapping calls are dropped) and timestamps are unique per msisdn (the
-  konnector deduplicates on msisdn + timestamp).
+  plateau 10-20 h, fewer on Sunday mornings) x a weekday factor (quieter Saturdays, Sundays and
+  public holidays) x a day factor x a two-state active/quiet Markov chain (bursts). SMS come as
+  conversations of 1-6 messages minutes apart, mostly alternating.
+- Durations: per-user truncated log-logistic (median 60-90 s, shape per user, so a few percent of
+  calls pass 20 minutes), capped at 2 h. Calls of one msisdn never overlap (later overlapping
+  calls are dropped) and timestamps are unique per msisdn (the konnector deduplicates on msisdn +
+  timestamp).
 - Calls and SMS between two household members appear in both logs (same instant, mirrored type).
 - Positions come from the mobility model (``ctx.shared["mobility"]``), so calls during a trip are
   at the destination, abroad included.
@@ -22,10 +26,12 @@ Per line (a member with an msisdn):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
 from synthetic_data import parameters
+from synthetic_data.calendar_fr import local_midnight_utc
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Categorical, Col
 from synthetic_data.household import Member
@@ -57,9 +63,12 @@ class Line:
     sms_sent_per_day: float
     sms_recv_per_day: float
     alpha: float              # log-logistic median duration (s)
+    beta: float               # log-logistic shape (smaller: a longer tail)
     voicemail_share: float
     share_4g: float
-    handset: dict
+    handset: dict             # the handset at the period's start
+    handsets: list[dict]      # every handset over the period, in order (the first is handset)
+    handset_from: np.ndarray  # datetime64[s]: when each takes over
     # events, filled by _events (seconds since epoch, type, partner, length, pair id)
     ev: dict = field(default_factory=dict)
 
@@ -70,10 +79,20 @@ def _loglogistic_mean(alpha: float, beta: float, cap: float) -> float:
     return float(np.mean(alpha * (u / (1 - u)) ** (1 / beta)))
 
 
-def _durations(rng: np.random.Generator, alpha: float, n: int) -> np.ndarray:
+def call_volume(rng: np.random.Generator, c: dict) -> float:
+    """A user's call volume over the average, mean 1: Double-Pareto-lognormal, i.e.
+    exp(normal + E1/a - E2/b) with E1, E2 standard exponentials (Reed & Jorgensen), whose upper
+    tail (exponent a) makes heavy callers and lower tail (exponent b) near-silent ones."""
+    sig, a, b = c["call_user_sigma"], c["user_upper_tail"], c["user_lower_tail"]
+    mean = np.exp(sig**2 / 2) * a / (a - 1) * b / (b + 1)
+    x = sig * rng.standard_normal() + rng.standard_exponential() / a \
+        - rng.standard_exponential() / b
+    return float(np.exp(x) / mean)
+
+
+def _durations(rng: np.random.Generator, alpha: float, beta: float, n: int) -> np.ndarray:
     """Truncated log-logistic call lengths in whole seconds (>= 1)."""
-    c = parameters.load("telecom")["calls"]
-    beta, cap = c["duration_shape"], c["duration_cap_s"]
+    cap = parameters.load("telecom")["calls"]["duration_cap_s"]
     f_cap = 1.0 / (1.0 + (cap / alpha) ** -beta)
     u = rng.uniform(0.0, f_cap, n)
     return np.maximum(1, np.round(alpha * (u / (1 - u)) ** (1 / beta))).astype(np.int64)
@@ -125,21 +144,76 @@ def _line(ctx: SourceContext, member: Member, k: int, phones: list[tuple[int, Me
         call_f, sms_f = c["elderly_call_factor"], c["elderly_sms_factor"]
     sig = c["user_sigma"]
     alpha = float(rng.uniform(*c["duration_median_s"]))
-    mean_s = _loglogistic_mean(alpha, c["duration_shape"], c["duration_cap_s"])
-    out = c["out_minutes_per_day"] * 60.0 / mean_s * call_f * rng.lognormal(-sig**2 / 2, sig)
+    beta = float(rng.uniform(*c["duration_shape"]))
+    mean_s = _loglogistic_mean(alpha, beta, c["duration_cap_s"])
+    out = c["out_minutes_per_day"] * 60.0 / mean_s * call_f * call_volume(rng, c)
     ratio = float(np.clip(rng.normal(c["in_out_ratio_mean"], c["in_out_ratio_sd"]),
                           *c["in_out_ratio_clip"]))
     sent = c["sms_sent_per_day"] * sms_f * rng.lognormal(-sig**2 / 2, sig)
     sms_ratio = max(0.3, rng.normal(c["sms_in_out_ratio_mean"], c["sms_in_out_ratio_sd"]))
-    handsets = parameters.load("telecom")["handsets"]
+    handset = _handset(rng, ctx.period.start, age)
+    share_4g = float(rng.uniform(*c["share_4g"])) if handset["generation"] >= 4 else 0.0
+    handsets, changes = _replacements(ctx.rng(f"calls-handset-{k}"), handset, ctx.period.start,
+                                      ctx.period.end)
     return Line(k, member, member.msisdn or "", numbers, w / w.sum(), sms_w / sms_w.sum(), hh,
-                float(out), float(out * ratio), float(sent), float(sent * sms_ratio), alpha,
-                float(rng.uniform(*c["voicemail_share"])), float(rng.uniform(*c["share_4g"])),
-                handsets[int(rng.integers(0, len(handsets)))])
+                float(out), float(out * ratio), float(sent), float(sent * sms_ratio), alpha, beta,
+                float(rng.uniform(*c["voicemail_share"])), share_4g, handset, handsets, changes)
 
 
-def _slot_weights(ctx: SourceContext, hour_weights: list[float]) -> np.ndarray:
-    """Diurnal weight of each half-hour slot, normalised to sum to 1 over each local day."""
+def released(handset: dict) -> date:
+    """The day a handset went on sale (``params/telecom.toml``)."""
+    return date.fromisoformat(str(handset["released"]))
+
+
+def _years_before(day: date, handset: dict) -> float:
+    return (day - released(handset)).days / 365.25
+
+
+def _handset(rng: np.random.Generator, day: date, age: int, feature: bool | None = None,
+             scale: float | None = None) -> dict:
+    """A handset on sale by ``day``, recent models likelier; basic phones for some elderly
+    people (``feature`` forces the kind, for a replacement)."""
+    t = parameters.load("telecom")
+    choice, handsets = t["handset_choice"], t["handsets"]
+    if feature is None:
+        feature = age >= 70 and rng.random() < choice["feature_phone_share_elderly"]
+    pool = [h for h in handsets if (h["label"] in choice["feature_phones"]) == feature
+            and 0 < _years_before(day, h) <= choice["max_age_years"] + 1]
+    if not pool:  # a period before the oldest model listed
+        oldest = min(handsets, key=released)
+        pool = [h for h in handsets if released(h) == released(oldest)]
+    age_y = np.array([_years_before(day, h) for h in pool], dtype=float)
+    w = np.exp(-np.maximum(age_y, 0.0) / (scale or choice["replacement_years"]))
+    return pool[int(rng.choice(len(pool), p=w / w.sum()))]
+
+
+def _replacements(rng: np.random.Generator, first: dict, start: date, end: date
+                  ) -> tuple[list[dict], np.ndarray]:
+    """The line's handsets over the period and the instants (UTC seconds) each takes over: a
+    change after an exponential time of mean ``replacement_years``, for another model on sale
+    by then (of the same kind: smartphone or basic phone), newer ones likelier."""
+    choice = parameters.load("telecom")["handset_choice"]
+    feature = first["label"] in choice["feature_phones"]
+    handsets, changes = [first], [np.datetime64(start, "s") - np.timedelta64(1, "D")]
+    t = np.datetime64(start, "s")
+    while True:
+        t = t + np.timedelta64(int(rng.exponential(choice["replacement_years"]) * 365.25
+                                   * 86400), "s")
+        if t >= np.datetime64(end, "s"):
+            break
+        day = t.astype("datetime64[D]").astype(date)
+        new = _handset(rng, day, 0, feature, choice["new_model_age_years"])
+        if new["label"] == handsets[-1]["label"]:
+            continue  # the same model again: no change to show
+        handsets.append(new)
+        changes.append(t)
+    return handsets, np.array(changes, dtype="datetime64[s]")
+
+
+def _slot_weights(ctx: SourceContext, hour_weights: list[float], day_weights: list[float]
+                  ) -> np.ndarray:
+    """Weight of each half-hour slot: diurnal, normalised to sum to 1 over each local day, times
+    the day's weekday weight (Monday..Sunday, public holidays as Sundays) over the week's mean."""
     c = parameters.load("telecom")["calls"]
     per = ctx.period
     hh = per.halfhours
@@ -153,7 +227,9 @@ def _slot_weights(ctx: SourceContext, hour_weights: list[float]) -> np.ndarray:
     w = np.where((wd == 5) & morning & ~sunday, w * c["saturday_morning_factor"], w)
     w = np.where(((wd == 4) | (wd == 5)) & (hour >= 21), w * c["weekend_late_evening_factor"], w)
     per_day = np.bincount(hh.day_index, weights=w, minlength=per.n_days)
-    return w / per_day[hh.day_index]
+    dw = np.asarray(day_weights, dtype=float)
+    day = np.where(per.public_holiday, dw[6], dw[per.weekday]) / dw.mean()
+    return w / per_day[hh.day_index] * day[hh.day_index]
 
 
 def _person_activity(ctx: SourceContext, rng: np.random.Generator) -> np.ndarray:
@@ -206,10 +282,11 @@ def _events(ctx: SourceContext, line: Line, w_calls: np.ndarray, w_sms: np.ndarr
     t_in = _times(ctx, rng, line.in_per_day * w_calls * act)
     p_out = rng.choice(n_c, t_out.size, p=line.call_p)
     p_in = rng.choice(n_c, t_in.size, p=line.call_p)
-    len_out = _durations(rng, line.alpha, t_out.size)
+    len_out = _durations(rng, line.alpha, line.beta, t_out.size)
     vm = rng.random(t_in.size) < line.voicemail_share
     len_in = np.where(vm, rng.integers(c["voicemail_seconds"][0], c["voicemail_seconds"][1] + 1,
-                                       t_in.size), _durations(rng, line.alpha, t_in.size))
+                                       t_in.size), _durations(rng, line.alpha, line.beta,
+                                                                     t_in.size))
     kind_in = np.where(vm, VOICEMAIL, IN)
     # SMS conversations
     sizes_v = np.asarray(c["sms_burst_sizes"])
@@ -286,8 +363,9 @@ def _mirror(ctx: SourceContext, lines: dict[int, Line]) -> dict[int, dict]:
     return {k: {kk: np.concatenate(v) for kk, v in log.items()} for k, log in logs.items()}
 
 
-def _clean(log: dict) -> tuple[dict, np.ndarray]:
-    """Sort, make timestamps unique, drop calls overlapping an earlier call.
+def _clean(log: dict, end_s: int) -> tuple[dict, np.ndarray]:
+    """Sort, make timestamps unique, drop calls overlapping an earlier call and events pushed
+    past the data's end (``end_s``, epoch seconds: nothing is dated after it).
 
     Returns the log and the pair ids of household calls dropped here (to drop on both sides)."""
     order = np.lexsort((log["kind"], log["t"]))
@@ -301,6 +379,7 @@ def _clean(log: dict) -> tuple[dict, np.ndarray]:
     prev_end = np.concatenate([[np.iinfo(np.int64).min], np.maximum.accumulate(end)[:-1]])
     keep = np.ones(t.size, dtype=bool)
     keep[np.flatnonzero(is_call)] = ct >= prev_end
+    keep &= t < end_s
     dropped = log["pair"][~keep]
     return {k: v[keep] for k, v in log.items()}, dropped[dropped >= 0]
 
@@ -312,15 +391,16 @@ def generate(ctx: SourceContext) -> list[Batch]:
     if not phones:
         return []
     mob = mobility(ctx)
-    w_calls = _slot_weights(ctx, c["hour_weights_calls"])
-    w_sms = _slot_weights(ctx, c["hour_weights_sms"])
+    w_calls = _slot_weights(ctx, c["hour_weights_calls"], c["weekday_weights_calls"])
+    w_sms = _slot_weights(ctx, c["hour_weights_sms"], c["weekday_weights_sms"])
     lines = {k: _line(ctx, m, k, phones) for k, m in phones}
     for line in lines.values():
         _events(ctx, line, w_calls, w_sms)
     logs = _mirror(ctx, lines)
     cleaned, dropped = {}, []
+    end_s = int(local_midnight_utc(ctx.period.end).astype("datetime64[s]").astype(np.int64))
     for k, log in logs.items():
-        cleaned[k], d = _clean(log)
+        cleaned[k], d = _clean(log, end_s)
         dropped.append(d)
     gone = np.concatenate(dropped)
     out = []
@@ -336,7 +416,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     }
     for k, line in lines.items():
         log = cleaned[k]
-        keep = ~np.isin(log["pair"], gone) | (log["pair"] < 0)
+        keep = (~np.isin(log["pair"], gone) | (log["pair"] < 0)) & ~mob.in_flight(log["t"])
         log = {kk: v[keep] for kk, v in log.items()}
         rng = ctx.rng(f"calls-docs-{k}")
         t = log["t"].astype("datetime64[s]")
@@ -356,9 +436,10 @@ def generate(ctx: SourceContext) -> list[Batch]:
             "networkType": Col("net"),
             "endCause": Col("cause"),
             "endCauseLabel": Col("label"),
-            "deviceLabel": line.handset["label"],
-            "deviceTac": line.handset["tac"],
+            "deviceLabel": Col("device"),
+            "deviceTac": Col("tac"),
         }
+        used = np.searchsorted(line.handset_from, t, side="right") - 1
         net = (rng.random(t.size) < line.share_4g).astype(np.int64)
         # Calls sent to voicemail: networkType "N/A" and no position, as in the kit; they are
         # a second batch of the line (documents of a line are in time order within each batch).
@@ -379,6 +460,8 @@ def generate(ctx: SourceContext) -> list[Batch]:
                 "net": Categorical(NETWORKS, net[vm]),
                 "cause": Categorical(by_kind["cause"], kind[vm]),
                 "label": Categorical(by_kind["label"], kind[vm]),
+                "device": Categorical([h["label"] for h in line.handsets], used[vm]),
+                "tac": Categorical([h["tac"] for h in line.handsets], used[vm]),
             }))
     out.append(_bills(ctx, lines, extras, phones[0][1].msisdn or ""))
     return out

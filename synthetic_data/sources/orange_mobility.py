@@ -24,6 +24,7 @@ from synthetic_data.calendar_fr import local_midnight_utc, utc_offset_seconds
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col
 from synthetic_data.household import Member
+from synthetic_data.trips import FLIGHT_SEGMENT
 
 GEOPOINT = "fr.orange.geopoint"
 DOCTYPES = (GEOPOINT,)
@@ -42,8 +43,6 @@ class Track:
     place_radius: np.ndarray  # median accuracy radius (m) around each place
     ep_start: np.ndarray      # episode starts, local hours since the period's first midnight
     ep_place: np.ndarray      # place id from each start on
-    lodging_lat: np.ndarray   # per trip of the timeline
-    lodging_lon: np.ndarray
 
 
 class Mobility:
@@ -53,11 +52,10 @@ class Mobility:
         self.tracks = tracks
         self._p = parameters.load("telecom")
         self._trip = ctx.timeline.trip
-        self._abroad = np.array([bool(t.details.get("abroad")) for t in ctx.timeline.trips]
-                                + [False], dtype=bool)
         self._start_naive = np.datetime64(ctx.period.start, "s")
         self._n_days = ctx.period.n_days
         self._town_radius = self._p["geopoint"]["radius_median_town"]
+        self._trips = _TripPaths(ctx)
 
     def local_hours(self, instants: np.ndarray) -> np.ndarray:
         """Local clock hours since the period's first local midnight, for UTC instants."""
@@ -76,12 +74,17 @@ class Mobility:
         place = np.where(idx >= 0, tr.ep_place[np.maximum(idx, 0)], HOME)
         return place, self._trip[day]
 
+    def in_flight(self, instants: np.ndarray) -> np.ndarray:
+        """Per UTC instant: the household is in the air (phones off, no position, no call)."""
+        x = self.local_hours(instants)
+        day = np.clip(np.floor(x / 24.0).astype(np.int64), 0, self._n_days - 1)
+        return self._trips.in_flight(self._trip[day], x)
+
     def locate(self, msisdn: str, instants: np.ndarray, rng: np.random.Generator,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Reported (latitude, longitude, radius in m, abroad flag) of ``msisdn`` at UTC
         ``instants`` (any datetime64 unit), vectorised; ``rng`` draws the reporting scatter."""
         g = self._p["geopoint"]
-        mob = self._p["mobility"]
         tr = self.tracks[msisdn]
         n = len(instants)
         x = self.local_hours(instants)
@@ -89,23 +92,18 @@ class Mobility:
         lat = tr.place_lat[place].astype(float)
         lon = tr.place_lon[place].astype(float)
         median_r = tr.place_radius[place].astype(float)
-        on_trip = trip >= 0
-        if on_trip.any():
-            tp = trip[on_trip]
-            hour = x[on_trip] - np.floor(x[on_trip] / 24.0) * 24.0
-            h0, h1 = mob["destination_day_hours"]
-            day_km = np.where((hour >= h0) & (hour < h1), mob["destination_wander_km"], 0.0)
-            tlat = tr.lodging_lat[tp]
-            lat[on_trip] = tlat + rng.normal(0.0, 1.0, tp.size) * day_km / 111.32
-            lon[on_trip] = tr.lodging_lon[tp] + rng.normal(0.0, 1.0, tp.size) * day_km / (
-                111.32 * np.cos(np.radians(tlat)))
-            median_r[on_trip] = self._town_radius
+        abroad = np.zeros(n, dtype=bool)
+        on_trip = np.flatnonzero(trip >= 0)
+        if on_trip.size:
+            away, tlat, tlon, tab = self._trips.where(trip[on_trip], x[on_trip], rng)
+            k = on_trip[away]
+            lat[k], lon[k], abroad[k] = tlat[away], tlon[away], tab[away]
+            median_r[k] = self._town_radius
         radius = np.clip(np.round(median_r * rng.lognormal(0.0, g["radius_sigma"], n)),
                          g["radius_min"], g["radius_max"]).astype(np.int64)
         sd = g["jitter_share_of_radius"] * radius / METRES_PER_DEGREE
         lat = lat + rng.normal(0.0, 1.0, n) * sd
         lon = lon + rng.normal(0.0, 1.0, n) * sd / np.cos(np.radians(lat))
-        abroad = self._abroad[np.where(on_trip, trip, -1)] & on_trip
         return np.round(lat, 6), np.round(lon, 6), radius, abroad
 
 
@@ -130,9 +128,8 @@ def _track(ctx: SourceContext, member: Member, k: int) -> Track:
     places = np.concatenate([np.full(wd.size, WORK), np.full(wd.size, HOME), where,
                              np.full(e_abs.size, HOME)]).astype(np.int64)
     order = np.argsort(starts, kind="stable")
-    llat, llon = _lodging(ctx, mob)
     return Track(member.msisdn or "", place_lat, place_lon, place_radius, starts[order],
-                 places[order], llat, llon)
+                 places[order])
 
 
 def _places(ctx: SourceContext, mob: dict, rng: np.random.Generator, member: Member,
@@ -202,17 +199,87 @@ def _visits(ctx: SourceContext, mob: dict, rng: np.random.Generator, workday: np
     return s_abs[keep], e_abs[keep], where[keep]
 
 
-def _lodging(ctx: SourceContext, mob: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Lodging near each trip's destination, drawn from a household stream so that every member
-    sleeps at the same place."""
-    trips = ctx.timeline.trips
-    dlat = np.array([t.details["latitude"] for t in trips], dtype=float)
-    dlon = np.array([t.details["longitude"] for t in trips], dtype=float)
-    hh_rng = ctx.rng("mobility-lodging")
-    lkm = mob["destination_lodging_km"]
-    llat = dlat + hh_rng.normal(0.0, lkm / 111.32, len(trips))
-    llon = dlon + hh_rng.normal(0.0, 1.0, len(trips)) * lkm / (111.32 * np.cos(np.radians(dlat)))
-    return llat, llon
+class _TripPaths:
+    """Where the household is on its trips: on the way (journey waypoints, linear in time), at a
+    fixed lodging at night and at a few day places around it in the daytime."""
+
+    def __init__(self, ctx: SourceContext):
+        tl = ctx.timeline
+        t = parameters.load("calendar")["travel"]
+        self._day_hours = parameters.load("telecom")["mobility"]["destination_day_hours"]
+        js = tl.journeys
+        self.n = len(js)
+        if not self.n:
+            return
+        self.out_h = np.array([j.out_hours for j in js])
+        self.out_lat = np.array([j.out_lat for j in js])
+        self.out_lon = np.array([j.out_lon for j in js])
+        self.back_h = np.array([j.back_hours for j in js])
+        self.back_lat = np.array([j.back_lat for j in js])
+        self.back_lon = np.array([j.back_lon for j in js])
+        self.plane = np.array([j.mode == "plane" for j in js])
+        self.abroad = np.array([bool(e.details.get("abroad")) for e in tl.trips])
+        self.first = np.array([tl.day_index(e.start) for e in tl.trips])
+        lodging = np.array([j.lodging for j in js])
+        bearing = np.array([j.bearing for j in js])
+        rng = ctx.rng("mobility-lodging")  # household stream: every member at the same places
+        k = t["day_places"]
+        km = t["day_place_km_median"] * rng.lognormal(0.0, t["day_place_km_sigma"], (self.n, k))
+        spread = np.where(np.isnan(bearing), 180.0, 70.0)[:, None]
+        ang = np.radians(np.nan_to_num(bearing, nan=0.0)[:, None]
+                         + rng.uniform(-1.0, 1.0, (self.n, k)) * spread)
+        self.lat = np.concatenate([lodging[:, :1], lodging[:, :1] + km * np.cos(ang) / 111.32],
+                                  axis=1)
+        self.lon = np.concatenate([lodging[:, 1:], lodging[:, 1:] + km * np.sin(ang) / (
+            111.32 * np.cos(np.radians(lodging[:, :1])))], axis=1)
+        days = int((self.back_h[:, 0] // 24 - self.first).max()) + 1
+        self.choice = 1 + rng.integers(0, k, (self.n, days, 12))  # day place per 2-hour block
+
+    def in_flight(self, trip: np.ndarray, x: np.ndarray) -> np.ndarray:
+        out = np.zeros(x.size, dtype=bool)
+        if not self.n:
+            return out
+        on = np.flatnonzero(trip >= 0)
+        tp, xs = trip[on], x[on]
+        for h in (self.out_h, self.back_h):
+            seg = _segment(h[tp], xs)
+            out[on] |= self.plane[tp] & (seg == FLIGHT_SEGMENT)
+        return out
+
+    def where(self, tp: np.ndarray, xs: np.ndarray, rng: np.random.Generator,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For instants on trip days: away from home (not before leaving nor after coming back),
+        latitude, longitude, abroad."""
+        going = (xs >= self.out_h[tp, 0]) & (xs < self.out_h[tp, -1])
+        coming = (xs >= self.back_h[tp, 0]) & (xs < self.back_h[tp, -1])
+        there = (xs >= self.out_h[tp, -1]) & (xs < self.back_h[tp, 0])
+        hour = xs - np.floor(xs / 24.0) * 24.0
+        dayk = np.clip(np.floor(xs / 24.0).astype(np.int64) - self.first[tp], 0,
+                       self.choice.shape[1] - 1)
+        h0, h1 = self._day_hours
+        pid = np.where((hour >= h0) & (hour < h1),
+                       self.choice[tp, dayk, np.minimum((hour // 2).astype(np.int64), 11)], 0)
+        lat, lon = self.lat[tp, pid], self.lon[tp, pid]
+        abroad = there & self.abroad[tp]
+        for mask, h, la, lo, out in ((going, self.out_h, self.out_lat, self.out_lon, True),
+                                     (coming, self.back_h, self.back_lat, self.back_lon, False)):
+            if not mask.any():
+                continue
+            r = tp[mask]
+            seg = _segment(h[r], xs[mask])
+            t0, t1 = h[r, seg], h[r, seg + 1]
+            f = np.clip((xs[mask] - t0) / np.maximum(t1 - t0, 1e-9), 0.0, 1.0)
+            lat[mask] = la[r, seg] + f * (la[r, seg + 1] - la[r, seg])
+            lon[mask] = lo[r, seg] + f * (lo[r, seg + 1] - lo[r, seg])
+            crossed = (seg >= np.where(self.plane[r], 3, 4)) if out else (
+                seg <= np.where(self.plane[r], 1, 0))
+            abroad[mask] = self.abroad[r] & crossed
+        return going | coming | there, lat, lon, abroad
+
+
+def _segment(hours: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """Index (0..4) of the journey leg each instant falls in."""
+    return np.clip((xs[:, None] >= hours[:, 1:]).sum(axis=1), 0, hours.shape[1] - 2)
 
 
 def mobility(ctx: SourceContext) -> Mobility:
@@ -257,6 +324,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
             continue
         rng = ctx.rng(f"geopoint-{k}")
         t = sample_instants(ctx, rng)
+        t = t[~mob.in_flight(t)]
         lat, lon, radius, _ = mob.locate(member.msisdn, t, rng)
         spec = {
             "docTypeVersion": g["doc_type_version"],

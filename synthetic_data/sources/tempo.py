@@ -3,8 +3,12 @@
 A season runs 1 September → 31 August with 22 red, 43 white and the rest blue days. Red days fall
 on the coldest weekdays (Monday–Friday, not public holidays) from November to March, so never more
 than five in a row, with a bonus for January; white days on the next coldest non-Sundays of the
-cold half-year. Coldness is the temperature of a reference commune (Paris) that every population
-shares, plus noise drawn from ``seeding.national_rng(master_seed, "tempo", season year)``.
+cold half-year. Past seasons keep RTE's recorded red days (``params/tempo_seasons.toml``: the
+exact dates where published, else the number of red days in each month, placed on that month's
+coldest eligible days); a season not recorded takes the month counts of a recorded season drawn
+at random, placed the same way. Coldness is the temperature of a
+reference commune (Paris) that every population shares, plus noise drawn from
+``seeding.national_rng(master_seed, "tempo", season year)``.
 
 A Tempo day runs 06:00 → 06:00 local time: the colour of day D prices the half-hours from 06:00
 on D to 06:00 on D+1.
@@ -40,13 +44,42 @@ def season(master_seed: int, year: int) -> np.ndarray:
     red_ok = np.isin(per.month, p["red_months"]) & (per.weekday < 5) & ~per.public_holiday
     white_ok = np.isin(per.month, p["white_months"]) & (per.weekday != 6)
     colours = np.zeros(n, dtype=np.int8)
-    red = np.argsort(-np.where(red_ok, red_score, -np.inf), kind="stable")[:p["red_days"]]
+    recorded = parameters.load("tempo_seasons").get(str(year), {})
+    if "red_dates" in recorded:
+        red = (np.array(recorded["red_dates"], dtype="datetime64[D]")
+               - np.datetime64(f"{year}-09-01")).astype(int)
+    else:
+        # Recorded month counts, or for a season not recorded those of a recorded season drawn at
+        # random: RTE's spread over the months (January ≈ half the reds) is kept, and within a
+        # month the reds go to its coldest eligible days.
+        patterns = _month_patterns()
+        by_month = recorded.get("red_by_month") or patterns[int(rng.integers(len(patterns)))]
+        red = np.concatenate([
+            np.argsort(-np.where(red_ok & (per.month == int(m)), red_score, -np.inf),
+                       kind="stable")[:k]
+            for m, k in by_month.items()])
     colours[red] = RED
     white_ok &= colours == BLUE
-    white = np.argsort(-np.where(white_ok, white_score, -np.inf), kind="stable")[:p["white_days"]]
+    whites = recorded.get("white_days", p["white_days"])
+    white = np.argsort(-np.where(white_ok, white_score, -np.inf), kind="stable")[:whites]
     colours[white] = WHITE
     colours.setflags(write=False)
     return colours
+
+
+@lru_cache(maxsize=1)
+def _month_patterns() -> list[dict[str, int]]:
+    """Red days per month of every recorded season that used all its red days."""
+    out = []
+    for rec in parameters.load("tempo_seasons").values():
+        if "red_dates" in rec:
+            months = [d[5:7].lstrip("0") for d in rec["red_dates"]]
+            counts = {m: months.count(m) for m in dict.fromkeys(months)}
+        else:
+            counts = dict(rec.get("red_by_month", {}))
+        if sum(counts.values()) == parameters.load("electricity")["tempo"]["red_days"]:
+            out.append(counts)
+    return out
 
 
 def colours(master_seed: int, first: date, n: int) -> np.ndarray:

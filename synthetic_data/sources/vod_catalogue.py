@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from synthetic_data import parameters
+from synthetic_data.french import elide_de
 from synthetic_data.seeding import national_rng
 
 VOWELS = tuple("AEIOUYÉÈÊÂÎÔH")
@@ -97,12 +98,12 @@ class _Namer:
         if form == 0:
             return f"{_article(noun, fem)} {adj}"
         if form == 1:
-            return f"{_article(noun, fem)} de {self.pick('fr_places')}"
+            return f"{_article(noun, fem)} {elide_de(self.pick('fr_places'))}"
         if form == 2:
             return f"{'Une' if fem else 'Un'} {noun.lower()} à {self.pick('fr_places')}"
         if form == 3:
             return f"{self.pick('fr_names')} et {self.pick('fr_names')}"
-        return f"{_article(noun, fem)} de {self.pick('fr_names')}"
+        return f"{_article(noun, fem)} {elide_de(self.pick('fr_names'))}"
 
     def english(self) -> str:
         form = int(self.rng.integers(0, 5))

@@ -1,14 +1,21 @@
 """Water: one daily statement per local day, and quarterly bills.
 
-Litres follow household size (sub-linear), season and weekday; nobody home → 0 L, except the leak
-flow, which is how leaks show (non-zero use while away, a raised floor every day).
+Litres follow household size (sub-linear), season and weekday. Day to day, a home's use varies
+as its end uses do: showers, flushes, washing-machine cycles and dishes are counted per day
+(SIMDEUM rates), so a laundry day stands out and a single person varies more than a family.
+Nobody home → 0 L, except a visit every few days from someone looking after the home (a few
+litres) and the leak flow, which is how leaks show (steady use while away, a raised floor every
+day). The operator is the commune's (``operator``): the same for every household there.
 """
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
-from synthetic_data import parameters
+from synthetic_data import french, parameters
+from synthetic_data.communes import Commune
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col, iso_local
 from synthetic_data.invoices import fr_number
@@ -20,12 +27,84 @@ VERSION = "selfdata-water-1.0"
 
 
 def vendor_for(ctx: SourceContext) -> str:
+    return operator(ctx.household.commune, ctx.period.start.year)
+
+
+def operator(commune: Commune, year: int) -> str:
+    """The commune's water operator in ``year``: a big city's from the table, elsewhere a draw
+    seeded by the commune's INSEE code, so every household of a commune has the same one."""
     p = parameters.load("water")
-    if ctx.household.commune.department == "69":
-        return p["vendors"][0]
-    if ctx.household.commune.department == "75":
-        return p["vendors"][2]
-    return p["vendors"][1 + ctx.household.index % 2 * 2]
+    for city in p["cities"]:
+        if any(commune.insee.startswith(code) for code in city["insee"]):
+            names = [n for y, n in city["names"] if y <= year] or [city["names"][0][1]]
+            return names[-1]
+    o = p["operators"]
+    shares = np.asarray(o["shares"][commune.size_class], dtype=float)
+    u = zlib.crc32(f"water-operator:{commune.insee}".encode()) / 2**32
+    k = int(np.searchsorted(np.cumsum(shares / shares.sum()), u, side="right"))
+    k = min(k, shares.size - 1)
+    if k < len(o["private"]):
+        return o["private"][k]
+    return o["regie"].format(of_city=french.elide_de(commune.city))
+
+
+def _capped_poisson_mean(lam: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """E[min(X, cap)] for X ~ Poisson(lam), element-wise (cap small)."""
+    term = np.exp(-lam)          # P(X = k), from k = 0
+    below = np.zeros_like(lam)   # sum of k P(X = k) for k < cap
+    tail = np.ones_like(lam)     # P(X >= k)
+    for k in range(int(cap.max())):
+        live = k < cap
+        below = below + np.where(live, k * term, 0.0)
+        tail = tail - np.where(live, term, 0.0)
+        term = term * lam / (k + 1)
+    return below + cap * tail
+
+
+def _end_use_factor(rng: np.random.Generator, people: np.ndarray) -> np.ndarray:
+    """Per day, the day's use as a multiple of the usual (mean 1): each end use counted."""
+    e = parameters.load("water")["end_uses"]
+    n = people.size
+    showers = rng.binomial(people, e["shower_probability"]).astype(float)
+    # the mean of k shower volumes (mean 1), approximated by one lognormal whose spread shrinks
+    # as 1/sqrt(k)
+    sig = e["shower_volume_sigma"] / np.sqrt(np.maximum(showers, 1.0))
+    volume = rng.lognormal(-sig**2 / 2, sig)
+    shower = showers * volume / (people * e["shower_probability"])
+    wc = rng.poisson(people * e["wc_flushes_per_person"]) / (people * e["wc_flushes_per_person"])
+    cycles = people * e["laundry_cycles_per_person_week"] / 7.0
+    cap = 1 + (people + 1) // 2      # a machine runs ~2 h: few cycles fit in a day
+    laundry = np.minimum(rng.poisson(cycles), cap) / _capped_poisson_mean(cycles, cap)
+    sessions = people * e["dishes_sessions_per_person"]
+    dishes = rng.poisson(sessions) / sessions
+    osig = e["other_sigma"]
+    other = rng.lognormal(-osig**2 / 2, osig, n)
+    return (e["shower_share"] * shower + e["wc_share"] * wc + e["laundry_share"] * laundry
+            + e["dishes_share"] * dishes + e["other_share"] * other)
+
+
+def _away_visits(ctx: SourceContext, rng: np.random.Generator, full_away: np.ndarray
+                 ) -> np.ndarray:
+    """Litres drawn on days away by someone dropping by every few days (0 elsewhere)."""
+    v = parameters.load("water")["away_visits"]
+    tl = ctx.timeline
+    out = np.zeros(ctx.period.n_days)
+    n_trips = len(tl.trips)
+    if not n_trips or rng.random() >= v["household_share"]:
+        return out
+    every = rng.integers(v["every_days"][0], v["every_days"][1] + 1, n_trips)
+    phase = rng.integers(0, every)
+    days = np.arange(ctx.period.n_days)
+    first = np.full(n_trips, ctx.period.n_days)
+    np.minimum.at(first, tl.trip[tl.trip >= 0], days[tl.trip >= 0])
+    t = np.maximum(tl.trip, 0)
+    # from the second full day away (never the day after the departure day, which may read
+    # little too), then every few days
+    since = days - first[t] - 2
+    visit = full_away & (since >= 0) & ((since + phase[t]) % every[t] == 0)
+    litres = v["litres_median"] * rng.lognormal(0.0, v["litres_sigma"], ctx.period.n_days)
+    out[visit] = np.minimum(litres, v["litres_max"])[visit]
+    return out
 
 
 def daily_litres(ctx: SourceContext) -> np.ndarray:
@@ -42,12 +121,14 @@ def daily_litres(ctx: SourceContext) -> np.ndarray:
         factor = factor * np.where((per.month >= 5) & (per.month <= 9),
                                    1 + p["garden_summer_boost"], 1.0)
     noise = rng.lognormal(-p["daily_sigma"] ** 2 / 2, p["daily_sigma"], per.n_days)
+    noise = noise * _end_use_factor(rng, np.maximum(tl.occupants, 1))
     presence = np.where(tl.away, 0.0, 1.0)
     # departure and return days: away one half of the day
     edges = np.zeros(per.n_days, dtype=bool)
     edges[1:] |= tl.away[1:] != tl.away[:-1]
     presence[edges & tl.away] = p["travel_day_share"]
-    litres = base * factor * noise * presence + tl.leak_lph * 24.0
+    visits = _away_visits(ctx, ctx.rng("water-visits"), tl.away & ~edges)
+    litres = base * factor * noise * presence + visits + tl.leak_lph * 24.0
     return np.round(litres).astype(np.int64)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from sandbox.live.clock import EVENT
 from sandbox.settings import Settings
-from tests.sandbox.live.households import BURSTY, at, household_docs
+from tests.sandbox.live.households import EVERY_SOURCE, at, household_docs
 from tests.support.served import LiveServer, nowhere
 from tests.support.store import NO_ENGINE, make_store
 
@@ -25,7 +25,7 @@ def sandbox(tmp_path):
                         live_admin_token=ADMIN)
     with LiveServer(settings) as server:
         inst = server.sandbox.instances.create("lea")
-        server.sandbox.live.schedule(inst, household_docs(BURSTY), START, "hostile", 3)
+        server.sandbox.live.schedule(inst, household_docs(EVERY_SOURCE), START, "hostile", 3)
         server.sandbox.live.clocks.set(EVENT, at=START, speed=1440, paused=True)
         yield server
 

@@ -15,7 +15,7 @@ from app_store.packing import pack
 from sandbox.settings import Settings
 from selfdata.dev import DevSession
 from tests.support.browser import browser, shot
-from tests.support.households import docs_of, household
+from tests.support.households import docs_of, full_household, household
 from tests.support.node import js_packages
 from tests.support.served import LiveServer
 
@@ -40,7 +40,7 @@ def test_the_tutorial_app_passes_the_store_checks(app_dir):
 
 
 def test_the_tutorial_app_shows_the_testers_bills(app_dir, tmp_path):
-    bills = docs_of(household(0), "io.cozy.bills")
+    bills = docs_of(household(full_household()), "io.cozy.bills")
     with LiveServer(Settings(database_url=f"sqlite:///{tmp_path / 'sb.db'}")) as live:
         inst = live.sandbox.instances.create("alice")
         live.sandbox.documents.load(inst.id, "io.cozy.bills", bills)

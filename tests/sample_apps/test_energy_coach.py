@@ -9,6 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from synthetic_data.calendar_fr import Period
+from synthetic_data.household import Household
+from synthetic_data.sources.mensualisation import anniversary
+from synthetic_data.timeline import Timeline
+from tests.support.households import SEED, docs_of, first_index, household, latent
 from tests.support.sample_apps import APPS, ROOT, docs, get, load_module, manifest_of, running_app
 
 coach = load_module("energy-coach", "analysis")
@@ -18,9 +23,52 @@ LOADCURVE = "fr.enedis.api.meteringdata.loadcurve"
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 HOME = "org.fing.mesinfos.home"
 USAGE_POINTS = "fr.enedis.api.customers.usagepoints"
-ELECTRIC_BASE = 0     # house, electric heating, Base all year
-GAS_TEMPO = 4         # house, gas heating, Tempo all year
-HPHC_LATE = 18        # flat, electric heating, HP/HC 23:30-07:30 all year
+
+
+def _all_year(tl: Timeline, option: str) -> bool:
+    return bool((tl.hc_option == option).all()) and not tl.leak_lph.any()
+
+
+def _electric_base(hh: Household, tl: Timeline) -> bool:
+    """an EDF client's house heated by electricity, Base all year"""
+    return (hh.partners.edf and hh.dwelling.kind == "Maison"
+            and hh.dwelling.heating == "Électricité" and not hh.dwelling.heat_pump
+            and _all_year(tl, "Base"))
+
+
+def _gas_tempo(hh: Household, tl: Timeline) -> bool:
+    """an EDF client's house heated by gas, Tempo all year"""
+    return (hh.partners.edf and hh.dwelling.kind == "Maison" and hh.dwelling.heating == "Gaz"
+            and _all_year(tl, "Tempo"))
+
+
+def _hphc_late(hh: Household, tl: Timeline) -> bool:
+    """an EDF client with electric heating, HP/HC all year, off-peak hours not 22:00-06:00"""
+    return (hh.partners.edf and hh.dwelling.heating == "Électricité" and _all_year(tl, "HPHC")
+            and tuple(hh.contract.hc_window) != (22.0, 6.0))
+
+
+ELECTRIC_BASE = first_index(_electric_base)
+GAS_TEMPO = first_index(_gas_tempo)
+HPHC_LATE = first_index(_hphc_late)
+
+# Monthly payment: a billing year (contract anniversary to anniversary) is closed by its
+# regularisation; one wholly inside the data needs two years of it.
+TWO_YEARS = Period.of_years(date(2023, 1, 1), 2)
+
+
+def _closed_year(wanted):
+    def pick(hh: Household, tl: Timeline) -> bool:
+        a = anniversary(hh.contract.start, 2023 - hh.contract.start.year)
+        return (hh.partners.edf and date(2023, 1, 2) <= a <= date(2023, 12, 1)
+                and wanted(hh, tl))
+    pick.__doc__ = f"{wanted.__doc__}, a billing year from 2023 closed in 2024"
+    return pick
+
+
+BASE_2Y = first_index(_closed_year(_electric_base), period=TWO_YEARS)
+HPHC_2Y = first_index(_closed_year(lambda hh, tl: _all_year(tl, "HPHC")), period=TWO_YEARS)
+GAS_2Y = first_index(_closed_year(lambda hh, tl: hh.dwelling.heating == "Gaz"), period=TWO_YEARS)
 
 
 def summary(index: int) -> dict:
@@ -29,8 +77,22 @@ def summary(index: int) -> dict:
                            docs(index, HOME)[0], docs(index, USAGE_POINTS)[0])
 
 
-def bills(index: int, subtype: str) -> float:
-    return round(sum(b["amount"] for b in docs(index, "io.cozy.bills", subtype=subtype)), 2)
+def closed_year(index: int) -> tuple[dict, float, float, list[dict], list[dict]]:
+    """A billing year wholly in two years of data: its regularisation bill, what its instalments
+    and regularisation charged for electricity and for gas, and the documents of its days."""
+    data = household(index, SEED, TWO_YEARS)
+    edf = docs_of(data, "io.cozy.bills", vendor="EDF")
+    (regul,) = [b for b in edf if b["title"] == "FACTURE_REGUL_ECHEANCIER"
+                and b["periodStart"] >= "2023-01-01"]
+    year = [b for b in edf if b["periodStart"] == regul["periodStart"]]
+    assert len(year) == 12  # 11 instalments and the regularisation
+    first, last = regul["periodStart"], regul["periodEnd"]
+    curve = [d for d in docs_of(data, LOADCURVE) if first <= d["usage_point"][0][
+        "meter_reading"]["reading_type"]["start_measurement_period"] <= last]
+    gas = [d for d in docs_of(data, STATEMENTS, statementReason="GazparDailyGazConsumption")
+           if first <= d["period"] <= last]
+    return (regul, round(sum(b["amountElectricity"] for b in year), 2),
+            round(sum(b["amountGas"] for b in year), 2), curve, gas)
 
 
 def test_slot_hours_on_daylight_saving_days() -> None:
@@ -72,19 +134,32 @@ def test_gas_heated_home_heats_with_gas() -> None:
     assert g["heating_kwh"] > 0.5 * g["kwh"] and g["weather_r2"] > 0.4
     assert g["kwh"] == pytest.approx(sum(d["value"] for d in docs(
         GAS_TEMPO, STATEMENTS, statementReason="GazparDailyGazConsumption")))
-    assert g["cost"]["total_eur"] == pytest.approx(bills(GAS_TEMPO, "gas"), abs=0.05)
 
 
-@pytest.mark.parametrize("index,option", [(ELECTRIC_BASE, "Base"), (HPHC_LATE, "HPHC")])
+def test_the_gas_of_a_billing_year_costs_what_its_instalments_and_regularisation_say() -> None:
+    regul, _elec, gas_billed, _curve, gas_days = closed_year(GAS_2Y)
+    cost = tariffs.gas_cost(coach.gas_days(gas_days))
+    year = date.fromisoformat(regul["periodEnd"]) - date.fromisoformat(regul["periodStart"])
+    assert len(gas_days) == year.days + 1 and gas_billed > 0
+    assert cost["total_eur"] == pytest.approx(gas_billed, abs=0.05)
+
+
+@pytest.mark.parametrize("index,option", [(BASE_2Y, "Base"), (HPHC_2Y, "HPHC")])
 def test_the_households_own_option_costs_what_its_bills_say(index: int, option: str) -> None:
-    s = summary(index)
-    assert s["home"]["options_seen"] == {option: 366}
-    assert s["tariffs"][option]["total_eur"] == pytest.approx(bills(index, "electricity"),
-                                                             abs=0.05)
+    """Monthly payment: over a closed billing year, the 11 instalments plus the regularisation
+    (a refund counts negative) are what the year's half-hours cost at the household's option."""
+    data = household(index, SEED, TWO_YEARS)
+    regul, billed, _gas, curve, _gas_days = closed_year(index)
+    s = coach.summarise(curve, [], docs_of(data, HOME)[0], docs_of(data, USAGE_POINTS)[0])
+    year = date.fromisoformat(regul["periodEnd"]) - date.fromisoformat(regul["periodStart"])
+    assert s["home"]["options_seen"] == {option: year.days + 1}
+    assert s["tariffs"][option]["total_eur"] == pytest.approx(billed, abs=0.05)
+    assert regul["consumptionWh"] / 1000 == pytest.approx(s["electricity"]["kwh"], abs=0.1)
 
 
 def test_off_peak_hours_come_from_the_meter() -> None:
-    assert summary(HPHC_LATE)["tariffs"]["hc_window"] == [23.5, 7.5]
+    window = list(latent(HPHC_LATE)[0].contract.hc_window)
+    assert summary(HPHC_LATE)["tariffs"]["hc_window"] == window
     assert summary(ELECTRIC_BASE)["tariffs"]["hc_window"] == [22.0, 6.0]  # Base: default
     assert tariffs.parse_hc_window("HC (0H00-8H00)", [22, 6]) == (0.0, 8.0)
     assert tariffs.parse_hc_window("", [22, 6]) == (22.0, 6.0)
@@ -107,7 +182,8 @@ def test_tempo_days_follow_the_calendar_rules() -> None:
 def test_similar_homes_row_and_sources() -> None:
     s = summary(ELECTRIC_BASE)
     row = s["similar"]
-    assert row["heating"] == "Électrique" and row["surface_min"] <= 136 < row["surface_max"]
+    surface = latent(ELECTRIC_BASE)[0].dwelling.surface
+    assert row["heating"] == "Électrique" and row["surface_min"] <= surface < row["surface_max"]
     assert row["sources"] and all(len(v) > 20 for v in row["sources"].values())
     assert s["comparison"]["electricity_ratio"] == pytest.approx(
         s["electricity"]["kwh_per_year"] / row["electricity_kwh"], abs=0.01)

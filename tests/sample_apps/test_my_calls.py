@@ -21,13 +21,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.support.browser import FLAGS
+from tests.support.households import full_household
 from tests.support.requirements import require
 from tests.support.sample_apps import APPS, docs, manifest_of
 
 APP = APPS / "my-calls"
 CALLS = "fr.orange.phonecommunicationlog"
 NODE_TEST = Path(__file__).parent / "js" / "my_calls.test.js"
-HOUSEHOLD = 0
+HOUSEHOLD = full_household()  # Orange lines
 PARIS = ZoneInfo("Europe/Paris")
 
 

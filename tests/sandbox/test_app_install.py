@@ -9,7 +9,7 @@ import pytest
 from sandbox.settings import Settings
 from tests.support import docker
 from tests.support.apps import app_files, manifest, python_app, tar_gz
-from tests.support.households import docs_of, household
+from tests.support.households import docs_of, full_household, household
 from tests.support.served import LiveServer, Served, bound_socket
 from tests.support.store import make_store
 
@@ -39,7 +39,7 @@ def event(tmp_path_factory):
             with LiveServer(settings) as sandbox:
                 sb = sandbox.sandbox
                 inst = sb.instances.create("alice")
-                calls = docs_of(household(0), "fr.orange.phonecommunicationlog")
+                calls = docs_of(household(full_household()), "fr.orange.phonecommunicationlog")
                 sb.documents.load(inst.id, "fr.orange.phonecommunicationlog", calls)
                 yield {"sandbox": sandbox, "store": store_srv, "calls": len(calls)}
         store.store.farm.forget_images()

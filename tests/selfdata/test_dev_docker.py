@@ -17,7 +17,7 @@ from sandbox.contract.manifest import manifest_from_json
 from sandbox.settings import Settings
 from tests.support import docker
 from tests.support.apps import app_files, manifest, python_app
-from tests.support.households import docs_of, household
+from tests.support.households import docs_of, full_household, household
 from tests.support.lines import Lines
 from tests.support.served import LiveServer, Served, bound_socket
 from tests.support.store import make_store
@@ -40,7 +40,7 @@ def event(tmp_path_factory):
                                 registry_url=store_srv.url)
             with LiveServer(settings) as sandbox:
                 inst = sandbox.sandbox.instances.create("alice")
-                calls = docs_of(household(0), "fr.orange.phonecommunicationlog")
+                calls = docs_of(household(full_household()), "fr.orange.phonecommunicationlog")
                 sandbox.sandbox.documents.load(inst.id, "fr.orange.phonecommunicationlog",
                                                calls)
                 yield {"sandbox": sandbox, "store": store_srv, "tmp": tmp}

@@ -22,22 +22,34 @@ from synthetic_data.invoices import fr_amount, fr_date, fr_number, split_cents
 from synthetic_data.population import Options, generate_population, household_context
 from synthetic_data.reading import iter_documents, iter_drive
 from synthetic_data.writers import FILES_FOLDER
-from tests.support.households import YEAR, docs_of
+from tests.support.households import YEAR, docs_of, latent
 
 BILLS = "io.cozy.bills"
 START = date(2024, 1, 1)
 
 
 def _population(out: Path, **kw) -> Path:
-    opts = {"households": 3, "years": 1, "start": START, "seed": 11, "out": out,
+    opts = {"households": 3, "years": 1, "start": START, "seed": 1, "out": out,
             "format": "ndjson", "workers": 1, **kw}
     generate_population(Options(**opts))
     return out
 
 
+def _every_vendor_seed(households: int = 3) -> int:
+    """The first seed whose households include an EDF client, an Orange line and a gas home
+    (with MAIF and water everywhere, every vendor's bills then have PDFs to check)."""
+    for seed in range(1, 200):
+        homes = [latent(i, seed, YEAR)[0] for i in range(households)]
+        partners = [h.partners for h in homes]
+        if any(p.edf for p in partners) and any(p.orange_mobile for p in partners) and any(
+                h.dwelling.uses_gas and h.partners.edf for h in homes):
+            return seed
+    raise LookupError("no seed below 200 covers every vendor")
+
+
 @pytest.fixture(scope="module")
 def population(tmp_path_factory) -> Path:
-    return _population(tmp_path_factory.mktemp("drive") / "pop")
+    return _population(tmp_path_factory.mktemp("drive") / "pop", seed=_every_vendor_seed())
 
 
 def _docs(pop: Path) -> dict[str, dict[str, list[dict]]]:
@@ -59,7 +71,7 @@ def _drive_digest(pop: Path) -> dict[str, str]:
 
 
 def test_two_runs_with_the_same_seed_give_the_same_drive_byte_for_byte(population, tmp_path):
-    again = _population(tmp_path / "again", workers=2)
+    again = _population(tmp_path / "again", workers=2, seed=_every_vendor_seed())
     first, second = _drive_digest(population), _drive_digest(again)
     assert first == second
     assert sum(name.endswith(f"/{FILES}.ndjson") for name in first) == 3
@@ -74,7 +86,7 @@ def test_another_seed_gives_other_pdfs(population, tmp_path):
 
 
 def test_every_bill_links_a_pdf_that_says_its_amount_date_vendor_and_references(population):
-    checked = 0
+    checked, vendors = 0, set()
     for instance, docs in _docs(population).items():
         drive = {doc["_id"]: (doc, data) for doc, data in iter_drive(population, instance)}
         bills = docs[BILLS]
@@ -97,7 +109,9 @@ def test_every_bill_links_a_pdf_that_says_its_amount_date_vendor_and_references(
             assert doc["metadata"]["issueDate"] == bill["date"]
             assert doc["metadata"]["contentAuthor"] == bill["vendor"]
             checked += 1
-    assert checked > 100
+            vendors.add(bill["vendor"])
+    assert checked > 50
+    assert {"EDF", "MAIF", "Orange"} <= vendors
 
 
 def test_the_pdf_lines_add_up_to_the_bill_and_show_its_consumption(population):
@@ -109,9 +123,10 @@ def test_the_pdf_lines_add_up_to_the_bill_and_show_its_consumption(population):
         for bill in docs[BILLS]:
             text = _text(drive[bill["invoice"].removeprefix(f"{FILES}:")])
             block = text.split("Montant TTC", 1)[1].split("Montant total TTC", 1)[0]
-            amounts = re.findall(r"(\d+,\d{2}) €(?= *(?:\n|$))", block)
+            amounts = re.findall(r"(-?\d+,\d{2}) €(?= *(?:\n|$))", block)
             cents = [int(a.replace(",", "")) for a in amounts]
-            assert cents and sum(cents) == round(bill["amount"] * 100), (bill, block)
+            signed = -bill["amount"] if bill.get("isRefund") else bill["amount"]
+            assert cents and sum(cents) == round(signed * 100), (bill, block)
             if "consumptionWh" in bill:
                 assert f"{fr_number(bill['consumptionWh'] / 1000, 3)} kWh" in text
                 seen.add("electricity")

@@ -13,7 +13,7 @@ from synthetic_data.context import SourceContext
 from synthetic_data.schemas import problems
 from synthetic_data.seeding import household_seed
 from synthetic_data.sources import enedis, tempo
-from tests.support.households import SEED, docs_of
+from tests.support.households import SEED, docs_of, first_index, household
 
 LOADCURVE = "fr.enedis.api.meteringdata.loadcurve"
 ENERGY = "fr.enedis.api.meteringdata.energy"
@@ -43,18 +43,25 @@ def test_half_hours_daily_energy_and_index_agree_exactly(households):
         assert (np.diff(index) == wh[1:]).all()
         shared = data_shared(data)
         assert (shared["halfhour_wh"] == wh).all()
-        pos = 0
+        pos = odd = 0
+        drift = 0.0
         for curve in curves:
             watts = _points(curve)
             n = len(watts)
-            assert watts == [2 * v for v in wh[pos:pos + n].tolist()]
-            assert sum(watts) // 2 == energy[_day(curve)] == int(wh[pos:pos + n].sum())
+            # mean power and energy rounded from the same exact figure: within 1 W of 2 × Wh
+            assert np.abs(np.asarray(watts) - 2 * wh[pos:pos + n]).max() <= 1
+            assert energy[_day(curve)] == int(wh[pos:pos + n].sum())
+            assert abs(sum(watts) / 2 - energy[_day(curve)]) <= n / 4
+            drift += sum(watts) / 2 - energy[_day(curve)]
+            odd += sum(w % 2 for w in watts)
             before = index[pos - 1] if pos else index[0] - wh[0]
             assert index[pos + n - 1] - before == energy[_day(curve)]
             # the statements of the day start on that local day
             assert linky[pos]["start"].startswith(_day(curve) + "T00:00:00")
             pos += n
         assert pos == len(linky)
+        assert 0.4 < odd / pos < 0.6  # watt values not forced even
+        assert abs(drift) < 0.01 * sum(energy.values())  # no bias: rounding errors cancel out
         assert [energy[k] for k in sorted(energy)] == shared["daily_wh"].tolist()
 
 
@@ -85,15 +92,19 @@ def test_dst_days_have_46_and_50_points_and_offsets(households):
         assert readings == [str(i) for i in range(1, 49)]
 
 
-def test_peak_power_is_the_daily_max_and_below_subscribed_power(households):
+def test_peak_power_is_a_peak_over_minutes_below_subscribed_power(households):
+    above = days = 0
     for data in households:
         kva = data.household.contract.kva
         pmax = {_day(d): _points(d)[0] for d in docs_of(data, MAXPOWER)}
         for curve in docs_of(data, LOADCURVE):
-            assert pmax[_day(curve)] == max(_points(curve))
+            assert pmax[_day(curve)] >= max(_points(curve))  # never below a half-hour mean
+            above += pmax[_day(curve)] > max(_points(curve))
+            days += 1
             assert curve["contract_power"] == str(kva)
-        assert max(pmax.values()) < kva * 1000
+        assert max(pmax.values()) <= kva * 1000
         assert max(pmax.values()) > 1500  # cooking, heating or hot water spikes exist
+    assert above > 0.8 * days  # kettle, oven, hob bursts last minutes: most days above
 
 
 def test_annual_energy_in_range_by_heating(households):
@@ -111,6 +122,7 @@ def test_annual_energy_in_range_by_heating(households):
 def test_electric_heating_follows_degree_days(households):
     heated = [d for d in households if d.household.dwelling.electric_heating]
     assert heated, "no electrically heated home among the fixtures"
+    r = []
     for data in heated:
         daily = data_shared(data)["daily_wh"]
         period = data.timeline.period
@@ -121,7 +133,10 @@ def test_electric_heating_follows_degree_days(households):
         hdd = weather.heating_degree_days(
             weather.daily_temperature(SEED, data.household.commune, period))
         cold = np.isin(period.month, [11, 12, 1, 2, 3]) & home
-        assert np.corrcoef(hdd[cold], daily[cold])[0, 1] > 0.5
+        r.append(np.corrcoef(hdd[cold], daily[cold])[0, 1])
+    # loosely, as real homes do (occupancy, thermostats); a small flat's heating is a small part
+    # of its load, so its days follow the weather less than a house's
+    assert min(r) > 0.3 and np.median(r) > 0.6, r
 
 
 def test_away_days_stay_at_base_load(households):
@@ -133,10 +148,14 @@ def test_away_days_stay_at_base_load(households):
         e = data_shared(data)
         daily = e["daily_wh"]
         hg = data.timeline.period.halfhours
-        assert daily[away].mean() < 0.6 * daily[~away].mean()
+        # base load and the water heater's standing losses stay on: up to ~2/3 of a frugal home
+        assert daily[away].mean() < 0.7 * daily[~away].mean()
         slots_away = away[hg.day_index]
-        # no cooking, TV or hot water while away: half-hours stay near the base load (< 300 W)
-        assert (e["halfhour_wh"][slots_away] * 2).max() < 600
+        # no cooking, TV or hot water while away: half-hours stay near the base load (< 300 W),
+        # past the first night (a water heater may still be reheating from the evening before)
+        departure = away & ~np.concatenate(([False], away[:-1]))
+        first_night = departure[hg.day_index] & (hg.local_hour < 6)
+        assert (e["halfhour_wh"][slots_away & ~first_night] * 2).max() < 600
         # and the away level matches the lowest at-home nights
         assert np.median(e["halfhour_wh"][slots_away]) < 0.8 * np.median(
             e["halfhour_wh"][~slots_away])
@@ -198,3 +217,31 @@ def test_linky_statements_validate(households):
             assert problems(STATEMENTS, doc) == []
         bad = dict(linky[0], value=-1, extra=1)
         assert len(problems(STATEMENTS, bad)) >= 1
+
+
+def _switched(hh, tl) -> bool:
+    """changed tariff option during the year"""
+    return len(set(tl.hc_option.tolist())) > 1
+
+
+@pytest.mark.parametrize("final", ["HPHC", "Base"])
+def test_the_usage_points_off_peak_hours_are_those_in_force_at_the_end(final):
+    index = first_index(lambda hh, tl: _switched(hh, tl) and tl.hc_option[-1] == final)
+    data = household(index)
+    (up,) = docs_of(data, "fr.enedis.api.customers.usagepoints")
+    slot = up["usage_points"]["time_slot"]
+    if final == "HPHC":
+        start, end = (f"{int(h)}H{int(h % 1 * 60):02d}" for h in data.household.contract.hc_window)
+        assert slot == f"HC ({start}-{end})"
+    else:
+        assert slot == ""
+
+
+def test_a_season_no_one_recorded_spreads_its_reds_over_the_months_as_a_recorded_one():
+    patterns = [{int(m): k for m, k in p.items()} for p in tempo._month_patterns()]
+    assert len(patterns) >= 8
+    for year in range(2030, 2040):
+        per = Period(date(year, 9, 1), date(year + 1, 9, 1))
+        red = tempo.season(SEED, year) == tempo.RED
+        months = per.month[red].tolist()
+        assert {m: months.count(m) for m in set(months)} in patterns

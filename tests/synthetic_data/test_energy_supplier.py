@@ -1,4 +1,5 @@
-"""EDF: client, contracts, payment terms, Edelia profile and estimates, monthly bills."""
+"""EDF: client, contracts, payment terms, Edelia profile and estimates, and the bills of monthly
+payment: fixed instalments and a yearly regularisation."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from synthetic_data import parameters
+from synthetic_data.calendar_fr import Period
+from synthetic_data.household import Household
 from synthetic_data.schemas import problems
-from synthetic_data.sources import tempo
-from tests.support.households import SEED, docs_of
+from synthetic_data.sources import mensualisation, tempo
+from synthetic_data.timeline import Timeline
+from tests.support.households import SEED, docs_of, first_index, household
 from tests.support.requirements import require
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
@@ -21,8 +25,39 @@ EDF_DOCTYPES = ("org.fing.mesinfos.client", "org.fing.mesinfos.contract",
                 "org.fing.mesinfos.paymentterms", "org.fing.mesinfos.home")
 
 
-def _edf_bills(data, subtype):
-    return docs_of(data, "io.cozy.bills", vendor="EDF", subtype=subtype)
+TWO_YEARS = Period.of_years(date(2023, 1, 1), 2)
+
+
+def _closed_year(hh: Household, tl: Timeline) -> bool:
+    """an EDF client with a billing year (from a 2023 anniversary) wholly inside 2023-2024"""
+    a = mensualisation.anniversary(hh.contract.start, 2023 - hh.contract.start.year)
+    return hh.partners.edf and date(2023, 1, 2) <= a <= date(2023, 12, 1)
+
+
+def _closed_year_with(wanted):
+    def pick(hh: Household, tl: Timeline) -> bool:
+        return _closed_year(hh, tl) and wanted(hh, tl)
+    pick.__doc__ = f"{_closed_year.__doc__}, {wanted.__doc__}"
+    return pick
+
+
+def _gas(hh: Household, tl: Timeline) -> bool:
+    """with gas and HP/HC or Tempo at some point"""
+    return hh.dwelling.uses_gas and bool((tl.hc_option != "Base").any())
+
+
+def _base(hh: Household, tl: Timeline) -> bool:
+    """Base all along"""
+    return bool((tl.hc_option == "Base").all())
+
+
+GAS = first_index(_closed_year_with(_gas), period=TWO_YEARS)
+BASE = first_index(_closed_year_with(_base), period=TWO_YEARS)
+
+
+def _edf_bills(data, title=None):
+    bills = docs_of(data, "io.cozy.bills", vendor="EDF")
+    return [b for b in bills if title is None or b["title"] == title]
 
 
 def _tariff(entries, day: str) -> dict:
@@ -33,68 +68,116 @@ def _in_window(hour: float, start: float, end: float) -> bool:
     return start <= hour < end if start <= end else (hour >= start or hour < end)
 
 
-def test_electricity_bills_recompute_from_half_hours(households):
+def _electricity_cost_by_day(data) -> dict[str, float]:
+    """Euros per local day recomputed from the half-hours and the tariff tables."""
     s = parameters.load("supplier")
     tp = parameters.load("electricity")["tempo"]
     entries = s["electricity_tariffs"]
-    for data in households:
-        hh, tl = data.household, data.timeline
-        start = tl.period.start
-        colours = tempo.colours(SEED, start - timedelta(days=1), tl.period.n_days + 1)
-        cost: dict[str, float] = {}
-        wh: dict[str, int] = {}
-        for doc in docs_of(data, STATEMENTS, statementCategory="linky"):
-            day = doc["start"][:10]
-            hour = int(doc["start"][11:13]) + int(doc["start"][14:16]) / 60
-            i = (date.fromisoformat(day) - start).days
-            option = tl.hc_option[i]
-            t = _tariff(entries, day)
-            if option == "Base":
-                price = t["base"]
-            elif option == "HPHC":
-                price = t["hc"] if _in_window(hour, *hh.contract.hc_window) else t["hp"]
-            else:
-                colour = int(colours[i] if hour < tp["day_start_hour"] else colours[i + 1])
-                hc = _in_window(hour, tp["hc_start"], tp["hc_end"])
-                price = t["tempo"][2 * colour + (0 if hc else 1)]
-            month = day[:7]
-            cost[month] = cost.get(month, 0.0) + doc["value"] / 1000 * price
-            wh[month] = wh.get(month, 0) + doc["value"]
-        kva_f = s["standing"]["kva_factor"][str(hh.contract.kva)]
-        for k in range(tl.period.n_days):
-            day = (start + timedelta(days=k)).isoformat()
-            opt_f = s["standing"]["option_factor"][tl.hc_option[k]]
-            cost[day[:7]] += _tariff(entries, day)["standing_6kva"] * kva_f * opt_f / 365
-        bills = _edf_bills(data, "electricity")
-        assert len(bills) == 12
-        for b in bills:
-            month = b["periodStart"][:7]
-            assert b["amount"] == pytest.approx(cost[month], abs=0.011)
-            assert b["consumptionWh"] == wh[month]
-            assert b["value"] == b["totalPaymentDue"] == f"{b['amount']:.2f}"
-            assert b["contractNumber"] == hh.contract.supplier_contract_number
-            assert b["clientId"] == hh.contract.supplier_client_id
+    hh, tl = data.household, data.timeline
+    start = tl.period.start
+    colours = tempo.colours(SEED, start - timedelta(days=1), tl.period.n_days + 1)
+    cost: dict[str, float] = {}
+    for doc in docs_of(data, STATEMENTS, statementCategory="linky"):
+        day = doc["start"][:10]
+        hour = int(doc["start"][11:13]) + int(doc["start"][14:16]) / 60
+        i = (date.fromisoformat(day) - start).days
+        option = tl.hc_option[i]
+        t = _tariff(entries, day)
+        if option == "Base":
+            price = t["base"]
+        elif option == "HPHC":
+            price = t["hc"] if _in_window(hour, *hh.contract.hc_window) else t["hp"]
+        else:
+            colour = int(colours[i] if hour < tp["day_start_hour"] else colours[i + 1])
+            hc = _in_window(hour, tp["hc_start"], tp["hc_end"])
+            price = t["tempo"][2 * colour + (0 if hc else 1)]
+        cost[day] = cost.get(day, 0.0) + doc["value"] / 1000 * price
+    kva_f = s["standing"]["kva_factor"][str(hh.contract.kva)]
+    for k in range(tl.period.n_days):
+        day = (start + timedelta(days=k)).isoformat()
+        opt_f = s["standing"]["option_factor"][tl.hc_option[k]]
+        cost[day] += _tariff(entries, day)["standing_6kva"] * kva_f * opt_f / 365
+    return cost
 
 
-def test_gas_bills_recompute_from_gas_days(households):
+def _gas_cost_by_day(data) -> dict[str, float]:
     s = parameters.load("supplier")
-    for data in filter(lambda d: d.household.dwelling.uses_gas, households):
-        days = docs_of(data, STATEMENTS, statementReason="GazparDailyGazConsumption")
-        annual = sum(d["value"] for d in days)
-        key = "standing_t2" if annual > s["gas"]["t2_threshold_kwh"] else "standing_t1"
-        cost: dict[str, float] = {}
-        for d in days:
-            t = _tariff(s["gas_tariffs"], d["period"])
-            m = d["period"][:7]
-            cost[m] = cost.get(m, 0.0) + d["value"] * t["kwh"] + t[key] / 365
-        bills = _edf_bills(data, "gas")
-        assert len(bills) == 12
-        for b in bills:
-            assert b["amount"] == pytest.approx(cost[b["periodStart"][:7]], abs=0.011)
-        assert not _edf_bills(data, "gas") or data.household.dwelling.uses_gas
+    days = docs_of(data, STATEMENTS, statementReason="GazparDailyGazConsumption")
+    annual = sum(d["value"] for d in days) * 365 / data.timeline.period.n_days
+    key = "standing_t2" if annual > s["gas"]["t2_threshold_kwh"] else "standing_t1"
+    return {d["period"]: d["value"] * _tariff(s["gas_tariffs"], d["period"])["kwh"]
+            + _tariff(s["gas_tariffs"], d["period"])[key] / 365 for d in days}
+
+
+def _year_of(data) -> tuple[list[dict], dict]:
+    """The instalments and the regularisation of the billing year wholly inside the data."""
+    regul = [b for b in _edf_bills(data, "FACTURE_REGUL_ECHEANCIER")
+             if b["periodStart"] >= data.timeline.period.start.isoformat()]
+    assert regul, "a billing year closes inside the data"
+    r = regul[0]
+    inst = [b for b in _edf_bills(data, "ECHEANCE") if b["periodStart"] == r["periodStart"]]
+    return inst, r
+
+
+def _signed(bill: dict, key: str = "amount") -> float:
+    return -bill[key] if bill["isRefund"] and key == "amount" else bill[key]
+
+
+@pytest.mark.parametrize("index", [GAS, BASE])
+def test_a_billing_year_costs_what_the_meters_say(index):
+    data = household(index, SEED, TWO_YEARS)
+    inst, r = _year_of(data)
+    assert len(inst) == 11 and [b["instalmentNumber"] for b in inst] == list(range(1, 12))
+    assert len({b["amount"] for b in inst}) == 1  # fixed instalments
+    first, last = r["periodStart"], r["periodEnd"]
+    elec = sum(v for d, v in _electricity_cost_by_day(data).items() if first <= d <= last)
+    assert sum(b["amountElectricity"] for b in inst) + r["amountElectricity"] == \
+        pytest.approx(elec, abs=0.011)
+    gas = sum(v for d, v in _gas_cost_by_day(data).items() if first <= d <= last) \
+        if data.household.dwelling.uses_gas else 0.0
+    assert sum(b["amountGas"] for b in inst) + r["amountGas"] == pytest.approx(gas, abs=0.011)
+    assert _signed(r) == pytest.approx(r["amountElectricity"] + r["amountGas"], abs=0.001)
+    assert r["value"] == r["totalPaymentDue"] == f"{_signed(r):.2f}"
+    linky = [d for d in docs_of(data, STATEMENTS, statementCategory="linky")
+             if first <= d["start"][:10] <= last]
+    assert r["consumptionWh"] == sum(d["value"] for d in linky)
+    # the reading at the anniversary, then the bill: after the last instalment
+    assert r["date"][:10] > max(b["date"][:10] for b in inst) and r["date"][:10] > last
+
+
+def test_instalments_are_last_years_consumption_at_the_anniversarys_prices():
+    data = household(BASE, SEED, TWO_YEARS)
+    s = parameters.load("supplier")
+    hh = data.household
+    second = [r for r in _edf_bills(data, "ECHEANCE") if r["periodStart"] >= "2024-01-01"]
+    anniversary = date.fromisoformat(second[0]["periodStart"])
+    before = (anniversary - timedelta(days=365)).isoformat()
+    wh = sum(d["value"] for d in docs_of(data, STATEMENTS, statementCategory="linky")
+             if before <= d["start"][:10] < anniversary.isoformat())
+    t = _tariff(s["electricity_tariffs"], anniversary.isoformat())
+    standing = (t["standing_6kva"] * s["standing"]["kva_factor"][str(hh.contract.kva)]
+                * s["standing"]["option_factor"]["Base"])
+    assert {b["amountElectricity"] for b in second} == {round((wh / 1000 * t["base"]
+                                                              + standing) / 11)}
+    assert [date.fromisoformat(b["date"][:10]).day for b in second] == \
+        [s["edf"]["payment_day"]] * len(second)
+
+
+def test_bills_are_the_debits_and_refunds(households):
     for data in households:
-        if not data.household.dwelling.uses_gas:
-            assert not _edf_bills(data, "gas")
+        for b in _edf_bills(data):
+            assert b["amount"] >= 0 and b["contractNumber"] == \
+                data.household.contract.supplier_contract_number
+            assert b["amountElectricity"] + b["amountGas"] == pytest.approx(_signed(b), abs=0.001)
+            if b["title"] == "ECHEANCE":
+                assert b["date"][:10] == b["scheduledPaymentDate"] and not b["isRefund"]
+                assert b["amount"] == int(b["amount"])  # whole euros, as the kit's schedule
+            else:
+                assert b["isRefund"] == b["value"].startswith("-")
+        assert not [b for b in docs_of(data, "io.cozy.bills", vendor="EDF")
+                    if b["subtype"] == "gas"]
+    refunds = [b for data in households for b in _edf_bills(data, "FACTURE_REGUL_ECHEANCIER")]
+    assert {b["isRefund"] for b in refunds} == {True, False}  # both happen
 
 
 def test_client_and_addresses_agree_across_providers(households):
@@ -140,14 +223,28 @@ def test_contracts_and_counters_match_the_meters(households):
 def test_payment_schedule_matches_the_bills(households):
     for data in households:
         (terms,) = docs_of(data, "org.fing.mesinfos.paymentterms", vendor="EDF")
-        bills = docs_of(data, "io.cozy.bills", vendor="EDF")
-        by_month: dict[str, float] = {}
-        for b in bills:
-            by_month[b["periodStart"][:7]] = by_month.get(b["periodStart"][:7], 0.0) + b["amount"]
-        assert len(terms["paymentSchedules"]) == len(by_month)
-        for row, (_, amount) in zip(terms["paymentSchedules"], sorted(by_month.items()),
-                                    strict=True):
-            assert abs(row["amount"] - amount) <= 1  # whole euros per energy, as in the kit
+        last = (data.timeline.period.end - timedelta(days=1)).isoformat()
+        debits = {(b["date"][:10], b["amount"], b["amountElectricity"], b["amountGas"])
+                  for b in _edf_bills(data, "ECHEANCE")}
+        rows = terms["paymentSchedules"]
+        assert [r["number"] for r in rows] == list(range(1, 12))
+        assert len({r["amount"] for r in rows}) == 1
+        for row in rows:
+            assert row["amount"] == row["amountElectricity"] + row["amountGas"]
+            assert row["paid"] == (row["scheduleDate"] <= last)
+            if row["paid"]:
+                assert row["receiptDate"] == row["scheduleDate"]
+                assert (row["scheduleDate"], row["amount"], row["amountElectricity"],
+                        row["amountGas"]) in debits
+            else:
+                assert row["receiptDate"] is None
+        debited = [b for b in _edf_bills(data) if not b["isRefund"]
+                   and b["scheduledPaymentDate"] <= last]
+        day = max(b["scheduledPaymentDate"] for b in debited)
+        assert terms["dernierReglement"]["date"][:10] == day
+        assert terms["dernierReglement"]["amount"] in {f"{b['amount']:.2f}" for b in debited
+                                                       if b["scheduledPaymentDate"] == day}
+        assert terms["nextBillDate"] > last
 
 
 def test_edelia_profile_and_estimates(households):
@@ -182,7 +279,7 @@ def test_bills_and_estimates_validate(households):
                                                              statementCategory="edelia"):
             doctype = STATEMENTS if "statementCategory" in doc else "io.cozy.bills"
             assert problems(doctype, doc) == []
-        broken = dict(_edf_bills(data, "electricity")[0])
+        broken = dict(_edf_bills(data)[0])
         del broken["number"]
         assert problems("io.cozy.bills", broken)
 

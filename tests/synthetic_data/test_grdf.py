@@ -56,15 +56,18 @@ def test_gas_days_index_and_conversion(households):
         assert all(len(v) == 1 for v in by_month.values())
 
 
-def test_monthly_statements_sum_the_days(households):
+def test_monthly_statements_sum_the_days_volumes_and_convert_them(households):
     for data in filter(lambda d: d.household.dwelling.uses_gas, households):
         daily = _gas(data)
         monthly = _gas(data, "GazparMonthlyGazConsumption")
         assert len(monthly) == 12
         for m in monthly:
             days = [d for d in daily if d["period"].startswith(m["period"])]
-            assert m["value"] == sum(d["value"] for d in days)
             assert abs(m["volume"] - sum(d["volume"] for d in days)) < 1e-6
+            # kWh = m³ × the month's coefficient, to the kWh (issue 12 found up to 7 % off)
+            assert abs(m["value"] - m["volume"] * m["volumeToEnergyCoefficient"]) <= 0.5
+            # the rounded days add up to it within their rounding
+            assert abs(m["value"] - sum(d["value"] for d in days)) <= len(days) / 2 + 0.5
             assert m["index"] == days[-1]["index"]
 
 
@@ -79,7 +82,10 @@ def test_gas_follows_heating_presence_and_ranges(households):
             assert 2_500 <= annual <= 35_000, (dw, annual)
             winter = np.isin(months, [12, 1, 2]) & ~tl.away
             summer = np.isin(months, [6, 7, 8]) & ~tl.away
-            assert kwh[winter].mean() > 3 * kwh[summer].mean()
+            # at least double: hot water for five in a small, insulated flat (or a Mediterranean
+            # winter) can be half of the winter's gas; the population median is checked by
+            # `selfdata realism` (gas_january_july_ratio)
+            assert kwh[winter].mean() > 2 * kwh[summer].mean()
         else:
             assert annual <= 6_000, (dw, annual)
         # away without heating demand: nothing burns

@@ -101,7 +101,7 @@ def shape_problems(doc: dict, key: str, overrides: dict) -> list[str]:
         if not (t in f["types"] or (t == "integer" and "number" in f["types"])):
             out.append(f"type {path}: {t} {val!r:.40} not {f['types']}")
             continue
-        fmt = f.get("format")
+        fmt = overrides.get("format", {}).get(path, f.get("format"))
         if fmt and t in ("string", "integer", "number"):
             text = val if t == "string" else _num_text(val)
             if not re.fullmatch(fmt, text):

@@ -15,7 +15,7 @@ from synthetic_data.household import sample_household
 from synthetic_data.seeding import household_seed, stream
 from synthetic_data.sources import maif
 from synthetic_data.timeline import build_timeline
-from tests.support.households import docs_of
+from tests.support.households import docs_of, household, indices_where
 
 MAIF_DOCTYPES = [d for d in maif.DOCTYPES if d.startswith("fr.maif.")]
 SINGLE_DOCTYPES = [d for d in MAIF_DOCTYPES if d != maif.SINISTRE]  # claims: one per claim
@@ -91,7 +91,8 @@ def test_addresses_identical_to_the_household_address(households):
 
 def test_one_vam_contract_per_car(households):
     saw_no_car = saw_car = False
-    for data in households:
+    carless = [household(i) for i in indices_where(lambda hh, _: not hh.cars, 2)]
+    for data in [*households, *carless]:
         hh = data.household
         contrat = _one(data, maif.CONTRAT)["contrat"]
         plates = [c["objects"]["vehicule"][0]["immatriculationVehicule"]
@@ -208,6 +209,28 @@ def test_claim_frequencies(population):
     assert 0.75 * rate <= cars[0] / cars[1] <= 1.25 * rate
 
 
+def test_water_damage_takes_its_published_share_of_home_claims(population):
+    """≈ 44 % of home claims are water damage (France Assureurs 2024); those without a leak on
+    the household's own meter say where the water came from instead."""
+    _, households = population
+    home = water = 0
+    for _, tl, docs in households:
+        claims = [c for c in docs.get(maif.SINISTRE, []) if c["type"] == "Habitation"]
+        home += len(claims)
+        water += sum(c["natureSinistre"] == "Dégât des eaux" for c in claims)
+        leaks = [e for e in tl.events if e.kind == "leak"]
+        for e in (e for e in tl.events if e.kind == "claim" and e.details["type"] == "Habitation"):
+            if e.details["cause"] != "Dégât des eaux":
+                assert not {"origin", "after_leak"} & set(e.details)
+            elif "after_leak" in e.details:
+                assert any(x.start.isoformat() == e.details["after_leak"] for x in leaks)
+            else:
+                assert e.details["origin"] in ("neighbour", "infiltration", "shared_pipe")
+    share = parameters.load("events")["home_claims"]["cause_shares"][0]
+    assert home >= 100
+    assert abs(water / home - share) <= 3 * (share * (1 - share) / home) ** 0.5
+
+
 def test_premiums_in_range_and_houses_cost_more(population):
     _, households = population
     by_kind: dict[str, list[float]] = {"Appartement": [], "Maison": []}
@@ -275,7 +298,9 @@ def test_payment_terms_and_iban(households, population):
     assert modes
 
 
-def test_premium_bills(households):
+def test_premiums_are_called_in_advance(households):
+    """MAIF's terms: the year's premium due on 1 January, or a twelfth on the 1st of each month
+    (realism-additions §6), each for the time ahead."""
     for data in households:
         bills = docs_of(data, "io.cozy.bills", vendor="MAIF")
         pt = _one(data, maif.PAYMENTTERMS)["paymentterms"]
@@ -283,12 +308,29 @@ def test_premium_bills(households):
         yearly = sum(c["montantTarifTtc"] for c in contrat)
         assert bills and all(b["type"] == "insurance" for b in bills)
         assert {b["contractNumber"] for b in bills} == {data.household.maif_societaire}
+        for b in bills:
+            due = date.fromisoformat(b["date"][:10])
+            assert due.day == 1 and b["periodStart"] == due.isoformat()
         if pt["modePaiement"] == "Prélèvement (1 fois)":
-            assert [b["recurrence"] for b in bills] == ["yearly"]
+            assert [(b["recurrence"], b["date"][:10], b["periodEnd"]) for b in bills] == \
+                [("yearly", "2024-01-01", "2024-12-31")]
         else:
-            assert len(bills) == 12 and {b["recurrence"] for b in bills} == {"monthly"}
-            assert all(b["amount"] == pytest.approx(yearly / 12, abs=0.01) for b in bills)
-        assert sum(b["amount"] for b in bills) == pytest.approx(yearly, abs=0.1)
+            assert [b["date"][:10] for b in bills] == [f"2024-{m:02d}-01" for m in range(1, 13)]
+            assert {b["recurrence"] for b in bills} == {"monthly"}
+            # equal twelfths, December with the cents of the rounding
+            assert all(b["amount"] == pytest.approx(yearly / 12, abs=0.01) for b in bills[:11])
+            assert bills[11]["amount"] == pytest.approx(yearly / 12, abs=0.12)
+        assert sum(b["amount"] for b in bills) == pytest.approx(yearly, abs=0.001)
+
+
+def test_no_premium_is_called_before_the_data_or_for_a_year_already_running():
+    per = Period(date(2024, 3, 15), date(2025, 3, 15))
+    assert maif.due_dates(per, 12) == [(date(2025, 1, 1), date(2025, 12, 31))]
+    monthly = maif.due_dates(per, 1)
+    assert monthly[0] == (date(2024, 4, 1), date(2024, 4, 30))
+    assert monthly[-1] == (date(2025, 3, 1), date(2025, 3, 31)) and len(monthly) == 12
+    twelfths = [maif.instalment(100.0, date(2024, m, 1), 1) for m in range(1, 13)]
+    assert twelfths[0] == 8.33 and sum(twelfths) == pytest.approx(100.0, abs=1e-9)
 
 
 def test_deterministic():

@@ -102,7 +102,9 @@ def test_phones_follow_the_household_on_trips(households):
             lat = np.array([d["latitude"] for d in docs])
             lon = np.array([d["longitude"] for d in docs])
             for i, event in enumerate(tl.trips):
-                sel = trip == i
+                # full days there: the first and last days are spent partly on the way
+                first, last = tl.day_index(event.start), tl.day_index(event.end)
+                sel = (trip == i) & (idx > first) & (idx < last)
                 if not sel.any():
                     continue
                 trips += 1

@@ -9,6 +9,7 @@ import numpy as np
 
 import synthetic_data.population as population
 from synthetic_data.calendar_fr import Period, utc_offset_minutes
+from synthetic_data.household import Partners
 from synthetic_data.schemas import problems
 from tests.support.households import docs_of
 
@@ -138,6 +139,7 @@ def test_a_household_with_almost_no_appetite_still_orders_once(monkeypatch):
     def frugal(*args, **kwargs):
         hh = real(*args, **kwargs)
         hh.habits.vod_per_month = 1e-4
+        hh.partners = Partners()  # a VOD customer, whatever the draw
         return hh
 
     monkeypatch.setattr(population, "sample_household", frugal)

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from selfdata.cli import main
 from synthetic_data.population import Options, generate_population
 from synthetic_data.realism import measure, render
+from synthetic_data.realism_billing import Billing, measure_household
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +48,24 @@ def test_the_report_fails_when_the_data_is_off(population, tmp_path):
     result = CliRunner().invoke(main, ["realism", str(broken)])
     assert result.exit_code == 1
     assert "water_litres_per_person_day" in result.output.split("out of range:")[-1]
+
+
+def test_billing_figures_catch_varying_instalments_and_late_premiums():
+    def edf(day: str, amount: float, rank: int, title: str = "ECHEANCE", **kw) -> dict:
+        return {"vendor": "EDF", "title": title, "date": f"{day}T00:00:00.000Z",
+                "amount": amount, "periodStart": "2023-06-15", "instalmentNumber": rank, **kw}
+
+    bills = [edf(f"2024-{m:02d}-10", 80.0 if m < 5 else 296.0, m + 6) for m in (1, 2, 3, 4, 5)]
+    bills.append(edf("2024-06-22", 40.0, 0, "FACTURE_REGUL_ECHEANCIER", isRefund=True))
+    bills.append({"vendor": "MAIF", "date": "2025-01-05T00:00:00.000Z", "amount": 300.0,
+                  "recurrence": "yearly", "periodStart": "2024-01-01"})
+    terms = {"paymentSchedules": [{"scheduleDate": "2024-05-10", "paid": True, "amount": 80}]}
+    acc = Billing()
+    measure_household(acc, {"io.cozy.bills": bills,
+                            "org.fing.mesinfos.paymentterms": [terms]}, date(2025, 1, 1))
+    assert acc.instalment_ratio == [3.7]
+    assert acc.instalments_per_year == [11] and acc.refunds == [1, 1]
+    assert acc.regularisation_share == [40.0 / (11 * 80.0 - 40.0)]
+    assert acc.schedule_mismatch == 1          # the schedule's 80 € is not what was debited
+    assert acc.maif_due == [0, 1] and acc.maif_paid_after == 1
+    assert acc.after_end == 1 and "io.cozy.bills date" in acc.examples[0]

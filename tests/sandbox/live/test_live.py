@@ -15,7 +15,7 @@ from sandbox.live.plan import CREATE, ERROR, UPDATE, schedule
 from sandbox.live.sources import STATEMENTS, cadences, data_day, next_banking_day
 from sandbox.settings import Settings
 from sandbox.web.app import create_app
-from tests.sandbox.live.households import BURSTY, PERIOD, TZ, at, household_docs
+from tests.sandbox.live.households import EVERY_SOURCE, PERIOD, TZ, at, household_docs
 
 START = at(date(2024, 2, 15))
 ENERGY = "fr.enedis.api.meteringdata.energy"
@@ -55,7 +55,7 @@ def _days(sb, inst, doctype: str, **match) -> set[date]:
 
 def _live(sb, profile: str = "clean", seed: int = 1, name: str = "lea"):
     inst = sb.instances.create(name)
-    sb.live.schedule(inst, household_docs(BURSTY), START, profile, seed)
+    sb.live.schedule(inst, household_docs(EVERY_SOURCE), START, profile, seed)
     return inst
 
 
@@ -128,9 +128,9 @@ def test_a_tick_never_splits_a_konnector_run(tmp_path) -> None:
 
 def test_the_same_seed_plans_the_same_deliveries_in_the_same_order() -> None:
     cad = cadences()
-    a = schedule("lea", household_docs(BURSTY), START, cad, "hostile", 7)
-    b = schedule("lea", household_docs(BURSTY), START, cad, "hostile", 7)
-    c = schedule("lea", household_docs(BURSTY), START, cad, "hostile", 8)
+    a = schedule("lea", household_docs(EVERY_SOURCE), START, cad, "hostile", 7)
+    b = schedule("lea", household_docs(EVERY_SOURCE), START, cad, "hostile", 7)
+    c = schedule("lea", household_docs(EVERY_SOURCE), START, cad, "hostile", 8)
     key = [(d.due, d.source, d.op, d.doctype, d.doc_id, d.body) for d in a.pending]
     assert key == [(d.due, d.source, d.op, d.doctype, d.doc_id, d.body) for d in b.pending]
     assert a.labels == b.labels and a.labels != c.labels
@@ -144,7 +144,7 @@ def test_faults_happen_as_their_labels_say(sb) -> None:
     assert kinds == {"missing_day", "late_batch", "duplicate", "corrected", "connector_error"}
     assert all(lb["kind"] == "delivery_fault" and lb["eventId"].startswith("lea-live-")
                and lb["start"] <= lb["end"] and lb["affects"] for lb in labels)
-    plan = schedule("lea", household_docs(BURSTY), START, cadences(), "hostile", 3)
+    plan = schedule("lea", household_docs(EVERY_SOURCE), START, cadences(), "hostile", 3)
     sb.live.clocks.set(EVENT, at=at(PERIOD.end + timedelta(days=10)), paused=True)
     sb.live.deliveries.tick()
     assert sb.live.deliveries.pending(inst.id) == 0
@@ -165,7 +165,7 @@ def test_faults_happen_as_their_labels_say(sb) -> None:
     # missing: planned for nobody, so never delivered; the label counts them
     missing = [lb for lb in labels if lb["details"]["fault"] == "missing_day"]
     assert sum(lb["details"]["documents"] for lb in missing) == \
-        sum(len(v) for v in household_docs_dated(BURSTY).values()) - len(planned_ids
+        sum(len(v) for v in household_docs_dated(EVERY_SOURCE).values()) - len(planned_ids
                                                                            - _twins(plan))
     # the konnector in error: failed runs, then a catch-up
     errors = [d for d in plan.pending if d.op == ERROR]

@@ -21,7 +21,7 @@ from sandbox.live.plan import CREATE, ERROR, UPDATE, schedule
 from sandbox.live.sources import cadences
 from sandbox.service import Sandbox
 from sandbox.settings import Settings
-from tests.sandbox.live.households import BURSTY, at, household_docs
+from tests.sandbox.live.households import EVERY_SOURCE, at, household_docs
 from tests.support.served import listening_socket
 
 pytestmark = pytest.mark.slow
@@ -56,7 +56,7 @@ def test_kill_9_during_live_delivery_then_restart_loses_and_duplicates_nothing(t
                         live_engine=False)
     sb = Sandbox(settings)
     inst = sb.instances.create("lea")
-    sb.live.schedule(inst, household_docs(BURSTY), START, "realistic", 11)
+    sb.live.schedule(inst, household_docs(EVERY_SOURCE), START, "realistic", 11)
     total = sb.live.deliveries.pending(inst.id)
     # the rest of the three months in about twelve seconds of wall time
     sb.live.clocks.set(EVENT, at=START, speed=(END - START) / 12, paused=False)
@@ -75,7 +75,7 @@ def test_kill_9_during_live_delivery_then_restart_loses_and_duplicates_nothing(t
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    plan = schedule("lea", household_docs(BURSTY), START, cadences(), "realistic", 11)
+    plan = schedule("lea", household_docs(EVERY_SOURCE), START, cadences(), "realistic", 11)
     sb = Sandbox(Settings(database_url=f"sqlite:///{db}", files_dir=str(tmp_path / "files"),
                           live_engine=False))
     try:
