@@ -221,33 +221,31 @@ def _bursts(t: _Series) -> list[Finding]:
     return out
 
 
-def _change_point(z: list[float | None], s: int, e: int) -> int:
-    """The CUSUM counts from its last reset; the excess starts where the rest of the segment
-    is the most significant (largest sum of z over the square root of the days)."""
-    best, best_k = -1e9, s
+def _most_significant(z: list[float | None], days: range, fallback: int) -> int:
+    """Walking ``days`` from their far end, the day where the walked part is the most
+    significant (largest sum of z over the square root of the days counted)."""
+    best, best_k = -1e9, fallback
     total, count = 0.0, 0
-    for k in range(e, s - 1, -1):
+    for k in days:
         if z[k] is not None:
             total += z[k] or 0.0
             count += 1
         if count and total / count ** 0.5 > best:
             best, best_k = total / count ** 0.5, k
     return best_k
+
+
+def _change_point(z: list[float | None], s: int, e: int) -> int:
+    """The CUSUM counts from its last reset; the excess starts where the rest of the segment
+    is the most significant."""
+    return _most_significant(z, range(e, s - 1, -1), s)
 
 
 def _end_point(z: list[float | None], s: int, e: int) -> int:
     """The CUSUM runs on to its peak, which noisy days after a repair can push later; the excess
     ends where the segment from ``s`` is the most significant (as ``_change_point`` for the
     start)."""
-    best, best_k = -1e9, e
-    total, count = 0.0, 0
-    for k in range(s, e + 1):
-        if z[k] is not None:
-            total += z[k] or 0.0
-            count += 1
-        if count and total / count ** 0.5 > best:
-            best, best_k = total / count ** 0.5, k
-    return best_k
+    return _most_significant(z, range(s, e + 1), e)
 
 
 def _excesses(t: _Series, p: Params) -> list[Finding]:

@@ -67,6 +67,16 @@ DATA_VALUES = (
 )
 
 
+def _as_float(value: float | int | str | None) -> float | str:
+    """A value to format as a number, or the text to show as it is ("" for nothing)."""
+    if value is None or value == "":
+        return ""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def primary(tag: str | None) -> str | None:
     """``fr`` for ``fr-FR``, ``fr_CA`` or ``FR``; None for a language we do not speak."""
     if not tag:
@@ -154,12 +164,9 @@ class Language:
     def number(self, value: float | int | str | None, digits: int | None = None) -> str:
         """``value`` with this language's separators; ``digits`` fixed decimals (default:
         integers as integers, others to at most two decimals)."""
-        if value is None or value == "":
-            return ""
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            return str(value)
+        v = _as_float(value)
+        if not isinstance(v, float):
+            return v
         if digits is None:
             fmt = "#,##0" if v == int(v) else "#,##0.##"
         else:
@@ -167,13 +174,8 @@ class Language:
         return format_decimal(v, format=fmt, locale=self.locale)
 
     def money(self, value: float | int | str | None, currency: str = "EUR") -> str:
-        if value is None or value == "":
-            return ""
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            return str(value)
-        return format_currency(v, currency, locale=self.locale)
+        v = _as_float(value)
+        return format_currency(v, currency, locale=self.locale) if isinstance(v, float) else v
 
     def size(self, n: int | None) -> str:
         """Bytes as Cozy's Drive shows them, in powers of 1024 (``1.5 KB``, ``1,5 Ko``)."""
