@@ -18,6 +18,7 @@ import numpy as np
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.invoices import INVOICE_DETAILS, InvoiceDetail, split_cents
+from synthetic_data.ledger import publish_bill
 
 # What a bill's PDF lists for one billing period: (label, quantity as printed, euros unrounded).
 Lines = Callable[[np.ndarray, date, date], list[tuple[str, str, float]]]
@@ -44,13 +45,15 @@ def periodic_bills(ctx: SourceContext, *, months: int, vendor: str, bill_type: s
                    amounts: Callable[[np.ndarray], float], contract: str,
                    extra: Callable[[date, date, float], dict] | None = None,
                    lines: Lines | None = None,
-                   references: tuple[tuple[str, str], ...] = ()) -> Batch:
+                   references: tuple[tuple[str, str], ...] = (), source: str,
+                   debit_days: int = 0) -> Batch:
     """Bills for each billing period inside the household's period that are issued by its last
     day.
 
     ``amounts(mask)`` gets a boolean mask over the period's days and returns the euros due;
     ``lines(mask, first, last)`` (optional) splits them for the PDF, rounded so that they add up
-    to the bill's amount.
+    to the bill's amount. Each bill's direct debit (``debit_days`` after the issue date) goes to
+    the household's ledger for the bank, published as ``source``.
     """
     details = ctx.shared.setdefault(INVOICE_DETAILS, {})
     days = ctx.period.days
@@ -81,5 +84,6 @@ def periodic_bills(ctx: SourceContext, *, months: int, vendor: str, bill_type: s
                 ("Montant de la période", "", amount)]
             details[(vendor, doc["vendorRef"])] = InvoiceDetail(split_cents(parts, amount),
                                                                 references)
+        publish_bill(ctx, doc, source=source, day=issued + timedelta(days=debit_days))
         docs.append(doc)
     return Batch.from_dicts(BILLS, docs)

@@ -20,6 +20,7 @@ from synthetic_data import parameters
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.invoices import INVOICE_DETAILS, fr_number
+from synthetic_data.ledger import publish_bill
 from synthetic_data.sources import bills, electricity_model, mensualisation
 from synthetic_data.sources.grdf import complete_months
 
@@ -176,6 +177,9 @@ def _mensualisation(ctx: SourceContext, energies: list[mensualisation.Energy]
                                      tuple(refs))
     details = ctx.shared.setdefault(INVOICE_DETAILS, {})
     docs = mensualisation.bills(ctx.period, years, energies, account, details)
+    for doc in docs:  # instalments are dated on their debit; a regularisation on its schedule
+        publish_bill(ctx, doc, source="energy_supplier",
+                     day=date.fromisoformat(doc.get("scheduledPaymentDate", doc["date"][:10])))
     return years, Batch.from_dicts(bills.BILLS, docs)
 
 

@@ -25,6 +25,7 @@ from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.household import Household, Member
 from synthetic_data.invoices import INVOICE_DETAILS, InvoiceDetail, split_cents
+from synthetic_data.ledger import publish_bill
 from synthetic_data.sources import bills
 
 CONTRAT = "fr.maif.maifuser.contrat"
@@ -545,6 +546,7 @@ def _premium_bills(ctx: SourceContext, home: dict[int, float], cars: dict[int, f
                           ", ".join(plates), amount - home_part))
         details[(VENDOR, doc["vendorRef"])] = InvoiceDetail(
             split_cents(lines, amount), (("N° de sociétaire", societaire),))
+        publish_bill(ctx, doc, source="maif")  # called on its due date
         docs.append(doc)
     return Batch.from_dicts(bills.BILLS, docs)
 

@@ -520,7 +520,8 @@ def _bills(ctx: SourceContext, lines: dict[int, Line], extras: np.ndarray, contr
     return bills.periodic_bills(
         ctx, months=1, vendor="Orange", bill_type="phone", amounts=amount, contract=contract,
         lines=invoice_lines, references=(("N° client", ctx.household.habits.orange_client_id),
-                                         ("N° de contrat", contract)))
+                                         ("N° de contrat", contract)),
+        source="orange_calls")
 
 
 def national(msisdn: str) -> str:

@@ -178,5 +178,6 @@ def generate(ctx: SourceContext) -> list[Batch]:
         contract=ctx.household.water_contract, lines=lines,
         references=(("N° de contrat", ctx.household.water_contract),
                     ("Adresse de desserte", ctx.household.address.formatted)),
+        source="water", debit_days=int(p["debit_days_after_issue"]),
     )
     return [statements, quarter_bills]
