@@ -10,6 +10,9 @@
 3. ``--big`` household-years with every core, end to end to NDJSON: seconds, documents/s and the
    peak resident memory of the parent and of the largest worker, beside a run a tenth the size, to
    show that memory follows the work in flight and not the population size.
+4. What the sources that cross the others (public transport, purchases and parcels, the bank)
+   add to a household-year: the same households generated and serialised with and without them,
+   alternately, in the same run; seconds per household-year and the ratio.
 """
 
 from __future__ import annotations
@@ -30,7 +33,18 @@ from faker import Faker
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from synthetic_data.population import Options, generate_population  # noqa: E402
+from synthetic_data.calendar_fr import Period  # noqa: E402
+from synthetic_data.drive import add_drive  # noqa: E402
+from synthetic_data.population import (  # noqa: E402
+    Options,
+    generate_population,
+    household_context,
+)
+from synthetic_data.sources import modules_for  # noqa: E402
+
+# The sources issue 13 added to cross the others; part 4 times a household-year without them.
+CROSSING = ("synthetic_data.sources.transport", "synthetic_data.sources.shopping",
+            "synthetic_data.sources.bank")
 
 
 def run_ours(households: int, workers: int, out: Path) -> tuple[float, int, int, dict]:
@@ -131,6 +145,37 @@ def big_run(households: int, workers: int, out: Path) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def household_seconds(indices: range, period: Period, crossing: bool) -> float:
+    """Seconds to generate and serialise (NDJSON bytes) these households, in memory."""
+    t0 = time.perf_counter()
+    for i in indices:
+        ctx = household_context(1, i, period)
+        batches = []
+        for mod in modules_for(ctx.household.partners):
+            if crossing or mod.__name__ not in CROSSING:
+                batches.extend(mod.generate(ctx))
+        batches, _ = add_drive(ctx, batches)
+        for b in batches:
+            b.ndjson()
+    return time.perf_counter() - t0
+
+
+def crossing_cost(households: int, rounds: int) -> None:
+    period = Period.of_years(date(2024, 1, 1), 1)
+    household_seconds(range(2), period, True)  # warm caches (parameters, communes, catalogues)
+    with_, without = [], []
+    for r in range(rounds):  # alternate so that machine load hits both alike
+        first, second = (True, False) if r % 2 == 0 else (False, True)
+        for crossing in (first, second):
+            t = household_seconds(range(households), period, crossing) / households
+            (with_ if crossing else without).append(t)
+    a, b = min(with_), min(without)
+    print(f"[4] crossing sources (transport, purchases and parcels, bank), 1 core, "
+          f"{households} household-years x {rounds} rounds, best round: "
+          f"{b * 1000:.0f} ms per household-year without them, {a * 1000:.0f} ms with them "
+          f"= {a / b:.2f}x ({(a / b - 1) * 100:+.0f} %)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--households", type=int, default=20, help="household-years on one core")
@@ -138,6 +183,10 @@ def main() -> None:
     ap.add_argument("--big", type=int, default=1000, help="household-years on every core (0: skip)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--tmp", type=Path, default=None, help="where to write (deleted afterwards)")
+    ap.add_argument("--crossing", type=int, default=20,
+                    help="household-years for part 4, with and without the crossing sources "
+                         "(0: skip)")
+    ap.add_argument("--rounds", type=int, default=4, help="alternating rounds in part 4")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="selfdata-bench-", dir=args.tmp))
     try:
@@ -162,6 +211,8 @@ def main() -> None:
                       f"{r['bytes'] / 2**30:.2f} GiB; peak RSS parent "
                       f"{r['parent_kib'] / 1024:,.0f} MiB, largest worker "
                       f"{r['worker_kib'] / 1024:,.0f} MiB  ({label})")
+        if args.crossing:
+            crossing_cost(args.crossing, args.rounds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
