@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 
 import numpy as np
 
-from synthetic_data.calendar_fr import Period, utc_offset_seconds
+from synthetic_data.calendar_fr import Period, dst_bounds_utc
 from synthetic_data.context import SourceContext
 
 PARCEL = "org.selfdata.laposte.parcel"
@@ -45,11 +46,17 @@ STEPS = (  # the 5 timeline steps: short label, long label
 STEP_OF = {"DR1": 1, "PC1": 2, "ET1": 3, "MD2": 4, "AG1": 4, "RE1": 4, "DI1": 5, "DI2": 5}
 
 
+@cache
+def _summer(year: int) -> tuple[datetime, datetime]:
+    """Local clock bounds of summer time in ``year`` (02:00 in March to 03:00 in October)."""
+    a, b = dst_bounds_utc(year)
+    return (a.astype(datetime) + timedelta(hours=1), b.astype(datetime) + timedelta(hours=2))
+
+
 def _iso(local: datetime) -> str:
     """Local clock with its Paris offset, as Suivi v2 dates are written."""
-    sec = int((local - datetime(1970, 1, 1)).total_seconds())
-    off = int(utc_offset_seconds(np.array([sec - 3600]))[0]) // 3600
-    return f"{local:%Y-%m-%dT%H:%M:%S}+0{off}:00"
+    a, b = _summer(local.year)
+    return f"{local:%Y-%m-%dT%H:%M:%S}" + ("+02:00" if a <= local < b else "+01:00")
 
 
 def _id_ship(rng: np.random.Generator) -> str:
