@@ -169,7 +169,8 @@ def _stores(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
     lat[1:], lon[1:] = plat, plon
 
     def street() -> str:
-        return f"{int(rng.integers(1, 150))} {french.street_name(rng, hh.commune.size_class, hh.commune.city)}"
+        number = int(rng.integers(1, 150))
+        return f"{number} {french.street_name(rng, hh.commune.size_class, hh.commune.city)}"
 
     city = hh.address.city
     stores = [Store(main["name"], main["statement"], main["price_index"], street(),
@@ -414,7 +415,7 @@ def _vat(rates: np.ndarray, cents: np.ndarray) -> list[dict]:
     out = []
     for rate in np.unique(rates):
         ttc = int(cents[rates == rate].sum())
-        base = int(round(ttc / (1 + rate / 100)))
+        base = round(ttc / (1 + float(rate) / 100))
         out.append({"rate": float(rate), "base": base / 100, "vat": (ttc - base) / 100,
                     "total": ttc / 100})
     return out
