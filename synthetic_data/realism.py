@@ -26,6 +26,7 @@ from synthetic_data import (
     realism_linky,
     realism_mobility,
     realism_people,
+    realism_shopping,
     realism_usage,
     realism_weather,
 )
@@ -106,6 +107,7 @@ class _Acc:
         self.billing = realism_billing.Billing()
         self.equipment = realism_equipment.Equipment()
         self.mobility = realism_mobility.Mobility()
+        self.shopping = realism_shopping.Shopping()
         self.households = 0
         self.call_households = 0  # lines cluster in households: judged by households, not lines
         # households holding each partner's data (from the documents), and with an Orange box
@@ -124,6 +126,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     realism_billing.measure_household(acc.billing, files, period.end)
     realism_equipment.measure_household(acc.equipment, hh, files, period)
     realism_mobility.measure_household(acc.mobility, hh, files, period)
+    realism_shopping.measure_household(acc.shopping, hh, files, days)
     stm = files.get(STATEMENTS, [])
     gas = [d for d in stm if d.get("statementCategory") == "gazpar"
            and d.get("statementReason") == "GazparDailyGazConsumption"]
@@ -400,6 +403,8 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
                 False, n=len(bl.regularisation_share))
     share_metric("Billing", "edf_regularisations_refunded_share", bl.refunds)
     share_metric("Billing", "maif_premiums_due_on_the_1st_share", bl.maif_due)
+    for name, (source, values, n) in realism_shopping.figures(acc.shopping).items():
+        mean_metric(source, name, values, n=n)
     mb = acc.mobility
     count_share("Mobility", "households_without_long_trip_share", *mb.no_long_trip)
     mean_metric("Mobility", "distinct_destinations_per_100_trips",

@@ -80,6 +80,30 @@ class Mobility:
         day = np.clip(np.floor(x / 24.0).astype(np.int64), 0, self._n_days - 1)
         return self._trips.in_flight(self._trip[day], x)
 
+    def position(self, msisdn: str | None, instants: np.ndarray, home: tuple[float, float],
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """True (latitude, longitude, away from home) of ``msisdn`` at UTC ``instants``, without
+        the reporting scatter: where a card holder pays. ``msisdn`` None: a member without a
+        phone, at ``home`` except on the household's trips (with the others)."""
+        x = self.local_hours(instants)
+        n = len(instants)
+        if msisdn is None:
+            day = np.clip(np.floor(x / 24.0).astype(np.int64), 0, self._n_days - 1)
+            trip = self._trip[day]
+            lat, lon = np.full(n, home[0]), np.full(n, home[1])
+        else:
+            tr = self.tracks[msisdn]
+            place, trip = self.place(msisdn, instants, x)
+            lat, lon = tr.place_lat[place].astype(float), tr.place_lon[place].astype(float)
+        away = np.zeros(n, dtype=bool)
+        on_trip = np.flatnonzero(trip >= 0)
+        if on_trip.size:
+            there, tlat, tlon, _ = self._trips.where(trip[on_trip], x[on_trip],
+                                                     np.random.default_rng(0))
+            k = on_trip[there]
+            lat[k], lon[k], away[k] = tlat[there], tlon[there], True
+        return lat, lon, away
+
     def locate(self, msisdn: str, instants: np.ndarray, rng: np.random.Generator,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Reported (latitude, longitude, radius in m, abroad flag) of ``msisdn`` at UTC

@@ -1,0 +1,515 @@
+"""Purchases: till receipts, card spending near the phone, online orders and their parcels.
+
+Doctypes ``org.selfdata.receipt`` and ``org.selfdata.laposte.parcel``; every purchase is also
+published into the ledger (``synthetic_data.ledger``) as a card :class:`Payment`, which the bank
+source turns into its operation: a receipt's total is its payment to the cent.
+
+- Groceries (``params/shopping.toml [groceries]``): a weekly main shop at the household's retailer
+  and small top-ups at one or two proximity stores, spend scaled by consumption units and INSEE's
+  food share; line items from ``params/products.csv`` (built in numpy, merged per product).
+- Card spending without a receipt (restaurants, cafés, clothing, leisure, pharmacy, fuel for
+  households with cars): the merchant stands within a few hundred metres of where the card
+  holder's phone is at that instant (``orange_mobility.Mobility.position``; members without a
+  phone: at home, or with the household on its trips).
+- On a trip's full days purchases happen at the destination; nothing is bought in the home area
+  on an away day.
+- Online orders (``[online]``): card payments; physical ones become La Poste parcels
+  (``laposte.py``) delivered to the household's address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+import numpy as np
+
+from synthetic_data import french, parameters
+from synthetic_data.calendar_fr import utc_offset_seconds
+from synthetic_data.context import SourceContext
+from synthetic_data.documents import Batch
+from synthetic_data.ledger import Payment, publish
+from synthetic_data.sources import laposte
+from synthetic_data.sources.orange_mobility import METRES_PER_DEGREE, mobility
+
+RECEIPT = "org.selfdata.receipt"
+DOCTYPES = (RECEIPT, laposte.PARCEL)
+GROCERIES = "400110"
+K_TRIES = 8  # candidate instants per purchase; the first where the holder is in place wins
+
+
+@dataclass(frozen=True)
+class Store:
+    name: str
+    statement: str
+    price_index: float
+    address: str
+    postcode: str
+    city: str
+    latitude: float
+    longitude: float
+
+
+@cache
+def products() -> dict[str, np.ndarray]:
+    """``params/products.csv`` as columns; prices in cents."""
+    rows = parameters.load_csv("products")
+    col = {k: np.array([r[k] for r in rows]) for k in ("label", "family", "unit")}
+    col["vat"] = np.array([float(r["vat"]) for r in rows])
+    col["cents"] = np.array([round(float(r["price"]) * 100) for r in rows], dtype=np.int64)
+    for k in ("weight", "topup"):
+        w = np.array([float(r[k]) for r in rows])
+        col[k] = w / w.sum()
+    return col
+
+
+def consumption_units(ctx: SourceContext) -> float:
+    """OECD-modified scale (INSEE's): 1 + 0.5 per other person aged 14+ + 0.3 per child."""
+    ages = [m.age_on(ctx.period.start) for m in ctx.household.members if m.arrives is None]
+    return 1.0 + sum(0.5 if a >= 14 else 0.3 for a in sorted(ages, reverse=True)[1:])
+
+
+def _offset(rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray, metres: list[float],
+            ) -> tuple[np.ndarray, np.ndarray]:
+    d = rng.uniform(metres[0], metres[1], lat.size)
+    a = rng.uniform(0.0, 2 * np.pi, lat.size)
+    return (np.round(lat + d * np.cos(a) / METRES_PER_DEGREE, 6),
+            np.round(lon + d * np.sin(a) / (METRES_PER_DEGREE * np.cos(np.radians(lat))), 6))
+
+
+class _Shopper:
+    """Local clock ↔ UTC, and where each member is (the phone's place, or home)."""
+
+    def __init__(self, ctx: SourceContext):
+        self.ctx = ctx
+        hh = ctx.household
+        self.home = (hh.dwelling.location.latitude, hh.dwelling.location.longitude)
+        self.mob = mobility(ctx)
+        self.start = np.datetime64(ctx.period.start, "s").astype(np.int64)
+        self.adults = [k for k, m in enumerate(hh.members)
+                       if m.arrives is None and m.age_on(ctx.period.start) >= 18]
+
+    def home_present(self, day: int, local: np.datetime64) -> bool:
+        """Someone is home at a local instant: not an away day, and a member's phone is at home
+        (place 0, no trip) or an adult without a phone and without work or school lives there
+        (assumed home in the daytime). Children without a phone are never alone at home."""
+        if day >= self.ctx.period.n_days or self.ctx.timeline.away[day]:
+            return False
+        utc = self.utc(np.array([local]))
+        for k, m in enumerate(self.ctx.household.members):
+            if m.msisdn:
+                place, trip = self.mob.place(m.msisdn, utc)
+                if place[0] == 0 and trip[0] < 0:
+                    return True
+            elif k in self.adults and m.work_place is None:
+                return True
+        return False
+
+    def local(self, day: np.ndarray, hour: np.ndarray) -> np.ndarray:
+        """Local naive instants (datetime64[s]) of (day index, local hour)."""
+        return (self.start + day * 86400 + np.round(hour * 3600).astype(np.int64)
+                ).astype("datetime64[s]")
+
+    def utc(self, local: np.ndarray) -> np.ndarray:
+        sec = local.astype(np.int64)
+        return (sec - utc_offset_seconds(sec - 3600)).astype("datetime64[s]")
+
+    def where(self, member: np.ndarray, local: np.ndarray,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(latitude, longitude, away from home) of each member at each local instant."""
+        lat, lon = np.empty(local.size), np.empty(local.size)
+        away = np.zeros(local.size, dtype=bool)
+        utc = self.utc(local)
+        for k in np.unique(member):
+            sel = member == k
+            la, lo, aw = self.mob.position(self.ctx.household.members[k].msisdn, utc[sel],
+                                           self.home)
+            lat[sel], lon[sel], away[sel] = la, lo, aw
+        return lat, lon, away
+
+
+def _pick_instants(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, member: np.ndarray,
+                   windows: list[list[float]], want_home: bool,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each (day, member): the first of K_TRIES random hours in ``windows`` where the member
+    is at home (``want_home``) or away on the trip; returns kept indices, local instants and the
+    member's position then."""
+    n = day.size
+    w = np.asarray(windows, dtype=float)
+    k = rng.integers(0, len(w), (n, K_TRIES))
+    hour = w[k, 0] + rng.random((n, K_TRIES)) * (w[k, 1] - w[k, 0])
+    local = sh.local(np.repeat(day, K_TRIES), hour.ravel())
+    lat, lon, away = sh.where(np.repeat(member, K_TRIES), local)
+    if want_home:
+        at_home = (np.abs(lat - sh.home[0]) < 1e-9) & (np.abs(lon - sh.home[1]) < 1e-9)
+        ok = (at_home & ~away).reshape(n, K_TRIES)
+    else:
+        ok = away.reshape(n, K_TRIES)
+    first = ok.argmax(axis=1)
+    keep = np.flatnonzero(ok.any(axis=1))
+    j = keep * K_TRIES + first[keep]
+    return keep, local[j], lat[j], lon[j]
+
+
+def _stores(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
+            ) -> tuple[Store, list[Store]]:
+    """The household's main retailer and its proximity stores, near home."""
+    hh = ctx.household
+    g, prox = p["groceries"], p["proximity"]
+    shares = np.array([r["share"] for r in p["retailers"]])
+    main = p["retailers"][int(rng.choice(len(shares), p=shares / shares.sum()))]
+    n_prox = int(rng.integers(prox["retailers_per_household"][0],
+                              prox["retailers_per_household"][1] + 1))
+    which = rng.choice(len(prox["names"]), n_prox, replace=False)
+    lat, lon = _offset(rng, np.full(1 + n_prox, sh.home[0]), np.full(1 + n_prox, sh.home[1]),
+                       g["retailer_distance_m"])
+    plat, plon = _offset(rng, np.full(n_prox, sh.home[0]), np.full(n_prox, sh.home[1]),
+                         g["proximity_distance_m"])
+    lat[1:], lon[1:] = plat, plon
+
+    def street() -> str:
+        number = int(rng.integers(1, 150))
+        return f"{number} {french.street_name(rng, hh.commune.size_class, hh.commune.city)}"
+
+    city = hh.address.city
+    stores = [Store(main["name"], main["statement"], main["price_index"], street(),
+                    hh.address.postcode, city, float(lat[0]), float(lon[0]))]
+    for i, w in enumerate(which):
+        stores.append(Store(prox["names"][w], prox["statements"][w], prox["price_index"],
+                            street(), hh.address.postcode, city, float(lat[i + 1]),
+                            float(lon[i + 1])))
+    return stores[0], stores[1:]
+
+
+@dataclass
+class _Baskets:
+    """Receipts to build: per receipt its store, holder, local instant and item count."""
+
+    store: list[Store]
+    member: np.ndarray
+    local: np.ndarray
+    items: np.ndarray
+    topup: np.ndarray
+
+
+def _week_plan(ctx: SourceContext, rng: np.random.Generator, g: dict,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Main-shop days (one per week at home, on the household's usual weekday when it can) and
+    top-up days (Poisson, Sunday mornings rarer; none on away days)."""
+    per, tl = ctx.period, ctx.timeline
+    wd = per.weekday
+    open_day = ~tl.away & ~per.public_holiday & (wd < 6)
+    week = (np.arange(per.n_days) + int(wd[0])) // 7
+    pref = int(rng.choice(6, p=np.asarray(g["main_day_shares"]) / sum(g["main_day_shares"])))
+    main_days = []
+    for w in range(int(week[-1]) + 1):
+        cand = np.flatnonzero((week == w) & open_day)
+        if cand.size:
+            hit = cand[wd[cand] == pref]
+            main_days.append(int(hit[0] if hit.size else cand[rng.integers(0, cand.size)]))
+    cu = consumption_units(ctx)
+    per_week = g["topups_per_week"] * np.sqrt(cu / 1.55)
+    rate = np.where(wd < 6, per_week * (1 - g["topup_sunday_share"]) / 6,
+                    per_week * g["topup_sunday_share"]) * ~tl.away * ~per.public_holiday
+    return np.array(main_days, dtype=np.int64), np.repeat(np.arange(per.n_days),
+                                                          rng.poisson(rate))
+
+
+def _home_baskets(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
+                  ) -> _Baskets:
+    g = p["groceries"]
+    prod = products()
+    line_cents = float((prod["weight"] * prod["cents"]).sum()) * (
+        1 + 1.5 * g["multi_quantity_share"])
+    cu = consumption_units(ctx)
+    yearly = (g["consumption_per_unit_eur"] * g["food_share"] * g["card_share"] * cu
+              * rng.lognormal(-g["household_sigma"] ** 2 / 2, g["household_sigma"]))
+    main_days, top_days = _week_plan(ctx, rng, g)
+    years = ctx.period.n_days / 365.25
+    topup_cents = float((prod["topup"] * prod["cents"]).sum()) * np.mean(g["topup_items"])
+    main_target = max((yearly * 100 - top_days.size / years * topup_cents) / 52, 1500.0)
+    main, proximity = _stores(ctx, rng, p, sh)
+    adults = np.array(sh.adults or [0])
+    women = [k for k in adults if ctx.household.members[k].sex == "F"]
+    shopper = int(women[0]) if women and rng.random() < g["female_shopper_share"] else int(
+        adults[rng.integers(0, adults.size)])
+    days = np.concatenate([main_days, top_days])
+    topup = np.concatenate([np.zeros(main_days.size, bool), np.ones(top_days.size, bool)])
+    member = np.where(topup, adults[rng.integers(0, adults.size, days.size)], shopper)
+    sunday = ctx.period.weekday[days] == 6  # small stores: Sunday mornings only
+    hours = np.where(sunday[:, None], [[8.5, 12.5]], [g["open_hours"]])
+    keep, local = _pick_many(sh, rng, days, member, hours, "home")
+    n_big = np.clip(rng.poisson(main_target * rng.lognormal(
+        -g["week_sigma"] ** 2 / 2, g["week_sigma"], keep.size) / line_cents), *g["big_items"])
+    n_top = rng.integers(g["topup_items"][0], g["topup_items"][1] + 1, keep.size)
+    tp = topup[keep]
+    stores = [proximity[int(rng.integers(0, len(proximity)))] if t else main for t in tp]
+    return _Baskets(stores, member[keep], local, np.where(tp, n_top, n_big), tp)
+
+
+def _pick_many(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, member: np.ndarray,
+               hours: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """``_pick_instants`` with one hour window per purchase (rows of ``hours``)."""
+    keep, local, _, _ = _pick_instants(sh, rng, day, member, hours[:, None, :], mode)
+    return keep, local
+
+
+def _pick_instants(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, member: np.ndarray,
+                   windows: np.ndarray, mode: str,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each purchase (day, member): the first of K_TRIES random hours in its ``windows``
+    (array (n, w, 2)) where the member is at home (``mode`` "home"), anywhere in the home area
+    ("area") or away on the trip ("trip"); kept indices, local instants and positions."""
+    n = day.size
+    if not n:
+        e = np.zeros(0)
+        return np.zeros(0, np.int64), e.astype("datetime64[s]"), e, e
+    w = np.broadcast_to(np.asarray(windows, dtype=float), (n, np.shape(windows)[-2], 2))
+    k = rng.integers(0, w.shape[1], (n, K_TRIES))
+    lo = np.take_along_axis(w[:, :, 0], k, 1)
+    hi = np.take_along_axis(w[:, :, 1], k, 1)
+    hour = lo + rng.random((n, K_TRIES)) * (hi - lo)
+    local = sh.local(np.repeat(day, K_TRIES), hour.ravel())
+    lat, lon, away = sh.where(np.repeat(member, K_TRIES), local)
+    if mode == "home":
+        ok = (np.abs(lat - sh.home[0]) < 1e-9) & (np.abs(lon - sh.home[1]) < 1e-9) & ~away
+    else:
+        ok = away if mode == "trip" else ~away
+    ok = ok.reshape(n, K_TRIES)
+    first = ok.argmax(axis=1)
+    keep = np.flatnonzero(ok.any(axis=1))
+    j = keep * K_TRIES + first[keep]
+    return keep, local[j], lat[j], lon[j]
+
+
+def _inner_trip_days(ctx: SourceContext) -> list[tuple[int, np.ndarray]]:
+    """Per trip: its index and its full days at the destination (first and last are travel)."""
+    tl = ctx.timeline
+    out = []
+    for t, e in enumerate(tl.trips):
+        a, b = tl.day_index(e.start) + 1, tl.day_index(e.end)
+        days = np.arange(max(a, 0), min(b, ctx.period.n_days))
+        if days.size:
+            out.append((t, days))
+    return out
+
+
+def _trip_purchases(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
+                    ) -> tuple[_Baskets, list[Payment]]:
+    """Top-ups (France only: the chains are French) and restaurants at the destination."""
+    tr, g = p["trips"], p["groceries"]
+    adults = np.array(sh.adults or [0])
+    stores: list[Store] = []
+    members, locals_, items = [], [], []
+    pays: list[Payment] = []
+    rest = next(k for k in p["card"]["kinds"] if k["kind"] == "restaurant")
+    for t, days in _inner_trip_days(ctx):
+        e = ctx.timeline.trips[t]
+        city = str(e.details["destination"]).upper()
+        if not e.details.get("abroad"):
+            d = np.repeat(days, rng.poisson(tr["topups_per_day"], days.size))
+            m = adults[rng.integers(0, adults.size, d.size)]
+            keep, local, lat, lon = _pick_instants(sh, rng, d, m, np.array([[[9.0, 19.5]]]),
+                                                   "trip")
+            slat, slon = _offset(rng, lat, lon, p["card"]["merchant_distance_m"])
+            for i in range(keep.size):
+                w = int(rng.integers(0, len(tr["stores"])))
+                stores.append(Store(tr["stores"][w], tr["store_statements"][w],
+                                    p["proximity"]["price_index"], "", "", city,
+                                    float(slat[i]), float(slon[i])))
+            members.append(m[keep])
+            locals_.append(local)
+            items.append(rng.integers(g["topup_items"][0], g["topup_items"][1] + 1, keep.size))
+        d = np.repeat(days, rng.poisson(tr["restaurants_per_day"], days.size))
+        m = adults[rng.integers(0, adults.size, d.size)]
+        pays += _card(ctx, rng, p, sh, rest, d, m, "trip", city)
+    local = np.concatenate(locals_) if locals_ else np.zeros(0, "datetime64[s]")
+    n = local.size
+    return _Baskets(stores, np.concatenate(members) if members else np.zeros(0, np.int64),
+                    local, np.concatenate(items) if items else np.zeros(0, np.int64),
+                    np.ones(n, bool)), pays
+
+
+def _card(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper, kind: dict,
+          day: np.ndarray, member: np.ndarray, mode: str, city: str | None = None,
+          ) -> list[Payment]:
+    """Card payments of one kind at merchants near where each holder is."""
+    keep, local, lat, lon = _pick_instants(sh, rng, day, member, np.array([kind["hours"]]),
+                                           mode)
+    mlat, mlon = _offset(rng, lat, lon, p["card"]["merchant_distance_m"])
+    if "litres" in kind:
+        litres = rng.uniform(*kind["litres"], keep.size)
+        price = np.round(rng.uniform(*kind["price"], keep.size), 3)
+        cents = np.rint(litres * price * 100).astype(np.int64)
+    else:
+        s = kind["sigma"]
+        cents = np.maximum(np.rint(kind["median_eur"] * 100 * rng.lognormal(0.0, s, keep.size)),
+                           150).astype(np.int64)
+    names = kind["merchants"]
+    who = rng.integers(0, len(names), keep.size)
+    town = city or ctx.household.address.city
+    return [Payment(day=w.date(), amount=-int(c) / 100, kind="card", counterparty=names[int(i)],
+                    category=kind["category"], source="shopping", reference="", when=w,
+                    city=town, latitude=float(la), longitude=float(lo), member=int(m))
+            for w, c, i, la, lo, m in zip(local.astype(datetime), cents, who, mlat, mlon,
+                                          member[keep], strict=True)]
+
+
+def _card_spending(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
+                   ) -> list[Payment]:
+    """Restaurants, cafés, clothing, leisure, pharmacy per adult, and fuel per car, on days at
+    home (the trips' restaurants are in ``_trip_purchases``)."""
+    home_days = np.flatnonzero(~ctx.timeline.away)
+    if not home_days.size:
+        return []
+    months = home_days.size / 30.44
+    out: list[Payment] = []
+    for kind in p["card"]["kinds"]:
+        for k in sh.adults:
+            d = np.sort(rng.choice(home_days, rng.poisson(kind["per_month"] * months)))
+            out += _card(ctx, rng, p, sh, kind, d, np.full(d.size, k), "area")
+    f = p["fuel"]
+    fills_year = f["km_per_car_year"] * f["litres_per_100km"] / 100 / np.mean(f["fill_litres"])
+    fuel = {"category": f["category"], "hours": f["hours"], "merchants": f["stations"],
+            "litres": f["fill_litres"], "price": f["price_eur_per_litre"]}
+    hh = ctx.household
+    for c, _plate in enumerate(hh.cars):
+        since = hh.cars_since[c] if c < len(hh.cars_since) else ctx.period.start
+        days = home_days[home_days >= (since - ctx.period.start).days]
+        if not days.size or not sh.adults:
+            continue
+        d = np.sort(rng.choice(days, rng.poisson(fills_year * days.size / 365.25)))
+        out += _card(ctx, rng, p, sh, fuel, d, np.full(d.size, sh.adults[c % len(sh.adults)]),
+                     "area")
+    return out
+
+
+def _lines(ctx: SourceContext, rng: np.random.Generator, g: dict, b: _Baskets,
+           ) -> tuple[np.ndarray, ...]:
+    """Line items of every receipt: receipt index, product, quantity, unit and line cents."""
+    prod = products()
+    rec = np.repeat(np.arange(b.items.size), b.items)
+    top = np.repeat(b.topup, b.items)
+    n_p = prod["cents"].size
+    pid = np.where(top, rng.choice(n_p, rec.size, p=prod["topup"]),
+                   rng.choice(n_p, rec.size, p=prod["weight"]))
+    extra = np.where(rng.random(rec.size) < g["multi_quantity_share"],
+                     rng.integers(1, 3, rec.size), 0)
+    key, inv = np.unique(rec * n_p + pid, return_inverse=True)
+    qty = np.bincount(inv, weights=1 + extra, minlength=key.size)
+    r, pid = key // n_p, key % n_p
+    kg = prod["unit"][pid] == "kg"
+    qty[kg] = np.round(rng.uniform(*g["kg_range"], int(kg.sum())), 3)
+    ids = {s: i for i, s in enumerate(dict.fromkeys(b.store))}
+    sid = np.array([ids[s] for s in b.store], dtype=np.int64)
+    index = np.array([s.price_index for s in ids])
+    noise = rng.lognormal(0.0, 0.04, (len(ids), n_p))  # each store's own shelf price
+    unit = np.round(prod["cents"][pid] * index[sid[r]] * noise[sid[r], pid]).astype(np.int64)
+    amount = np.rint(qty * unit).astype(np.int64)
+    return r, pid, qty, unit, amount
+
+
+def _vat(rates: np.ndarray, cents: np.ndarray) -> list[dict]:
+    """VAT summary per rate: prices include VAT; base = TTC / (1 + rate), VAT the rest."""
+    out = []
+    for rate in np.unique(rates):
+        ttc = int(cents[rates == rate].sum())
+        base = round(ttc / (1 + float(rate) / 100))
+        out.append({"rate": float(rate), "base": base / 100, "vat": (ttc - base) / 100,
+                    "total": ttc / 100})
+    return out
+
+
+def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets,
+              ) -> tuple[list[dict], list[Payment]]:
+    if not b.items.size:
+        return [], []
+    prod = products()
+    r, pid, qty, unit, amount = _lines(ctx, rng, p["groceries"], b)
+    bounds = np.searchsorted(r, np.arange(b.items.size + 1))
+    label, family, vat = prod["label"][pid], prod["family"][pid], prod["vat"][pid]
+    weighed = prod["unit"][pid] == "kg"
+    order = np.argsort(b.local, kind="stable")
+    docs, pays = [], []
+    hh = ctx.household
+    for seq, i in enumerate(order):
+        a, z = bounds[i], bounds[i + 1]
+        if a == z:
+            continue
+        s, when = b.store[i], b.local[i].astype(datetime)
+        total = int(amount[a:z].sum())
+        rid = f"{when:%Y%m%d}-{hh.index % 10000:04d}-{seq + 1:04d}"
+        items = [{"label": str(label[j]), "family": str(family[j]),
+                  "quantity": float(qty[j]) if weighed[j] else int(qty[j]),
+                  "unit": "kg" if weighed[j] else "piece", "unitPrice": int(unit[j]) / 100,
+                  "vatRate": float(vat[j]), "amount": int(amount[j]) / 100} for j in range(a, z)]
+        store = {"name": s.name, "address": s.address, "postcode": s.postcode,
+                 "city": s.city, "latitude": s.latitude, "longitude": s.longitude}
+        docs.append({"receiptId": rid, "store": store, "date": when.isoformat(),
+                     "kind": "topup" if b.topup[i] else "main", "items": items,
+                     "itemCount": int(qty[a:z][~weighed[a:z]].sum() + weighed[a:z].sum()),
+                     "vat": _vat(vat[a:z], amount[a:z]), "total": total / 100,
+                     "currency": "EUR", "paymentMethod": "CB"})
+        pays.append(Payment(day=when.date(), amount=-total / 100, kind="card",
+                            counterparty=s.statement, category=GROCERIES, source="shopping",
+                            reference=rid, when=when, city=s.city, latitude=s.latitude,
+                            longitude=s.longitude, member=int(b.member[i])))
+    return docs, pays
+
+
+def _online(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
+            ) -> tuple[list[dict], list[Payment]]:
+    """Online orders of the household's buyers; physical ones become parcels."""
+    o = p["online"]
+    home_days = np.flatnonzero(~ctx.timeline.away)
+    orders = []
+    for k in sh.adults:
+        if rng.random() >= o["buyer_share"]:
+            continue
+        rate = o["orders_per_month"] * rng.lognormal(-o["buyer_sigma"] ** 2 / 2, o["buyer_sigma"])
+        d = np.sort(rng.choice(home_days, rng.poisson(rate * home_days.size / 30.44)))
+        hour = rng.uniform(7.0, 23.5, d.size)
+        for day, h in zip(d, hour, strict=True):
+            orders.append((sh.local(np.array([day]), np.array([h]))[0], k))
+    orders.sort(key=lambda x: x[0])
+    pays, parcels = [], []
+    shares = np.asarray(o["physical_shares"]) / sum(o["physical_shares"])
+    for n, (local, k) in enumerate(orders):
+        physical = rng.random() < o["physical_share"]
+        merchant = (o["physical"][int(rng.choice(len(shares), p=shares))] if physical
+                    else o["digital"][int(rng.integers(0, len(o["digital"])))])
+        cents = max(int(np.rint(o["basket_median_eur"] * 100 * rng.lognormal(
+            0.0, o["basket_sigma"]))), 99)
+        when = local.astype(datetime)
+        oid = f"CMD{ctx.household.index % 100000:05d}{n + 1:04d}{int(rng.integers(0, 100)):02d}"
+        pays.append(Payment(day=when.date(), amount=-cents / 100, kind="card",
+                            counterparty=merchant, category=o["category"], source="shopping",
+                            reference=oid, when=when, member=k))
+        if physical:
+            parcels.append((local, merchant, oid))
+    return laposte.parcels(ctx, rng, p["parcels"], parcels, sh.home_present), pays
+
+
+def generate(ctx: SourceContext) -> list[Batch]:
+    p = parameters.load("shopping")
+    sh = _Shopper(ctx)
+    receipts, pays = [], []
+    for name, plan in (("groceries", _home_baskets), ("trip", None)):
+        rng = ctx.rng(f"shopping-{name}")
+        if plan is not None:
+            basket = plan(ctx, rng, p, sh)
+        else:
+            basket, trip_pays = _trip_purchases(ctx, rng, p, sh)
+            pays += trip_pays
+        docs, paid = _receipts(ctx, rng, p, basket)
+        receipts += docs
+        pays += paid
+    pays += _card_spending(ctx, ctx.rng("shopping-card"), p, sh)
+    parcels, online = _online(ctx, ctx.rng("shopping-online"), p, sh)
+    pays += online
+    for pay in sorted(pays, key=lambda x: x.when or datetime.min):
+        if ctx.period.start <= pay.day < ctx.period.end:
+            publish(ctx, pay)
+    receipts.sort(key=lambda d: d["date"])
+    return [Batch.from_dicts(RECEIPT, receipts), Batch.from_dicts(laposte.PARCEL, parcels)]
