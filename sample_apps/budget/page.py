@@ -27,6 +27,10 @@ TEXT = {
         "energy_h": "Electricity and gas: yearly statements against the meter",
         "billed": "Billed kWh", "metered": "Metered kWh", "cost": "Cost of the year",
         "perkwh": "€/kWh", "electricity": "Electricity", "gas": "Gas",
+        "use_h": "Used and paid, month by month", "elec_kwh": "Electricity kWh",
+        "gas_kwh": "Gas kWh", "paid_energy": "Energy paid", "paid_water": "Water paid",
+        "use_note": "Energy is paid in equal monthly instalments and settled once a year by "
+                    "the yearly statement; water is paid each quarter, after the fact.",
         "flags": {"readings_missing": "meter readings missing", "amount_off_meter":
                   "amount differs from the meter", "kwh_off_meter": "kWh differ from the "
                   "meter", "partly_read": "meter covers part of the year", None: "ok"},
@@ -61,6 +65,10 @@ TEXT = {
         "energy_h": "Électricité et gaz : les factures annuelles face au compteur",
         "billed": "kWh facturés", "metered": "kWh au compteur", "cost": "Coût de l'année",
         "perkwh": "€/kWh", "electricity": "Électricité", "gas": "Gaz",
+        "use_h": "Consommé et payé, mois par mois", "elec_kwh": "kWh électricité",
+        "gas_kwh": "kWh gaz", "paid_energy": "Énergie payée", "paid_water": "Eau payée",
+        "use_note": "L'énergie se paie en mensualités égales, soldées une fois par an par la "
+                    "facture de régularisation ; l'eau se paie chaque trimestre, après coup.",
         "flags": {"readings_missing": "relevés manquants", "amount_off_meter":
                   "montant différent du compteur", "kwh_off_meter": "kWh différents du "
                   "compteur", "partly_read": "compteur partiel sur l'année", None: "ok"},
@@ -197,6 +205,18 @@ def _body(s: dict, t: dict, lang: str) -> str:
             fit = t["fit"].format(number(w["price_per_m3"], lang, 2),
                                   number(w["standing_per_year"], lang, 0))
             out.append(f"<p>{escape(fit)}</p>")
+    use = s["use"]
+    months = sorted(set(use["electricity_kwh"]) | set(use["gas_kwh"]) | set(use["water_m3"]))
+    if months:
+        out.append(f"<h2>{t['use_h']}</h2>")
+        rows = [[escape(m), number(use["electricity_kwh"].get(m), lang, 0),
+                 number(use["gas_kwh"].get(m), lang, 0),
+                 money(sp["months"].get(m, {}).get("energy"), lang),
+                 number(use["water_m3"].get(m), lang, 1),
+                 money(sp["months"].get(m, {}).get("water"), lang)] for m in months]
+        out.append(_table([t["month"], t["elec_kwh"], t["gas_kwh"], t["paid_energy"], "m³",
+                           t["paid_water"]], rows))
+        out.append(f"<p><small>{escape(t['use_note'])}</small></p>")
     years = [(t[e], y) for e in ("electricity", "gas") for y in s[e]["years"]]
     if years:
         out.append(f"<h2>{t['energy_h']}</h2>")

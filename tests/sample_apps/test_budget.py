@@ -172,17 +172,33 @@ def test_water_bills_agree_with_the_meter_at_the_utilitys_price() -> None:
     assert [b["flag"] for b in off["bills"]].count("amount_off_meter") >= 1
 
 
-EDF_2Y = first_index(lambda hh, tl: hh.partners.edf, period=TWO_YEARS)
+def _edf_gas(hh, tl) -> bool:
+    """An EDF client with gas (one bill for both energies)"""
+    return hh.partners.edf and hh.contract.gas_pce is not None
 
 
-def test_a_yearly_statement_counts_the_kwh_the_meter_counted() -> None:
-    s = summary_of(EDF_2Y, [], TWO_YEARS)
-    judged = [y for y in s["electricity"]["years"] if y["flag"] != "partly_read"]
+EDF_GAS_2Y = first_index(_edf_gas, period=TWO_YEARS)
+
+
+@pytest.mark.parametrize("energy,low,high", [("electricity", 0.1, 0.5), ("gas", 0.05, 0.3)])
+def test_a_yearly_statement_counts_the_kwh_the_meter_counted(energy, low, high) -> None:
+    s = summary_of(EDF_GAS_2Y, [], TWO_YEARS)
+    judged = [y for y in s[energy]["years"] if y["flag"] != "partly_read"]
     assert judged and all(y["flag"] is None for y in judged)
     for y in judged:
         assert y["billed_kwh"] == pytest.approx(y["metered_kwh"], abs=1.0)
-    priced = [y for y in s["electricity"]["years"] if y["eur_per_kwh"] is not None]
-    assert priced and all(0.1 < y["eur_per_kwh"] < 0.5 for y in priced)
+    priced = [y for y in s[energy]["years"] if y["eur_per_kwh"] is not None]
+    assert priced and all(low < y["eur_per_kwh"] < high for y in priced)
+    # a statement that bills more than the meter counted is flagged
+    data = household(EDF_GAS_2Y, SEED, TWO_YEARS)
+    bills = docs_of(data, BILLS, vendor="EDF")
+    key = "consumptionWh" if energy == "electricity" else "consumptionKwh"
+    regular = next(i for i, b in enumerate(bills) if key in b
+                   and b["periodStart"] == judged[0]["periodStart"])
+    bills[regular] = {**bills[regular], key: bills[regular][key] * 1.1}
+    series = budget.daily_series(docs_of(data, STATEMENTS), docs_of(data, ENERGY))
+    off = budget.energy_costs(bills, series[f"{energy}_kwh"], energy)
+    assert off["flagged"] == 1
 
 
 def test_the_page_speaks_french_or_english() -> None:
