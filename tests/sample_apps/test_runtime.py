@@ -11,8 +11,8 @@ from tests.support.sample_apps import app_dirs, get, manifest_of, running_app
 from tests.support.served import nowhere as refused_url
 
 PYTHON_APPS = [a for a in app_dirs() if manifest_of(a)["runtime"]["type"] == "python"]
-API = {"energy-coach": "/api/summary", "home-and-insurance": "/api/summary",
-       "leak-watch": "/api/findings"}
+API = {"budget": "/api/summary", "energy-coach": "/api/summary",
+       "home-and-insurance": "/api/summary", "leak-watch": "/api/findings"}
 
 
 @pytest.mark.parametrize("app", PYTHON_APPS, ids=[a.name for a in PYTHON_APPS])

@@ -21,8 +21,8 @@ IDS = [a.name for a in APPS]
 PYTHON_APPS = [a for a in APPS if manifest_of(a)["runtime"]["type"] == "python"]
 
 
-def test_the_four_sample_apps_are_there() -> None:
-    assert set(IDS) >= {"energy-coach", "my-calls", "home-and-insurance", "leak-watch"}
+def test_the_five_sample_apps_are_there() -> None:
+    assert set(IDS) >= {"energy-coach", "my-calls", "home-and-insurance", "leak-watch", "budget"}
 
 
 @pytest.mark.parametrize("app", APPS, ids=IDS)
@@ -106,6 +106,6 @@ def test_energy_coach_pins_exactly_httpx() -> None:
 
 
 def test_stdlib_apps_have_no_requirements() -> None:
-    for slug in ("home-and-insurance", "leak-watch"):
+    for slug in ("home-and-insurance", "leak-watch", "budget"):
         assert not (ROOT / slug / "requirements.txt").exists()
         assert "requirements" not in manifest_of(ROOT / slug)["runtime"]
