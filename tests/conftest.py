@@ -28,6 +28,6 @@ def pg_cluster():
 @pytest.fixture(scope="session")
 def households() -> list[HouseholdData]:
     """Twelve households over 2024 that every partner holds data on (so every source runs), and
-    one in the TCL area (public transport runs there only)."""
+    one of them in the TCL area (public transport runs there only)."""
     return [household(i) for i in indices_where(every_partner, 12)] + [
-        household(first_index(tcl_worker))]
+        household(first_index(lambda hh, tl: every_partner(hh, tl) and tcl_worker(hh, tl)))]
