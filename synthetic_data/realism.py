@@ -27,6 +27,7 @@ from synthetic_data import (
     realism_mobility,
     realism_people,
     realism_shopping,
+    realism_transport,
     realism_usage,
     realism_weather,
 )
@@ -108,6 +109,7 @@ class _Acc:
         self.equipment = realism_equipment.Equipment()
         self.mobility = realism_mobility.Mobility()
         self.shopping = realism_shopping.Shopping()
+        self.transport = realism_transport.Transport()
         self.households = 0
         self.call_households = 0  # lines cluster in households: judged by households, not lines
         # households holding each partner's data (from the documents), and with an Orange box
@@ -127,6 +129,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     realism_equipment.measure_household(acc.equipment, hh, files, period)
     realism_mobility.measure_household(acc.mobility, hh, files, period)
     realism_shopping.measure_household(acc.shopping, hh, files, days)
+    realism_transport.measure_household(acc.transport, files, period)
     stm = files.get(STATEMENTS, [])
     gas = [d for d in stm if d.get("statementCategory") == "gazpar"
            and d.get("statementReason") == "GazparDailyGazConsumption"]
@@ -166,7 +169,8 @@ def _partners(acc: _Acc, hh: dict, files: dict[str, list[dict]], vod: bool) -> N
     if hh.get("showcase"):
         return  # every partner by design: not a draw of the shares
     acc.held["drawn"] += 1
-    acc.held["edf"] += bool(files.get("org.fing.mesinfos.client"))
+    acc.held["edf"] += any(d.get("vendor") == "EDF"  # water and GRDF write client records too
+                           for d in files.get("org.fing.mesinfos.client", []))
     acc.held["orange_mobile"] += bool(files.get(CALLS) or files.get("fr.orange.geopoint"))
     acc.held["orange_box"] += box
     acc.held["vod_on_box"] += box and vod
@@ -405,6 +409,9 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     share_metric("Billing", "maif_premiums_due_on_the_1st_share", bl.maif_due)
     for name, (source, values, n) in realism_shopping.figures(acc.shopping).items():
         mean_metric(source, name, values, n=n)
+    count_share("Transport", "tcl_commuters_share_of_lyon_workers", *acc.transport.workers)
+    for name, (source, values, n) in realism_transport.figures(acc.transport).items():
+        mean_metric(source, name, values, False, n=n)
     mb = acc.mobility
     count_share("Mobility", "households_without_long_trip_share", *mb.no_long_trip)
     mean_metric("Mobility", "distinct_destinations_per_100_trips",

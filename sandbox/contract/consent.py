@@ -41,7 +41,7 @@ DOCTYPES = {
     "fr.enedis.api.customers.usagepointaddress": N_("the address of your electricity meter"),
     "fr.enedis.api.customers.usagepoints": N_("your electricity meter and subscribed power"),
     "org.fing.mesinfos.consumptionstatement": N_("your electricity, gas and water readings"),
-    "org.fing.mesinfos.client": N_("your customer record at your energy supplier"),
+    "org.fing.mesinfos.client": N_("your customer records at your energy, gas and water suppliers"),
     "org.fing.mesinfos.contract": N_("your energy contracts"),
     "org.fing.mesinfos.paymentterms": N_("how you pay your energy bills"),
     "org.fing.mesinfos.home": N_("your home's energy profile (type, surface, heating)"),
@@ -52,6 +52,8 @@ DOCTYPES = {
     "fr.maif.maifuser.societaire": N_("your member record (MAIF)"),
     "fr.maif.maifuser.paymentterms": N_("how you pay your insurance (MAIF, includes your IBAN)"),
     "fr.maif.maifuser.sinistre": N_("your insurance claims (MAIF)"),
+    "org.selfdata.transport.validation": N_(
+        "where and when you took public transport (TCL card validations)"),
     "org.selfdata.groundtruth.event": N_("the organisers' answer key of events in your data"),
     "io.cozy.doctypes": N_("the list of the kinds of data in your cloud"),
     "io.cozy.journal": N_("the journal of who read your data"),
@@ -84,7 +86,8 @@ DOCTYPES = {
 SENSITIVE = frozenset({"fr.orange.geopoint", "fr.orange.phonecommunicationlog",
                        "fr.maif.maifuser.paymentterms", "io.cozy.bank.operations",
                        "io.cozy.bank.accounts", "io.cozy.bank.recipients", "io.cozy.contacts",
-                       "io.cozy.files", "io.cozy.timeseries.geojson"})
+                       "io.cozy.files", "io.cozy.timeseries.geojson",
+                       "org.selfdata.transport.validation"})
 # Writes that act rather than change data: the stack sends the notification itself.
 ACTIONS = {"io.cozy.notifications": N_("Send you notifications")}
 _ACTIONS = ("read", "create", "change", "delete")

@@ -19,6 +19,7 @@ SOURCE_MODULES = (
     "orange_calls",     # fr.orange.phonecommunicationlog, phone bills
     "orange_vod",       # fr.orange.videostream
     "maif",             # fr.maif.maifuser.*
+    "transport",        # org.selfdata.transport.validation, season passes and tickets (ledger)
     "shopping",         # org.selfdata.receipt, org.selfdata.laposte.parcel; card payments (ledger)
     "ground_truth",     # org.selfdata.groundtruth.event
 )

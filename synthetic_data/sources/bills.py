@@ -46,28 +46,32 @@ def periodic_bills(ctx: SourceContext, *, months: int, vendor: str, bill_type: s
                    extra: Callable[[date, date, float], dict] | None = None,
                    lines: Lines | None = None,
                    references: tuple[tuple[str, str], ...] = (), source: str,
-                   debit_days: int = 0) -> Batch:
+                   debit_days: int = 0, dated_by_debit: bool = False,
+                   title: str = "") -> Batch:
     """Bills for each billing period inside the household's period that are issued by its last
     day.
 
     ``amounts(mask)`` gets a boolean mask over the period's days and returns the euros due;
     ``lines(mask, first, last)`` (optional) splits them for the PDF, rounded so that they add up
     to the bill's amount. Each bill's direct debit (``debit_days`` after the issue date) goes to
-    the household's ledger for the bank, published as ``source``.
+    the household's ledger for the bank, published as ``source``. With ``dated_by_debit`` the
+    bill's ``date`` is that debit day (as Orange's konnector saves it, crossing-sources §1.4),
+    also given as ``scheduledPaymentDate``, and a bill debited after the data is not there yet.
     """
     details = ctx.shared.setdefault(INVOICE_DETAILS, {})
     days = ctx.period.days
     docs = []
     for a, b in billing_periods(ctx.period.start, ctx.period.end, months):
         issued = b + timedelta(days=4)
-        if issued >= ctx.period.end:
+        debit = issued + timedelta(days=debit_days)
+        if (debit if dated_by_debit else issued) >= ctx.period.end:
             continue
         mask = (days >= np.datetime64(a, "D")) & (days < np.datetime64(b, "D"))
         amount = round(float(amounts(mask)), 2)
         doc = {
             "vendor": vendor,
             "type": bill_type,
-            "date": f"{issued.isoformat()}T00:00:00.000Z",
+            "date": f"{(debit if dated_by_debit else issued).isoformat()}T00:00:00.000Z",
             "amount": amount,
             "currency": "EUR",
             "recurrence": {1: "monthly", 2: "bi-monthly", 12: "yearly"}.get(months, "quarterly"),
@@ -77,13 +81,15 @@ def periodic_bills(ctx: SourceContext, *, months: int, vendor: str, bill_type: s
             "vendorRef": f"{contract}-{a.strftime('%Y%m')}",
             "isRefund": False,
         }
+        if dated_by_debit:
+            doc["scheduledPaymentDate"] = debit.isoformat()
         if extra:
             doc.update(extra(a, b, amount))
         if lines or references:
             parts = lines(mask, a, b - timedelta(days=1)) if lines else [
                 ("Montant de la période", "", amount)]
             details[(vendor, doc["vendorRef"])] = InvoiceDetail(split_cents(parts, amount),
-                                                                references)
-        publish_bill(ctx, doc, source=source, day=issued + timedelta(days=debit_days))
+                                                                references, title)
+        publish_bill(ctx, doc, source=source, day=debit)
         docs.append(doc)
     return Batch.from_dicts(BILLS, docs)

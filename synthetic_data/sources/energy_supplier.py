@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from synthetic_data import parameters
+from synthetic_data.client_record import CLIENT, client_record
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.invoices import INVOICE_DETAILS, fr_number
@@ -24,7 +25,6 @@ from synthetic_data.ledger import publish_bill
 from synthetic_data.sources import bills, electricity_model, mensualisation
 from synthetic_data.sources.grdf import complete_months
 
-CLIENT = "org.fing.mesinfos.client"
 CONTRACT = "org.fing.mesinfos.contract"
 PAYMENTTERMS = "org.fing.mesinfos.paymentterms"
 HOME = "org.fing.mesinfos.home"
@@ -186,32 +186,12 @@ def _mensualisation(ctx: SourceContext, energies: list[mensualisation.Energy]
 def _client(ctx: SourceContext) -> dict:
     hh = ctx.household
     s = parameters.load("supplier")["edf"]
-    a, m = hh.address, hh.main
-    given, family = m.given.upper(), m.family.upper()
-    doc = {
-        "vendor": s["vendor"],
-        "clientId": hh.contract.supplier_client_id,
-        "numeroAcc": "0" + hh.contract.supplier_contract_number[:3]
-                     + hh.contract.supplier_client_id[-7:],
-        "address": {"street": a.line, "city": a.city, "postcode": a.postcode,
-                    "country": a.country, "formated": f"{a.line}\n{a.postcode} {a.city}"},
-        "name": {"prefix": m.title.rstrip(".").upper(), "family": family, "given": given,
-                 "formated": f"{given} {family}"},
-    }
-    if m.email:
-        doc["email"] = m.email
-        doc["loginEmail"] = m.email
-    if m.msisdn:
-        doc["telMobile"] = "0" + m.msisdn[2:]
-    partner = next((x for x in hh.members if x.role == "Conjoint"), None)
-    if partner:
-        doc["coHolder"] = {"family": partner.family.upper(), "given": partner.given.upper(),
-                           "formated": f"{partner.given} {partner.family}".upper()}
-    ca = s["commercial_address"]
-    doc["commercialContact"] = {
-        "title": s["commercial_title"], "phone": s["commercial_phone"],
-        "address": {"formated": f"{ca['street']}\n{ca['postcode']} {ca['city']}", **ca}}
-    return doc
+    return client_record(
+        hh, vendor=s["vendor"], client_id=hh.contract.supplier_client_id,
+        account="0" + hh.contract.supplier_contract_number[:3]
+                + hh.contract.supplier_client_id[-7:],
+        contact={"title": s["commercial_title"], "phone": s["commercial_phone"],
+                 "address": s["commercial_address"]})
 
 
 def _services(start: date, day: int, gas: bool) -> list[dict]:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from synthetic_data import parameters
+from synthetic_data.client_record import CLIENT, client_record
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col, iso_local
 from synthetic_data.seeding import national_rng
@@ -20,7 +21,7 @@ from synthetic_data.sources import bills
 from synthetic_data.weather import heating_on
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
-DOCTYPES = (STATEMENTS,)
+DOCTYPES = (CLIENT, STATEMENTS)
 VERSION = "konnectors_grdf-3.0.0-dev"
 GAS_DAY = np.timedelta64(6, "h")
 
@@ -73,6 +74,19 @@ def complete_months(start: date, end: date) -> list[tuple[date, date]]:
     """Calendar months wholly inside [start, end), as (first day, first day of next month)."""
     return [(a, b) for a, b in bills.billing_periods(start, end, 1)
             if a.day == 1 and b.day == 1]
+
+
+def client(ctx: SourceContext) -> dict:
+    """GRDF's client record (the kit's "Client GrDF"): the holder, the gas contract and the
+    delivery point (PCE) with its Gazpar meter."""
+    c = parameters.load("gas")["client"]
+    hh = ctx.household
+    number = hh.contract.gas_contract_number or ""
+    doc = client_record(hh, vendor=c["vendor"], client_id=number,
+                        account=c["account_prefix"] + number, contact=c["contact"])
+    doc["pce"] = hh.contract.gas_pce
+    doc["meterType"] = c["meter"]
+    return doc
 
 
 def generate(ctx: SourceContext) -> list[Batch]:
@@ -135,7 +149,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
         cols["index"].append(int(index[j - 1]))
         cols["coef"].append(float(coef[i]))
         cols["reason"].append("GazparMonthlyGazConsumption")
-    out = [daily]
+    out = [Batch.from_dicts(CLIENT, [client(ctx)]), daily]
     if months:
         out.append(Batch.from_columns(STATEMENTS, spec, cols))
     return out

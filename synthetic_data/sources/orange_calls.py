@@ -405,6 +405,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     gone = np.concatenate(dropped)
     out = []
     extras = np.zeros(ctx.period.n_days)
+    out_seconds: dict[int, np.ndarray] = {}
     call, sms = (OUT, IN, VOICEMAIL), (SMS_IN, SMS_OUT)
     by_kind = {  # per-type constants, indexed by the type code
         "type": np.asarray(TYPES),
@@ -423,6 +424,10 @@ def generate(ctx: SourceContext) -> list[Batch]:
         lat, lon, _, abroad = mob.locate(line.msisdn, t, rng)
         kind = log["kind"]
         extras += _roaming(ctx, t, kind, log["length"], abroad)
+        day = np.clip(np.floor(mob.local_hours(t) / 24.0).astype(np.int64), 0,
+                      ctx.period.n_days - 1)
+        out_seconds[k] = np.bincount(day, weights=np.where(kind == OUT, log["length"], 0),
+                                     minlength=ctx.period.n_days)
         spec = {
             "docTypeVersion": c["doc_type_version"],
             "timestamp": Col("ts", "utc"),
@@ -463,14 +468,16 @@ def generate(ctx: SourceContext) -> list[Batch]:
                 "device": Categorical([h["label"] for h in line.handsets], used[vm]),
                 "tac": Categorical([h["tac"] for h in line.handsets], used[vm]),
             }))
-    out.append(_bills(ctx, lines, extras, phones[0][1].msisdn or ""))
+    out.append(_bills(ctx, lines, extras, out_seconds, phones[0][1].msisdn or ""))
+    if ctx.household.partners.orange_box:
+        out.append(_box_bills(ctx))
     return out
 
 
 def _roaming(ctx: SourceContext, t: np.ndarray, kind: np.ndarray, length: np.ndarray,
              abroad: np.ndarray) -> np.ndarray:
     """Roaming surcharges per local day (EU rules by date: none since roam-like-at-home)."""
-    b = parameters.load("telecom")["bills"]
+    b = parameters.load("telecom")["roaming"]
     per = ctx.period
     charged = abroad & ((kind == OUT) | (kind == SMS_OUT))
     if not charged.any():
@@ -486,42 +493,146 @@ def _roaming(ctx: SourceContext, t: np.ndarray, kind: np.ndarray, length: np.nda
     return np.bincount(idx, weights=cost, minlength=per.n_days)
 
 
-def _bills(ctx: SourceContext, lines: dict[int, Line], extras: np.ndarray, contract: str) -> Batch:
+@dataclass(frozen=True)
+class Plan:
+    """A line's (or box's) plan: price while the new-customer promotion lasts, then full price;
+    ``cap_minutes`` of outgoing calls a month (0: unlimited), ``extra_per_minute`` past them."""
+
+    label: str
+    promo: float
+    full: float
+    promo_until: date          # first day at full price
+    cap_minutes: float = 0.0
+    extra_per_minute: float = 0.0
+
+    def price(self, month: date) -> float:
+        return self.promo if month < self.promo_until else self.full
+
+
+def _era(plans: list[dict], year: int) -> list[dict]:
+    return [p for p in plans if p["first_year"] <= year <= p["last_year"]]
+
+
+def _subscribed(rng: np.random.Generator, start: date) -> tuple[date, date]:
+    """When a contract began (months before ``start``) and when its promotion ends [OR]."""
+    b = parameters.load("telecom")["bills"]
+    back = int(rng.integers(0, b["subscribed_months_max"] + 1))
+    m = start.year * 12 + start.month - 1 - back
+    since = date(m // 12, m % 12 + 1, 1)
+    months = (b["promo_months_from_2023_10_05"] if since >= b["short_promo_from"]
+              else b["promo_months"])
+    m += months
+    return since, date(m // 12, m % 12 + 1, 1)
+
+
+def line_plans(ctx: SourceContext, lines: dict[int, Line]) -> dict[int, Plan]:
+    """Each line's plan, by era and age (``params/telecom.toml [bills]``)."""
     b = parameters.load("telecom")["bills"]
     c = parameters.load("telecom")["calls"]
     rng = ctx.rng("calls-plans")
-    plans = []
-    for line in lines.values():
+    era = _era(b["plans"], ctx.period.start.year)
+    out = {}
+    for k, line in lines.items():
         teen = line.member.age_on(ctx.period.start) <= c["teen_max_age"]
-        prices = b["teen_plan_prices" if teen else "adult_plan_prices"]
-        shares = np.asarray(b["teen_plan_shares" if teen else "adult_plan_shares"], dtype=float)
-        plans.append(prices[int(rng.choice(len(prices), p=shares / shares.sum()))])
-    monthly = float(sum(plans))
+        w = np.array([p["teen_share" if teen else "adult_share"] for p in era], dtype=float)
+        p = era[int(rng.choice(len(era), p=w / w.sum()))]
+        _, until = _subscribed(rng, ctx.period.start)
+        out[k] = Plan(p["label"], p["promo"], p["full"], until, p["cap_minutes"],
+                      p["extra_per_minute"])
+    return out
+
+
+def out_of_plan(plan: Plan, seconds: float) -> float:
+    """Euros for ``seconds`` of outgoing calls in a month under ``plan``, to the cent."""
+    if not plan.cap_minutes:
+        return 0.0
+    over = max(0.0, seconds - plan.cap_minutes * 60.0)
+    return round(over * plan.extra_per_minute / 60.0, 2)
+
+
+def _month_days(days: np.ndarray, mask: np.ndarray) -> int:
+    month = days[mask][0].astype("datetime64[M]")
+    return int(((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]"))
+               .astype(np.int64))
+
+
+def _bills(ctx: SourceContext, lines: dict[int, Line], extras: np.ndarray,
+           out_seconds: dict[int, np.ndarray], contract: str) -> Batch:
+    """Monthly mobile bill: each line's plan (prorated in a partial month), its out-of-plan calls
+    (priced from the log: :func:`out_of_plan`) and the roaming surcharges."""
+    plans = line_plans(ctx, lines)
     days = ctx.period.days
 
-    def month_days(mask: np.ndarray) -> int:
-        month = days[mask][0].astype("datetime64[M]")
-        return int(((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]"))
-                   .astype(np.int64))
-
-    def amount(mask: np.ndarray) -> float:
-        return monthly * int(mask.sum()) / month_days(mask) + float(extras[mask].sum())
-
-    def invoice_lines(mask: np.ndarray, first, last) -> list[tuple[str, str, float]]:
-        n, in_month = int(mask.sum()), month_days(mask)
+    def invoice_lines(mask: np.ndarray, first: date, last: date) -> list[tuple[str, str, float]]:
+        n, in_month = int(mask.sum()), _month_days(days, mask)
         qty = "1 mois" if n == in_month else f"{n}/{in_month} jours"
-        out = [(f"Forfait {fr_amount(plan)}/mois, ligne {national(line.msisdn)}", qty,
-                plan * n / in_month) for line, plan in zip(lines.values(), plans, strict=True)]
-        roaming = float(extras[mask].sum())
+        out = []
+        for k, line in lines.items():
+            plan = plans[k]
+            price = plan.price(first)
+            out.append((f"{plan.label} {fr_amount(price)}/mois, ligne {national(line.msisdn)}",
+                        qty, round(price * n / in_month, 2)))
+            seconds = float(out_seconds.get(k, np.zeros(days.size))[mask].sum())
+            extra = out_of_plan(plan, seconds)
+            if extra:
+                over = seconds - plan.cap_minutes * 60.0
+                out.append((f"Communications hors forfait, ligne {national(line.msisdn)}",
+                            f"{int(over // 60)} min {int(over % 60):02d} s", extra))
+        roaming = round(float(extras[mask].sum()), 2)
         if roaming:
             out.append(("Communications hors forfait à l'étranger", "", roaming))
         return out
+
+    def amount(mask: np.ndarray) -> float:
+        first = days[mask][0].astype(date)
+        return sum(e for _, _, e in invoice_lines(mask, first, first))
 
     return bills.periodic_bills(
         ctx, months=1, vendor="Orange", bill_type="phone", amounts=amount, contract=contract,
         lines=invoice_lines, references=(("N° client", ctx.household.habits.orange_client_id),
                                          ("N° de contrat", contract)),
-        source="orange_calls")
+        source="orange_calls", extra=lambda a, b, x: {"subtype": "mobile"},
+        title="Facture mobile",
+        debit_days=parameters.load("telecom")["bills"]["debit_days_after_issue"],
+        dated_by_debit=True)
+
+
+def box_contract(ctx: SourceContext) -> str:
+    """The box's contract number: the client id's digits and an "I" for internet."""
+    return f"{ctx.household.habits.orange_client_id}I"
+
+
+def box_plan(ctx: SourceContext) -> Plan:
+    b = parameters.load("telecom")["bills"]
+    p = _era(b["box_plans"], ctx.period.start.year)[0]
+    _, until = _subscribed(ctx.rng("box-plan"), ctx.period.start)
+    return Plan(p["label"], p["promo"], p["full"], until)
+
+
+def _box_bills(ctx: SourceContext) -> Batch:
+    """The Orange box's monthly internet bill (its own contract and PDF [OA])."""
+    plan = box_plan(ctx)
+    days = ctx.period.days
+
+    def invoice_lines(mask: np.ndarray, first: date, last: date) -> list[tuple[str, str, float]]:
+        n, in_month = int(mask.sum()), _month_days(days, mask)
+        qty = "1 mois" if n == in_month else f"{n}/{in_month} jours"
+        price = plan.price(first)
+        return [(f"{plan.label} {fr_amount(price)}/mois", qty, round(price * n / in_month, 2))]
+
+    def amount(mask: np.ndarray) -> float:
+        first = days[mask][0].astype(date)
+        return sum(e for _, _, e in invoice_lines(mask, first, first))
+
+    return bills.periodic_bills(
+        ctx, months=1, vendor="Orange", bill_type="phone", amounts=amount,
+        contract=box_contract(ctx), lines=invoice_lines,
+        references=(("N° client", ctx.household.habits.orange_client_id),
+                    ("N° de contrat", box_contract(ctx))),
+        source="orange_calls", extra=lambda a, b, x: {"subtype": "internet"},
+        title="Facture internet",
+        debit_days=parameters.load("telecom")["bills"]["debit_days_after_issue"],
+        dated_by_debit=True)
 
 
 def national(msisdn: str) -> str:

@@ -15,6 +15,7 @@ import zlib
 import numpy as np
 
 from synthetic_data import french, parameters
+from synthetic_data.client_record import CLIENT, client_record
 from synthetic_data.communes import Commune
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col, iso_local
@@ -22,7 +23,7 @@ from synthetic_data.invoices import fr_number
 from synthetic_data.sources import bills
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
-DOCTYPES = (STATEMENTS, "io.cozy.bills")
+DOCTYPES = (CLIENT, STATEMENTS, "io.cozy.bills")
 VERSION = "selfdata-water-1.0"
 
 
@@ -46,6 +47,30 @@ def operator(commune: Commune, year: int) -> str:
     if k < len(o["private"]):
         return o["private"][k]
     return o["regie"].format(of_city=french.elide_de(commune.city))
+
+
+def tariff(commune: Commune, year: int) -> tuple[float, float]:
+    """(euros per m³, subscription euros per year) in ``commune`` in ``year``: the local figure
+    where ``params/water.toml [[prices]]`` has one, else the national mean."""
+    p = parameters.load("water")
+    for local in p["prices"]:
+        if any(commune.insee.startswith(code) for code in local["insee"]):
+            steps = [s for s in local["steps"] if s[0] <= year] or local["steps"][:1]
+            return float(steps[-1][1]), float(steps[-1][2])
+    return float(p["price_per_m3"]), float(p["standing_per_year"])
+
+
+def client(ctx: SourceContext) -> dict:
+    """The water utility's client record (the kit's "Client Eau du Grand Lyon")."""
+    c = parameters.load("water")["client"]
+    vendor = vendor_for(ctx)
+    hh = ctx.household
+    d = c["default_contact"]
+    contact = c["contacts"].get(vendor) or {
+        **d, "title": d["title"].format(vendor=vendor),
+        "address": {**d["address"], "postcode": hh.address.postcode, "city": hh.address.city}}
+    return client_record(hh, vendor=vendor, client_id=hh.water_contract,
+                         account=c["account_prefix"] + hh.water_contract, contact=contact)
 
 
 def _capped_poisson_mean(lam: np.ndarray, cap: np.ndarray) -> np.ndarray:
@@ -163,21 +188,20 @@ def generate(ctx: SourceContext) -> list[Batch]:
         "index": np.round(index / 1000.0, 3),
     })
     m3 = litres / 1000.0
+    per_m3, standing = tariff(ctx.household.commune, ctx.period.start.year)
 
     def lines(mask: np.ndarray, first, last) -> list[tuple[str, str, float]]:
         used = float(m3[mask].sum())
         return [("Consommation d'eau", f"{fr_number(used, 3)} m³ à "
-                 f"{fr_number(p['price_per_m3'], 2)} €/m³", used * p["price_per_m3"]),
-                (f"Abonnement ({int(mask.sum())} jours)", "",
-                 p["standing_per_year"] * mask.sum() / 365.0)]
+                 f"{fr_number(per_m3, 2)} €/m³", used * per_m3),
+                (f"Abonnement ({int(mask.sum())} jours)", "", standing * mask.sum() / 365.0)]
 
     quarter_bills = bills.periodic_bills(
         ctx, months=3, vendor=vendor_for(ctx), bill_type="water",
-        amounts=lambda mask: float(m3[mask].sum() * p["price_per_m3"]
-                                   + p["standing_per_year"] * mask.sum() / 365.0),
+        amounts=lambda mask: float(m3[mask].sum() * per_m3 + standing * mask.sum() / 365.0),
         contract=ctx.household.water_contract, lines=lines,
         references=(("N° de contrat", ctx.household.water_contract),
                     ("Adresse de desserte", ctx.household.address.formatted)),
         source="water", debit_days=int(p["debit_days_after_issue"]),
     )
-    return [statements, quarter_bills]
+    return [Batch.from_dicts(CLIENT, [client(ctx)]), statements, quarter_bills]

@@ -10,6 +10,7 @@ from synthetic_data.calendar_fr import Period
 from synthetic_data.household import Household, sample_household
 from synthetic_data.population import HouseholdData, generate_household
 from synthetic_data.seeding import household_seed, stream
+from synthetic_data.sources.transport import served
 from synthetic_data.timeline import Timeline, build_timeline
 
 SEED = 20160901
@@ -61,6 +62,11 @@ def first_index(wanted: Callable[[Household, Timeline], bool], limit: int = 3000
 def every_partner(hh: Household, tl: Timeline) -> bool:
     """EDF, Orange mobile lines and VOD on an Orange box (MAIF, Enedis and water: everyone)"""
     return hh.partners.edf and hh.partners.orange_mobile and hh.partners.vod
+
+
+def tcl_worker(hh: Household, tl: Timeline) -> bool:
+    """In the TCL area (Lyon metropolis) with a working member who has a mobile line"""
+    return served(hh.commune.insee) and any(m.works and m.msisdn for m in hh.members)
 
 
 @cache

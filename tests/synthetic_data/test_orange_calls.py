@@ -9,9 +9,21 @@ import numpy as np
 
 from synthetic_data import parameters
 from synthetic_data.calendar_fr import utc_offset_minutes
+from synthetic_data.invoices import INVOICE_DETAILS
+from synthetic_data.ledger import payments
+from synthetic_data.population import household_context
 from synthetic_data.schemas import problems
-from synthetic_data.sources.orange_calls import _handset, _replacements, call_volume, released
-from tests.support.households import docs_of
+from synthetic_data.sources import orange_calls
+from synthetic_data.sources.orange_calls import (
+    Plan,
+    _handset,
+    _replacements,
+    call_volume,
+    national,
+    out_of_plan,
+    released,
+)
+from tests.support.households import SEED, YEAR, docs_of, indices_where
 
 LOG = "fr.orange.phonecommunicationlog"
 OUT, IN, VM = "appel sortant", "appel entrant", "appel entrant renvoyé - vers la boite vocale"
@@ -219,8 +231,8 @@ def test_positions_follow_trips(households):
 
 def test_phone_bills_are_monthly(households):
     for data in households:
-        phone = docs_of(data, "io.cozy.bills", vendor="Orange", type="phone")
-        if not any(m.msisdn for m in data.household.members):
+        phone = docs_of(data, "io.cozy.bills", vendor="Orange", subtype="mobile")
+        if not data.household.partners.orange_mobile or not data.household.phones:
             assert phone == []
             continue
         assert len(phone) == 11  # December's bill is issued in January, after the data
@@ -283,3 +295,75 @@ def test_logged_handsets_were_on_sale_and_change_label_and_tac_together(househol
                     seen.append(label)
             changes += len(seen) - 1
     assert changes > 0  # over a dozen households, some lines change handset in the year
+
+
+# --- bills: plan + out-of-plan usage from the log ----------------------------------------------
+
+def _orange_run(index: int):
+    ctx = household_context(SEED, index, YEAR)
+    batches = orange_calls.generate(ctx)
+    return ctx, [d for b in batches for d in b.dicts()]
+
+
+def _plan_of(label: str) -> dict:
+    return next(p for p in parameters.load("telecom")["bills"]["plans"]
+                if label.startswith(p["label"] + " "))
+
+
+def test_out_of_plan_lines_are_the_priced_calls_of_the_log_to_the_cent():
+    charged = capped = 0
+    for i in indices_where(lambda hh, tl: hh.partners.orange_mobile and bool(hh.phones), 8):
+        ctx, docs = _orange_run(i)
+        details = ctx.shared[INVOICE_DETAILS]
+        calls = [d for d in docs if d.get("type") == OUT]
+        t = np.array([d["timestamp"][:-1] for d in calls], dtype="datetime64[s]")
+        month = (t + utc_offset_minutes(t) * np.timedelta64(1, "m")).astype("datetime64[M]")
+        for bill in (d for d in docs if d.get("subtype") == "mobile"):
+            lines = details[("Orange", bill["vendorRef"])].lines
+            assert round(sum(x.euros for x in lines), 2) == bill["amount"]
+            m = np.datetime64(bill["periodStart"][:7], "M")
+            for m_ in ctx.household.phones:
+                num = national(m_.msisdn)
+                plan_line = next(x for x in lines if x.label.endswith(f"ligne {num}")
+                                 and x.label.startswith("Forfait"))
+                p = _plan_of(plan_line.label)
+                plan = Plan(p["label"], p["promo"], p["full"], YEAR.start, p["cap_minutes"],
+                            p["extra_per_minute"])
+                seconds = sum(d["length"] for d, mm in zip(calls, month, strict=True)
+                              if d["msisdn"] == m_.msisdn and mm == m)
+                extra = [x.euros for x in lines
+                         if x.label == f"Communications hors forfait, ligne {num}"]
+                assert sum(extra) == out_of_plan(plan, seconds)
+                capped += bool(p["cap_minutes"])
+                charged += bool(extra)
+    assert capped and charged
+
+
+def test_bills_are_dated_by_their_debit_and_the_box_has_its_own_bill():
+    box_seen = 0
+    for i in indices_where(lambda hh, tl: hh.partners.orange_mobile and bool(hh.phones), 6):
+        ctx, docs = _orange_run(i)
+        bills = [d for d in docs if d.get("vendor") == "Orange"]
+        debits = {(p.day.isoformat(), -p.amount, p.reference) for p in payments(ctx)
+                  if p.source == "orange_calls"}
+        assert len(debits) == len(bills)
+        for b in bills:
+            assert b["date"][:10] == b["scheduledPaymentDate"]
+            assert (b["scheduledPaymentDate"], b["amount"], b["vendorRef"]) in debits
+        internet = [b for b in bills if b["subtype"] == "internet"]
+        assert bool(internet) == ctx.household.partners.orange_box
+        box = orange_calls.box_plan(ctx)
+        for b in internet:
+            first = np.datetime64(b["periodStart"], "D").astype(object)
+            assert b["amount"] == box.price(first)
+            assert b["contractNumber"] == orange_calls.box_contract(ctx)
+            box_seen += 1
+    assert box_seen
+
+
+def test_plans_follow_the_sourced_price_points_of_their_era():
+    plans = parameters.load("telecom")["bills"]["plans"]
+    recent = {(p["promo"], p["full"]) for p in plans if p["first_year"] >= 2023}
+    assert {(16.99, 31.99), (32.99, 44.99)} <= recent
+    box = parameters.load("telecom")["bills"]["box_plans"]
+    assert any((p["promo"], p["full"]) == (33.99, 51.99) for p in box)

@@ -44,8 +44,10 @@ def test_the_showcase_household_has_every_source() -> None:
     data = household(0)
     assert data.household.partners == Partners()
     held = {b.doctype for b in data.batches if b.dicts()}
-    # claims only if there was one; GRDF writes statements, a doctype EDF writes too
-    assert set(all_doctypes()) - held <= {"fr.maif.maifuser.sinistre"}
+    # claims only if there was one; transport only in a network's area; GRDF writes statements,
+    # a doctype EDF writes too
+    assert set(all_doctypes()) - held <= {"fr.maif.maifuser.sinistre",
+                                          "org.selfdata.transport.validation"}
     assert {"fr.orange.videostream", "fr.orange.phonecommunicationlog", "fr.orange.geopoint",
             "org.fing.mesinfos.client"} <= held
 
@@ -58,7 +60,9 @@ def test_a_household_without_a_partner_has_none_of_its_data(partner: str) -> Non
               for t in import_module(f"synthetic_data.sources.{mod}").DOCTYPES}
     held = {b.doctype for b in data.batches if b.dicts()}
     if partner == "edf":
-        assert "org.fing.mesinfos.client" not in held
+        # the water utility (and GRDF) write client records too: none of them is EDF's
+        assert not [b for b in data.batches if b.doctype == "org.fing.mesinfos.client"
+                    for d in b.dicts() if d["vendor"] == "EDF"]
         assert not [b for b in data.batches if b.doctype == "io.cozy.bills"
                     for d in b.dicts() if d["vendor"] == "EDF"]
     else:

@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 
 from synthetic_data import parameters
-from synthetic_data.communes import all_communes
+from synthetic_data.communes import all_communes, by_insee
+from synthetic_data.invoices import INVOICE_DETAILS
+from synthetic_data.population import household_context
 from synthetic_data.realism_equipment import TWO_WATER, Equipment, checks, measure_household
-from synthetic_data.sources.water import _end_use_factor, operator
-from tests.support.households import YEAR, docs_of, household, latent
+from synthetic_data.schemas import problems
+from synthetic_data.sources import grdf, water
+from synthetic_data.sources.water import _end_use_factor, operator, tariff
+from tests.support.households import SEED, YEAR, docs_of, household, indices_where, latent
 
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 POPULATION = 30
@@ -122,3 +126,54 @@ def test_households_of_a_commune_share_its_operator():
     assert checks(acc)[TWO_WATER][0] == 0
     acc.water["00000"] = {"Veolia Eau", "SUEZ Eau France"}  # what the index parity produced
     assert checks(acc)[TWO_WATER][0] == 1
+
+
+# --- client records (the kit's "Client Eau du Grand Lyon" and "Client GrDF") ---------------------
+
+CLIENT = "org.fing.mesinfos.client"
+
+
+def test_every_household_has_its_water_client_record_and_gas_homes_grdf_s():
+    for i in range(8):
+        data = household(i)
+        hh = data.household
+        records = {d["vendor"]: d for d in docs_of(data, CLIENT)}
+        w = records[operator(hh.commune, YEAR.start.year)]
+        assert w["clientId"] == hh.water_contract and len(w["numeroAcc"]) == 11
+        assert w["address"]["postcode"] == hh.address.postcode
+        assert w["name"]["family"] == hh.main.family.upper()
+        assert ("GRDF" in records) == hh.dwelling.uses_gas
+        if hh.dwelling.uses_gas:
+            g = records["GRDF"]
+            assert g["pce"] == hh.contract.gas_pce
+            assert g["clientId"] == hh.contract.gas_contract_number
+        for d in records.values():
+            assert problems(CLIENT, d) == []
+
+
+def test_grdf_record_only_for_gas_homes():
+    for i in indices_where(lambda hh, tl: not hh.dwelling.uses_gas, 2):
+        ctx = household_context(SEED, i, YEAR)
+        assert grdf.generate(ctx) == []
+
+
+# --- local price per m³ ---------------------------------------------------------------------------
+
+def test_local_water_prices_where_sourced_else_the_national_mean():
+    p = parameters.load("water")
+    assert tariff(by_insee("69383"), 2024) == (3.08, 48.40)
+    assert tariff(by_insee("69266"), 2018) == (2.73, 48.40)
+    assert tariff(by_insee("69383"), 2016) == (2.73, 48.40)  # before the first step: the first
+    assert tariff(by_insee("75111"), 2024)[0] == 3.05  # Paris 11e
+    assert tariff(by_insee("01027"), 2024) == (p["price_per_m3"], p["standing_per_year"])
+
+
+def test_water_bills_use_the_local_price():
+    i = indices_where(lambda hh, tl: hh.commune.insee.startswith("6938"), 1)[0]
+    ctx = household_context(SEED, i, YEAR)
+    batches = water.generate(ctx)
+    bills = [d for b in batches if b.doctype == "io.cozy.bills" for d in b.dicts()]
+    assert bills
+    for bill in bills:
+        lines = ctx.shared[INVOICE_DETAILS][(bill["vendor"], bill["vendorRef"])].lines
+        assert "3,08 €/m³" in lines[0].quantity
