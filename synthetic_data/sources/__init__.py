@@ -19,6 +19,7 @@ SOURCE_MODULES = (
     "orange_calls",     # fr.orange.phonecommunicationlog, phone bills
     "orange_vod",       # fr.orange.videostream
     "maif",             # fr.maif.maifuser.*
+    "bank",             # io.cozy.bank.accounts, io.cozy.bank.operations (every ledger payment)
     "ground_truth",     # org.selfdata.groundtruth.event
 )
 
