@@ -21,6 +21,7 @@ import numpy as np
 
 from synthetic_data import (
     parameters,
+    realism_bank,
     realism_billing,
     realism_equipment,
     realism_linky,
@@ -104,6 +105,7 @@ class _Acc:
         self.linky = realism_linky.Linky()
         self.usage = realism_usage.Usage()
         self.billing = realism_billing.Billing()
+        self.bank = realism_bank.Bank()
         self.equipment = realism_equipment.Equipment()
         self.mobility = realism_mobility.Mobility()
         self.households = 0
@@ -122,6 +124,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     realism_linky.measure_household(acc.linky, files)
     realism_usage.measure_household(acc.usage, files, period)
     realism_billing.measure_household(acc.billing, files, period.end)
+    realism_bank.measure_household(acc.bank, hh, files, period)
     realism_equipment.measure_household(acc.equipment, hh, files, period)
     realism_mobility.measure_household(acc.mobility, hh, files, period)
     stm = files.get(STATEMENTS, [])
@@ -400,6 +403,9 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
                 False, n=len(bl.regularisation_share))
     share_metric("Billing", "edf_regularisations_refunded_share", bl.refunds)
     share_metric("Billing", "maif_premiums_due_on_the_1st_share", bl.maif_due)
+    for name, (source, values, n) in realism_bank.figures(acc.bank).items():
+        mean_metric(source, name, values, name != "bank_housing_share_of_spending", n=n)
+    count_share("Bank", "bank_mortgage_share_of_owners", *acc.bank.mortgage)
     mb = acc.mobility
     count_share("Mobility", "households_without_long_trip_share", *mb.no_long_trip)
     mean_metric("Mobility", "distinct_destinations_per_100_trips",
@@ -442,6 +448,8 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     out.append(Result("Coherence", "Tempo red days ≠ RTE's published ones", float(n), 0, 0,
                       "RTE calendars 2023-24, 2024-25 (params/tempo_seasons.toml)", n == 0, "days"))
     for check, (n, unit) in realism_equipment.checks(acc.equipment).items():
+        out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0, unit))
+    for check, (n, unit) in realism_bank.checks(acc.bank).items():
         out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0, unit))
     for check in realism_people.CHECKS:
         n = acc.people.broken.get(check, 0)
