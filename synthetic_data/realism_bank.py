@@ -34,7 +34,7 @@ OVERDRAWN = "bank accounts over 2,000 € overdrawn on some day"
 
 @dataclass
 class Bank:
-    salaries: list[float] = field(default_factory=list)   # each pay credited
+    salaries: list[float] = field(default_factory=list)   # mean monthly pay per payer
     rent_per_m2: list[float] = field(default_factory=list)
     housing_share: list[float] = field(default_factory=list)
     ops_per_month: list[float] = field(default_factory=list)
@@ -75,7 +75,11 @@ def measure_household(acc: Bank, hh: dict, files: dict[str, list[dict]], period:
     by_cat: dict[str, list[float]] = {}
     for o in ops:
         by_cat.setdefault(o["cozyCategoryId"], []).append(o["amount"])
-    acc.salaries.extend(by_cat.get("200110", []))
+    pays: dict[str, list[float]] = {}  # by payer: one person's pay (a new job: a new payer)
+    for o in ops:
+        if o["cozyCategoryId"] == "200110":
+            pays.setdefault(o["label"], []).append(o["amount"])
+    acc.salaries.extend(float(np.mean(v)) for v in pays.values())
     rent = by_cat.get("401020", [])
     if rent and hh.get("surface"):
         acc.rent_per_m2.append(-float(np.median(rent)) / float(hh["surface"]))
