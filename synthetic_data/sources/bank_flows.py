@@ -174,6 +174,25 @@ class _Drawer:
         if self.ctx.period.start <= day < self.ctx.period.end:
             self.out.monthly_income += amount / len(self.months)
 
+    def minimum_income(self) -> None:
+        """The RSA's difference, and housing aid for renters, where income is below it."""
+        mi = self.p["minimum_income"]
+        hh = self.ctx.household
+        adults = sum(1 for m in hh.members if m.role != "Enfant")
+        kids = sum(1 for m in hh.members if m.role == "Enfant")
+        floor = mi["rsa_single"] * (1 + mi["second_adult"] * min(adults - 1, 1)
+                                    + mi["per_child"] * kids)
+        if self.out.monthly_income >= floor:
+            return
+        amount = round(floor - self.out.monthly_income, 2)
+        if not hh.dwelling.owner:
+            amount = round(amount + mi["apl"], 2)
+        who = f"CAF {hh.commune.department}"
+        for y, mo in self.months:
+            py, pm = (y + 1, 1) if mo == 12 else (y, mo + 1)  # paid the next month
+            self._income(_on(py, pm, mi["day"]), amount, who, "200160",
+                         f"RSA {mo:02d}/{y}", f"RSA{y}{mo:02d}")
+
     def family_allowances(self) -> None:
         c = self.p["caf"]
         hh = self.ctx.household
@@ -200,8 +219,9 @@ class _Drawer:
             social = bool(rng.random() < r["social_share"])
             per_m2 = r["social_per_m2"] if social else (
                 r["per_m2"][cls] * (d.surface / 60.0) ** r["size_exponent"])
-            rent = round(d.surface * (per_m2 * float(rng.lognormal(0, r["sigma"]))
-                                      + r["charges_per_m2"]), 2)
+            rent = round(min(d.surface * (per_m2 * float(rng.lognormal(0, r["sigma"]))
+                                          + r["charges_per_m2"]),
+                             self._income_cap("rent_max_share")), 2)
             day = int(rng.integers(r["day_range"][0], r["day_range"][1] + 1))
             if social:
                 who = f"OPH {_ascii(hh.commune.name).split(' ')[0]}"
@@ -225,18 +245,25 @@ class _Drawer:
         day = int(rng.integers(mp["day_range"][0], mp["day_range"][1] + 1))
         signed = self.ctx.period.start - timedelta(days=int(years_ago * 365.25))
         ends = date(signed.year + term, signed.month, 1)
-        if ends <= self.ctx.period.start:
-            return  # repaid: an owner outright
+        if ends <= self.ctx.period.start or rng.random() < mp["outright_share"]:
+            return  # repaid, or bought without a loan: an owner outright
         rate = float(np.interp(signed.year, mp["rate_years"], mp["rate_values"]))
         principal = price * mp["loan_share"]
         n = term * 12
         monthly = principal * (rate / 12) / (1 - (1 + rate / 12) ** -n)
-        monthly = round(monthly + principal * mp["insurance_rate"] / 12, 2)
+        monthly += principal * mp["insurance_rate"] / 12
+        cap = self._income_cap("loan_max_share")
+        if cap < 100:
+            return  # no lender: an owner outright (inherited, or bought without a loan)
+        monthly = round(min(monthly, cap), 2)  # borrowed less, as the lender allowed
         ref = f"{hh.index:08d}{signed:%y%m}"
         for y, mo in self.months:
             if date(y, mo, 1) < ends:
                 self.add(_weekday_after(_on(y, mo, day)), -monthly, "loan", "PRET IMMOBILIER",
                          "401010", "ECHEANCE PRET IMMOBILIER", "direct debit", ref=ref)
+
+    def _income_cap(self, key: str) -> float:
+        return self.out.monthly_income * self.p["effort"][key]
 
     # --- taxes, health cover -----------------------------------------------------------------
     def taxes(self) -> None:
@@ -366,6 +393,7 @@ def draw(ctx: SourceContext, bank: dict) -> BankFlows:
     d = _Drawer(ctx)
     d.salaries()
     d.pensions_and_benefits()
+    d.minimum_income()
     d.family_allowances()
     d.housing()
     d.taxes()
