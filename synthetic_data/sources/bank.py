@@ -38,7 +38,7 @@ DOCTYPES = (ACCOUNTS, OPERATIONS)
 BANK = "bank"  # ctx.shared key: what the statement holds, for the sources and tests after it
 
 # ledger kind → io.cozy.bank.operations ``type`` (DT's list) and label template
-_OPTYPE = {"direct_debit": "direct debit", "card": "credit card", "transfer_in": "transfer",
+OPTYPES = {"direct_debit": "direct debit", "card": "credit card", "transfer_in": "transfer",
            "transfer_out": "transfer", "atm": "cash", "check": "check"}
 
 
@@ -128,7 +128,7 @@ def _payment_row(pay: Payment, templates: dict, card: str, bin4: str, last: date
     label = pay.vendor or pay.counterparty
     if pay.kind == "card" and pay.city and not pay.vendor:
         label = f"{pay.counterparty} {ascii_upper(pay.city)}"
-    return _row(day, pay.amount, "checking", label, original, _OPTYPE[pay.kind], pay.category,
+    return _row(day, pay.amount, "checking", label, original, OPTYPES[pay.kind], pay.category,
                 realised)
 
 

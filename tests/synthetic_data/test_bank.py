@@ -179,10 +179,24 @@ def test_every_paid_bill_links_to_its_own_debit(index):
 @pytest.mark.parametrize("index", sweep())
 def test_every_ledger_payment_is_one_operation_same_cents_same_day(index):
     r = cached(index)
-    ops = Counter((_cents(o["amount"]), o["date"][:10], o["label"]) for o in r.ops)
-    want = Counter((_cents(p.amount), p.day.isoformat(), p.vendor or p.counterparty)
-                   for p in payments(r.ctx))
+    _every_payment_has_its_operation(r)
+
+
+def _every_payment_has_its_operation(r: Run) -> None:
+    """Each ledger payment is one operation of the same cents and type, on its day (a card
+    purchase: realisationDate its purchase day, date on or after the payment's day), labelled
+    with its vendor or counterparty."""
+    ops = Counter((_cents(o["amount"]), (o.get("realisationDate") or o["date"])[:10],
+                   o["type"]) for o in r.ops)
+    want = Counter((_cents(p.amount), (p.when.date() if p.kind == "card" and p.when else p.day)
+                    .isoformat(), bank.OPTYPES[p.kind]) for p in payments(r.ctx))
     assert want and not want - ops
+    for p in payments(r.ctx):
+        day = (p.when.date() if p.kind == "card" and p.when else p.day).isoformat()
+        assert any(_cents(o["amount"]) == _cents(p.amount)
+                   and (o.get("realisationDate") or o["date"])[:10] == day
+                   and _day(o["date"]) >= p.day and (p.vendor or p.counterparty) in o["label"]
+                   for o in r.ops)
 
 
 def test_a_published_card_payment_posts_after_the_purchase_with_its_merchant():
@@ -191,7 +205,12 @@ def test_a_published_card_payment_posts_after_the_purchase_with_its_merchant():
     pay = Payment(day=when.date(), amount=-63.27, kind="card", counterparty="CARREFOUR MARKET",
                   category="400110", source="test", when=when, city="Villeurbanne",
                   latitude=45.77, longitude=4.88)
-    r = run(index, (pay,))
+    posted = Payment(day=date(2024, 6, 5), amount=-18.4, kind="card", counterparty="TOTAL",
+                     category="400250", source="test", when=datetime(2024, 6, 3, 10, 5),
+                     city="Lyon")
+    r = run(index, (pay, posted))
+    [fuel] = [o for o in r.ops if o["amount"] == -18.4 and o["label"].startswith("TOTAL")]
+    assert fuel["date"][:10] == "2024-06-05" and fuel["realisationDate"][:10] == "2024-06-03"
     [op] = [o for o in r.ops if o["amount"] == -63.27 and "CARREFOUR MARKET" in o["label"]]
     assert op["realisationDate"][:10] == "2024-05-17"
     assert 1 <= (_day(op["date"]) - when.date()).days <= 3
@@ -200,6 +219,7 @@ def test_a_published_card_payment_posts_after_the_purchase_with_its_merchant():
     family = r.ctx.shared[bank.BANK]["family"]
     assert any(re.fullmatch(line, op["originalBankLabel"]) for line in FAMILY_LINES[family])
     assert op["account"] == r.account("Checkings")["_id"]
+    _every_payment_has_its_operation(r)
 
 
 @pytest.mark.parametrize("index", sweep())
@@ -331,3 +351,16 @@ def test_ground_truth_events_are_on_the_statement():
                 assert pay and any(day == e["start"] for day, _ in pay)
                 checked["salary_change"] += 1
     assert checked["unusual_expense"] >= 3 and checked["salary_change"] >= 3
+
+
+def _nobody_earns(hh, tl) -> bool:
+    """no member working or retired"""
+    return not any(m.works or m.profession_code == "78" for m in hh.members)
+
+
+def test_a_household_without_pay_or_pension_lives_on_benefits_it_can_afford():
+    r = run(first_index(_nobody_earns))
+    income = sum(o["amount"] for o in r.ops if o["cozyCategoryId"] in ("200120", "200160"))
+    assert income > 11 * 635  # at least the RSA, from benefits
+    housing = -sum(o["amount"] for o in r.ops if o["cozyCategoryId"] in ("401010", "401020"))
+    assert housing <= 0.4 * income + 1
