@@ -76,10 +76,11 @@ def bank_of(ctx: SourceContext) -> tuple[str, dict, str, str]:
 
 
 def _fields(day: date, when: datetime | None) -> dict[str, str]:
-    t = when or datetime.combine(day, datetime.min.time())
-    return {"d6": t.strftime("%d%m%y"), "dm": t.strftime("%d/%m"), "d8": t.strftime("%d/%m/%y"),
-            "d8p": t.strftime("%d.%m.%y"), "dd4": t.strftime("%d%m"), "ddash": t.strftime("%d-%m"),
-            "hm": t.strftime("%Hh%M")}
+    t = when or day
+    d, m, y = f"{t.day:02d}", f"{t.month:02d}", f"{t.year % 100:02d}"  # f-strings: no strftime
+    hm = f"{when.hour:02d}h{when.minute:02d}" if when else "00h00"
+    return {"d6": d + m + y, "dm": f"{d}/{m}", "d8": f"{d}/{m}/{y}", "d8p": f"{d}.{m}.{y}",
+            "dd4": d + m, "ddash": f"{d}-{m}", "hm": hm}
 
 
 def statement_label(templates: dict, template: str, *, day: date, when: datetime | None,
