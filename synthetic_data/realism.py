@@ -21,6 +21,7 @@ import numpy as np
 
 from synthetic_data import (
     parameters,
+    realism_bank,
     realism_billing,
     realism_equipment,
     realism_linky,
@@ -106,6 +107,7 @@ class _Acc:
         self.linky = realism_linky.Linky()
         self.usage = realism_usage.Usage()
         self.billing = realism_billing.Billing()
+        self.bank = realism_bank.Bank()
         self.equipment = realism_equipment.Equipment()
         self.mobility = realism_mobility.Mobility()
         self.shopping = realism_shopping.Shopping()
@@ -126,6 +128,7 @@ def _household(acc: _Acc, hh: dict, files: dict[str, list[dict]], days: int,
     realism_linky.measure_household(acc.linky, files)
     realism_usage.measure_household(acc.usage, files, period)
     realism_billing.measure_household(acc.billing, files, period.end)
+    realism_bank.measure_household(acc.bank, hh, files, period)
     realism_equipment.measure_household(acc.equipment, hh, files, period)
     realism_mobility.measure_household(acc.mobility, hh, files, period)
     realism_shopping.measure_household(acc.shopping, hh, files, days)
@@ -412,6 +415,9 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     count_share("Transport", "tcl_commuters_share_of_lyon_workers", *acc.transport.workers)
     for name, (source, values, n) in realism_transport.figures(acc.transport).items():
         mean_metric(source, name, values, False, n=n)
+    for name, (source, values, n) in realism_bank.figures(acc.bank).items():
+        mean_metric(source, name, values, name != "bank_housing_share_of_spending", n=n)
+    count_share("Bank", "bank_mortgage_share_of_owners", *acc.bank.mortgage)
     mb = acc.mobility
     count_share("Mobility", "households_without_long_trip_share", *mb.no_long_trip)
     mean_metric("Mobility", "distinct_destinations_per_100_trips",
@@ -454,6 +460,8 @@ def _results(acc: _Acc, households: list[dict], seed: int, period: Period) -> li
     out.append(Result("Coherence", "Tempo red days ≠ RTE's published ones", float(n), 0, 0,
                       "RTE calendars 2023-24, 2024-25 (params/tempo_seasons.toml)", n == 0, "days"))
     for check, (n, unit) in realism_equipment.checks(acc.equipment).items():
+        out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0, unit))
+    for check, (n, unit) in realism_bank.checks(acc.bank).items():
         out.append(Result("Coherence", check, float(n), 0, 0, "must never happen", n == 0, unit))
     for check in realism_people.CHECKS:
         n = acc.people.broken.get(check, 0)

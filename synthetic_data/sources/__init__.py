@@ -21,6 +21,7 @@ SOURCE_MODULES = (
     "maif",             # fr.maif.maifuser.*
     "transport",        # org.selfdata.transport.validation, season passes and tickets (ledger)
     "shopping",         # org.selfdata.receipt, org.selfdata.laposte.parcel; card payments (ledger)
+    "bank",             # io.cozy.bank.accounts, io.cozy.bank.operations (every ledger payment)
     "ground_truth",     # org.selfdata.groundtruth.event
 )
 

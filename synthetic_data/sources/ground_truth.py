@@ -15,6 +15,8 @@ LABELS = {
     "claim": "Sinistre déclaré",
     "new_occupant": "Nouvel occupant",
     "tariff_change": "Changement d'option tarifaire",
+    "salary_change": "Changement de salaire (augmentation ou nouvel emploi)",
+    "unusual_expense": "Dépense exceptionnelle",
 }
 AFFECTS = {
     "vacation": ["fr.enedis.api.meteringdata.loadcurve", "org.fing.mesinfos.consumptionstatement",
@@ -24,6 +26,8 @@ AFFECTS = {
     "new_occupant": ["org.fing.mesinfos.consumptionstatement", "fr.maif.maifuser.foyer"],
     "tariff_change": ["org.fing.mesinfos.contract", "io.cozy.bills",
                       "fr.enedis.api.meteringdata.energy", "fr.enedis.api.customers.usagepoints"],
+    "salary_change": ["io.cozy.bank.operations"],
+    "unusual_expense": ["io.cozy.bank.operations"],
 }
 
 

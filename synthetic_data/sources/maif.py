@@ -507,14 +507,23 @@ def _societaire(ctx: SourceContext, rng: np.random.Generator, people: People,
     }}
 
 
-def _payment_terms(ctx: SourceContext) -> tuple[dict, int]:
-    """The payment-terms document and the months between two debits (1 or 12)."""
+def payment_account(ctx: SourceContext) -> tuple[int, int, str, str]:
+    """How MAIF is paid: the payment mode's index, and the bank (index into ``[payment]
+    bank_codes``), branch and account number of the account it debits: the household's checking
+    account, which the bank source builds from the same draws."""
     pay = _p()["payment"]
     rng = ctx.rng("maif-payment")
     mode = _pick(rng, pay["shares"])
     bank = _pick(rng, pay["bank_shares"])
     branch = "".join(str(x) for x in rng.integers(0, 10, 5))
     account = "".join(str(x) for x in rng.integers(0, 10, 11))
+    return mode, bank, branch, account
+
+
+def _payment_terms(ctx: SourceContext) -> tuple[dict, int]:
+    """The payment-terms document and the months between two debits (1 or 12)."""
+    pay = _p()["payment"]
+    mode, bank, branch, account = payment_account(ctx)
     doc = {"paymentterms": {
         "rib": {"bic": pay["bics"][bank],
                 "iban": iban_fr(pay["bank_codes"][bank], branch, account)},
