@@ -388,13 +388,28 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
 
 
-def draw(ctx: SourceContext, bank: dict) -> BankFlows:
-    """Every flow the bank alone knows of, for ``bank`` (a params/bank.toml [banks] entry)."""
-    d = _Drawer(ctx)
+def _income_draws(d: _Drawer) -> None:
     d.salaries()
     d.pensions_and_benefits()
     d.minimum_income()
     d.family_allowances()
+
+
+def monthly_income(ctx: SourceContext) -> float:
+    """The household's mean monthly net income (work, pensions, benefits), as its statement will
+    show it: the same draws :func:`draw` makes (each from its own stream), so sources that run
+    before the bank (purchases) can spend in line with what the household earns."""
+    if "monthly_income" not in ctx.shared:
+        d = _Drawer(ctx)
+        _income_draws(d)
+        ctx.shared["monthly_income"] = d.out.monthly_income
+    return ctx.shared["monthly_income"]
+
+
+def draw(ctx: SourceContext, bank: dict) -> BankFlows:
+    """Every flow the bank alone knows of, for ``bank`` (a params/bank.toml [banks] entry)."""
+    d = _Drawer(ctx)
+    _income_draws(d)
     d.housing()
     d.taxes()
     d.mutuelle()

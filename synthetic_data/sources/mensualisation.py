@@ -218,11 +218,9 @@ def _regularisation(y: BillingYear, energies: list[Energy], common: dict, accoun
     if refund:
         scheduled = issued + timedelta(days=int(p["refund_days"]))
         due = scheduled
-    else:
+    else:  # debited on its due date: within the [-15, +29] days cozy-banks matches a bill in
         due = issued + timedelta(days=int(p["payment_due_days"]))
-        scheduled = issued.replace(day=int(p["payment_day"]))
-        if scheduled <= issued:
-            scheduled = _month_day(issued, 1, int(p["payment_day"]))
+        scheduled = due
     doc = {**common, "date": f"{issued.isoformat()}T00:00:00.000Z", "amount": abs(signed),
            "recurrence": "yearly", "vendorRef": f"{account.contract}-R{y.end:%Y%m}",
            "isRefund": refund, "number": f"{account.contract[-4:]}{y.end:%Y%m}7",
