@@ -8,6 +8,7 @@ has 23, 24 or 25 hours: 46, 48 or 50 half-hours.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, cached_property
@@ -56,6 +57,20 @@ def utc_offset_seconds(sec: np.ndarray) -> np.ndarray:
     return np.where(summer, 7200, 3600)
 
 
+@cache
+def _summer_utc(year: int) -> tuple[int, int]:
+    a, b = dst_bounds_utc(year)
+    return int(a.astype("datetime64[s]").astype(np.int64)), int(b.astype("datetime64[s]")
+                                                                 .astype(np.int64))
+
+
+def utc_offset_at(sec: int) -> int:
+    """:func:`utc_offset_seconds` of one instant, in plain Python: for per-record loops where a
+    numpy call per instant would cost more than the work."""
+    a, b = _summer_utc(time.gmtime(sec).tm_year)
+    return 7200 if a <= sec < b else 3600
+
+
 def utc_offset_minutes(utc: np.ndarray) -> np.ndarray:
     """Europe/Paris offset (60 or 120) for each UTC instant (any datetime64 unit)."""
     return utc_offset_seconds(np.asarray(utc).astype("datetime64[s]").astype(np.int64)) // 60
@@ -74,6 +89,15 @@ def local_midnight_utc(day: date) -> np.datetime64:
     # Midnight is never inside a DST jump in France, so one correction step is exact.
     guess = naive - 60 * MINUTE
     return naive - utc_offset_minutes(np.array([guess]))[0] * MINUTE
+
+
+@cache
+def _public_holidays(first_year: int, last_year: int) -> np.ndarray:
+    """French public holidays of those years, sorted (built once: ``holidays`` is slow)."""
+    fr = holidays.France(years=range(first_year, last_year + 1))
+    hol = np.array(sorted(np.datetime64(d, "D") for d in fr), dtype="datetime64[D]")
+    hol.flags.writeable = False
+    return hol
 
 
 @dataclass(frozen=True)
@@ -114,10 +138,7 @@ class Period:
 
     @cached_property
     def public_holiday(self) -> np.ndarray:
-        years = range(self.start.year, self.end.year + 1)
-        fr = holidays.France(years=years)
-        hol = np.array(sorted(np.datetime64(d, "D") for d in fr), dtype="datetime64[D]")
-        return np.isin(self.days, hol)
+        return np.isin(self.days, _public_holidays(self.start.year, self.end.year))
 
     def school_holiday(self, zone: str) -> np.ndarray:
         cached = self.__dict__.setdefault("_school", {})

@@ -19,6 +19,7 @@ source turns into its operation: a receipt's total is its payment to the cent.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -26,7 +27,7 @@ from functools import cache
 import numpy as np
 
 from synthetic_data import french, parameters
-from synthetic_data.calendar_fr import utc_offset_seconds
+from synthetic_data.calendar_fr import dst_bounds_utc, utc_offset_at
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.ledger import Payment, publish
@@ -79,77 +80,84 @@ def _offset(rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray, metres: 
 
 
 class _Shopper:
-    """Local clock ↔ UTC, and where each member is (the phone's place, or home)."""
+    """Local clock ↔ UTC, and where each member is (the phone's place, or home).
+
+    Instants are handled as epoch seconds (int64) of the local clock; the Paris offset comes
+    from the household's own summer-time edges (one ``searchsorted`` per batch)."""
 
     def __init__(self, ctx: SourceContext):
         self.ctx = ctx
         hh = ctx.household
         self.home = (hh.dwelling.location.latitude, hh.dwelling.location.longitude)
         self.mob = mobility(ctx)
-        self.start = np.datetime64(ctx.period.start, "s").astype(np.int64)
+        self.start = int(np.datetime64(ctx.period.start, "s").astype(np.int64))
         self.adults = [k for k, m in enumerate(hh.members)
                        if m.arrives is None and m.age_on(ctx.period.start) >= 18]
+        self._away = ctx.timeline.away.tolist()
+        edges = [dst_bounds_utc(y) for y in range(ctx.period.start.year - 1,
+                                                  ctx.period.end.year + 2)]
+        self._edges = np.array([e for pair in edges for e in pair],
+                               dtype="datetime64[s]").astype(np.int64)
+        # per member: its phone, or (no phone) whether it is assumed home in the daytime
+        self._stays = [(m.msisdn, k in self.adults and m.work_place is None)
+                       for k, m in enumerate(hh.members)]
 
-    def home_present(self, day: int, local: np.datetime64) -> bool:
-        """Someone is home at a local instant: not an away day, and a member's phone is at home
-        (place 0, no trip) or an adult without a phone and without work or school lives there
-        (assumed home in the daytime). Children without a phone are never alone at home."""
-        if day >= self.ctx.period.n_days or self.ctx.timeline.away[day]:
+    def home_present(self, day: int, local: np.datetime64 | int) -> bool:
+        """Someone is home at a local instant (``datetime64`` or epoch seconds): not an away day,
+        and a member's phone is at home (place 0, no trip) or an adult without a phone and
+        without work or school lives there (assumed home in the daytime). Children without a
+        phone are never alone at home. Plain Python: parcels ask one instant at a time."""
+        if day >= self.ctx.period.n_days or self._away[day]:
             return False
-        utc = self.utc(np.array([local]))
-        for k, m in enumerate(self.ctx.household.members):
-            if m.msisdn:
-                place, trip = self.mob.place(m.msisdn, utc)
-                if place[0] == 0 and trip[0] < 0:
+        sec = int(np.datetime64(local, "s").astype(np.int64)) if isinstance(
+            local, np.datetime64) else int(local)
+        utc = sec - utc_offset_at(sec - 3600)
+        for msisdn, stays in self._stays:
+            if msisdn:
+                place, trip = self.mob.place_at(msisdn, utc)
+                if place == 0 and trip < 0:
                     return True
-            elif k in self.adults and m.work_place is None:
+            elif stays:
                 return True
         return False
 
+    def offset(self, sec: np.ndarray) -> np.ndarray:
+        """Paris offset (seconds) of UTC epoch seconds (as ``utc_offset_seconds``)."""
+        return 3600 + 3600 * (np.searchsorted(self._edges, sec, side="right") & 1)
+
+    def local_sec(self, day: np.ndarray, hour: np.ndarray) -> np.ndarray:
+        """Local epoch seconds of (day index, local hour)."""
+        return self.start + day * 86400 + np.round(hour * 3600).astype(np.int64)
+
     def local(self, day: np.ndarray, hour: np.ndarray) -> np.ndarray:
         """Local naive instants (datetime64[s]) of (day index, local hour)."""
-        return (self.start + day * 86400 + np.round(hour * 3600).astype(np.int64)
-                ).astype("datetime64[s]")
+        return self.local_sec(day, hour).astype("datetime64[s]")
 
     def utc(self, local: np.ndarray) -> np.ndarray:
-        sec = local.astype(np.int64)
-        return (sec - utc_offset_seconds(sec - 3600)).astype("datetime64[s]")
+        sec = local.astype("datetime64[s]").astype(np.int64)
+        return (sec - self.offset(sec - 3600)).astype("datetime64[s]")
 
     def where(self, member: np.ndarray, local: np.ndarray,
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(latitude, longitude, away from home) of each member at each local instant."""
-        lat, lon = np.empty(local.size), np.empty(local.size)
-        away = np.zeros(local.size, dtype=bool)
-        utc = self.utc(local)
-        for k in np.unique(member):
+        return self.where_sec(member, local.astype("datetime64[s]").astype(np.int64))
+
+    def where_sec(self, member: np.ndarray, sec: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`where` of local epoch seconds."""
+        utc = sec - self.offset(sec - 3600)
+        x = (utc - self.start + self.offset(utc)) / 3600.0  # Mobility.local_hours
+        members = self.ctx.household.members
+        ks = set(member.tolist())
+        if len(ks) == 1:
+            return self.mob.position(members[ks.pop()].msisdn, utc, self.home, x)
+        lat, lon = np.empty(sec.size), np.empty(sec.size)
+        away = np.zeros(sec.size, dtype=bool)
+        for k in ks:
             sel = member == k
-            la, lo, aw = self.mob.position(self.ctx.household.members[k].msisdn, utc[sel],
-                                           self.home)
+            la, lo, aw = self.mob.position(members[k].msisdn, utc[sel], self.home, x[sel])
             lat[sel], lon[sel], away[sel] = la, lo, aw
         return lat, lon, away
-
-
-def _pick_instants(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, member: np.ndarray,
-                   windows: list[list[float]], want_home: bool,
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For each (day, member): the first of K_TRIES random hours in ``windows`` where the member
-    is at home (``want_home``) or away on the trip; returns kept indices, local instants and the
-    member's position then."""
-    n = day.size
-    w = np.asarray(windows, dtype=float)
-    k = rng.integers(0, len(w), (n, K_TRIES))
-    hour = w[k, 0] + rng.random((n, K_TRIES)) * (w[k, 1] - w[k, 0])
-    local = sh.local(np.repeat(day, K_TRIES), hour.ravel())
-    lat, lon, away = sh.where(np.repeat(member, K_TRIES), local)
-    if want_home:
-        at_home = (np.abs(lat - sh.home[0]) < 1e-9) & (np.abs(lon - sh.home[1]) < 1e-9)
-        ok = (at_home & ~away).reshape(n, K_TRIES)
-    else:
-        ok = away.reshape(n, K_TRIES)
-    first = ok.argmax(axis=1)
-    keep = np.flatnonzero(ok.any(axis=1))
-    j = keep * K_TRIES + first[keep]
-    return keep, local[j], lat[j], lon[j]
 
 
 def _stores(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
@@ -184,7 +192,8 @@ def _stores(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
 
 @dataclass
 class _Baskets:
-    """Receipts to build: per receipt its store, holder, local instant and item count."""
+    """Receipts to build: per receipt its store, holder, local instant (epoch seconds of the
+    local clock) and item count."""
 
     store: list[Store]
     member: np.ndarray
@@ -260,18 +269,23 @@ def _pick_instants(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, memb
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each purchase (day, member): the first of K_TRIES random hours in its ``windows``
     (array (n, w, 2)) where the member is at home (``mode`` "home"), anywhere in the home area
-    ("area") or away on the trip ("trip"); kept indices, local instants and positions."""
+    ("area") or away on the trip ("trip"); kept indices, local instants (epoch seconds of the
+    local clock) and positions."""
     n = day.size
     if not n:
         e = np.zeros(0)
-        return np.zeros(0, np.int64), e.astype("datetime64[s]"), e, e
-    w = np.broadcast_to(np.asarray(windows, dtype=float), (n, np.shape(windows)[-2], 2))
-    k = rng.integers(0, w.shape[1], (n, K_TRIES))
-    lo = np.take_along_axis(w[:, :, 0], k, 1)
-    hi = np.take_along_axis(w[:, :, 1], k, 1)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), e, e
+    windows = np.asarray(windows, dtype=float)
+    k = rng.integers(0, windows.shape[-2], (n, K_TRIES))
+    if windows.shape[-2] == 1:  # one window: no choice to apply
+        lo, hi = windows[..., 0, 0].reshape(-1, 1), windows[..., 0, 1].reshape(-1, 1)
+    else:
+        w = np.broadcast_to(windows, (n, windows.shape[-2], 2))
+        lo = np.take_along_axis(w[:, :, 0], k, 1)
+        hi = np.take_along_axis(w[:, :, 1], k, 1)
     hour = lo + rng.random((n, K_TRIES)) * (hi - lo)
-    local = sh.local(np.repeat(day, K_TRIES), hour.ravel())
-    lat, lon, away = sh.where(np.repeat(member, K_TRIES), local)
+    local = sh.local_sec(np.repeat(day, K_TRIES), hour.ravel())
+    lat, lon, away = sh.where_sec(np.repeat(member, K_TRIES), local)
     if mode == "home":
         ok = (np.abs(lat - sh.home[0]) < 1e-9) & (np.abs(lon - sh.home[1]) < 1e-9) & ~away
     else:
@@ -324,7 +338,7 @@ def _trip_purchases(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _
         d = np.repeat(days, rng.poisson(tr["restaurants_per_day"], days.size))
         m = adults[rng.integers(0, adults.size, d.size)]
         pays += _card(ctx, rng, p, sh, rest, d, m, "trip", city)
-    local = np.concatenate(locals_) if locals_ else np.zeros(0, "datetime64[s]")
+    local = np.concatenate(locals_) if locals_ else np.zeros(0, np.int64)
     n = local.size
     return _Baskets(stores, np.concatenate(members) if members else np.zeros(0, np.int64),
                     local, np.concatenate(items) if items else np.zeros(0, np.int64),
@@ -349,11 +363,13 @@ def _card(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper, k
     names = kind["merchants"]
     who = rng.integers(0, len(names), keep.size)
     town = city or ctx.household.address.city
-    return [Payment(day=w.date(), amount=-int(c) / 100, kind="card", counterparty=names[int(i)],
-                    category=kind["category"], source="shopping", reference="", when=w,
-                    city=town, latitude=float(la), longitude=float(lo), member=int(m))
-            for w, c, i, la, lo, m in zip(local.astype(datetime), cents, who, mlat, mlon,
-                                          member[keep], strict=True)]
+    cat = kind["category"]
+    return [Payment(day=w.date(), amount=-c / 100, kind="card", counterparty=names[i],
+                    category=cat, source="shopping", reference="", when=w, city=town,
+                    latitude=la, longitude=lo, member=m)
+            for w, c, i, la, lo, m in zip(local.astype("datetime64[s]").tolist(), cents.tolist(),
+                                          who.tolist(), mlat.tolist(), mlon.tolist(),
+                                          member[keep].tolist(), strict=True)]
 
 
 def _card_spending(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
@@ -410,51 +426,64 @@ def _lines(ctx: SourceContext, rng: np.random.Generator, g: dict, b: _Baskets,
     return r, pid, qty, unit, amount
 
 
-def _vat(rates: np.ndarray, cents: np.ndarray) -> list[dict]:
-    """VAT summary per rate: prices include VAT; base = TTC / (1 + rate), VAT the rest."""
-    out = []
-    for rate in np.unique(rates):
-        ttc = int(cents[rates == rate].sum())
-        base = round(ttc / (1 + float(rate) / 100))
-        out.append({"rate": float(rate), "base": base / 100, "vat": (ttc - base) / 100,
-                    "total": ttc / 100})
-    return out
+def _vat(r: np.ndarray, rates: np.ndarray, cents: np.ndarray, n: int) -> list[list[dict]]:
+    """VAT summary per receipt (``r``: each line's receipt, ``n`` receipts), one entry per rate
+    in increasing order: prices include VAT; base = TTC / (1 + rate), VAT the rest."""
+    ru, rc = np.unique(rates, return_inverse=True)
+    key, inv = np.unique(r * ru.size + rc, return_inverse=True)
+    ttc = np.bincount(inv, weights=cents, minlength=key.size).astype(np.int64)  # exact: < 2**53
+    rate = ru[key % ru.size]
+    base = np.rint(ttc / (1 + rate / 100)).astype(np.int64)
+    rows = [{"rate": a, "base": b, "vat": v, "total": t} for a, b, v, t in zip(
+        rate.tolist(), (base / 100).tolist(), ((ttc - base) / 100).tolist(),
+        (ttc / 100).tolist(), strict=True)]
+    bounds = np.searchsorted(key // ru.size, np.arange(n + 1)).tolist()
+    return [rows[bounds[i]:bounds[i + 1]] for i in range(n)]
 
 
 def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets,
               ) -> tuple[list[dict], list[Payment]]:
-    if not b.items.size:
+    n = b.items.size
+    if not n:
         return [], []
     prod = products()
     r, pid, qty, unit, amount = _lines(ctx, rng, p["groceries"], b)
-    bounds = np.searchsorted(r, np.arange(b.items.size + 1))
-    label, family, vat = prod["label"][pid], prod["family"][pid], prod["vat"][pid]
+    bounds = np.searchsorted(r, np.arange(n + 1))
+    vat = prod["vat"][pid]
     weighed = prod["unit"][pid] == "kg"
-    order = np.argsort(b.local, kind="stable")
+    items = [{"label": la, "family": fa, "quantity": qf if w else qi,
+              "unit": "kg" if w else "piece", "unitPrice": u, "vatRate": v, "amount": a}
+             for la, fa, qf, qi, w, u, v, a in zip(
+                 prod["label"][pid].tolist(), prod["family"][pid].tolist(), qty.tolist(),
+                 qty.astype(np.int64).tolist(), weighed.tolist(), (unit / 100).tolist(),
+                 vat.tolist(), (amount / 100).tolist(), strict=True)]
+    cum = np.concatenate([[0], np.cumsum(amount)])
+    totals = (cum[bounds[1:]] - cum[bounds[:-1]]).tolist()
+    cum = np.concatenate([[0], np.cumsum(np.where(weighed, 1, qty.astype(np.int64)))])
+    counts = (cum[bounds[1:]] - cum[bounds[:-1]]).tolist()
+    vats = _vat(r, vat, amount, n)
+    bounds = bounds.tolist()
+    whens = b.local.astype("datetime64[s]").tolist()
+    kinds = np.where(b.topup, "topup", "main").tolist()
+    members = b.member.tolist()
     docs, pays = [], []
-    hh = ctx.household
-    for seq, i in enumerate(order):
+    tag = f"{ctx.household.index % 10000:04d}"
+    for seq, i in enumerate(np.argsort(b.local, kind="stable").tolist()):
         a, z = bounds[i], bounds[i + 1]
         if a == z:
             continue
-        s, when = b.store[i], b.local[i].astype(datetime)
-        total = int(amount[a:z].sum())
-        rid = f"{when:%Y%m%d}-{hh.index % 10000:04d}-{seq + 1:04d}"
-        items = [{"label": str(label[j]), "family": str(family[j]),
-                  "quantity": float(qty[j]) if weighed[j] else int(qty[j]),
-                  "unit": "kg" if weighed[j] else "piece", "unitPrice": int(unit[j]) / 100,
-                  "vatRate": float(vat[j]), "amount": int(amount[j]) / 100} for j in range(a, z)]
+        s, when, total = b.store[i], whens[i], totals[i]
+        rid = f"{when:%Y%m%d}-{tag}-{seq + 1:04d}"
         store = {"name": s.name, "address": s.address, "postcode": s.postcode,
                  "city": s.city, "latitude": s.latitude, "longitude": s.longitude}
         docs.append({"receiptId": rid, "store": store, "date": when.isoformat(),
-                     "kind": "topup" if b.topup[i] else "main", "items": items,
-                     "itemCount": int(qty[a:z][~weighed[a:z]].sum() + weighed[a:z].sum()),
-                     "vat": _vat(vat[a:z], amount[a:z]), "total": total / 100,
-                     "currency": "EUR", "paymentMethod": "CB"})
+                     "kind": kinds[i], "items": items[a:z], "itemCount": counts[i],
+                     "vat": vats[i], "total": total / 100, "currency": "EUR",
+                     "paymentMethod": "CB"})
         pays.append(Payment(day=when.date(), amount=-total / 100, kind="card",
                             counterparty=s.statement, category=GROCERIES, source="shopping",
                             reference=rid, when=when, city=s.city, latitude=s.latitude,
-                            longitude=s.longitude, member=int(b.member[i])))
+                            longitude=s.longitude, member=members[i]))
     return docs, pays
 
 
@@ -470,24 +499,29 @@ def _online(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
         rate = o["orders_per_month"] * rng.lognormal(-o["buyer_sigma"] ** 2 / 2, o["buyer_sigma"])
         d = np.sort(rng.choice(home_days, rng.poisson(rate * home_days.size / 30.44)))
         hour = rng.uniform(7.0, 23.5, d.size)
-        for day, h in zip(d, hour, strict=True):
-            orders.append((sh.local(np.array([day]), np.array([h]))[0], k))
+        orders += [(t, k) for t in sh.local_sec(d, hour).tolist()]
     orders.sort(key=lambda x: x[0])
+    whens = np.array([t for t, _ in orders], np.int64).astype("datetime64[s]").tolist()
     pays, parcels = [], []
     shares = np.asarray(o["physical_shares"]) / sum(o["physical_shares"])
-    for n, (local, k) in enumerate(orders):
-        physical = rng.random() < o["physical_share"]
-        merchant = (o["physical"][int(rng.choice(len(shares), p=shares))] if physical
+    cdf = shares.cumsum()
+    cdf = (cdf / cdf[-1]).tolist()  # rng.choice(len(shares), p=shares), one draw: see below
+    physical_share, median, sigma = o["physical_share"], o["basket_median_eur"] * 100, o[
+        "basket_sigma"]
+    tag = f"CMD{ctx.household.index % 100000:05d}"
+    for n, ((sec, k), when) in enumerate(zip(orders, whens, strict=True)):
+        physical = rng.random() < physical_share
+        # Generator.choice with p draws one random() and bisects the normalised cdf: the same
+        # draw and index, without its per-call checks of p
+        merchant = (o["physical"][bisect_right(cdf, rng.random())] if physical
                     else o["digital"][int(rng.integers(0, len(o["digital"])))])
-        cents = max(int(np.rint(o["basket_median_eur"] * 100 * rng.lognormal(
-            0.0, o["basket_sigma"]))), 99)
-        when = local.astype(datetime)
-        oid = f"CMD{ctx.household.index % 100000:05d}{n + 1:04d}{int(rng.integers(0, 100)):02d}"
+        cents = max(round(median * rng.lognormal(0.0, sigma)), 99)
+        oid = f"{tag}{n + 1:04d}{int(rng.integers(0, 100)):02d}"
         pays.append(Payment(day=when.date(), amount=-cents / 100, kind="card",
                             counterparty=merchant, category=o["category"], source="shopping",
                             reference=oid, when=when, member=k))
         if physical:
-            parcels.append((local, merchant, oid))
+            parcels.append((sec, merchant, oid))
     return laposte.parcels(ctx, rng, p["parcels"], parcels, sh.home_present), pays
 
 
