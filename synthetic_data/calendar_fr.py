@@ -8,7 +8,6 @@ has 23, 24 or 25 hours: 46, 48 or 50 half-hours.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, cached_property
@@ -55,20 +54,6 @@ def utc_offset_seconds(sec: np.ndarray) -> np.ndarray:
     edges = _dst_edges(int(years.min()), int(years.max()))
     summer = np.searchsorted(edges, sec, side="right") % 2 == 1
     return np.where(summer, 7200, 3600)
-
-
-@cache
-def _summer_utc(year: int) -> tuple[int, int]:
-    a, b = dst_bounds_utc(year)
-    return int(a.astype("datetime64[s]").astype(np.int64)), int(b.astype("datetime64[s]")
-                                                                 .astype(np.int64))
-
-
-def utc_offset_at(sec: int) -> int:
-    """:func:`utc_offset_seconds` of one instant, in plain Python: for per-record loops where a
-    numpy call per instant would cost more than the work."""
-    a, b = _summer_utc(time.gmtime(sec).tm_year)
-    return 7200 if a <= sec < b else 3600
 
 
 def utc_offset_minutes(utc: np.ndarray) -> np.ndarray:

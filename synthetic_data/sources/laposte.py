@@ -12,7 +12,7 @@ out (the parcel is then not final). ``event`` lists the newest first, as the API
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -70,11 +70,6 @@ def _iso(local_us: list[int]) -> list[str]:
                                                                 strict=True)]
 
 
-def _id_ship(rng: np.random.Generator) -> str:
-    """13 characters like "6A15602676300": a Colissimo prefix and 11 digits."""
-    return "6A" + "".join(map(str, rng.integers(0, 10, 11).tolist()))
-
-
 @dataclass
 class _Parcel:
     merchant: str
@@ -86,73 +81,85 @@ class _Parcel:
 
 def parcels(ctx: SourceContext, rng: np.random.Generator, cfg: dict,
             orders: list[tuple[int, str, str]],
-            present: Callable[[int, int], bool]) -> list[dict]:
+            present: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> list[dict]:
     """One shipment per ``(local order instant, merchant, order id)``, instants as epoch seconds
-    of the local clock; ``present(day, local)`` says whether someone is home at an attempt.
+    of the local clock; ``present(days, locals)`` says, per attempt, whether someone is home.
 
-    One parcel at a time (its draws depend on whether the attempt found someone home), in plain
-    Python on integer microseconds; the dates are written for all parcels at once."""
+    Every parcel's draws at once (each draws its whole itinerary, used or not), positions asked
+    for all attempts in one call; the events are then assembled per parcel from those columns."""
+    n = len(orders)
+    if not n:
+        return []
     per = ctx.period
     ext = Period(per.start, per.end + timedelta(days=60))
-    working = np.flatnonzero((ext.weekday != 6) & ~ext.public_holiday).tolist()
-    last_working = working[-1]
-    away = ctx.timeline.away.tolist() + [False] * 60
+    working = np.flatnonzero((ext.weekday != 6) & ~ext.public_holiday)
+    away = np.concatenate([ctx.timeline.away, np.zeros(60, bool)]).tolist()
     start_sec = int(np.datetime64(per.start, "s").astype(np.int64))
     start, end = start_sec * US, (start_sec + per.n_days * 86_400) * US
-    to_deliver, hold = cfg["working_days_to_deliver"], cfg["hold_working_days"]
-    delivery_hours, pickup_hours = cfg["delivery_hours"], cfg["pickup_hours"]
-    delay_lo, delay_hi = cfg["collect_delay_working_days"]
-    uniform = rng.uniform
 
-    def at(day: int, hour: float) -> int:
-        return start + day * DAY_US + round(hour * 3600) * US
+    def nth_working(day: np.ndarray, k: int) -> np.ndarray:
+        """The k-th working day after each ``day`` (k = 0: ``day`` itself if working, else next)."""
+        i = np.searchsorted(working, day, side="right" if k else "left") + max(k - 1, 0)
+        return working[np.minimum(i, working.size - 1)]
 
-    def nth_working(day: int, n: int) -> int:
-        """The n-th working day after ``day`` (n = 0: ``day`` itself if working, else next)."""
-        i = bisect_right(working, day) if n else bisect_left(working, day)
-        j = i + max(n - 1, 0)
-        return working[j] if j < len(working) else last_working
+    def at(day: np.ndarray, u: np.ndarray, hours: list[float]) -> np.ndarray:
+        """Local microseconds on ``day`` at an hour drawn uniformly in ``hours`` (``u``)."""
+        hour = hours[0] + (hours[1] - hours[0]) * u
+        return start + day * DAY_US + np.round(hour * 3600).astype(np.int64) * US
 
+    ordered = np.array([o[0] for o in orders], dtype=np.int64)
+    u = rng.random((9, n))
+    dr = ordered * US + np.round((0.2 + 5.8 * u[0]) * 3600 * US).astype(np.int64)
+    d1 = nth_working((dr - start) // DAY_US, 1)
+    dd = nth_working(d1, cfg["working_days_to_deliver"])
+    second = np.round((cfg["delivery_hours"][0] + (cfg["delivery_hours"][1]
+                                                   - cfg["delivery_hours"][0]) * u[5]) * 3600)
+    second = second.astype(np.int64)
+    attempt = start + dd * DAY_US + second * US
+    avise = ~present(dd, start_sec + dd * 86_400 + second)
+    notice = attempt + rng.integers(1, 5, n) * 60 * US
+    last = nth_working(dd, cfg["hold_working_days"])
+    lo, hi = cfg["collect_delay_working_days"]
+    delay = rng.integers(lo, hi + 1, n)
+    back = nth_working(last, 1)
+    digits = rng.integers(0, 10, (n, 11))
+    ids = digits @ 10 ** np.arange(10, -1, -1, dtype=np.int64)
+    cols = zip(orders, ((ordered - start_sec) // 86_400).tolist(), dr.tolist(),
+               at(d1, u[1], [14.0, 19.0]).tolist(), at(d1, u[2], [20.0, 23.5]).tolist(),
+               at(dd, u[3], [4.0, 6.5]).tolist(), at(dd, u[4], [6.8, 8.5]).tolist(),
+               attempt.tolist(), avise.tolist(), notice.tolist(), dd.tolist(), last.tolist(),
+               delay.tolist(), u[6].tolist(), at(back, u[7], [8.0, 12.0]).tolist(),
+               at(nth_working(back, cfg["return_working_days"]), u[8], [9.0, 17.0]).tolist(),
+               ids.tolist(), strict=True)
+    work = working.tolist()
+    p0, p1 = cfg["pickup_hours"]
     kept: list[_Parcel] = []
-    for ordered, merchant, oid in orders:
-        od = (ordered - start_sec) // 86_400
-        dr = ordered * US + timedelta(hours=uniform(0.2, 6.0)) // timedelta(microseconds=1)
-        d1 = nth_working((dr - start) // DAY_US, 1)
-        ev = [(dr, "DR1", LABELS["DR1"]),
-              (at(d1, uniform(14.0, 19.0)), "PC1", LABELS["PC1"]),
-              (at(d1, uniform(20.0, 23.5)), "ET1", LABELS["ET1"])]
-        dd = nth_working(d1, to_deliver)
-        ev.append((at(dd, uniform(4.0, 6.5)), "ET1", LABELS["ET1a"]))
-        ev.append((at(dd, uniform(6.8, 8.5)), "MD2", LABELS["MD2"]))
-        second = round(uniform(*delivery_hours) * 3600)
-        attempt = start + dd * DAY_US + second * US
-        avise = not present(dd, start_sec + dd * 86_400 + second)
-        if not avise:
-            ev.append((attempt, "DI1", LABELS["DI1"]))
+    for ((_, merchant, oid), od, t_dr, t_pc, t_et, t_eta, t_md, t_at, av, t_ag, d, la, dl, up,
+         t_re, t_di2, id_ship) in cols:
+        ev = [(t_dr, "DR1", LABELS["DR1"]), (t_pc, "PC1", LABELS["PC1"]),
+              (t_et, "ET1", LABELS["ET1"]), (t_eta, "ET1", LABELS["ET1a"]),
+              (t_md, "MD2", LABELS["MD2"])]
+        if not av:
+            ev.append((t_at, "DI1", LABELS["DI1"]))
         else:
-            ev.append((attempt + int(rng.integers(1, 5)) * 60 * US, "AG1", LABELS["AG1"]))
-            last = nth_working(dd, hold)
-            window = working[bisect_right(working, dd):bisect_right(working, last)]
-            home = [w for w in window if not away[w]]
-            delay = int(rng.integers(delay_lo, delay_hi + 1))
+            ev.append((t_ag, "AG1", LABELS["AG1"]))
+            home = [w for w in work[bisect_right(work, d):bisect_right(work, la)] if not away[w]]
             if home:
-                pick = home[min(delay, len(home) - 1)]
-                ev.append((at(pick, uniform(*pickup_hours)), "DI1", LABELS["DI1b"]))
+                pick = home[min(dl, len(home) - 1)]
+                t = start + pick * DAY_US + round((p0 + (p1 - p0) * up) * 3600) * US
+                ev.append((t, "DI1", LABELS["DI1b"]))
             else:
-                back = nth_working(last, 1)
-                ev.append((at(back, uniform(8.0, 12.0)), "RE1", LABELS["RE1"]))
-                ev.append((at(nth_working(back, cfg["return_working_days"]),
-                              uniform(9.0, 17.0)), "DI2", LABELS["DI2"]))
+                ev += [(t_re, "RE1", LABELS["RE1"]), (t_di2, "DI2", LABELS["DI2"])]
         ev = [e for e in ev if e[0] < end]
         if od >= per.n_days or not ev:
             continue
-        kept.append(_Parcel(merchant, oid, _id_ship(rng), avise, ev))
+        kept.append(_Parcel(merchant, oid, f"6A{id_ship:011d}", av, ev))
     dates = _iso([t for k in kept for t, _, _ in k.events])
     out, i = [], 0
     for k in kept:
-        n = len(k.events)
-        out.append(_shipment(ctx.household.address, k, dates[i:i + n]))
-        i += n
+        m = len(k.events)
+        out.append(_shipment(ctx.household.address, k, dates[i:i + m]))
+        i += m
     return out
 
 

@@ -15,14 +15,12 @@ where a phone was at any UTC instant, so call positions and geopoints agree.
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
 
 from synthetic_data import parameters
-from synthetic_data.calendar_fr import local_midnight_utc, utc_offset_at, utc_offset_seconds
+from synthetic_data.calendar_fr import local_midnight_utc, utc_offset_seconds
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch, Col
 from synthetic_data.household import Member
@@ -55,12 +53,9 @@ class Mobility:
         self._p = parameters.load("telecom")
         self._trip = ctx.timeline.trip
         self._start_naive = np.datetime64(ctx.period.start, "s")
-        self._start_sec = int(self._start_naive.astype(np.int64))
         self._n_days = ctx.period.n_days
         self._town_radius = self._p["geopoint"]["radius_median_town"]
         self._trips = _TripPaths(ctx)
-        self._lists: dict[str, tuple[list[float], list[int]]] = {}
-        self._trip_list: list[int] = self._trip.tolist()
 
     def local_hours(self, instants: np.ndarray) -> np.ndarray:
         """Local clock hours since the period's first local midnight, for UTC instants."""
@@ -78,18 +73,6 @@ class Mobility:
         idx = np.searchsorted(tr.ep_start, x, side="right") - 1
         place = np.where(idx >= 0, tr.ep_place[np.maximum(idx, 0)], HOME)
         return place, self._trip[day]
-
-    def place_at(self, msisdn: str, utc: int) -> tuple[int, int]:
-        """:meth:`place` of one UTC instant given as epoch seconds, in plain Python (no numpy
-        call): for callers that must ask one instant at a time."""
-        if msisdn not in self._lists:
-            tr = self.tracks[msisdn]
-            self._lists[msisdn] = (tr.ep_start.tolist(), tr.ep_place.tolist())
-        starts, places = self._lists[msisdn]
-        x = (utc - self._start_sec + utc_offset_at(utc)) / 3600.0
-        day = min(max(math.floor(x / 24.0), 0), self._n_days - 1)
-        i = bisect_right(starts, x) - 1
-        return (places[i] if i >= 0 else HOME), self._trip_list[day]
 
     def in_flight(self, instants: np.ndarray) -> np.ndarray:
         """Per UTC instant: the household is in the air (phones off, no position, no call)."""

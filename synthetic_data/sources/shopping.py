@@ -19,7 +19,6 @@ source turns into its operation: a receipt's total is its payment to the cent.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -27,7 +26,7 @@ from functools import cache
 import numpy as np
 
 from synthetic_data import french, parameters
-from synthetic_data.calendar_fr import dst_bounds_utc, utc_offset_at
+from synthetic_data.calendar_fr import dst_bounds_utc
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.ledger import Payment, publish
@@ -93,7 +92,6 @@ class _Shopper:
         self.start = int(np.datetime64(ctx.period.start, "s").astype(np.int64))
         self.adults = [k for k, m in enumerate(hh.members)
                        if m.arrives is None and m.age_on(ctx.period.start) >= 18]
-        self._away = ctx.timeline.away.tolist()
         edges = [dst_bounds_utc(y) for y in range(ctx.period.start.year - 1,
                                                   ctx.period.end.year + 2)]
         self._edges = np.array([e for pair in edges for e in pair],
@@ -102,24 +100,27 @@ class _Shopper:
         self._stays = [(m.msisdn, k in self.adults and m.work_place is None)
                        for k, m in enumerate(hh.members)]
 
-    def home_present(self, day: int, local: np.datetime64 | int) -> bool:
-        """Someone is home at a local instant (``datetime64`` or epoch seconds): not an away day,
-        and a member's phone is at home (place 0, no trip) or an adult without a phone and
-        without work or school lives there (assumed home in the daytime). Children without a
-        phone are never alone at home. Plain Python: parcels ask one instant at a time."""
-        if day >= self.ctx.period.n_days or self._away[day]:
-            return False
-        sec = int(np.datetime64(local, "s").astype(np.int64)) if isinstance(
-            local, np.datetime64) else int(local)
-        utc = sec - utc_offset_at(sec - 3600)
+    def home_present(self, day: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """Whether someone is home at each local instant (``datetime64`` or epoch seconds) of
+        day index ``day``: not an away day, and a member's phone is at home (place 0, no trip)
+        or an adult without a phone and without work or school lives there (assumed home in the
+        daytime). Children without a phone are never alone at home."""
+        sec = np.asarray(local)
+        if sec.dtype.kind == "M":
+            sec = sec.astype("datetime64[s]").astype(np.int64)
+        day, sec = np.broadcast_arrays(np.asarray(day, dtype=np.int64), sec)
+        n_days = self.ctx.period.n_days
+        ok = (day < n_days) & ~self.ctx.timeline.away[np.minimum(day, n_days - 1)]
+        utc = sec - self.offset(sec - 3600)
+        x = (utc - self.start + self.offset(utc)) / 3600.0
+        home = np.zeros(day.shape, dtype=bool)
         for msisdn, stays in self._stays:
             if msisdn:
-                place, trip = self.mob.place_at(msisdn, utc)
-                if place == 0 and trip < 0:
-                    return True
+                place, trip = self.mob.place(msisdn, utc, x)
+                home |= (place == 0) & (trip < 0)
             elif stays:
-                return True
-        return False
+                home[...] = True
+        return ok & home
 
     def offset(self, sec: np.ndarray) -> np.ndarray:
         """Paris offset (seconds) of UTC epoch seconds (as ``utc_offset_seconds``)."""
@@ -211,12 +212,13 @@ def _week_plan(ctx: SourceContext, rng: np.random.Generator, g: dict,
     open_day = ~tl.away & ~per.public_holiday & (wd < 6)
     week = (np.arange(per.n_days) + int(wd[0])) // 7
     pref = int(rng.choice(6, p=np.asarray(g["main_day_shares"]) / sum(g["main_day_shares"])))
+    cand = np.flatnonzero(open_day)  # per week with an open day: the usual weekday, or a draw
+    weeks, first, size = np.unique(week[cand], return_index=True, return_counts=True)
+    hit = cand[wd[cand] == pref]
+    usual = dict(zip(*np.unique(week[hit], return_index=True), strict=True))
     main_days = []
-    for w in range(int(week[-1]) + 1):
-        cand = np.flatnonzero((week == w) & open_day)
-        if cand.size:
-            hit = cand[wd[cand] == pref]
-            main_days.append(int(hit[0] if hit.size else cand[rng.integers(0, cand.size)]))
+    for w, a, n in zip(weeks.tolist(), first.tolist(), size.tolist(), strict=True):
+        main_days.append(int(hit[usual[w]] if w in usual else cand[a + rng.integers(0, n)]))
     cu = consumption_units(ctx)
     per_week = g["topups_per_week"] * np.sqrt(cu / 1.55)
     rate = np.where(wd < 6, per_week * (1 - g["topup_sunday_share"]) / 6,
@@ -265,18 +267,19 @@ def _pick_many(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, member: 
 
 
 def _pick_instants(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, member: np.ndarray,
-                   windows: np.ndarray, mode: str,
+                   windows: np.ndarray, mode: str, n_windows: np.ndarray | None = None,
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each purchase (day, member): the first of K_TRIES random hours in its ``windows``
-    (array (n, w, 2)) where the member is at home (``mode`` "home"), anywhere in the home area
-    ("area") or away on the trip ("trip"); kept indices, local instants (epoch seconds of the
-    local clock) and positions."""
+    (array (n, w, 2); with ``n_windows``, only each row's first ``n_windows``) where the member
+    is at home (``mode`` "home"), anywhere in the home area ("area") or away on the trip
+    ("trip"); kept indices, local instants (epoch seconds of the local clock) and positions."""
     n = day.size
     if not n:
         e = np.zeros(0)
         return np.zeros(0, np.int64), np.zeros(0, np.int64), e, e
     windows = np.asarray(windows, dtype=float)
-    k = rng.integers(0, windows.shape[-2], (n, K_TRIES))
+    k = rng.integers(0, windows.shape[-2] if n_windows is None else n_windows[:, None],
+                     (n, K_TRIES))
     if windows.shape[-2] == 1:  # one window: no choice to apply
         lo, hi = windows[..., 0, 0].reshape(-1, 1), windows[..., 0, 1].reshape(-1, 1)
     else:
@@ -375,30 +378,65 @@ def _card(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper, k
 def _card_spending(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
                    ) -> list[Payment]:
     """Restaurants, cafés, clothing, leisure, pharmacy per adult, and fuel per car, on days at
-    home (the trips' restaurants are in ``_trip_purchases``)."""
+    home (the trips' restaurants are in ``_trip_purchases``): every kind, adult and car in one
+    batch of draws."""
     home_days = np.flatnonzero(~ctx.timeline.away)
     if not home_days.size:
         return []
     months = home_days.size / 30.44
-    out: list[Payment] = []
-    for kind in p["card"]["kinds"]:
-        for k in sh.adults:
-            d = np.sort(rng.choice(home_days, rng.poisson(kind["per_month"] * months)))
-            out += _card(ctx, rng, p, sh, kind, d, np.full(d.size, k), "area")
     f = p["fuel"]
+    kinds = [*p["card"]["kinds"], {"category": f["category"], "hours": f["hours"],
+                                    "merchants": f["stations"], "litres": f["fill_litres"],
+                                    "price": f["price_eur_per_litre"]}]
+    fuel = len(kinds) - 1
+    # purchase groups: (kind, card holder, the days it can happen, mean count)
+    groups = [(i, k, home_days, kind["per_month"] * months)
+              for i, kind in enumerate(kinds[:fuel]) for k in sh.adults]
     fills_year = f["km_per_car_year"] * f["litres_per_100km"] / 100 / np.mean(f["fill_litres"])
-    fuel = {"category": f["category"], "hours": f["hours"], "merchants": f["stations"],
-            "litres": f["fill_litres"], "price": f["price_eur_per_litre"]}
     hh = ctx.household
     for c, _plate in enumerate(hh.cars):
         since = hh.cars_since[c] if c < len(hh.cars_since) else ctx.period.start
         days = home_days[home_days >= (since - ctx.period.start).days]
-        if not days.size or not sh.adults:
-            continue
-        d = np.sort(rng.choice(days, rng.poisson(fills_year * days.size / 365.25)))
-        out += _card(ctx, rng, p, sh, fuel, d, np.full(d.size, sh.adults[c % len(sh.adults)]),
-                     "area")
-    return out
+        if days.size and sh.adults:
+            groups.append((fuel, sh.adults[c % len(sh.adults)], days,
+                           fills_year * days.size / 365.25))
+    if not groups:
+        return []
+    counts = rng.poisson([g[3] for g in groups])
+    g = np.repeat(np.arange(len(groups)), counts)
+    pools = [x[2] for x in groups]
+    size = np.array([x.size for x in pools])
+    first = np.concatenate([[0], np.cumsum(size)[:-1]])
+    day = np.concatenate(pools)[first[g] + (rng.random(g.size) * size[g]).astype(np.int64)]
+    ki = np.array([x[0] for x in groups], dtype=np.int64)[g]
+    member = np.array([x[1] for x in groups], dtype=np.int64)[g]
+    n_windows = np.array([len(kind["hours"]) for kind in kinds])
+    windows = np.zeros((len(kinds), n_windows.max(), 2))
+    for i, kind in enumerate(kinds):  # rows padded with their first window (never drawn)
+        windows[i] = kind["hours"][0]
+        windows[i, :n_windows[i]] = kind["hours"]
+    keep, local, lat, lon = _pick_instants(sh, rng, day, member, windows[ki], "area",
+                                           n_windows[ki])
+    ki, member = ki[keep], member[keep]
+    mlat, mlon = _offset(rng, lat, lon, p["card"]["merchant_distance_m"])
+    m = keep.size
+    median = np.array([kind.get("median_eur", 0.0) for kind in kinds])[ki]
+    sigma = np.array([kind.get("sigma", 0.0) for kind in kinds])[ki]
+    cents = np.maximum(np.rint(median * 100 * rng.lognormal(0.0, sigma, m)), 150)
+    litres, price = np.array(f["fill_litres"]), np.array(f["price_eur_per_litre"])
+    litres = litres[0] + (litres[1] - litres[0]) * rng.random(m)
+    price = np.round(price[0] + (price[1] - price[0]) * rng.random(m), 3)
+    cents = np.where(ki == fuel, np.rint(litres * price * 100), cents).astype(np.int64)
+    n_names = np.array([len(kind["merchants"]) for kind in kinds])
+    who = (rng.random(m) * n_names[ki]).astype(np.int64)
+    town = hh.address.city
+    return [Payment(day=w.date(), amount=-c / 100, kind="card",
+                    counterparty=kinds[k]["merchants"][i], category=kinds[k]["category"],
+                    source="shopping", reference="", when=w, city=town, latitude=la,
+                    longitude=lo, member=mb)
+            for w, c, k, i, la, lo, mb in zip(
+                local.astype("datetime64[s]").tolist(), cents.tolist(), ki.tolist(),
+                who.tolist(), mlat.tolist(), mlon.tolist(), member.tolist(), strict=True)]
 
 
 def _lines(ctx: SourceContext, rng: np.random.Generator, g: dict, b: _Baskets,
@@ -501,27 +539,22 @@ def _online(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
         hour = rng.uniform(7.0, 23.5, d.size)
         orders += [(t, k) for t in sh.local_sec(d, hour).tolist()]
     orders.sort(key=lambda x: x[0])
-    whens = np.array([t for t, _ in orders], np.int64).astype("datetime64[s]").tolist()
-    pays, parcels = [], []
+    n = len(orders)
+    sec = np.array([t for t, _ in orders], dtype=np.int64)
     shares = np.asarray(o["physical_shares"]) / sum(o["physical_shares"])
-    cdf = shares.cumsum()
-    cdf = (cdf / cdf[-1]).tolist()  # rng.choice(len(shares), p=shares), one draw: see below
-    physical_share, median, sigma = o["physical_share"], o["basket_median_eur"] * 100, o[
-        "basket_sigma"]
+    physical = rng.random(n) < o["physical_share"]
+    merchant = np.where(physical, np.array(o["physical"])[rng.choice(shares.size, n, p=shares)],
+                        np.array(o["digital"])[rng.integers(0, len(o["digital"]), n)]).tolist()
+    cents = np.maximum(np.rint(o["basket_median_eur"] * 100 * rng.lognormal(
+        0.0, o["basket_sigma"], n)), 99).astype(np.int64).tolist()
     tag = f"CMD{ctx.household.index % 100000:05d}"
-    for n, ((sec, k), when) in enumerate(zip(orders, whens, strict=True)):
-        physical = rng.random() < physical_share
-        # Generator.choice with p draws one random() and bisects the normalised cdf: the same
-        # draw and index, without its per-call checks of p
-        merchant = (o["physical"][bisect_right(cdf, rng.random())] if physical
-                    else o["digital"][int(rng.integers(0, len(o["digital"])))])
-        cents = max(round(median * rng.lognormal(0.0, sigma)), 99)
-        oid = f"{tag}{n + 1:04d}{int(rng.integers(0, 100)):02d}"
-        pays.append(Payment(day=when.date(), amount=-cents / 100, kind="card",
-                            counterparty=merchant, category=o["category"], source="shopping",
-                            reference=oid, when=when, member=k))
-        if physical:
-            parcels.append((sec, merchant, oid))
+    oid = [f"{tag}{i + 1:04d}{s:02d}" for i, s in enumerate(rng.integers(0, 100, n).tolist())]
+    pays = [Payment(day=when.date(), amount=-c / 100, kind="card", counterparty=m,
+                    category=o["category"], source="shopping", reference=r, when=when, member=k)
+            for when, (_, k), m, c, r in zip(sec.astype("datetime64[s]").tolist(), orders,
+                                             merchant, cents, oid, strict=True)]
+    parcels = [(t, m, r) for t, m, r, ph in zip(sec.tolist(), merchant, oid, physical.tolist(),
+                                                 strict=True) if ph]
     return laposte.parcels(ctx, rng, p["parcels"], parcels, sh.home_present), pays
 
 
