@@ -255,7 +255,9 @@ def _home_baskets(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Sh
         -g["week_sigma"] ** 2 / 2, g["week_sigma"], keep.size) / line_cents), *g["big_items"])
     n_top = rng.integers(g["topup_items"][0], g["topup_items"][1] + 1, keep.size)
     tp = topup[keep]
-    stores = [proximity[int(rng.integers(0, len(proximity)))] if t else main for t in tp]
+    # one call for all top-ups: the same values as one integers() per top-up, in order
+    which = iter(rng.integers(0, len(proximity), int(tp.sum())).tolist())
+    stores = [proximity[next(which)] if t else main for t in tp.tolist()]
     return _Baskets(stores, member[keep], local, np.where(tp, n_top, n_big), tp)
 
 
@@ -330,11 +332,10 @@ def _trip_purchases(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _
             keep, local, lat, lon = _pick_instants(sh, rng, d, m, np.array([[[9.0, 19.5]]]),
                                                    "trip")
             slat, slon = _offset(rng, lat, lon, p["card"]["merchant_distance_m"])
-            for i in range(keep.size):
-                w = int(rng.integers(0, len(tr["stores"])))
+            for w, la, lo in zip(rng.integers(0, len(tr["stores"]), keep.size).tolist(),
+                                 slat.tolist(), slon.tolist(), strict=True):
                 stores.append(Store(tr["stores"][w], tr["store_statements"][w],
-                                    p["proximity"]["price_index"], "", "", city,
-                                    float(slat[i]), float(slon[i])))
+                                    p["proximity"]["price_index"], "", "", city, la, lo))
             members.append(m[keep])
             locals_.append(local)
             items.append(rng.integers(g["topup_items"][0], g["topup_items"][1] + 1, keep.size))
@@ -502,6 +503,7 @@ def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets
     vats = _vat(r, vat, amount, n)
     bounds = bounds.tolist()
     whens = b.local.astype("datetime64[s]").tolist()
+    isos = np.datetime_as_string(b.local.astype("datetime64[s]"), unit="s").tolist()
     kinds = np.where(b.topup, "topup", "main").tolist()
     members = b.member.tolist()
     docs, pays = [], []
@@ -510,11 +512,11 @@ def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets
         a, z = bounds[i], bounds[i + 1]
         if a == z:
             continue
-        s, when, total = b.store[i], whens[i], totals[i]
-        rid = f"{when:%Y%m%d}-{tag}-{seq + 1:04d}"
+        s, when, iso, total = b.store[i], whens[i], isos[i], totals[i]
+        rid = f"{iso[:4]}{iso[5:7]}{iso[8:10]}-{tag}-{seq + 1:04d}"
         store = {"name": s.name, "address": s.address, "postcode": s.postcode,
                  "city": s.city, "latitude": s.latitude, "longitude": s.longitude}
-        docs.append({"receiptId": rid, "store": store, "date": when.isoformat(),
+        docs.append({"receiptId": rid, "store": store, "date": iso,
                      "kind": kinds[i], "items": items[a:z], "itemCount": counts[i],
                      "vat": vats[i], "total": total / 100, "currency": "EUR",
                      "paymentMethod": "CB"})
