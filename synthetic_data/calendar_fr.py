@@ -76,6 +76,15 @@ def local_midnight_utc(day: date) -> np.datetime64:
     return naive - utc_offset_minutes(np.array([guess]))[0] * MINUTE
 
 
+@cache
+def _public_holidays(first_year: int, last_year: int) -> np.ndarray:
+    """French public holidays of those years, sorted (built once: ``holidays`` is slow)."""
+    fr = holidays.France(years=range(first_year, last_year + 1))
+    hol = np.array(sorted(np.datetime64(d, "D") for d in fr), dtype="datetime64[D]")
+    hol.flags.writeable = False
+    return hol
+
+
 @dataclass(frozen=True)
 class Period:
     """Local days ``start`` (inclusive) to ``end`` (exclusive)."""
@@ -114,10 +123,7 @@ class Period:
 
     @cached_property
     def public_holiday(self) -> np.ndarray:
-        years = range(self.start.year, self.end.year + 1)
-        fr = holidays.France(years=years)
-        hol = np.array(sorted(np.datetime64(d, "D") for d in fr), dtype="datetime64[D]")
-        return np.isin(self.days, hol)
+        return np.isin(self.days, _public_holidays(self.start.year, self.end.year))
 
     def school_holiday(self, zone: str) -> np.ndarray:
         cached = self.__dict__.setdefault("_school", {})

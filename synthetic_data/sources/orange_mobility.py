@@ -81,11 +81,12 @@ class Mobility:
         return self._trips.in_flight(self._trip[day], x)
 
     def position(self, msisdn: str | None, instants: np.ndarray, home: tuple[float, float],
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 x: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """True (latitude, longitude, away from home) of ``msisdn`` at UTC ``instants``, without
         the reporting scatter: where a card holder pays. ``msisdn`` None: a member without a
-        phone, at ``home`` except on the household's trips (with the others)."""
-        x = self.local_hours(instants)
+        phone, at ``home`` except on the household's trips (with the others). ``x``: the
+        instants' :meth:`local_hours` when already known."""
+        x = self.local_hours(instants) if x is None else x
         n = len(instants)
         if msisdn is None:
             day = np.clip(np.floor(x / 24.0).astype(np.int64), 0, self._n_days - 1)

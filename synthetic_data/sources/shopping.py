@@ -26,7 +26,7 @@ from functools import cache
 import numpy as np
 
 from synthetic_data import french, parameters
-from synthetic_data.calendar_fr import utc_offset_seconds
+from synthetic_data.calendar_fr import dst_bounds_utc
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
 from synthetic_data.ledger import Payment, publish
@@ -79,77 +79,86 @@ def _offset(rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray, metres: 
 
 
 class _Shopper:
-    """Local clock ↔ UTC, and where each member is (the phone's place, or home)."""
+    """Local clock ↔ UTC, and where each member is (the phone's place, or home).
+
+    Instants are handled as epoch seconds (int64) of the local clock; the Paris offset comes
+    from the household's own summer-time edges (one ``searchsorted`` per batch)."""
 
     def __init__(self, ctx: SourceContext):
         self.ctx = ctx
         hh = ctx.household
         self.home = (hh.dwelling.location.latitude, hh.dwelling.location.longitude)
         self.mob = mobility(ctx)
-        self.start = np.datetime64(ctx.period.start, "s").astype(np.int64)
+        self.start = int(np.datetime64(ctx.period.start, "s").astype(np.int64))
         self.adults = [k for k, m in enumerate(hh.members)
                        if m.arrives is None and m.age_on(ctx.period.start) >= 18]
+        edges = [dst_bounds_utc(y) for y in range(ctx.period.start.year - 1,
+                                                  ctx.period.end.year + 2)]
+        self._edges = np.array([e for pair in edges for e in pair],
+                               dtype="datetime64[s]").astype(np.int64)
+        # per member: its phone, or (no phone) whether it is assumed home in the daytime
+        self._stays = [(m.msisdn, k in self.adults and m.work_place is None)
+                       for k, m in enumerate(hh.members)]
 
-    def home_present(self, day: int, local: np.datetime64) -> bool:
-        """Someone is home at a local instant: not an away day, and a member's phone is at home
-        (place 0, no trip) or an adult without a phone and without work or school lives there
-        (assumed home in the daytime). Children without a phone are never alone at home."""
-        if day >= self.ctx.period.n_days or self.ctx.timeline.away[day]:
-            return False
-        utc = self.utc(np.array([local]))
-        for k, m in enumerate(self.ctx.household.members):
-            if m.msisdn:
-                place, trip = self.mob.place(m.msisdn, utc)
-                if place[0] == 0 and trip[0] < 0:
-                    return True
-            elif k in self.adults and m.work_place is None:
-                return True
-        return False
+    def home_present(self, day: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """Whether someone is home at each local instant (``datetime64`` or epoch seconds) of
+        day index ``day``: not an away day, and a member's phone is at home (place 0, no trip)
+        or an adult without a phone and without work or school lives there (assumed home in the
+        daytime). Children without a phone are never alone at home."""
+        sec = np.asarray(local)
+        if sec.dtype.kind == "M":
+            sec = sec.astype("datetime64[s]").astype(np.int64)
+        day, sec = np.broadcast_arrays(np.asarray(day, dtype=np.int64), sec)
+        n_days = self.ctx.period.n_days
+        ok = (day < n_days) & ~self.ctx.timeline.away[np.minimum(day, n_days - 1)]
+        utc = sec - self.offset(sec - 3600)
+        x = (utc - self.start + self.offset(utc)) / 3600.0
+        home = np.zeros(day.shape, dtype=bool)
+        for msisdn, stays in self._stays:
+            if msisdn:
+                place, trip = self.mob.place(msisdn, utc, x)
+                home |= (place == 0) & (trip < 0)
+            elif stays:
+                home[...] = True
+        return ok & home
+
+    def offset(self, sec: np.ndarray) -> np.ndarray:
+        """Paris offset (seconds) of UTC epoch seconds (as ``utc_offset_seconds``)."""
+        return 3600 + 3600 * (np.searchsorted(self._edges, sec, side="right") & 1)
+
+    def local_sec(self, day: np.ndarray, hour: np.ndarray) -> np.ndarray:
+        """Local epoch seconds of (day index, local hour)."""
+        return self.start + day * 86400 + np.round(hour * 3600).astype(np.int64)
 
     def local(self, day: np.ndarray, hour: np.ndarray) -> np.ndarray:
         """Local naive instants (datetime64[s]) of (day index, local hour)."""
-        return (self.start + day * 86400 + np.round(hour * 3600).astype(np.int64)
-                ).astype("datetime64[s]")
+        return self.local_sec(day, hour).astype("datetime64[s]")
 
     def utc(self, local: np.ndarray) -> np.ndarray:
-        sec = local.astype(np.int64)
-        return (sec - utc_offset_seconds(sec - 3600)).astype("datetime64[s]")
+        sec = local.astype("datetime64[s]").astype(np.int64)
+        return (sec - self.offset(sec - 3600)).astype("datetime64[s]")
 
     def where(self, member: np.ndarray, local: np.ndarray,
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(latitude, longitude, away from home) of each member at each local instant."""
-        lat, lon = np.empty(local.size), np.empty(local.size)
-        away = np.zeros(local.size, dtype=bool)
-        utc = self.utc(local)
-        for k in np.unique(member):
+        return self.where_sec(member, local.astype("datetime64[s]").astype(np.int64))
+
+    def where_sec(self, member: np.ndarray, sec: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`where` of local epoch seconds."""
+        utc = sec - self.offset(sec - 3600)
+        x = (utc - self.start + self.offset(utc)) / 3600.0  # Mobility.local_hours
+        members = self.ctx.household.members
+        ks = set(member.tolist())
+        if len(ks) == 1:
+            return self.mob.position(members[ks.pop()].msisdn, utc, self.home, x)
+        lat, lon = np.empty(sec.size), np.empty(sec.size)
+        away = np.zeros(sec.size, dtype=bool)
+        for k in ks:
             sel = member == k
-            la, lo, aw = self.mob.position(self.ctx.household.members[k].msisdn, utc[sel],
-                                           self.home)
+            la, lo, aw = self.mob.position(members[k].msisdn, utc[sel], self.home, x[sel])
             lat[sel], lon[sel], away[sel] = la, lo, aw
         return lat, lon, away
-
-
-def _pick_instants(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, member: np.ndarray,
-                   windows: list[list[float]], want_home: bool,
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For each (day, member): the first of K_TRIES random hours in ``windows`` where the member
-    is at home (``want_home``) or away on the trip; returns kept indices, local instants and the
-    member's position then."""
-    n = day.size
-    w = np.asarray(windows, dtype=float)
-    k = rng.integers(0, len(w), (n, K_TRIES))
-    hour = w[k, 0] + rng.random((n, K_TRIES)) * (w[k, 1] - w[k, 0])
-    local = sh.local(np.repeat(day, K_TRIES), hour.ravel())
-    lat, lon, away = sh.where(np.repeat(member, K_TRIES), local)
-    if want_home:
-        at_home = (np.abs(lat - sh.home[0]) < 1e-9) & (np.abs(lon - sh.home[1]) < 1e-9)
-        ok = (at_home & ~away).reshape(n, K_TRIES)
-    else:
-        ok = away.reshape(n, K_TRIES)
-    first = ok.argmax(axis=1)
-    keep = np.flatnonzero(ok.any(axis=1))
-    j = keep * K_TRIES + first[keep]
-    return keep, local[j], lat[j], lon[j]
 
 
 def _stores(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
@@ -184,7 +193,8 @@ def _stores(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
 
 @dataclass
 class _Baskets:
-    """Receipts to build: per receipt its store, holder, local instant and item count."""
+    """Receipts to build: per receipt its store, holder, local instant (epoch seconds of the
+    local clock) and item count."""
 
     store: list[Store]
     member: np.ndarray
@@ -202,12 +212,13 @@ def _week_plan(ctx: SourceContext, rng: np.random.Generator, g: dict,
     open_day = ~tl.away & ~per.public_holiday & (wd < 6)
     week = (np.arange(per.n_days) + int(wd[0])) // 7
     pref = int(rng.choice(6, p=np.asarray(g["main_day_shares"]) / sum(g["main_day_shares"])))
+    cand = np.flatnonzero(open_day)  # per week with an open day: the usual weekday, or a draw
+    weeks, first, size = np.unique(week[cand], return_index=True, return_counts=True)
+    hit = cand[wd[cand] == pref]
+    usual = dict(zip(*np.unique(week[hit], return_index=True), strict=True))
     main_days = []
-    for w in range(int(week[-1]) + 1):
-        cand = np.flatnonzero((week == w) & open_day)
-        if cand.size:
-            hit = cand[wd[cand] == pref]
-            main_days.append(int(hit[0] if hit.size else cand[rng.integers(0, cand.size)]))
+    for w, a, n in zip(weeks.tolist(), first.tolist(), size.tolist(), strict=True):
+        main_days.append(int(hit[usual[w]] if w in usual else cand[a + rng.integers(0, n)]))
     cu = consumption_units(ctx)
     per_week = g["topups_per_week"] * np.sqrt(cu / 1.55)
     rate = np.where(wd < 6, per_week * (1 - g["topup_sunday_share"]) / 6,
@@ -244,7 +255,9 @@ def _home_baskets(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Sh
         -g["week_sigma"] ** 2 / 2, g["week_sigma"], keep.size) / line_cents), *g["big_items"])
     n_top = rng.integers(g["topup_items"][0], g["topup_items"][1] + 1, keep.size)
     tp = topup[keep]
-    stores = [proximity[int(rng.integers(0, len(proximity)))] if t else main for t in tp]
+    # one call for all top-ups: the same values as one integers() per top-up, in order
+    which = iter(rng.integers(0, len(proximity), int(tp.sum())).tolist())
+    stores = [proximity[next(which)] if t else main for t in tp.tolist()]
     return _Baskets(stores, member[keep], local, np.where(tp, n_top, n_big), tp)
 
 
@@ -256,22 +269,28 @@ def _pick_many(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, member: 
 
 
 def _pick_instants(sh: _Shopper, rng: np.random.Generator, day: np.ndarray, member: np.ndarray,
-                   windows: np.ndarray, mode: str,
+                   windows: np.ndarray, mode: str, n_windows: np.ndarray | None = None,
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each purchase (day, member): the first of K_TRIES random hours in its ``windows``
-    (array (n, w, 2)) where the member is at home (``mode`` "home"), anywhere in the home area
-    ("area") or away on the trip ("trip"); kept indices, local instants and positions."""
+    (array (n, w, 2); with ``n_windows``, only each row's first ``n_windows``) where the member
+    is at home (``mode`` "home"), anywhere in the home area ("area") or away on the trip
+    ("trip"); kept indices, local instants (epoch seconds of the local clock) and positions."""
     n = day.size
     if not n:
         e = np.zeros(0)
-        return np.zeros(0, np.int64), e.astype("datetime64[s]"), e, e
-    w = np.broadcast_to(np.asarray(windows, dtype=float), (n, np.shape(windows)[-2], 2))
-    k = rng.integers(0, w.shape[1], (n, K_TRIES))
-    lo = np.take_along_axis(w[:, :, 0], k, 1)
-    hi = np.take_along_axis(w[:, :, 1], k, 1)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), e, e
+    windows = np.asarray(windows, dtype=float)
+    k = rng.integers(0, windows.shape[-2] if n_windows is None else n_windows[:, None],
+                     (n, K_TRIES))
+    if windows.shape[-2] == 1:  # one window: no choice to apply
+        lo, hi = windows[..., 0, 0].reshape(-1, 1), windows[..., 0, 1].reshape(-1, 1)
+    else:
+        w = np.broadcast_to(windows, (n, windows.shape[-2], 2))
+        lo = np.take_along_axis(w[:, :, 0], k, 1)
+        hi = np.take_along_axis(w[:, :, 1], k, 1)
     hour = lo + rng.random((n, K_TRIES)) * (hi - lo)
-    local = sh.local(np.repeat(day, K_TRIES), hour.ravel())
-    lat, lon, away = sh.where(np.repeat(member, K_TRIES), local)
+    local = sh.local_sec(np.repeat(day, K_TRIES), hour.ravel())
+    lat, lon, away = sh.where_sec(np.repeat(member, K_TRIES), local)
     if mode == "home":
         ok = (np.abs(lat - sh.home[0]) < 1e-9) & (np.abs(lon - sh.home[1]) < 1e-9) & ~away
     else:
@@ -313,18 +332,17 @@ def _trip_purchases(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _
             keep, local, lat, lon = _pick_instants(sh, rng, d, m, np.array([[[9.0, 19.5]]]),
                                                    "trip")
             slat, slon = _offset(rng, lat, lon, p["card"]["merchant_distance_m"])
-            for i in range(keep.size):
-                w = int(rng.integers(0, len(tr["stores"])))
+            for w, la, lo in zip(rng.integers(0, len(tr["stores"]), keep.size).tolist(),
+                                 slat.tolist(), slon.tolist(), strict=True):
                 stores.append(Store(tr["stores"][w], tr["store_statements"][w],
-                                    p["proximity"]["price_index"], "", "", city,
-                                    float(slat[i]), float(slon[i])))
+                                    p["proximity"]["price_index"], "", "", city, la, lo))
             members.append(m[keep])
             locals_.append(local)
             items.append(rng.integers(g["topup_items"][0], g["topup_items"][1] + 1, keep.size))
         d = np.repeat(days, rng.poisson(tr["restaurants_per_day"], days.size))
         m = adults[rng.integers(0, adults.size, d.size)]
         pays += _card(ctx, rng, p, sh, rest, d, m, "trip", city)
-    local = np.concatenate(locals_) if locals_ else np.zeros(0, "datetime64[s]")
+    local = np.concatenate(locals_) if locals_ else np.zeros(0, np.int64)
     n = local.size
     return _Baskets(stores, np.concatenate(members) if members else np.zeros(0, np.int64),
                     local, np.concatenate(items) if items else np.zeros(0, np.int64),
@@ -349,40 +367,77 @@ def _card(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper, k
     names = kind["merchants"]
     who = rng.integers(0, len(names), keep.size)
     town = city or ctx.household.address.city
-    return [Payment(day=w.date(), amount=-int(c) / 100, kind="card", counterparty=names[int(i)],
-                    category=kind["category"], source="shopping", reference="", when=w,
-                    city=town, latitude=float(la), longitude=float(lo), member=int(m))
-            for w, c, i, la, lo, m in zip(local.astype(datetime), cents, who, mlat, mlon,
-                                          member[keep], strict=True)]
+    cat = kind["category"]
+    return [Payment(day=w.date(), amount=-c / 100, kind="card", counterparty=names[i],
+                    category=cat, source="shopping", reference="", when=w, city=town,
+                    latitude=la, longitude=lo, member=m)
+            for w, c, i, la, lo, m in zip(local.astype("datetime64[s]").tolist(), cents.tolist(),
+                                          who.tolist(), mlat.tolist(), mlon.tolist(),
+                                          member[keep].tolist(), strict=True)]
 
 
 def _card_spending(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
                    ) -> list[Payment]:
     """Restaurants, cafés, clothing, leisure, pharmacy per adult, and fuel per car, on days at
-    home (the trips' restaurants are in ``_trip_purchases``)."""
+    home (the trips' restaurants are in ``_trip_purchases``): every kind, adult and car in one
+    batch of draws."""
     home_days = np.flatnonzero(~ctx.timeline.away)
     if not home_days.size:
         return []
     months = home_days.size / 30.44
-    out: list[Payment] = []
-    for kind in p["card"]["kinds"]:
-        for k in sh.adults:
-            d = np.sort(rng.choice(home_days, rng.poisson(kind["per_month"] * months)))
-            out += _card(ctx, rng, p, sh, kind, d, np.full(d.size, k), "area")
     f = p["fuel"]
+    kinds = [*p["card"]["kinds"], {"category": f["category"], "hours": f["hours"],
+                                    "merchants": f["stations"], "litres": f["fill_litres"],
+                                    "price": f["price_eur_per_litre"]}]
+    fuel = len(kinds) - 1
+    # purchase groups: (kind, card holder, the days it can happen, mean count)
+    groups = [(i, k, home_days, kind["per_month"] * months)
+              for i, kind in enumerate(kinds[:fuel]) for k in sh.adults]
     fills_year = f["km_per_car_year"] * f["litres_per_100km"] / 100 / np.mean(f["fill_litres"])
-    fuel = {"category": f["category"], "hours": f["hours"], "merchants": f["stations"],
-            "litres": f["fill_litres"], "price": f["price_eur_per_litre"]}
     hh = ctx.household
     for c, _plate in enumerate(hh.cars):
         since = hh.cars_since[c] if c < len(hh.cars_since) else ctx.period.start
         days = home_days[home_days >= (since - ctx.period.start).days]
-        if not days.size or not sh.adults:
-            continue
-        d = np.sort(rng.choice(days, rng.poisson(fills_year * days.size / 365.25)))
-        out += _card(ctx, rng, p, sh, fuel, d, np.full(d.size, sh.adults[c % len(sh.adults)]),
-                     "area")
-    return out
+        if days.size and sh.adults:
+            groups.append((fuel, sh.adults[c % len(sh.adults)], days,
+                           fills_year * days.size / 365.25))
+    if not groups:
+        return []
+    counts = rng.poisson([g[3] for g in groups])
+    g = np.repeat(np.arange(len(groups)), counts)
+    pools = [x[2] for x in groups]
+    size = np.array([x.size for x in pools])
+    first = np.concatenate([[0], np.cumsum(size)[:-1]])
+    day = np.concatenate(pools)[first[g] + (rng.random(g.size) * size[g]).astype(np.int64)]
+    ki = np.array([x[0] for x in groups], dtype=np.int64)[g]
+    member = np.array([x[1] for x in groups], dtype=np.int64)[g]
+    n_windows = np.array([len(kind["hours"]) for kind in kinds])
+    windows = np.zeros((len(kinds), n_windows.max(), 2))
+    for i, kind in enumerate(kinds):  # rows padded with their first window (never drawn)
+        windows[i] = kind["hours"][0]
+        windows[i, :n_windows[i]] = kind["hours"]
+    keep, local, lat, lon = _pick_instants(sh, rng, day, member, windows[ki], "area",
+                                           n_windows[ki])
+    ki, member = ki[keep], member[keep]
+    mlat, mlon = _offset(rng, lat, lon, p["card"]["merchant_distance_m"])
+    m = keep.size
+    median = np.array([kind.get("median_eur", 0.0) for kind in kinds])[ki]
+    sigma = np.array([kind.get("sigma", 0.0) for kind in kinds])[ki]
+    cents = np.maximum(np.rint(median * 100 * rng.lognormal(0.0, sigma, m)), 150)
+    litres, price = np.array(f["fill_litres"]), np.array(f["price_eur_per_litre"])
+    litres = litres[0] + (litres[1] - litres[0]) * rng.random(m)
+    price = np.round(price[0] + (price[1] - price[0]) * rng.random(m), 3)
+    cents = np.where(ki == fuel, np.rint(litres * price * 100), cents).astype(np.int64)
+    n_names = np.array([len(kind["merchants"]) for kind in kinds])
+    who = (rng.random(m) * n_names[ki]).astype(np.int64)
+    town = hh.address.city
+    return [Payment(day=w.date(), amount=-c / 100, kind="card",
+                    counterparty=kinds[k]["merchants"][i], category=kinds[k]["category"],
+                    source="shopping", reference="", when=w, city=town, latitude=la,
+                    longitude=lo, member=mb)
+            for w, c, k, i, la, lo, mb in zip(
+                local.astype("datetime64[s]").tolist(), cents.tolist(), ki.tolist(),
+                who.tolist(), mlat.tolist(), mlon.tolist(), member.tolist(), strict=True)]
 
 
 def _lines(ctx: SourceContext, rng: np.random.Generator, g: dict, b: _Baskets,
@@ -410,51 +465,65 @@ def _lines(ctx: SourceContext, rng: np.random.Generator, g: dict, b: _Baskets,
     return r, pid, qty, unit, amount
 
 
-def _vat(rates: np.ndarray, cents: np.ndarray) -> list[dict]:
-    """VAT summary per rate: prices include VAT; base = TTC / (1 + rate), VAT the rest."""
-    out = []
-    for rate in np.unique(rates):
-        ttc = int(cents[rates == rate].sum())
-        base = round(ttc / (1 + float(rate) / 100))
-        out.append({"rate": float(rate), "base": base / 100, "vat": (ttc - base) / 100,
-                    "total": ttc / 100})
-    return out
+def _vat(r: np.ndarray, rates: np.ndarray, cents: np.ndarray, n: int) -> list[list[dict]]:
+    """VAT summary per receipt (``r``: each line's receipt, ``n`` receipts), one entry per rate
+    in increasing order: prices include VAT; base = TTC / (1 + rate), VAT the rest."""
+    ru, rc = np.unique(rates, return_inverse=True)
+    key, inv = np.unique(r * ru.size + rc, return_inverse=True)
+    ttc = np.bincount(inv, weights=cents, minlength=key.size).astype(np.int64)  # exact: < 2**53
+    rate = ru[key % ru.size]
+    base = np.rint(ttc / (1 + rate / 100)).astype(np.int64)
+    rows = [{"rate": a, "base": b, "vat": v, "total": t} for a, b, v, t in zip(
+        rate.tolist(), (base / 100).tolist(), ((ttc - base) / 100).tolist(),
+        (ttc / 100).tolist(), strict=True)]
+    bounds = np.searchsorted(key // ru.size, np.arange(n + 1)).tolist()
+    return [rows[bounds[i]:bounds[i + 1]] for i in range(n)]
 
 
 def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets,
               ) -> tuple[list[dict], list[Payment]]:
-    if not b.items.size:
+    n = b.items.size
+    if not n:
         return [], []
     prod = products()
     r, pid, qty, unit, amount = _lines(ctx, rng, p["groceries"], b)
-    bounds = np.searchsorted(r, np.arange(b.items.size + 1))
-    label, family, vat = prod["label"][pid], prod["family"][pid], prod["vat"][pid]
+    bounds = np.searchsorted(r, np.arange(n + 1))
+    vat = prod["vat"][pid]
     weighed = prod["unit"][pid] == "kg"
-    order = np.argsort(b.local, kind="stable")
+    items = [{"label": la, "family": fa, "quantity": qf if w else qi,
+              "unit": "kg" if w else "piece", "unitPrice": u, "vatRate": v, "amount": a}
+             for la, fa, qf, qi, w, u, v, a in zip(
+                 prod["label"][pid].tolist(), prod["family"][pid].tolist(), qty.tolist(),
+                 qty.astype(np.int64).tolist(), weighed.tolist(), (unit / 100).tolist(),
+                 vat.tolist(), (amount / 100).tolist(), strict=True)]
+    cum = np.concatenate([[0], np.cumsum(amount)])
+    totals = (cum[bounds[1:]] - cum[bounds[:-1]]).tolist()
+    cum = np.concatenate([[0], np.cumsum(np.where(weighed, 1, qty.astype(np.int64)))])
+    counts = (cum[bounds[1:]] - cum[bounds[:-1]]).tolist()
+    vats = _vat(r, vat, amount, n)
+    bounds = bounds.tolist()
+    whens = b.local.astype("datetime64[s]").tolist()
+    isos = np.datetime_as_string(b.local.astype("datetime64[s]"), unit="s").tolist()
+    kinds = np.where(b.topup, "topup", "main").tolist()
+    members = b.member.tolist()
     docs, pays = [], []
-    hh = ctx.household
-    for seq, i in enumerate(order):
+    tag = f"{ctx.household.index % 10000:04d}"
+    for seq, i in enumerate(np.argsort(b.local, kind="stable").tolist()):
         a, z = bounds[i], bounds[i + 1]
         if a == z:
             continue
-        s, when = b.store[i], b.local[i].astype(datetime)
-        total = int(amount[a:z].sum())
-        rid = f"{when:%Y%m%d}-{hh.index % 10000:04d}-{seq + 1:04d}"
-        items = [{"label": str(label[j]), "family": str(family[j]),
-                  "quantity": float(qty[j]) if weighed[j] else int(qty[j]),
-                  "unit": "kg" if weighed[j] else "piece", "unitPrice": int(unit[j]) / 100,
-                  "vatRate": float(vat[j]), "amount": int(amount[j]) / 100} for j in range(a, z)]
+        s, when, iso, total = b.store[i], whens[i], isos[i], totals[i]
+        rid = f"{iso[:4]}{iso[5:7]}{iso[8:10]}-{tag}-{seq + 1:04d}"
         store = {"name": s.name, "address": s.address, "postcode": s.postcode,
                  "city": s.city, "latitude": s.latitude, "longitude": s.longitude}
-        docs.append({"receiptId": rid, "store": store, "date": when.isoformat(),
-                     "kind": "topup" if b.topup[i] else "main", "items": items,
-                     "itemCount": int(qty[a:z][~weighed[a:z]].sum() + weighed[a:z].sum()),
-                     "vat": _vat(vat[a:z], amount[a:z]), "total": total / 100,
-                     "currency": "EUR", "paymentMethod": "CB"})
+        docs.append({"receiptId": rid, "store": store, "date": iso,
+                     "kind": kinds[i], "items": items[a:z], "itemCount": counts[i],
+                     "vat": vats[i], "total": total / 100, "currency": "EUR",
+                     "paymentMethod": "CB"})
         pays.append(Payment(day=when.date(), amount=-total / 100, kind="card",
                             counterparty=s.statement, category=GROCERIES, source="shopping",
                             reference=rid, when=when, city=s.city, latitude=s.latitude,
-                            longitude=s.longitude, member=int(b.member[i])))
+                            longitude=s.longitude, member=members[i]))
     return docs, pays
 
 
@@ -470,24 +539,24 @@ def _online(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
         rate = o["orders_per_month"] * rng.lognormal(-o["buyer_sigma"] ** 2 / 2, o["buyer_sigma"])
         d = np.sort(rng.choice(home_days, rng.poisson(rate * home_days.size / 30.44)))
         hour = rng.uniform(7.0, 23.5, d.size)
-        for day, h in zip(d, hour, strict=True):
-            orders.append((sh.local(np.array([day]), np.array([h]))[0], k))
+        orders += [(t, k) for t in sh.local_sec(d, hour).tolist()]
     orders.sort(key=lambda x: x[0])
-    pays, parcels = [], []
+    n = len(orders)
+    sec = np.array([t for t, _ in orders], dtype=np.int64)
     shares = np.asarray(o["physical_shares"]) / sum(o["physical_shares"])
-    for n, (local, k) in enumerate(orders):
-        physical = rng.random() < o["physical_share"]
-        merchant = (o["physical"][int(rng.choice(len(shares), p=shares))] if physical
-                    else o["digital"][int(rng.integers(0, len(o["digital"])))])
-        cents = max(int(np.rint(o["basket_median_eur"] * 100 * rng.lognormal(
-            0.0, o["basket_sigma"]))), 99)
-        when = local.astype(datetime)
-        oid = f"CMD{ctx.household.index % 100000:05d}{n + 1:04d}{int(rng.integers(0, 100)):02d}"
-        pays.append(Payment(day=when.date(), amount=-cents / 100, kind="card",
-                            counterparty=merchant, category=o["category"], source="shopping",
-                            reference=oid, when=when, member=k))
-        if physical:
-            parcels.append((local, merchant, oid))
+    physical = rng.random(n) < o["physical_share"]
+    merchant = np.where(physical, np.array(o["physical"])[rng.choice(shares.size, n, p=shares)],
+                        np.array(o["digital"])[rng.integers(0, len(o["digital"]), n)]).tolist()
+    cents = np.maximum(np.rint(o["basket_median_eur"] * 100 * rng.lognormal(
+        0.0, o["basket_sigma"], n)), 99).astype(np.int64).tolist()
+    tag = f"CMD{ctx.household.index % 100000:05d}"
+    oid = [f"{tag}{i + 1:04d}{s:02d}" for i, s in enumerate(rng.integers(0, 100, n).tolist())]
+    pays = [Payment(day=when.date(), amount=-c / 100, kind="card", counterparty=m,
+                    category=o["category"], source="shopping", reference=r, when=when, member=k)
+            for when, (_, k), m, c, r in zip(sec.astype("datetime64[s]").tolist(), orders,
+                                             merchant, cents, oid, strict=True)]
+    parcels = [(t, m, r) for t, m, r, ph in zip(sec.tolist(), merchant, oid, physical.tolist(),
+                                                 strict=True) if ph]
     return laposte.parcels(ctx, rng, p["parcels"], parcels, sh.home_present), pays
 
 
