@@ -21,6 +21,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,6 +53,7 @@ def _p() -> dict:
     return parameters.load("bank")
 
 
+@lru_cache(maxsize=4096)
 def ascii_upper(text: str) -> str:
     """As a statement prints a name: upper-case ASCII, accents dropped."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
@@ -62,6 +64,7 @@ def _h(text: str, digits: int) -> str:
     return f"{zlib.crc32(text.encode()) % 10**digits:0{digits}d}"
 
 
+@lru_cache(maxsize=1024)
 def ics(creditor: str) -> str:
     """A SEPA creditor identifier of the French form FRkkZZZnnnnnn (check digits not computed)."""
     return f"FR{_h(creditor + 'k', 2)}ZZZ{_h(creditor, 6)}"
@@ -249,10 +252,12 @@ def generate(ctx: SourceContext) -> list[Batch]:
     proba = np.round(rng.uniform(0.55, 0.99, len(rows)), 3)
     ops = []
     totals = {k: v[3] for k, v in accounts.items()}
+    prefix = _h(hh.instance, 6)
+    base = doc_id(ctx, "bank/operations")[:24]  # + 8 hex digits of the line: unique, stable
     for i, (day, cents, account, label, original, optype, category, realised) in enumerate(rows):
         totals[account] += cents
-        vendor_id = f"{_h(hh.instance, 6)}{i:06d}"
-        op = {"_id": doc_id(ctx, f"bank/operations/{vendor_id}"), "account": ids[account],
+        vendor_id = f"{prefix}{i:06d}"
+        op = {"_id": f"{base}{i:08x}", "account": ids[account],
               "amount": cents / 100, "currency": "EUR", "date": _iso(day),
               "label": label, "originalBankLabel": original, "type": optype,
               "automaticCategoryId": category, "cozyCategoryId": category,

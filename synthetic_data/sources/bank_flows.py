@@ -395,15 +395,30 @@ def _income_draws(d: _Drawer) -> None:
     d.family_allowances()
 
 
-def monthly_income(ctx: SourceContext) -> float:
-    """The household's mean monthly net income (work, pensions, benefits), as its statement will
-    show it: the same draws :func:`draw` makes (each from its own stream), so sources that run
-    before the bank (purchases) can spend in line with what the household earns."""
-    if "monthly_income" not in ctx.shared:
+def _committed(ctx: SourceContext) -> tuple[float, float]:
+    """(mean monthly income, euros going out over the period to housing, taxes and health
+    cover): the same draws :func:`draw` makes (each from its own stream), kept in ctx.shared."""
+    if "bank_committed" not in ctx.shared:
         d = _Drawer(ctx)
         _income_draws(d)
-        ctx.shared["monthly_income"] = d.out.monthly_income
-    return ctx.shared["monthly_income"]
+        d.housing()
+        d.taxes()
+        d.mutuelle()
+        ctx.shared["bank_committed"] = (d.out.monthly_income,
+                                        -sum(f.amount for f in d.out.flows if f.amount < 0))
+    return ctx.shared["bank_committed"]
+
+
+def monthly_income(ctx: SourceContext) -> float:
+    """The household's mean monthly net income (work, pensions, benefits), as its statement will
+    show it, so that sources running before the bank (purchases) spend in line with it."""
+    return _committed(ctx)[0]
+
+
+def committed_outflows(ctx: SourceContext) -> float:
+    """Euros the statement will show going to rent or loan, taxes and health cover over the
+    period (bills and premiums are in the ledger already)."""
+    return _committed(ctx)[1]
 
 
 def draw(ctx: SourceContext, bank: dict) -> BankFlows:

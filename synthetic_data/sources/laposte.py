@@ -34,6 +34,7 @@ LABELS = {
     "AG1": ("Vous étiez absent lors de la livraison : un avis de passage a été déposé. Votre "
             "colis vous attend dans votre bureau de poste."),
     "DI1": "Votre colis est livré.",
+    "DI1l": "Votre colis a été déposé dans votre boîte aux lettres.",
     "DI1b": "Votre colis a été remis au destinataire dans votre bureau de poste.",
     "RE1": "Le délai de retrait est dépassé : votre colis est retourné à l'expéditeur.",
     "DI2": "Votre colis a été livré à l'expéditeur.",
@@ -116,7 +117,12 @@ def parcels(ctx: SourceContext, rng: np.random.Generator, cfg: dict,
                                                    - cfg["delivery_hours"][0]) * u[5]) * 3600)
     second = second.astype(np.int64)
     attempt = start + dd * DAY_US + second * US
-    avise = ~present(dd, start_sec + dd * 86_400 + second)
+    # A parcel that fits the letterbox is left there when nobody answers (not on away days: the
+    # household's own rule that nothing waits outside while it is away).
+    letterbox = (rng.random(n) < cfg["letterbox_share"]) & ~np.asarray(away)[dd]
+    home = present(dd, start_sec + dd * 86_400 + second)
+    avise = ~home & ~letterbox
+    dropped = ~home & letterbox
     notice = attempt + rng.integers(1, 5, n) * 60 * US
     last = nth_working(dd, cfg["hold_working_days"])
     lo, hi = cfg["collect_delay_working_days"]
@@ -127,7 +133,8 @@ def parcels(ctx: SourceContext, rng: np.random.Generator, cfg: dict,
     cols = zip(orders, ((ordered - start_sec) // 86_400).tolist(), dr.tolist(),
                at(d1, u[1], [14.0, 19.0]).tolist(), at(d1, u[2], [20.0, 23.5]).tolist(),
                at(dd, u[3], [4.0, 6.5]).tolist(), at(dd, u[4], [6.8, 8.5]).tolist(),
-               attempt.tolist(), avise.tolist(), notice.tolist(), dd.tolist(), last.tolist(),
+               attempt.tolist(), (avise * 1 + dropped * 2).tolist(), notice.tolist(), dd.tolist(),
+               last.tolist(),
                delay.tolist(), u[6].tolist(), at(back, u[7], [8.0, 12.0]).tolist(),
                at(nth_working(back, cfg["return_working_days"]), u[8], [9.0, 17.0]).tolist(),
                ids.tolist(), strict=True)
@@ -139,8 +146,8 @@ def parcels(ctx: SourceContext, rng: np.random.Generator, cfg: dict,
         ev = [(t_dr, "DR1", LABELS["DR1"]), (t_pc, "PC1", LABELS["PC1"]),
               (t_et, "ET1", LABELS["ET1"]), (t_eta, "ET1", LABELS["ET1a"]),
               (t_md, "MD2", LABELS["MD2"])]
-        if not av:
-            ev.append((t_at, "DI1", LABELS["DI1"]))
+        if av != 1:  # 0: handed over, 2: left in the letterbox
+            ev.append((t_at, "DI1", LABELS["DI1l" if av == 2 else "DI1"]))
         else:
             ev.append((t_ag, "AG1", LABELS["AG1"]))
             home = [w for w in work[bisect_right(work, d):bisect_right(work, la)] if not away[w]]
@@ -153,7 +160,7 @@ def parcels(ctx: SourceContext, rng: np.random.Generator, cfg: dict,
         ev = [e for e in ev if e[0] < end]
         if od >= per.n_days or not ev:
             continue
-        kept.append(_Parcel(merchant, oid, f"6A{id_ship:011d}", av, ev))
+        kept.append(_Parcel(merchant, oid, f"6A{id_ship:011d}", av == 1, ev))
     dates = _iso([t for k in kept for t, _, _ in k.events])
     out, i = [], 0
     for k in kept:

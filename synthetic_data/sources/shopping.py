@@ -29,8 +29,9 @@ from synthetic_data import french, parameters
 from synthetic_data.calendar_fr import dst_bounds_utc
 from synthetic_data.context import SourceContext
 from synthetic_data.documents import Batch
-from synthetic_data.ledger import Payment, publish
+from synthetic_data.ledger import Payment, payments, publish
 from synthetic_data.sources import laposte
+from synthetic_data.sources.bank_flows import committed_outflows, monthly_income
 from synthetic_data.sources.orange_mobility import METRES_PER_DEGREE, mobility
 
 RECEIPT = "org.selfdata.receipt"
@@ -70,6 +71,25 @@ def consumption_units(ctx: SourceContext) -> float:
     return 1.0 + sum(0.5 if a >= 14 else 0.3 for a in sorted(ages, reverse=True)[1:])
 
 
+def spending_level(ctx: SourceContext, p: dict) -> float:
+    """How much more (> 1) or less than a household at the median standard of living this one
+    spends: its income per consumption unit (what its bank statement will show) against INSEE's
+    median, to the power ``elasticity``, within bounds."""
+    lv = p["income"]
+    ratio = monthly_income(ctx) / consumption_units(ctx) / lv["median_income_per_unit_month"]
+    return float(np.clip(max(ratio, 1e-3) ** lv["elasticity"], *lv["bounds"]))
+
+
+def _budget(ctx: SourceContext, p: dict) -> float:
+    """Euros the household can put into purchases over the period: its income less what its
+    statement commits elsewhere (bills and premiums already in the ledger, rent or loan, taxes,
+    health cover), times the share not kept for cash and savings."""
+    months = ctx.period.n_days / 30.44
+    bills = -sum(x.amount for x in payments(ctx) if x.amount < 0)
+    free = monthly_income(ctx) * months - bills - committed_outflows(ctx)
+    return free * p["income"]["purchases_share_of_free_income"]
+
+
 def _offset(rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray, metres: list[float],
             ) -> tuple[np.ndarray, np.ndarray]:
     d = rng.uniform(metres[0], metres[1], lat.size)
@@ -87,6 +107,7 @@ class _Shopper:
     def __init__(self, ctx: SourceContext):
         self.ctx = ctx
         hh = ctx.household
+        self.level = 1.0  # spending relative to the median standard of living (spending_level)
         self.home = (hh.dwelling.location.latitude, hh.dwelling.location.longitude)
         self.mob = mobility(ctx)
         self.start = int(np.datetime64(ctx.period.start, "s").astype(np.int64))
@@ -235,6 +256,7 @@ def _home_baskets(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Sh
         1 + 1.5 * g["multi_quantity_share"])
     cu = consumption_units(ctx)
     yearly = (g["consumption_per_unit_eur"] * g["food_share"] * g["card_share"] * cu
+              * sh.level ** p["income"]["food_elasticity_share"]
               * rng.lognormal(-g["household_sigma"] ** 2 / 2, g["household_sigma"]))
     main_days, top_days = _week_plan(ctx, rng, g)
     years = ctx.period.n_days / 365.25
@@ -403,7 +425,7 @@ def _card_spending(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _S
                            fills_year * days.size / 365.25))
     if not groups:
         return []
-    counts = rng.poisson([g[3] for g in groups])
+    counts = rng.poisson([g[3] * (sh.level if g[0] != fuel else 1.0) for g in groups])
     g = np.repeat(np.arange(len(groups)), counts)
     pools = [x[2] for x in groups]
     size = np.array([x.size for x in pools])
@@ -536,7 +558,8 @@ def _online(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
     for k in sh.adults:
         if rng.random() >= o["buyer_share"]:
             continue
-        rate = o["orders_per_month"] * rng.lognormal(-o["buyer_sigma"] ** 2 / 2, o["buyer_sigma"])
+        rate = o["orders_per_month"] * sh.level * rng.lognormal(-o["buyer_sigma"] ** 2 / 2,
+                                                                  o["buyer_sigma"])
         d = np.sort(rng.choice(home_days, rng.poisson(rate * home_days.size / 30.44)))
         hour = rng.uniform(7.0, 23.5, d.size)
         orders += [(t, k) for t in sh.local_sec(d, hour).tolist()]
@@ -563,6 +586,7 @@ def _online(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
 def generate(ctx: SourceContext) -> list[Batch]:
     p = parameters.load("shopping")
     sh = _Shopper(ctx)
+    sh.level = spending_level(ctx, p)
     receipts, pays = [], []
     for name, plan in (("groceries", _home_baskets), ("trip", None)):
         rng = ctx.rng(f"shopping-{name}")
@@ -574,9 +598,16 @@ def generate(ctx: SourceContext) -> list[Batch]:
         docs, paid = _receipts(ctx, rng, p, basket)
         receipts += docs
         pays += paid
-    pays += _card_spending(ctx, ctx.rng("shopping-card"), p, sh)
+    spent = -sum(x.amount for x in pays)
+    card = _card_spending(ctx, ctx.rng("shopping-card"), p, sh)
     parcels, online = _online(ctx, ctx.rng("shopping-online"), p, sh)
-    pays += online
+    extra = -sum(x.amount for x in card) - sum(x.amount for x in online)
+    room = _budget(ctx, p) - spent
+    if extra > max(room, 0.0):  # more than it can afford: fewer outings and orders, drawn again
+        sh.level *= max(room, 0.0) / extra * p["income"]["redraw_margin"]
+        card = _card_spending(ctx, ctx.rng("shopping-card"), p, sh)
+        parcels, online = _online(ctx, ctx.rng("shopping-online"), p, sh)
+    pays += card + online
     for pay in sorted(pays, key=lambda x: x.when or datetime.min):
         if ctx.period.start <= pay.day < ctx.period.end:
             publish(ctx, pay)

@@ -13,7 +13,7 @@ from synthetic_data.context import SourceContext
 from synthetic_data.ledger import Payment, payments
 from synthetic_data.population import household_context
 from synthetic_data.sources import modules_for, shopping
-from synthetic_data.sources.laposte import PARCEL
+from synthetic_data.sources.laposte import LABELS, PARCEL
 from synthetic_data.sources.shopping import RECEIPT, _Shopper
 from tests.support.households import SEED, YEAR, indices_where
 
@@ -137,7 +137,7 @@ def _working(day: date, holidays: set[date]) -> bool:
 
 
 def test_parcels_reach_the_household_address_in_a_valid_order_on_working_days_at_home():
-    avise = delivered = 0
+    avise = delivered = letterbox = 0
     for i in sweep():
         ctx, docs, pays = shopped(i)
         per, tl, addr = ctx.period, ctx.timeline, ctx.household.address
@@ -174,9 +174,12 @@ def test_parcels_reach_the_household_address_in_a_valid_order_on_working_days_at
                 assert d["contextData"]["removalPoint"]["type"] == "BDP"
             elif "DI1" in codes:
                 at = dates[codes.index("DI1")].replace(tzinfo=None)
-                assert sh.home_present(attempt_day, np.datetime64(at, "s"))
+                left = ev[codes.index("DI1")]["label"] == LABELS["DI1l"]
+                assert left or sh.home_present(attempt_day, np.datetime64(at, "s"))
+                assert not tl.away[attempt_day]
+                letterbox += left
             assert d["isFinal"] == (codes[-1] in ("DI1", "DI2"))
-    assert delivered and avise
+    assert delivered and avise and letterbox
 
 
 def test_no_parcel_is_handed_over_at_home_while_away():
