@@ -57,7 +57,7 @@ DOCTYPES = {
     "org.selfdata.receipt": N_(
         "your grocery receipts: what you bought, where and when, and what you paid"),
     "org.selfdata.laposte.parcel": N_(
-        "the tracking of the parcels sent to you (La Poste, Colissimo), with your address"),
+        "the tracking of the parcels sent to you (Colissimo), with your address"),
     "org.selfdata.groundtruth.event": N_("the organisers' answer key of events in your data"),
     "io.cozy.doctypes": N_("the list of the kinds of data in your cloud"),
     "io.cozy.journal": N_("the journal of who read your data"),

@@ -166,3 +166,16 @@ def test_a_cloud_without_bank_or_shopping_shows_none_of_their_charts(cloud):
     page = client.get("/", headers={"Host": "empty.localhost", "Accept-Language": "en"}).text
     for section in ("bank", "shopping", "transport"):
         assert f'aria-labelledby="{section}"' not in page
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", "your grocery receipts: what you bought"),
+    ("fr", "vos tickets de caisse : ce que vous avez acheté")])
+def test_the_data_browser_names_the_new_doctypes_and_documents_them(cloud, lang, words):
+    _, client, _ = cloud
+    headers = {"Host": "shopper.localhost", "Accept-Language": lang}
+    listing = client.get("/browse/", headers=headers).text
+    assert words in listing and "org.selfdata.laposte.parcel" in listing
+    page = client.get("/browse/org.selfdata.receipt", headers=headers).text
+    assert 'id="schema-description"' in page and "till receipt" in page   # from the schema
+    assert "receiptId" in page
