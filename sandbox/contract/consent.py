@@ -45,7 +45,7 @@ DOCTYPES = {
     "org.fing.mesinfos.contract": N_("your energy contracts"),
     "org.fing.mesinfos.paymentterms": N_("how you pay your energy bills"),
     "org.fing.mesinfos.home": N_("your home's energy profile (type, surface, heating)"),
-    "io.cozy.bills": N_("your bills (energy, water, phone, insurance)"),
+    "io.cozy.bills": N_("your bills (energy, water, phone and internet, insurance)"),
     "fr.maif.maifuser.contrat": N_("your insurance contracts (MAIF)"),
     "fr.maif.maifuser.home": N_("your insured home (MAIF)"),
     "fr.maif.maifuser.foyer": N_("the members of your household (MAIF)"),
@@ -54,6 +54,10 @@ DOCTYPES = {
     "fr.maif.maifuser.sinistre": N_("your insurance claims (MAIF)"),
     "org.selfdata.transport.validation": N_(
         "where and when you took public transport (TCL card validations)"),
+    "org.selfdata.receipt": N_(
+        "your grocery receipts: what you bought, where and when, and what you paid"),
+    "org.selfdata.laposte.parcel": N_(
+        "the tracking of the parcels sent to you (Colissimo), with your address"),
     "org.selfdata.groundtruth.event": N_("the organisers' answer key of events in your data"),
     "io.cozy.doctypes": N_("the list of the kinds of data in your cloud"),
     "io.cozy.journal": N_("the journal of who read your data"),

@@ -26,8 +26,11 @@ class Unit:
     one: str = ""
     many: str = ""
     symbol: str = ""
+    money: bool = False              # euros, as the language writes prices (``€1,234.56``)
 
     def text(self, lang: Language, v: float, digits: int | None = None) -> str:
+        if self.money:
+            return lang.money(round(v, 2))
         if self.one:
             n = round(v)
             return lang.ngettext(self.one, self.many, n) % {"n": lang.number(n, 0)}
@@ -39,8 +42,10 @@ class Chart:
     title: str
     unit: str                        # the caption's unit ("kWh per day")
     svg: str
-    rows: list[tuple[str, str]]      # the same data as text, for the table under the chart
+    rows: list[tuple[str, ...]]      # the same data as text, for the table under the chart
     x_label: str                     # the table's first column
+    columns: tuple[str, ...] = ()    # the table's other columns (one "Value" when empty)
+    legend: tuple[tuple[str, str], ...] = ()   # (series name, its colour's class)
 
 
 def daily(labels: list[str], values: list[float]) -> tuple[list[str], list[float | None]]:
@@ -110,16 +115,20 @@ def _frame(title: str, body: str) -> str:
             f"<title>{escape(title)}</title>{body}</svg>")
 
 
-def _value_axis(lang: Language, top: float) -> str:
-    """Zero, half-way and the top, with their lines; zero's line is the axis."""
+def _value_axis(lang: Language, top: float, bottom: float = 0.0) -> str:
+    """Zero, half-way and the top, with their lines; zero's line is the axis. With values
+    below zero (``bottom`` < 0), the bottom too, and zero's line drawn where zero is."""
     out = []
-    for frac in (0.0, 0.5, 1.0):
-        y = PAD_T + (HEIGHT - PAD_T - PAD_B) * (1 - frac)
-        cls = "axis zero" if frac == 0 else "grid"
+    marks = (0.0, 0.5, 1.0) if bottom == 0 else (bottom, 0.0, top)
+    span = top - bottom
+    for mark in marks:
+        v = top * mark if bottom == 0 else mark
+        y = PAD_T + (HEIGHT - PAD_T - PAD_B) * (top - v) / span
+        cls = "axis zero" if v == 0 else "grid"
         out.append(f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{WIDTH - PAD_R}" y2="{y:.1f}" '
                    f'class="{cls}"/><text x="{PAD_L - 5}" y="{y + FONT * 0.35:.1f}" '
                    f'class="tick" text-anchor="end">'
-                   f"{escape(lang.number(top * frac, _digits(top)))}</text>")
+                   f"{escape(lang.number(v, _digits(max(top, -bottom))))}</text>")
     return "".join(out)
 
 
@@ -164,12 +173,17 @@ def line(lang: Language, title: str, unit_label: str, labels: list[str],
     if not any(v is not None for v in values):
         return _empty(title, unit_label, lang, x_label)
     labels, values = downsample(labels, values)
-    top = nice_top(max(v for v in values if v is not None))
+    known = [v for v in values if v is not None]
+    top = nice_top(max(known)) if max(known) > 0 else 0.0
+    low = min(known)
+    bottom = -nice_top(-low) if low < 0 else 0.0   # a balance in the red: the axis goes below 0
+    if top == 0:
+        top = -bottom / 4 if bottom else 1.0
     n = max(len(values) - 1, 1)
     plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
 
     def xy(i: int, v: float) -> str:
-        return f"{PAD_L + i * plot_w / n:.1f},{PAD_T + plot_h * (1 - v / top):.1f}"
+        return f"{PAD_L + i * plot_w / n:.1f},{PAD_T + plot_h * (top - v) / (top - bottom):.1f}"
 
     runs: list[list[str]] = [[]]
     for i, v in enumerate(values):
@@ -182,10 +196,10 @@ def line(lang: Language, title: str, unit_label: str, labels: list[str],
                      'class="dot"/>' for r in runs if r)
     ticks = "".join(_tick(PAD_L + i * plot_w / n, text)
                     for i, text in _date_ticks(labels, lang))
-    svg = _frame(title, _value_axis(lang, top) + series + ticks)
+    svg = _frame(title, _value_axis(lang, top, bottom) + series + ticks)
     step = max(1, len(values) // 12)
     name = row_label or (lambda lb: lang.date(lb) if len(lb) == 10 else lb)
-    digits = _digits(top)
+    digits = _digits(max(top, -bottom))
     rows = [(name(labels[i]), unit.text(lang, values[i], digits) if values[i] is not None
              else lang.gettext("no data")) for i in range(0, len(values), step)]
     return Chart(title, unit_label, svg, rows, x_label)
@@ -213,3 +227,43 @@ def bars(lang: Language, title: str, unit_label: str, labels: list[str], values:
     return Chart(title, unit_label, svg,
                  [(name(lb), unit.text(lang, v)) for lb, v in zip(labels, values, strict=True)],
                  x_label)
+
+
+def stacked(lang: Language, title: str, unit_label: str, labels: list[str],
+            series: list[tuple[str, list[float]]], unit: Unit, x_label: str,
+            tick_label=None, total: str = "") -> Chart:
+    """One bar per label, made of each series' part stacked from zero (all values ≥ 0), a
+    colour per series with its name in the legend; the table has a column per series (and a
+    total first when ``total`` names it). Series that are zero everywhere are left out."""
+    series = [(name, vals) for name, vals in series if any(vals)]
+    if not series:
+        return _empty(title, unit_label, lang, x_label)
+    sums = [sum(vals[i] for _, vals in series) for i in range(len(labels))]
+    top = nice_top(max(sums))
+    n = len(labels)
+    plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
+    bw = plot_w / n
+    name = tick_label or (lambda lb: lb)
+    rects = []
+    for i, lb in enumerate(labels):
+        base = 0.0
+        for k, (sname, vals) in enumerate(series):
+            v = vals[i]
+            if not v:
+                continue
+            y = PAD_T + plot_h * (1 - (base + v) / top)
+            rects.append(
+                f'<rect x="{PAD_L + i * bw + bw * 0.1:.1f}" y="{y:.1f}" '
+                f'width="{max(bw * 0.8, 1):.1f}" height="{plot_h * v / top:.1f}" '
+                f'class="bar s{k}"><title>{escape(name(lb))}, {escape(sname)}: '
+                f"{escape(unit.text(lang, v))}</title></rect>")
+            base += v
+    widest = max(len(name(lb)) for lb in labels) * CHAR + 6
+    step = max(1, -(-int(widest) // max(int(bw), 1)))
+    ticks = "".join(_tick(PAD_L + i * bw + bw / 2, name(labels[i])) for i in range(0, n, step))
+    svg = _frame(title, _value_axis(lang, top) + "".join(rects) + ticks)
+    rows = [(name(lb), *([unit.text(lang, sums[i])] if total else []),
+             *(unit.text(lang, vals[i]) for _, vals in series)) for i, lb in enumerate(labels)]
+    columns = ((total,) if total else ()) + tuple(sname for sname, _ in series)
+    return Chart(title, unit_label, svg, rows, x_label, columns,
+                 tuple((sname, f"s{k}") for k, (sname, _) in enumerate(series)))

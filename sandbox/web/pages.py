@@ -86,7 +86,78 @@ def _charts(lang: Language, ov: dashboard.Overview) -> dict:
                            *charts.monthly(*ov.vod_by_month, ov.months),
                            Unit(*Nn_("%(n)s order", "%(n)s orders")), _("Month"),
                            tick_label=lambda m: lang.month(m)),
+        **_money_and_errands(lang, ov),
     }
+
+
+SPENDING_NAMES = {"housing": N_("Housing (rent, energy, water, insurance)"),
+                  "daily": N_("Daily life (food, phone, shopping)"),
+                  "transport": N_("Transport"), "health": N_("Health"), "taxes": N_("Taxes"),
+                  "leisure": N_("Leisure and outings"),
+                  "other": N_("Other (cash, services, children)")}
+PARCEL_NAMES = {"home": N_("delivered at home"),
+                "post_office": N_("notice left, collected at the post office"),
+                "returned": N_("returned to the sender"), "on_the_way": N_("on the way")}
+
+
+def _by_month(per_month: dict[str, dict[str, float]], keys: tuple[str, ...],
+              names: dict[str, str], lang: Language,
+              period: tuple[str, str] | None) -> tuple[list[str], list[tuple[str, list[float]]]]:
+    """Month dicts of parts as stacked series over every month of ``period`` (0 where none)."""
+    months = sorted(per_month)
+    span = (min(months[:1] + list(period or ())), max(months[-1:] + list(period or ()))) \
+        if months else None
+    labels: list[str] = []
+    series = []
+    for key in keys:
+        labels, values = charts.monthly(months, [per_month[m].get(key, 0.0) for m in months],
+                                        span)
+        series.append((lang.gettext(names[key]), values))
+    return labels, series
+
+
+def _money_and_errands(lang: Language, ov: dashboard.Overview) -> dict:
+    """Bank, receipts, parcels and public transport: each chart only when its data exists."""
+    _ = lang.gettext
+    month, euros = _("Month"), Unit(money=True)
+    by_month = lambda m: lang.month(m)  # noqa: E731
+    out: dict = {"spending": None, "balance": None, "receipts": None, "receipts_count": None,
+                 "parcels": None, "validations": None}
+    if ov.spending:
+        out["spending"] = charts.stacked(
+            lang, _("Spending per month, by kind"), _("euros debited per month"),
+            *_by_month(ov.spending, dashboard.SPENDING_GROUPS, SPENDING_NAMES, lang, ov.months),
+            euros, month, tick_label=by_month, total=_("Total"))
+    if ov.balance[0]:
+        out["balance"] = charts.line(lang, _("Checking account balance"),
+                                     _("euros, at the end of each day"), *ov.balance, euros,
+                                     _("Day"))
+    if ov.receipts:
+        months = sorted(ov.receipts)
+        out["receipts"] = charts.bars(
+            lang, _("Grocery receipts per month"), _("euros spent per month"),
+            *charts.monthly(months, [ov.receipts[m][1] for m in months], ov.months), euros,
+            month, tick_label=by_month)
+        out["receipts_count"] = charts.bars(
+            lang, _("Grocery shops per month"), _("receipts per month"),
+            *charts.monthly(months, [float(ov.receipts[m][0]) for m in months], ov.months),
+            Unit(*Nn_("%(n)s receipt", "%(n)s receipts")), month, tick_label=by_month)
+    if ov.parcels:
+        labels, series = _by_month(
+            {m: {k: float(v) for k, v in c.items()} for m, c in ov.parcels.items()},
+            dashboard.PARCEL_OUTCOMES, PARCEL_NAMES, lang, ov.months)
+        out["parcels"] = charts.stacked(
+            lang, _("Parcels per month"), _("parcels, by the month of their last step"),
+            labels, series, Unit(*Nn_("%(n)s parcel", "%(n)s parcels")), month,
+            tick_label=by_month, total=_("Total"))
+    if ov.validations_by_hour:
+        out["validations"] = charts.bars(
+            lang, _("Public transport validations by hour of the day"),
+            _("validations over the period, by local hour"),
+            [f"{h}h" for h in range(24)], ov.validations_by_hour,
+            Unit(*Nn_("%(n)s validation", "%(n)s validations")), _("Hour"),
+            tick_label=lambda h: f"{int(h[:-1])}", every=3)
+    return out
 
 
 def _installed(request: Request, instance: str, a: InstalledApp, lang: Language) -> dict:

@@ -3,7 +3,19 @@ inside the view box), gaps for missing periods, counts as integers, in both lang
 
 import re
 
-from sandbox.web.charts import HEIGHT, WIDTH, Unit, bars, daily, downsample, line, monthly
+import pytest
+
+from sandbox.web.charts import (
+    HEIGHT,
+    WIDTH,
+    Unit,
+    bars,
+    daily,
+    downsample,
+    line,
+    monthly,
+    stacked,
+)
 from sandbox.webkit.i18n import Language
 
 EN, FR = Language("en"), Language("fr")
@@ -70,3 +82,32 @@ def test_empty_charts_say_so_in_the_page_language():
     assert "No data yet" in bars(EN, "Calls", "calls", [], [], ORDERS, "Hour").svg
     assert "Pas encore de données" in bars(FR, "Appels", "appels", ["0h"], [0.0], ORDERS,
                                           "Heure").svg
+
+
+def test_stacked_bars_add_up_name_each_series_and_leave_out_empty_ones():
+    chart = stacked(EN, "Spending", "euros per month", ["2024-01", "2024-02"],
+                    [("Housing", [500.0, 480.0]), ("Health", [0.0, 0.0]),
+                     ("Daily life", [120.5, 0.0])], Unit(money=True), "Month", total="Total")
+    assert chart.columns == ("Total", "Housing", "Daily life")     # Health: nothing, left out
+    assert chart.legend == (("Housing", "s0"), ("Daily life", "s1"))
+    assert chart.rows == [("2024-01", "€620.50", "€500.00", "€120.50"),
+                          ("2024-02", "€480.00", "€480.00", "€0.00")]
+    assert chart.svg.count("<rect") == 3                # no zero-height part drawn
+    heights = [float(h) for h in re.findall(r'height="([\d.]+)" class="bar', chart.svg)]
+    tops = [float(y) for y in re.findall(r'y="([\d.]+)" width="[\d.]+" height', chart.svg)]
+    # January's parts stack: the second starts where the first ends
+    assert tops[1] + heights[1] == pytest.approx(tops[0], abs=0.15)
+    assert '>0</text>' in chart.svg
+    assert "No data yet" in stacked(EN, "S", "u", ["2024-01"], [("A", [0.0])], Unit(money=True),
+                                    "Month").svg
+
+
+def test_a_line_below_zero_draws_its_axis_below_zero():
+    chart = line(FR, "Solde", "euros", ["2024-01-01", "2024-01-02", "2024-01-03"],
+                 [300.0, -120.0, 50.0], Unit(money=True), "Jour")
+    ticks = re.findall(r'class="tick" text-anchor="end">([^<]+)</text>', chart.svg)
+    assert ticks == ["-200", "0", "500"]           # the bottom, zero where it is, the top
+    ys = [float(y) for _, y in (p.split(",") for p in re.search(
+        r'points="([^"]+)"', chart.svg).group(1).split())]
+    assert all(14 <= y <= HEIGHT - 26 for y in ys)          # every point inside the plot
+    assert ("2 janv. 2024", "-120,00\xa0€") in chart.rows

@@ -10,7 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from selfdata.up import Progress
+from sandbox.settings import Settings
+from sandbox.web.app import create_app
+from selfdata.up import NOT_IN_DEMO_TOKEN, READ_SCOPE, Progress
+from synthetic_data.sources import all_doctypes
 from tests.support import docker
 from tests.support.up import Up
 
@@ -98,3 +101,25 @@ def test_progress_says_each_tenth_and_the_end():
     one(1)
     one(1)
     assert said == ["  generated 1/2", "  generated 2/2"]
+
+
+def test_the_demo_token_reads_every_doctype_the_generator_writes(tmp_path):
+    """The token `up` prints reads every doctype of the generated data (bank, receipts,
+    parcels and validations included) but the organisers' answer key, and the sandbox
+    grants it as written."""
+    scope = READ_SCOPE.split()
+    assert all(s.endswith(":GET") for s in scope)
+    doctypes = {s.removesuffix(":GET") for s in scope}
+    assert doctypes - {"io.cozy.doctypes", "io.cozy.journal"} == \
+        set(all_doctypes()) - NOT_IN_DEMO_TOKEN
+    assert {"io.cozy.bank.operations", "org.selfdata.receipt", "org.selfdata.laposte.parcel",
+            "org.selfdata.transport.validation"} <= doctypes
+    assert "org.selfdata.groundtruth.event" not in doctypes
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'sb.db'}",
+                              live_engine=False, files_dir=str(tmp_path / "files")))
+    sb = app.state.sandbox
+    try:
+        sb.instances.create("tester")
+        assert sb.cli_token("tester", READ_SCOPE)
+    finally:
+        sb.close()

@@ -5,6 +5,7 @@ import pytest
 from sandbox.contract import doctypes
 from sandbox.contract.consent import ACTIONS, DOCTYPES, rule_in_words, usage_label
 from sandbox.contract.permissions import parse_scope
+from sandbox.webkit.i18n import Language
 
 
 @pytest.mark.parametrize(("scope", "grade"), [
@@ -84,3 +85,15 @@ def test_route_written_doctypes_are_not_reserved_but_read_only_ones_stay_so():
         assert doctypes.is_reserved(doctype, writes=False)
     assert doctypes.is_reserved("io.cozy.files.*", writes=True)   # covers files.versions
     assert not doctypes.is_reserved("io.cozy.files.*", writes=False)
+
+
+def test_every_documented_doctype_has_words_in_both_languages():
+    """The data browser and the consent page name every kind of data the generator writes
+    (bank, receipts, parcels, validations included) in words, in French too."""
+    fr = Language("fr")
+    for doctype in sorted(doctypes.known_doctypes()):
+        assert doctype in DOCTYPES, doctype
+        assert fr.gettext(DOCTYPES[doctype]) != DOCTYPES[doctype], doctype
+    assert rule_in_words(parse_scope("io.cozy.bank.operations:GET")[0]).sensitive
+    assert rule_in_words(parse_scope("io.cozy.bank.accounts:GET")[0]).sensitive
+    assert not rule_in_words(parse_scope("org.selfdata.receipt:GET")[0]).sensitive
