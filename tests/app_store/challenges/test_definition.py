@@ -1,0 +1,117 @@
+"""Challenge definitions: every problem reported at once, the kinds' schemas and truth."""
+
+from datetime import date
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from app_store.challenges import households as hs
+from app_store.challenges import kinds
+from app_store.challenges.definition import parse
+from app_store.challenges.scoring import check_findings
+from app_store.errors import Invalid
+
+LEAKS = {"key": "leaks", "title": "Find the leaks", "kind": "event-detection",
+         "event_kinds": ["leak"]}
+FORECAST = {"key": "next-month", "title": "Next month", "kind": "forecast",
+            "target": "electricity"}
+
+
+def test_a_good_definition_is_taken_with_its_defaults():
+    d = parse(LEAKS)
+    assert (d.key, d.kind, d.event_kinds, d.tolerance_days) == ("leaks", "event-detection",
+                                                                 ("leak",), 2)
+    assert parse(FORECAST).target == "electricity"
+
+
+def test_every_problem_is_reported_at_once_with_its_path():
+    with pytest.raises(Invalid) as got:
+        parse({"key": "Bad Key", "title": "", "kind": "event-detection",
+               "event_kinds": ["leak", "ufo"], "tolerance_days": -1, "hidden_seed": 3,
+               "leaderboard_share": 1.5, "opens_at": "soon", "quota_per_day": True})
+    paths = {p["path"] for p in got.value.problems}
+    assert paths >= {"key", "title", "event_kinds.1", "tolerance_days", "hidden_seed",
+                     "leaderboard_share", "opens_at", "quota_per_day"}
+    seed = next(p for p in got.value.problems if p["path"] == "hidden_seed")
+    assert "drawn by the store" in seed["message"]
+
+
+def test_kind_specific_fields_are_required():
+    with pytest.raises(Invalid) as got:
+        parse({"key": "x1", "title": "X", "kind": "forecast"})
+    assert [p["path"] for p in got.value.problems] == ["target"]
+    with pytest.raises(Invalid) as got:
+        parse({"key": "x1", "title": "X", "kind": "event-detection"})
+    assert [p["path"] for p in got.value.problems] == ["event_kinds"]
+    with pytest.raises(Invalid):
+        parse(["not", "an", "object"])
+    with pytest.raises(Invalid) as got:
+        parse({**LEAKS, "opens_at": "2026-05-02T00:00:00", "closes_at": "2026-05-01T00:00:00"})
+    assert [p["path"] for p in got.value.problems] == ["closes_at"]
+
+
+@pytest.mark.parametrize("raw", [LEAKS, FORECAST])
+def test_each_kind_publishes_a_valid_schema_with_a_described_field_and_a_valid_example(raw):
+    d = parse(raw)
+    schema = kinds.schema(d)
+    Draft202012Validator.check_schema(schema)
+    assert all(p.get("description") for p in schema["properties"].values())
+    assert check_findings(d, [kinds.example(d)]) == ([kinds.example(d)], 0, "")
+
+
+def test_findings_outside_the_schema_are_counted_and_the_first_problem_told():
+    d = parse(LEAKS)
+    good, bad, first = check_findings(d, [
+        {"event": "leak", "start": "2017-01-01", "end": "2017-01-03"},
+        {"event": "leak", "start": "yesterday", "end": "2017-01-03"},
+        {"event": "leak", "start": "2017-02-30", "end": "2017-03-01"},
+        {"start": "2017-01-01", "end": "2017-01-03"}])
+    assert len(good) == 1 and bad == 3
+    assert first.startswith("start:")
+
+
+def test_the_truth_of_a_household_is_its_ground_truth_or_its_held_out_month():
+    leaks, forecast = parse(LEAKS), parse({**FORECAST, "target": "water"})
+    data = [("org.selfdata.groundtruth.event", [
+                {"kind": "leak", "start": "2017-03-01", "end": "2017-03-09"},
+                {"kind": "vacation", "start": "2017-08-01", "end": "2017-08-09"}]),
+            (kinds.WATER, [{"statementCategory": "eau", "period": "2017-12-01", "value": 100},
+                           {"statementCategory": "eau", "period": "2017-12-02", "value": 50},
+                           {"statementCategory": "eau", "period": "2017-11-30", "value": 70},
+                           {"statementCategory": "eau", "period": "2017-12", "value": 999}])]
+    t = kinds.truth(leaks, data)
+    assert [e.kind for e in t.events] == ["leak", "vacation"]
+    r = kinds.household_result(leaks, [{"event": "leak", "start": "2017-03-05",
+                                        "end": "2017-03-06"}], t)
+    assert r["score"] == 1.0 and r["by_kind"]["leak"]["true_positives"] == 1
+    f = kinds.truth(forecast, data)
+    assert (f.month, f.month_total, f.previous_total) == ("2017-12", 150, 70)
+    assert kinds.holdout(forecast) == date(2017, 12, 1) and kinds.holdout(leaks) is None
+    r = kinds.household_result(forecast, [{"target": "water", "month": "2017-12",
+                                           "value": 135}], f)
+    assert r["score"] == pytest.approx(10)
+    assert r["baseline_score"] == pytest.approx(100 * 80 / 150, abs=1e-3)
+    assert kinds.household_result(forecast, [], f)["score"] == 100
+
+
+def test_totals_sum_counts_over_households_and_rank_by_the_kinds_direction():
+    d = parse(LEAKS)
+    t = kinds.Truth(events=[], first=date(2017, 1, 1), last=date(2017, 12, 31))
+    quiet = kinds.household_result(d, [], t)
+    t2 = kinds.Truth(events=[kinds.metrics.Span("leak", date(2017, 5, 1), date(2017, 5, 3))],
+                     first=date(2017, 1, 1), last=date(2017, 12, 31))
+    found = kinds.household_result(d, [{"event": "leak", "start": "2017-05-02",
+                                        "end": "2017-05-02"}], t2)
+    total = kinds.total(d, [quiet, found])
+    assert total["score"] == 1.0 and total["baseline"] == pytest.approx(2 * 0.5 * 1 / 1.5, abs=1e-4)
+    assert kinds.better(d, 0.9, 0.5) and kinds.better(parse(FORECAST), 5, 10)
+
+
+def test_household_sets_mix_households_with_and_without_events_and_split_evenly():
+    found = hs.indices(1, 6, set(), 2017, ("leak",))
+    assert found == sorted(found) and len(set(found)) == 6
+    assert found == hs.indices(1, 6, set(), 2017, ("leak",))        # reproducible
+    parts = hs.split(hs.HIDDEN, found, 0.5)
+    assert [p.part for p in parts].count(hs.BOARD) == 3
+    assert {p.part for p in parts[3:]} == {hs.BOARD, hs.PRIVATE}    # events on both parts
+    assert hs.draw_secret_seed() != hs.draw_secret_seed()
