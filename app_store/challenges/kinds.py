@@ -5,10 +5,10 @@ total over households, and the trivial baseline every entry is compared with.
 
 * ``event-detection``: findings ``{"event", "start", "end"}``; F1 per event kind (micro over
   households), the total is the mean F1 over the challenge's kinds (higher is better). Baseline:
-  one finding per kind covering the whole year ("always alarm").
+  every kind claimed in every month (:func:`metrics.monthly_alarm`).
 * ``forecast``: one finding ``{"target", "month", "value"}``, the total of the held-out month
   (the last month of the year, withheld from the instance); MAPE in % (lower is better).
-  Baseline: predicting the month before's total.
+  Baseline: the mean day of the data so far times the month's days.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Truth:
     first: date | None = None
     last: date | None = None
     month_total: float | None = None      # forecast: the held-out month
-    previous_total: float | None = None   # forecast: the month before (the baseline)
+    baseline_total: float | None = None   # forecast: the mean day so far × the month's days
     month: str = ""
 
 
@@ -129,14 +129,19 @@ def truth(d, batches: list[tuple[str, list[dict]]]) -> Truth:
                                              date.fromisoformat(e["end"])) for e in docs)
         return t
     t.month = f"{d.year}-12"
-    before = f"{d.year}-11"
-    totals = {t.month: 0.0, before: 0.0}
+    month_total, before, days = 0.0, 0.0, set()
     for doctype, docs in batches:
         for doc in docs:
             got = _daily(doctype, doc, d.target)
-            if got and got[0][:7] in totals:
-                totals[got[0][:7]] += got[1]
-    t.month_total, t.previous_total = round(totals[t.month], 3), round(totals[before], 3)
+            if got is None:
+                continue
+            if got[0].startswith(t.month):
+                month_total += got[1]
+            elif got[0] < t.month:
+                before += got[1]
+                days.add(got[0])
+    t.month_total = round(month_total, 3)
+    t.baseline_total = round(before / len(days) * 31, 3) if days else 0.0
     return t
 
 
@@ -154,7 +159,7 @@ def household_result(d, findings: list[dict], t: Truth) -> dict[str, Any]:
     if d.kind == "event-detection":
         counts = metrics.detection(spans(d, findings), t.events, d.event_kinds,
                                    d.tolerance_days)
-        base = metrics.detection(metrics.always_alarm(d.event_kinds, t.first, t.last),
+        base = metrics.detection(metrics.monthly_alarm(d.event_kinds, t.first, t.last),
                                  t.events, d.event_kinds, d.tolerance_days)
         return {"by_kind": {k: c.to_json() for k, c in counts.items()},
                 "baseline": {k: c.to_json() for k, c in base.items()},
@@ -166,7 +171,7 @@ def household_result(d, findings: list[dict], t: Truth) -> dict[str, Any]:
             "absolute_error": round(metrics.absolute_error(predicted, actual), 3),
             "score": round(metrics.absolute_percentage_error(predicted, actual), 3),
             "baseline_score": round(metrics.absolute_percentage_error(
-                t.previous_total or 0.0, actual), 3)}
+                t.baseline_total or 0.0, actual), 3)}
 
 
 def total(d, results: list[dict]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import http.client
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -104,7 +105,10 @@ class ScoringRunner:
         try:
             self._household(run_id, d, image, manifest, slug, h)
         except Exception as exc:  # one household's surprise is that household's error
-            log.error("scoring run %s, household %s: %s", run_id, h.label, type(exc).__name__)
+            # the organisers' log gets the traceback, the hidden seed masked
+            told = traceback.format_exc()
+            told = told.replace(str(self.challenges.secret_seed(d.key)), "<hidden seed>")
+            log.error("scoring run %s, household %s: %s", run_id, h.label, told)
             self.challenges.record(run_id, h, ok=False, result=None, error=f"the store could "
                                    f"not score this household ({type(exc).__name__}); the "
                                    "organisers can look at the store's log", findings=0,
@@ -171,7 +175,7 @@ class ScoringRunner:
         except (OSError, http.client.HTTPException) as exc:
             return f"the analysis hook did not answer properly ({type(exc).__name__}); " \
                 f"answer POST {HOOK} once the findings are written"
-        if not 200 <= reply.status < 300:
-            return f"the analysis hook answered {reply.status}; answer POST {HOOK} with 200 " \
+        if not 200 <= reply.status_code < 300:
+            return f"the analysis hook answered {reply.status_code}; answer POST {HOOK} with 200 " \
                 "once the findings are written"
         return None

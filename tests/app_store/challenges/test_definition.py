@@ -85,12 +85,12 @@ def test_the_truth_of_a_household_is_its_ground_truth_or_its_held_out_month():
                                         "end": "2017-03-06"}], t)
     assert r["score"] == 1.0 and r["by_kind"]["leak"]["true_positives"] == 1
     f = kinds.truth(forecast, data)
-    assert (f.month, f.month_total, f.previous_total) == ("2017-12", 150, 70)
+    assert (f.month, f.month_total, f.baseline_total) == ("2017-12", 150, 70 * 31)
     assert kinds.holdout(forecast) == date(2017, 12, 1) and kinds.holdout(leaks) is None
     r = kinds.household_result(forecast, [{"target": "water", "month": "2017-12",
                                            "value": 135}], f)
     assert r["score"] == pytest.approx(10)
-    assert r["baseline_score"] == pytest.approx(100 * 80 / 150, abs=1e-3)
+    assert r["baseline_score"] == pytest.approx(100 * (70 * 31 - 150) / 150, abs=1e-3)
     assert kinds.household_result(forecast, [], f)["score"] == 100
 
 
@@ -103,7 +103,9 @@ def test_totals_sum_counts_over_households_and_rank_by_the_kinds_direction():
     found = kinds.household_result(d, [{"event": "leak", "start": "2017-05-02",
                                         "end": "2017-05-02"}], t2)
     total = kinds.total(d, [quiet, found])
-    assert total["score"] == 1.0 and total["baseline"] == pytest.approx(2 * 0.5 * 1 / 1.5, abs=1e-4)
+    p = 1 / 24                      # the monthly alarm: 1 event found in 2 × 12 claims
+    assert total["score"] == 1.0 and total["baseline"] == pytest.approx(2 * p / (1 + p),
+                                                                        abs=1e-4)
     assert kinds.better(d, 0.9, 0.5) and kinds.better(parse(FORECAST), 5, 10)
 
 

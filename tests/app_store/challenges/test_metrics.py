@@ -11,9 +11,9 @@ from app_store.challenges.metrics import (
     absolute_percentage_error,
     advice_regret,
     advice_saving,
-    always_alarm,
     detection,
     match_kind,
+    monthly_alarm,
 )
 
 
@@ -55,11 +55,14 @@ def test_precision_recall_f1_per_kind_and_kinds_left_out():
     assert Counts(0, 0, 0).to_json()["f1"] == 0.0
 
 
-def test_the_always_alarm_baseline_finds_every_event_of_a_household_once():
-    found = always_alarm(("leak",), date(2017, 1, 1), date(2017, 12, 31))
-    c = match_kind(found, [span("leak", "2017-02-01", "2017-02-03"),
-                           span("leak", "2017-06-01", "2017-06-03")], 2)
-    assert (c.true_positives, c.findings, c.events) == (1, 1, 2)
+def test_the_monthly_alarm_baseline_claims_each_kind_once_a_month():
+    found = monthly_alarm(("leak", "claim"), date(2017, 1, 1), date(2017, 12, 31))
+    assert len(found) == 24 and found[2] == span("leak", "2017-02-01", "2017-02-28")
+    assert found[-1] == span("claim", "2017-12-01", "2017-12-31")
+    c = match_kind([f for f in found if f.kind == "leak"],
+                   [span("leak", "2017-02-01", "2017-02-03"),
+                    span("leak", "2017-06-01", "2017-06-03")], 2)
+    assert (c.true_positives, c.findings, c.events) == (2, 12, 2)
 
 
 def test_forecast_errors():
