@@ -11,7 +11,7 @@ from app_store import accounts
 from app_store.artifacts import Artifacts
 from app_store.build_farm.farm import BuildFarm
 from app_store.challenges.scoring import ScoringRunner
-from app_store.challenges.service import Challenges
+from app_store.challenges.service import Challenges, FinalRanking
 from app_store.judging_store import Judging
 from app_store.processing import Processing
 from app_store.review import Review
@@ -40,6 +40,7 @@ class Store:
                                      settings.scoring_parallel, settings.health_timeout_s)
         self.review = Review(self.db, self.wake)
         self.judging = Judging(self.db, settings.partial_scores)
+        self.ranking = FinalRanking(self.challenges, self.judging)
 
     def team_names(self) -> dict[int, str]:
         return accounts.team_names(self.db)

@@ -123,3 +123,9 @@ challenge_results = sa.Table(
     sa.Column("timings", sa.Text),         # JSON: seconds per step
     sa.Column("at", sa.Float, nullable=False),
 )
+
+ranking_weights = sa.Table(
+    "ranking_weights", metadata,            # the judges' weight in the final ranking
+    sa.Column("part", sa.String(40), primary_key=True),
+    sa.Column("weight", sa.Float, nullable=False),
+)

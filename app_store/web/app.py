@@ -96,6 +96,7 @@ def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI
                        render=lambda message: orjson.dumps(error_body(message)))
     app.include_router(api.router)
     app.include_router(challenges_api.router)
+    app.include_router(challenges_api.ranking_router)
     app.include_router(registry.router)
     app.include_router(pages.router)
     api_docs.install(app)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from app_store import accounts
 from app_store.accounts import Account
 from app_store.errors import Invalid, NotFound
 from app_store.web.api import json_object
@@ -119,3 +120,30 @@ def control(request: Request, key: Key, action: Literal["open", "close", "reveal
 def csv_response(text: str, name: str) -> Response:
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+ranking_router = APIRouter(prefix="/api/ranking", tags=["challenges"])
+
+
+@ranking_router.get("")
+def final_ranking(request: Request) -> dict:
+    """The final ranking (organisers): the judges' score and every challenge's, each brought
+    to 0..1 and combined with the organisers' weights; provisional until every challenge is
+    revealed."""
+    accounts.require(account(request), "organiser")
+    return store(request).ranking.ranking()
+
+
+@ranking_router.get(".csv")
+def final_ranking_csv(request: Request) -> Response:
+    """The final ranking as CSV (organisers)."""
+    accounts.require(account(request), "organiser")
+    return csv_response(store(request).ranking.csv(), "final-ranking.csv")
+
+
+@ranking_router.put("/weights", openapi_extra=request_body(
+    "The judges' weight (each challenge's weight is in its definition)", {"judges": 2}))
+def ranking_weights(request: Request, body: dict = Depends(json_object)) -> dict:
+    """Set the judges' weight in the final ranking (organisers)."""
+    return {"judges": store(request).ranking.set_judges_weight(account(request),
+                                                               body.get("judges"))}
