@@ -43,10 +43,11 @@ class ScratchSandbox:
         self.period = Period.of_years(date(year, 1, 1), 1)
         self._lock = threading.Lock()
         self._started = False
+        self._has_template = False
         self._counter = itertools.count(1)
 
     def start(self) -> None:
-        """Create the database and the template household (once)."""
+        """Create the database (once)."""
         with self._lock:
             if self._started:
                 return
@@ -56,6 +57,15 @@ class ScratchSandbox:
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
             self.app = create_app(Settings(database_url=f"sqlite:///{db}", port=PORT))
             self.sandbox = self.app.state.sandbox
+            self._started = True
+
+    def _template(self) -> None:
+        """Load the smoke runs' template household (once, on the first smoke run: a scratch
+        sandbox that only scores challenges never needs it)."""
+        self.start()
+        with self._lock:
+            if self._has_template:
+                return
             data = generate_household(self.seed, 0, self.period)
             template = self.sandbox.instances.create(TEMPLATE, profile={"scratch": True})
             for b in data.batches:
@@ -64,11 +74,11 @@ class ScratchSandbox:
                 docs = b.dicts()
                 for i in range(0, len(docs), LOAD_BATCH):
                     self.sandbox.documents.load(template.id, b.doctype, docs[i:i + LOAD_BATCH])
-            self._started = True
+            self._has_template = True
 
     def new_instance(self, manifest: Manifest) -> tuple[str, str]:
         """A fresh instance with the household and the app installed; (name, app token)."""
-        self.start()
+        self._template()
         sb = self.sandbox
         name = f"scratch{next(self._counter)}x{int(time.time() * 1000) % 10**8}"
         inst = sb.instances.clone(TEMPLATE, name)

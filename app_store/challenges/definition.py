@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from app_store.challenges.kinds import EVENT_KINDS, KINDS, TARGETS
 from app_store.errors import Invalid
 
@@ -155,3 +157,24 @@ def parse(data: Any) -> Definition:
     if problems:
         raise Invalid(f"the challenge was not saved: {len(problems)} problem(s)", problems)
     return d
+
+
+def read_file(text: str) -> list[dict]:
+    """The definitions of a challenges file (a JSON list of objects, as ``selfdata up``
+    reads), each checked; every problem of every definition is reported at once."""
+    try:
+        items = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"the challenges file is not JSON: {exc}") from exc
+    if not isinstance(items, list):
+        raise Invalid("the challenges file is a JSON list of challenges")
+    problems = []
+    for i, item in enumerate(items):
+        try:
+            parse(item)
+        except Invalid as exc:
+            problems.extend({"path": f"{i}.{p['path']}".rstrip("."), "message": p["message"]}
+                            for p in exc.problems)
+    if problems:
+        raise Invalid(f"the challenges file has {len(problems)} problem(s)", problems)
+    return items

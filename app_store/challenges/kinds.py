@@ -163,7 +163,9 @@ def household_result(d, findings: list[dict], t: Truth) -> dict[str, Any]:
                                  t.events, d.event_kinds, d.tolerance_days)
         return {"by_kind": {k: c.to_json() for k, c in counts.items()},
                 "baseline": {k: c.to_json() for k, c in base.items()},
-                "score": round(metrics.mean([c.f1 for c in counts.values()]), 4)}
+                # nothing to find and nothing claimed: right, but no F1 to show
+                "score": None if not any(c.events or c.findings for c in counts.values())
+                else round(metrics.mean([c.f1 for c in counts.values()]), 4)}
     mine = [f for f in findings if f.get("month") == t.month and f.get("target") == d.target]
     predicted = float(mine[-1]["value"]) if mine else 0.0
     actual = t.month_total or 0.0

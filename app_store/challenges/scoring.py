@@ -1,17 +1,18 @@
 """Scoring runs: a submission's image against each scoring household of a challenge.
 
 For each household (a few at a time, ``scoring_parallel``): the household is generated from
-its set's seed, loaded into a fresh scratch instance without its ground truth (nor, for a
-forecast, the held-out month), the app is installed there with its manifest's permissions only
-and started in the same locked-down container as the smoke run (:class:`AppSession`), its
-analysis is triggered through the runtime hook (``POST /selfdata/challenge``, documented in
-docs/challenges.md) with the challenge's time limit, and the findings it wrote are read back,
-checked against the kind's JSON Schema and scored. Results are stored household by household,
-so a run interrupted by a restart resumes where it stopped; the same image and the same seeds
-give the same score.
+its set's seed, loaded into a fresh scratch instance (only the doctypes its manifest names)
+without its ground truth (nor, for a forecast, the held-out month), the app is installed
+there with its manifest's permissions only and started in the same locked-down container as
+the smoke run (:class:`AppSession`), its analysis is triggered through the runtime hook
+(``POST /selfdata/challenge``, docs/challenges.md) with the challenge's time limit, and the
+findings it wrote are read back, checked against the kind's JSON Schema and scored. Results
+are stored household by household, so a run interrupted by a restart resumes where it
+stopped; the same image and the same seeds give the same score.
 
-Nothing here logs, stores or raises anything that holds a set's seed: errors are told by their
-type and the household's label (``hidden-3``) only.
+Nothing here stores or raises anything that holds the hidden seed: a household's error is told
+by its type and the household's label (``hidden-3``); the store's log gets the traceback with
+the hidden seed masked.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app_store.challenges import kinds
 from app_store.challenges.definition import Definition
 from app_store.challenges.service import Challenges, findings_doctype
 from app_store.smoke import AppSession
+from sandbox.contract.doctypes import covers
 from sandbox.contract.manifest import Manifest
 from sandbox.runtime.bridge import app_request
 from sandbox.runtime.runner import AppRunner
@@ -130,7 +132,11 @@ class ScoringRunner:
         batches = [(b.doctype, b.dicts()) for b in data.batches]
         truth = kinds.truth(d, batches)
         lap("generate")
-        name, token = scratch.new_household(manifest, batches, kinds.holdout(d))
+        # only what the app may read is loaded: the rest would be refused all the same, and a
+        # household-year is ~60,000 documents
+        readable = [(t, docs) for t, docs in batches
+                    if any(covers(r.type, t) for r in manifest.permissions)]
+        name, token = scratch.new_household(manifest, readable, kinds.holdout(d))
         del data, batches
         lap("instance")
         doctype = findings_doctype(d, slug)

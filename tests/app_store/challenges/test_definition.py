@@ -7,9 +7,10 @@ from jsonschema import Draft202012Validator
 
 from app_store.challenges import households as hs
 from app_store.challenges import kinds
-from app_store.challenges.definition import parse
+from app_store.challenges.definition import parse, read_file
 from app_store.challenges.scoring import check_findings
 from app_store.errors import Invalid
+from selfdata.up import EXAMPLE_CHALLENGES as EXAMPLE
 
 LEAKS = {"key": "leaks", "title": "Find the leaks", "kind": "event-detection",
          "event_kinds": ["leak"]}
@@ -117,3 +118,15 @@ def test_household_sets_mix_households_with_and_without_events_and_split_evenly(
     assert [p.part for p in parts].count(hs.BOARD) == 3
     assert {p.part for p in parts[3:]} == {hs.BOARD, hs.PRIVATE}    # events on both parts
     assert hs.draw_secret_seed() != hs.draw_secret_seed()
+
+
+def test_a_challenges_file_reports_every_problem_of_every_definition():
+    assert read_file(EXAMPLE.read_text())[0]["key"] == "leaks"
+    with pytest.raises(Invalid) as got:
+        read_file('[{"key": "ok-one", "title": "T", "kind": "forecast", "target": "gas"}, '
+                  '{"key": "B", "title": "T", "kind": "event-detection", "event_kinds": []}]')
+    assert {p["path"] for p in got.value.problems} == {"0.target", "1.key", "1.event_kinds"}
+    with pytest.raises(Invalid, match="not JSON"):
+        read_file("{")
+    with pytest.raises(Invalid, match="a JSON list"):
+        read_file("{}")
