@@ -6,6 +6,9 @@ total over households, and the trivial baseline every entry is compared with.
 * ``event-detection``: findings ``{"event", "start", "end"}``; F1 per event kind (micro over
   households), the total is the mean F1 over the challenge's kinds (higher is better). Baseline:
   every kind claimed in every month (:func:`metrics.monthly_alarm`).
+* ``advice``: one finding ``{"option"}``, the electricity option the app advises (Base, HPHC,
+  Tempo); scored in euros lost against the true cheapest option for the household's real
+  curve over the year (lower is better). Baseline: keeping the option in force.
 * ``forecast``: one finding ``{"target", "month", "value"}``, the total of the held-out month
   (the last month of the year, withheld from the instance); MAPE in % (lower is better).
   Baseline: the mean day of the data so far times the month's days.
@@ -44,7 +47,11 @@ KINDS = {
                             "over the challenge's event kinds", True),
     "forecast": Kind("forecast", "mean absolute percentage error (MAPE) of the held-out "
                      "month's total; the mean absolute error (MAE) is shown beside", False, "%"),
+    "advice": Kind("advice", "euros lost by following the advice instead of the cheapest "
+                   "option for the household's real curve over the year, averaged over "
+                   "households", False, "€"),
 }
+OPTIONS = ("Base", "HPHC", "Tempo")
 
 
 @dataclass
@@ -56,6 +63,8 @@ class Truth:
     month_total: float | None = None      # forecast: the held-out month
     baseline_total: float | None = None   # forecast: the mean day so far × the month's days
     month: str = ""
+    costs: dict[str, float] = field(default_factory=dict)   # advice: euros per option
+    current: str = ""                                        # advice: the option in force
 
 
 def schema(d) -> dict:
@@ -76,6 +85,15 @@ def schema(d) -> dict:
                     "confidence": {"type": "number", "minimum": 0, "maximum": 1,
                                    "description": "Optional: how sure the app is (0 to 1); "
                                    "shown, not scored."}}}
+    if d.kind == "advice":
+        return {**base, "title": f"{d.title}: the advice", "required": ["option"],
+                "properties": {
+                    "option": {"enum": list(OPTIONS), "description": "The electricity option "
+                               "the household should take: Base, HPHC (peak / off-peak) or "
+                               "Tempo."},
+                    "annual_cost_eur": {"type": "number", "minimum": 0, "description":
+                                        "Optional: what the app reckons that option costs "
+                                        "over the year; shown, not scored."}}}
     unit = TARGETS.get(d.target, ("", ""))[1]
     return {**base, "title": f"{d.title}: the forecast",
             "required": ["target", "month", "value"],
@@ -93,6 +111,8 @@ def example(d) -> dict:
         kind = d.event_kinds[0] if d.event_kinds else "leak"
         return {"event": kind, "start": f"{d.year}-03-04", "end": f"{d.year}-03-19",
                 "confidence": 0.8}
+    if d.kind == "advice":
+        return {"option": "Tempo", "annual_cost_eur": 812.5}
     return {"target": d.target, "month": f"{d.year}-12", "value": 250.0}
 
 
@@ -100,6 +120,8 @@ def partners(d) -> set[str]:
     """Partners a scoring household must have for the challenge to mean something."""
     if d.kind == "forecast":
         return {TARGETS[d.target][0]}
+    if d.kind == "advice":
+        return {"edf"}             # a supplier's contract: the option in force
     return {EVENT_PARTNERS[k] for k in d.event_kinds if k in EVENT_PARTNERS}
 
 
@@ -119,9 +141,15 @@ def _daily(doctype: str, doc: dict, target: str) -> tuple[str, float] | None:
     return None
 
 
-def truth(d, batches: list[tuple[str, list[dict]]]) -> Truth:
-    """What is true for one generated household (its documents by doctype)."""
+def truth(d, batches: list[tuple[str, list[dict]]],
+          costs: tuple[dict[str, float], str] | None = None) -> Truth:
+    """What is true for one generated household (its documents by doctype; for advice, the
+    cost of each option and the option in force, from ``synthetic_data.tariff_options``)."""
     t = Truth(first=date(d.year, 1, 1), last=date(d.year, 12, 31))
+    if d.kind == "advice":
+        assert costs is not None
+        t.costs, t.current = costs
+        return t
     if d.kind == "event-detection":
         for doctype, docs in batches:
             if doctype == GROUND_TRUTH:
@@ -166,6 +194,13 @@ def household_result(d, findings: list[dict], t: Truth) -> dict[str, Any]:
                 # nothing to find and nothing claimed: right, but no F1 to show
                 "score": None if not any(c.events or c.findings for c in counts.values())
                 else round(metrics.mean([c.f1 for c in counts.values()]), 4)}
+    if d.kind == "advice":
+        advised = findings[-1]["option"] if findings else None
+        return {"advised": advised, "cheapest": min(t.costs, key=t.costs.get),
+                "current": t.current, "costs": t.costs,
+                "score": round(metrics.advice_regret(t.costs, advised), 2),
+                "saving": round(metrics.advice_saving(t.costs, advised, t.current), 2),
+                "baseline_score": round(metrics.advice_regret(t.costs, t.current), 2)}
     mine = [f for f in findings if f.get("month") == t.month and f.get("target") == d.target]
     predicted = float(mine[-1]["value"]) if mine else 0.0
     actual = t.month_total or 0.0
@@ -196,6 +231,11 @@ def total(d, results: list[dict]) -> dict[str, Any]:
         out["score"] = round(metrics.mean(f1s), 4)
         out["baseline"] = round(metrics.mean(base), 4)
         return out
+    if d.kind == "advice":
+        return {"score": round(metrics.mean([r["score"] for r in results]), 2),
+                "saving": round(metrics.mean([r["saving"] for r in results]), 2),
+                "baseline": round(metrics.mean([r["baseline_score"] for r in results]), 2),
+                "households": len(results)}
     return {"score": round(metrics.mean([r["score"] for r in results]), 3),
             "mae": round(metrics.mean([r["absolute_error"] for r in results]), 3),
             "baseline": round(metrics.mean([r["baseline_score"] for r in results]), 3),

@@ -2,7 +2,8 @@
 weights the organisers set.
 
 Each part is brought to 0..1 first: the judges' 1-5 mean as (score - 1) / 4; an F1 as it is;
-an error in percent (a forecast's MAPE) as 1 - error / 100, floored at 0. An app has 0 for a
+an error in percent (a forecast's MAPE) as 1 - error / 100, floored at 0; euros lost (advice)
+as 1 / (1 + euros / 100), so 100 € lost is worth half. An app has 0 for a
 challenge it did not enter (the weights are the same for every app). A challenge counts its
 private part once revealed and its public leaderboard part before (the ranking then says it is
 provisional).
@@ -24,6 +25,7 @@ class Part:
     scores: dict[str, float]  # app slug → the part's own score
     higher_is_better: bool = True
     percent: bool = False     # an error in percent (lower is better)
+    euros: bool = False       # euros lost (lower is better)
     final: bool = True        # private part revealed (or the judges)
 
 
@@ -41,6 +43,8 @@ def normalise(part: Part, score: float) -> float:
         return max(0.0, min(1.0, (score - 1) / 4))
     if part.percent:
         return max(0.0, 1 - score / 100)
+    if part.euros:
+        return 1 / (1 + max(0.0, score) / 100)
     return max(0.0, min(1.0, score)) if part.higher_is_better else max(0.0, 1 - score)
 
 

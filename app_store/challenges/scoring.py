@@ -38,6 +38,7 @@ from sandbox.runtime.bridge import app_request
 from sandbox.runtime.runner import AppRunner
 from sandbox.scratch import ScratchSandbox
 from synthetic_data.population import generate_household
+from synthetic_data.tariff_options import option_costs
 
 log = logging.getLogger("selfdata.store")
 HOOK = "/selfdata/challenge"
@@ -130,7 +131,9 @@ class ScoringRunner:
 
         data = generate_household(self._seed(d, h), h.index, hs.period(d.year))
         batches = [(b.doctype, b.dicts()) for b in data.batches]
-        truth = kinds.truth(d, batches)
+        costs = option_costs(self._seed(d, h), h.index, hs.period(d.year)) \
+            if d.kind == "advice" else None
+        truth = kinds.truth(d, batches, costs)
         lap("generate")
         # only what the app may read is loaded: the rest would be refused all the same, and a
         # household-year is ~60,000 documents

@@ -418,7 +418,8 @@ class FinalRanking:
             teams.update({r["app"]: r["team"] for r in rows})
             parts.append(ranking.Part(key, d.weight, {r["app"]: r["score"] for r in rows},
                                       kinds.KINDS[d.kind].higher_is_better,
-                                      d.kind == "forecast", state == "revealed"))
+                                      d.kind == "forecast", d.kind == "advice",
+                                      state == "revealed"))
         return parts, teams
 
     def ranking(self) -> dict:

@@ -22,14 +22,18 @@ STATES = {"draft": N_("draft"), "open": N_("open"), "closed": N_("closed"),
           "revealed": N_("revealed")}
 RUN_STATES = {"queued": N_("queued"), "running": N_("running"), "done": N_("scored"),
               "failed": N_("failed"), "over-quota": N_("over the daily quota")}
-KINDS = {"event-detection": N_("event detection"), "forecast": N_("forecast")}
+KINDS = {"event-detection": N_("event detection"), "forecast": N_("forecast"),
+         "advice": N_("advice")}
 METRICS = {"event-detection": N_("F1 per event kind (an event is found when a finding of its "
                                  "kind overlaps its days, give or take the tolerance), "
                                  "averaged over the challenge's kinds. Higher is better."),
            "forecast": N_("Mean absolute percentage error (MAPE) of the held-out month's "
-                          "total. Lower is better.")}
+                          "total. Lower is better."),
+           "advice": N_("Euros lost by following the advice instead of the cheapest option "
+                        "for the household's real curve over the year. Lower is better.")}
 BASELINES = {"event-detection": N_("every kind claimed once in every month"),
-             "forecast": N_("the mean day of the data so far, times the month's days")}
+             "forecast": N_("the mean day of the data so far, times the month's days"),
+             "advice": N_("keeping the option in force")}
 
 
 def _words(request: Request) -> dict:

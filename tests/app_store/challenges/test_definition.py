@@ -11,11 +11,13 @@ from app_store.challenges.definition import parse, read_file
 from app_store.challenges.scoring import check_findings
 from app_store.errors import Invalid
 from selfdata.up import EXAMPLE_CHALLENGES as EXAMPLE
+from synthetic_data.tariff_options import option_costs
 
 LEAKS = {"key": "leaks", "title": "Find the leaks", "kind": "event-detection",
          "event_kinds": ["leak"]}
 FORECAST = {"key": "next-month", "title": "Next month", "kind": "forecast",
             "target": "electricity"}
+ADVICE = {"key": "tariff", "title": "The cheapest option", "kind": "advice"}
 
 
 def test_a_good_definition_is_taken_with_its_defaults():
@@ -51,7 +53,7 @@ def test_kind_specific_fields_are_required():
     assert [p["path"] for p in got.value.problems] == ["closes_at"]
 
 
-@pytest.mark.parametrize("raw", [LEAKS, FORECAST])
+@pytest.mark.parametrize("raw", [LEAKS, FORECAST, ADVICE])
 def test_each_kind_publishes_a_valid_schema_with_a_described_field_and_a_valid_example(raw):
     d = parse(raw)
     schema = kinds.schema(d)
@@ -130,3 +132,25 @@ def test_a_challenges_file_reports_every_problem_of_every_definition():
         read_file("{")
     with pytest.raises(Invalid, match="a JSON list"):
         read_file("{}")
+
+
+def test_advice_is_scored_in_euros_lost_against_the_true_cheapest_option():
+    d = parse(ADVICE)
+    costs = {"Base": 900.0, "HPHC": 950.0, "Tempo": 800.0}
+    t = kinds.truth(d, [], (costs, "Base"))
+    good = kinds.household_result(d, [{"option": "Tempo"}], t)
+    assert (good["score"], good["saving"], good["baseline_score"]) == (0, 100, 100)
+    bad = kinds.household_result(d, [{"option": "HPHC"}], t)
+    assert (bad["score"], bad["saving"]) == (150, -50)
+    assert kinds.household_result(d, [], t)["score"] == 150      # no advice: the dearest
+    total = kinds.total(d, [good, bad])
+    assert (total["score"], total["baseline"]) == (75, 100)
+    assert check_findings(d, [{"option": "Cheapest"}])[1] == 1
+    assert kinds.partners(d) == {"edf"} and not kinds.better(d, 80, 75)
+
+
+def test_the_true_option_costs_come_from_the_generator_and_price_every_option():
+    costs, current = option_costs(1, 0, hs.period(2017))
+    assert set(costs) == {"Base", "HPHC", "Tempo"} and current in costs
+    assert all(200 < v < 5000 for v in costs.values())
+    assert option_costs(1, 0, hs.period(2017)) == (costs, current)   # reproducible

@@ -22,6 +22,7 @@ def test_parts_are_normalised_then_weighted():
     fc = Part("fc", 1, {"b": 150.0}, higher_is_better=False, percent=True)
     assert normalise(judges, 3.0) == 0.5 and normalise(fc, 150.0) == 0.0
     assert normalise(Part("fc", 1, {}, percent=True), 20.0) == pytest.approx(0.8)
+    assert normalise(Part("tariff", 1, {}, higher_is_better=False, euros=True), 100) == 0.5
     rows = combine([judges, leaks, fc], {"a": "Blue", "b": "Red", "c": "Green"})
     assert [(r.app, r.rank) for r in rows] == [("b", 1), ("a", 2)]
     assert rows[0].total == pytest.approx((0.5 + 3 * 0.8 + 0) / 5)
