@@ -10,8 +10,9 @@ import threading
 from app_store import accounts
 from app_store.artifacts import Artifacts
 from app_store.build_farm.farm import BuildFarm
+from app_store.challenges.final_ranking import FinalRanking
 from app_store.challenges.scoring import ScoringRunner
-from app_store.challenges.service import Challenges, FinalRanking
+from app_store.challenges.service import Challenges
 from app_store.judging_store import Judging
 from app_store.processing import Processing
 from app_store.review import Review

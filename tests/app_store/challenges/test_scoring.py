@@ -7,6 +7,7 @@ page of the run."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import orjson
@@ -28,9 +29,11 @@ LEAKS = {"key": "leaks", "title": "Find the leaks", "kind": "event-detection",
          "hidden_households": 6, "time_limit_s": 60}
 
 
-def detector(slug: str, findings: bytes, snoop: bool = False) -> bytes:
+def detector(slug: str, findings: bytes, snoop: bool = False, cheat: bool = False) -> bytes:
     """A stdlib app whose analysis writes ``findings`` (a Python list literal) and, with
-    ``snoop``, first tries to read the ground truth, which its manifest does not allow."""
+    ``snoop``, first tries to read the ground truth, which its manifest does not allow. With
+    ``cheat`` its manifest asks for the ground truth and it copies every labelled event it
+    can read as a finding."""
     doctype = f"fr.hackathon.{slug.replace('-', '_')}.findings"
     server = b'''
 import json, os, urllib.request
@@ -45,6 +48,13 @@ def call(method, path, body=None):
         return urllib.request.urlopen(req, timeout=20).status
     except urllib.error.HTTPError as e:
         return e.code
+def read(path):
+    req = urllib.request.Request(URL + path, headers={"Authorization": "Bearer " + TOKEN})
+    try:
+        rows = json.load(urllib.request.urlopen(req, timeout=20)).get("rows", [])
+    except urllib.error.HTTPError:
+        return []
+    return [r["doc"] for r in rows if r.get("doc") and "kind" in r["doc"]]
 class H(BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
@@ -52,6 +62,10 @@ class H(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if SNOOP:
             call("GET", "/data/org.selfdata.groundtruth.event/_all_docs?include_docs=true")
+        if CHEAT:
+            for e in read("/data/org.selfdata.groundtruth.event/_all_docs?include_docs=true"):
+                call("POST", "/data/" + DOCTYPE + "/", {"event": e["kind"], "start": e["start"],
+                                                         "end": e["end"]})
         for f in FINDINGS:
             call("POST", "/data/" + DOCTYPE + "/", f)
         self.send_response(200); self.end_headers(); self.wfile.write(b"done")
@@ -59,11 +73,15 @@ class H(BaseHTTPRequestHandler):
         pass
 ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
 '''
-    head = f"DOCTYPE = {doctype!r}\nSNOOP = {snoop}\nFINDINGS = ".encode() + findings + b"\n"
+    head = f"DOCTYPE = {doctype!r}\nSNOOP = {snoop}\nCHEAT = {cheat}\nFINDINGS = ".encode() \
+        + findings + b"\n"
+    permissions = {"findings": {"type": doctype, "verbs": ["GET", "POST"],
+                                "description": "To keep what it finds."}}
+    if cheat:
+        permissions["truth"] = {"type": "org.selfdata.groundtruth.event", "verbs": ["GET"],
+                                "description": "To read the answers."}
     m = manifest(slug=slug, runtime={"type": "python", "command": ["python3", "server.py"],
-                                     "health": "/health"},
-                 permissions={"findings": {"type": doctype, "verbs": ["GET", "POST"],
-                                           "description": "To keep what it finds."}})
+                                     "health": "/health"}, permissions=permissions)
     return tar_gz(app_files(m, **{"server.py": head + server}))
 
 
@@ -80,20 +98,40 @@ MALFORMED = b'''[{"what": "leak", "when": "2017-03-01"}, {"event": 3}]'''
 HIDDEN_SEED = 736_409_218_554
 
 
+class Logged(logging.Handler):
+    """Every log line of the module's run (tracebacks included), to look for the seed in."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     docker.base_image()
     folder = tmp_path_factory.mktemp("challenges")
+    logged, root = Logged(), logging.getLogger()
+    level = root.level
+    root.addHandler(logged)
+    root.setLevel(logging.DEBUG)
     with pytest.MonkeyPatch.context() as mp, \
             make_store(folder, health_timeout_s=20, scoring_parallel=2) as harness:
+        harness.logged = logged
         mp.setattr(households, "draw_secret_seed", lambda: HIDDEN_SEED)
         harness.folder = folder
         r = harness.post("/api/challenges", json=LEAKS, headers=harness.auth("Org"))
         assert r.status_code == 201, r.text
         assert harness.post("/api/challenges/leaks/open",
                             headers=harness.auth("Org")).status_code == 200
-        yield harness
-        harness.store.farm.forget_images()
+        try:
+            yield harness
+        finally:
+            root.removeHandler(logged)
+            root.setLevel(level)
+            harness.store.farm.forget_images()
 
 
 def scored(store, archive: bytes, who: str = "Blue") -> dict:
@@ -159,6 +197,13 @@ def test_malformed_findings_give_each_household_a_clear_error(store):
         assert not r["ok"] and r["error"].startswith("malformed findings: none of the 2")
 
 
+def test_an_app_that_asks_for_the_ground_truth_finds_none_in_a_scoring_household(store):
+    run = scored(store, detector("cheater", b"[]", cheat=True), "Red")
+    assert run["state"] == "done", run["reason"]
+    assert all(r["ok"] and r["findings"] == 0 for r in run["households"])
+    assert run["totals"]["leaderboard"]["by_kind"]["leak"]["true_positives"] == 0
+
+
 def test_the_leaderboard_ranks_the_reference_first_and_the_reveal_shows_the_private_part(
         store, reference, bad):
     rows = store.get("/api/challenges/leaks/leaderboard").json()["data"]
@@ -203,8 +248,22 @@ def test_the_hidden_seed_is_in_no_log_answer_or_page(store, reference, bad):
     for sub in store.get("/api/submissions", headers=store.auth("Org")).json()["data"]:
         said.append(store.get(f"/api/submissions/{sub['id']}",
                               headers=store.auth("Org")).text)
-    assert said and not [s for s in said if seed in s]
+    for who in ("Org", "Blue", "Red", None):
+        store.cookies.clear()
+        if who:
+            store.cookies.set("selfdata_store_token", store.tokens[who])
+        for p in ("/challenges", "/challenges/leaks", "/team", "/organiser", "/"):
+            said.append(store.get(p).text)
+    store.cookies.clear()
+    assert len(said) > 30 and not [s for s in said if seed in s]
+    assert store.logged.lines and not [line for line in store.logged.lines if seed in line]
     for path in store.folder.rglob("*"):
         if path.is_file() and path.suffix not in (".db", ".db-wal", ".db-shm"):
             assert seed.encode() not in path.read_bytes(), path
+    farm = store.store.farm
+    images = farm.engine.images(farm.label)
+    assert images
+    for image_id in images:                 # the apps' images: labels, environment, history
+        image = farm.engine.client.images.get(image_id)
+        assert seed not in orjson.dumps([image.attrs, image.history()]).decode(), image_id
     assert HOOK == "/selfdata/challenge"
