@@ -34,13 +34,16 @@ def visible(request: Request, key: str) -> dict:
 
 
 @router.get("")
-def list_challenges(request: Request) -> dict:
+def list_challenges(request: Request, kind: Literal["event-detection", "forecast", "advice"]
+                    | None = Query(None, description="Only the challenges of this kind")
+                    ) -> dict:
     """Every challenge that is open, closed or revealed (and drafts, for organisers)."""
     who = account_or_none(request)
     ch = store(request).challenges
     states = None if who is not None and who.role == "organiser" else \
         ("open", "closed", "revealed")
-    return {"data": [ch.public(k) for k in ch.keys(states)]}
+    found = [ch.public(k) for k in ch.keys(states)]
+    return {"data": [c for c in found if kind is None or c["kind"] == kind]}
 
 
 @router.post("", status_code=201, openapi_extra=request_body(

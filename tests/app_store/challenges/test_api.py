@@ -63,6 +63,9 @@ def test_drafts_are_the_organisers_and_the_controls_follow_their_order(store):
     assert store.post("/api/challenges/leaks/open",
                       headers=store.auth("Org")).json()["state"] == "open"
     assert store.get("/api/challenges/leaks/schema").json()["properties"]["event"]
+    assert [c["key"] for c in store.get("/api/challenges").json()["data"]] == ["leaks"]
+    assert store.get("/api/challenges", params={"kind": "forecast"}).json()["data"] == []
+    assert store.get("/api/challenges", params={"kind": "guess"}).status_code == 400
     r = store.get("/api/challenges/leaks/leaderboard", params={"board": "private"})
     assert r.status_code == 403
     store.post("/api/challenges/leaks/close", headers=store.auth("Org"))
