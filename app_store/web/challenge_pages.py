@@ -7,13 +7,15 @@ from __future__ import annotations
 import contextlib
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from app_store.challenges.scoring import HOOK
-from app_store.errors import Conflict, NotAllowed, NotFound
+from app_store.errors import Conflict, Invalid, NotAllowed, NotFound, StoreError
 from app_store.web.context import account_or_none, store
-from app_store.web.pages import _redirect, _signed_in, language, render
+from app_store.web.errors import status_of
+from app_store.web.pages import _redirect, _signed_in, form_data, language, render
 from sandbox.webkit.i18n import N_
 
 router = APIRouter(include_in_schema=False)
@@ -45,15 +47,44 @@ def _words(request: Request) -> dict:
             "baseline_words": {k: _(v) for k, v in BASELINES.items()}}
 
 
+EXAMPLE = {"key": "leaks-2", "title": "Find the leaks", "kind": "event-detection",
+           "description": "", "event_kinds": ["leak"], "tolerance_days": 2,
+           "public_seed": 1, "public_households": 2, "hidden_households": 6,
+           "leaderboard_share": 0.5, "quota_per_day": 5, "time_limit_s": 120, "weight": 1}
+
+
 @router.get("/challenges", response_class=HTMLResponse)
 def challenges_page(request: Request):
+    return _challenges(request)
+
+
+def _challenges(request: Request, status: int = 200, error: StoreError | None = None,
+                kept: str = "") -> HTMLResponse:
     who = account_or_none(request)
     ch = store(request).challenges
     organiser = who is not None and who.role == "organiser"
     items = [ch.public(k) for k in ch.keys(None if organiser else
                                            ("open", "closed", "revealed"))]
     ranking = store(request).ranking.ranking() if organiser else None
-    return render(request, "challenges.html", items=items, ranking=ranking, **_words(request))
+    text = kept or orjson.dumps(EXAMPLE, option=orjson.OPT_INDENT_2).decode()
+    return render(request, "challenges.html", status, items=items, ranking=ranking,
+                  organiser=organiser, definition=text, error=error, **_words(request))
+
+
+@router.post("/challenges/new")
+def define_challenge(request: Request, form: FormData = Depends(form_data)):
+    """The console's form: a definition as JSON, saved as a draft (every problem shown)."""
+    who = _signed_in(request, "organiser")
+    text = str(form.get("definition", ""))
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return _challenges(request, 400, Invalid(f"the definition is not JSON: {exc}"), text)
+    try:
+        made = store(request).challenges.create(who, data)
+    except (Invalid, Conflict) as exc:
+        return _challenges(request, status_of(exc), exc, text)
+    return _redirect(f"/challenges/{made['key']}")
 
 
 @router.get("/challenges/{key}", response_class=HTMLResponse)

@@ -87,6 +87,10 @@ def test_open_submit_score_and_reveal_a_challenge(event):
         assert org.text_content("#challenge-state") == "revealed"
         shot(org, "challenge-3-revealed")
 
+        org.goto(f"{store}/challenges")
+        assert "Define a challenge" in org.content() and "Final ranking" in org.content()
+        assert audit(org) == [], "challenge-list-organiser"
+
         visitor = b.new_context(locale="fr-FR").new_page()
         visitor.goto(page_url)
         assert "leak-watch" in visitor.text_content("#private-leaderboard")

@@ -83,3 +83,22 @@ def test_drafts_and_the_hidden_seed_are_on_no_page(store):
                      "/organiser"):
             text = page(store, who, path).text
             assert not [s for s in seeds if s in text], (who, path)
+
+
+def test_organisers_define_a_challenge_from_the_console_with_every_problem_shown(store):
+    page(store, "Org", "/challenges")
+    r = store.post("/challenges/new", data={"definition": '{"key": "X", "kind": "guess"}'},
+                   headers={"Accept-Language": "en"})
+    assert r.status_code == 400
+    for words in ("Not saved:", "<code>key</code>", "<code>title</code>", "<code>kind</code>",
+                  "&#34;key&#34;: &#34;X&#34;"):          # the definition is kept as typed
+        assert words in r.text, words
+    r = store.post("/challenges/new", data={"definition": "{not json"})
+    assert r.status_code == 400 and "not JSON" in r.text
+    r = store.post("/challenges/new", data={"definition": '{"key": "fc", "title": "Next '
+                   'month", "kind": "forecast", "target": "water"}'}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/challenges/fc"
+    assert store.get("/api/challenges/fc", headers=store.auth("Org")).json()["state"] == "draft"
+    store.cookies.set("selfdata_store_token", store.tokens["Blue"])
+    assert store.post("/challenges/new", data={"definition": "{}"}).status_code == 403
+    assert "Define a challenge" not in page(store, "Blue", "/challenges").text
