@@ -11,6 +11,7 @@ import contextlib
 import logging
 import time
 import traceback
+from collections.abc import Callable
 
 import orjson
 
@@ -32,8 +33,10 @@ def report_json(problems: list[Problem]) -> str:
 
 
 class Processing:
-    def __init__(self, db: Database, submissions: Submissions, farm: BuildFarm, limits: Limits):
+    def __init__(self, db: Database, submissions: Submissions, farm: BuildFarm, limits: Limits,
+                 on_passed: Callable[[int], object] | None = None):
         self.db = db
+        self.on_passed = on_passed   # after a smoke run passed: the challenges' entries
         self.submissions = submissions
         self.farm = farm
         self.limits = limits
@@ -122,3 +125,5 @@ class Processing:
         pipeline.move(self.db, sub_id, pipeline.AWAITING,
                       f"healthy in {smoke.health_seconds} s; {smoke.reads_in_words()}",
                       **fields)
+        if self.on_passed is not None:
+            self.on_passed(sub_id)

@@ -49,6 +49,8 @@ class StoreSettings(BaseSettings):
                                         "builds with debootstrap.")
     workers: int = Field(2, ge=0, le=64, description="Submissions processed in parallel (0: "
                          "this store takes no jobs).")
+    scoring_parallel: int = Field(2, ge=1, le=16, description="Households a challenge's "
+                                  "scoring run scores at once (each one container).")
     build_timeout_s: float = Field(300, gt=0, description="Longest image build, in seconds.")
     health_timeout_s: float = Field(20, gt=0, description="How long a smoke-run app has to "
                                     "answer its health route.")

@@ -71,29 +71,55 @@ class SmokeReport:
         return out
 
 
+class AppSession:
+    """One locked-down container of ``image`` against instance ``name`` of a scratch sandbox:
+    started on entry, stopped on exit (its logs and exit state kept). The smoke run and the
+    challenges' scoring runs both start apps this way."""
+
+    def __init__(self, runner: AppRunner, sandbox: ScratchSandbox, name: str, token: str,
+                 image: str, manifest: Manifest, labels: dict[str, str]):
+        self.runner, self.sandbox, self.name = runner, sandbox, name
+        self.token, self.image, self.manifest, self.labels = token, image, manifest, labels
+        self.logs = ""
+        self.state = None
+
+    def __enter__(self) -> AppSession:
+        self.app = self.runner.start(self.image, self.manifest, self.token,
+                                     self.sandbox.gate(self.name), self.sandbox.host(self.name),
+                                     labels=self.labels)
+        return self
+
+    def wait_healthy(self, timeout_s: float):
+        return self.runner.wait_healthy(self.app, self.manifest.runtime.health_path, timeout_s)
+
+    def __exit__(self, *exc) -> None:
+        logs, self.state = self.runner.stop(self.app)
+        self.logs = logs[-8000:]
+
+
 def smoke_run(runner: AppRunner, sandbox: ScratchSandbox, image: str, manifest: Manifest,
               health_timeout_s: float, owner: str = "") -> SmokeReport:
     name, token = sandbox.new_instance(manifest)
     report = SmokeReport(False, None, "")
     try:
-        app = runner.start(image, manifest, token, sandbox.gate(name), sandbox.host(name),
-                           labels={"selfdata.smoke": "1", "selfdata.app": manifest.slug,
-                                   "selfdata.owner": owner})
-        try:
-            health = runner.wait_healthy(app, manifest.runtime.health_path, health_timeout_s)
+        session = AppSession(runner, sandbox, name, token, image, manifest,
+                             {"selfdata.smoke": "1", "selfdata.app": manifest.slug,
+                              "selfdata.owner": owner})
+        with session:
+            health = session.wait_healthy(health_timeout_s)
             report.ok, report.detail = health.ok, health.detail
             report.health_seconds = round(health.seconds, 3) if health.ok else None
             if health.ok:
                 try:
-                    report.page_status = app_get(app.sock_dir, "/", health_timeout_s).status_code
+                    report.page_status = app_get(session.app.sock_dir, "/",
+                                                 health_timeout_s).status_code
                 except (OSError, http.client.HTTPException) as exc:
                     report.detail = f"the app's page / did not answer: {type(exc).__name__}"
-        finally:
-            logs, state = runner.stop(app)
-            report.logs = logs[-8000:]
-            if state is not None:
-                report.exit_code = None if state.running else state.exit_code
-                report.oom_killed = state.oom_killed
+        report.logs = session.logs
+        state = session.state
+        if state is not None:
+            report.exit_code = None if state.running else state.exit_code
+            report.oom_killed = state.oom_killed
         usage = sandbox.usage(name)
         report.read = sorted({u["doctype"] for u in usage if u["reads"]})
         report.written = sorted({u["doctype"] for u in usage if u["writes"]})

@@ -1,5 +1,6 @@
 """The store, assembled: its database and uploads, and one object per job — submissions,
-processing (checks, build, smoke run), the build farm, review and judging. The web layer and
+processing (checks, build, smoke run), the build farm, challenges and their scoring
+runs, review and judging. The web layer and
 the CLI reach each job through it."""
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ import threading
 from app_store import accounts
 from app_store.artifacts import Artifacts
 from app_store.build_farm.farm import BuildFarm
+from app_store.challenges.final_ranking import FinalRanking
+from app_store.challenges.scoring import ScoringRunner
+from app_store.challenges.service import Challenges
 from app_store.judging_store import Judging
 from app_store.processing import Processing
 from app_store.review import Review
@@ -30,9 +34,14 @@ class Store:
         self.wake = threading.Event()         # set when workers have something to do
         self.submissions = Submissions(self.db, self.artifacts, self.limits, self.wake)
         self.farm = BuildFarm(settings, engine)
-        self.processing = Processing(self.db, self.submissions, self.farm, self.limits)
+        self.challenges = Challenges(self.db, self.wake)
+        self.processing = Processing(self.db, self.submissions, self.farm, self.limits,
+                                     on_passed=self.challenges.enter_all)
+        self.scoring = ScoringRunner(self.challenges, self.farm.scoring_parts, self.farm.owner,
+                                     settings.scoring_parallel, settings.health_timeout_s)
         self.review = Review(self.db, self.wake)
         self.judging = Judging(self.db, settings.partial_scores)
+        self.ranking = FinalRanking(self.challenges, self.judging)
 
     def team_names(self) -> dict[int, str]:
         return accounts.team_names(self.db)

@@ -80,3 +80,52 @@ scores = sa.Table(
     sa.Column("comment", sa.Text, nullable=False, default=""),
     sa.Column("at", sa.Float, nullable=False),
 )
+
+# Challenges (app_store.challenges): definitions, scoring runs, one result per household.
+challenges = sa.Table(
+    "challenges", metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("definition", sa.Text, nullable=False),      # JSON, as validated
+    sa.Column("hidden_seed", sa.BigInteger, nullable=False),  # secret: never leaves the store
+    sa.Column("state", sa.String(12), nullable=False),     # draft, open, closed, revealed
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+challenge_runs = sa.Table(
+    "challenge_runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("challenge", sa.String(40), sa.ForeignKey("challenges.key"), nullable=False,
+              index=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("state", sa.String(12), nullable=False, index=True),  # queued running done failed
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("totals", sa.Text),          # JSON: per set and part, the kind's total
+    sa.Column("reason", sa.Text),
+    sa.UniqueConstraint("challenge", "submission_id", name="uq_challenge_runs_entry"),
+)
+
+challenge_results = sa.Table(
+    "challenge_results", metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("challenge_runs.id"), primary_key=True),
+    sa.Column("set", sa.String(8), primary_key=True),       # public, hidden
+    sa.Column("index", sa.Integer, primary_key=True),
+    sa.Column("part", sa.String(12), nullable=False),       # leaderboard, private
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("result", sa.Text),          # JSON: the kind's household result
+    sa.Column("error", sa.Text),           # why this household has no score
+    sa.Column("findings", sa.Integer, nullable=False, default=0),
+    sa.Column("out_of_schema", sa.Integer, nullable=False, default=0),
+    sa.Column("refused", sa.Text, nullable=False, default=""),  # requests outside the manifest
+    sa.Column("timings", sa.Text),         # JSON: seconds per step
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+ranking_weights = sa.Table(
+    "ranking_weights", metadata,            # the judges' weight in the final ranking
+    sa.Column("part", sa.String(40), primary_key=True),
+    sa.Column("weight", sa.Float, nullable=False),
+)

@@ -27,6 +27,9 @@ class Workers:
         resumed = pipeline.requeue_interrupted(self.store.db)
         if resumed:
             log.info("resumed submissions %s", resumed)
+        runs = self.store.challenges.requeue_interrupted()
+        if runs:
+            log.info("resumed scoring runs %s", runs)
         for i in range(self.n):
             t = threading.Thread(target=self._loop, name=f"store-worker-{i}", daemon=True)
             t.start()
@@ -36,14 +39,26 @@ class Workers:
         while not self._stop.is_set():
             try:
                 sub_id = pipeline.claim(self.store.db)
-                if sub_id is None:
-                    self.store.wake.wait(1.0)
-                    self.store.wake.clear()
+                if sub_id is not None:
+                    self.store.processing.process(sub_id)
                     continue
-                self.store.processing.process(sub_id)
+                run_id = self.store.challenges.claim()   # submissions first, then scoring
+                if run_id is not None:
+                    self._score(run_id)
+                    continue
+                self.store.wake.wait(1.0)
+                self.store.wake.clear()
             except Exception:  # a worker never dies: log, breathe, go on
                 log.exception("store worker")
                 self._stop.wait(1.0)
+
+    def _score(self, run_id: int) -> None:
+        try:
+            self.store.scoring.run(run_id)
+        except Exception as exc:  # a failed run is told to its team, never silent
+            log.error("scoring run %s: %s", run_id, type(exc).__name__)
+            self.store.challenges.fail(run_id, f"the store could not score it "
+                                       f"({type(exc).__name__}); the organisers can retry")
 
     def stop(self, timeout: float = 5) -> None:
         self._stop.set()

@@ -14,6 +14,7 @@ from pathlib import Path
 import uvicorn
 
 from app_store import accounts
+from app_store.challenges.definition import read_file
 from app_store.client import SETTLED, StoreClient
 from app_store.packing import pack
 from app_store.settings import StoreSettings
@@ -86,15 +87,24 @@ class EventState:
     engine: str = ""
     apps: dict[str, str] = field(default_factory=dict)      # slug → final state or reason
     installed: list[str] = field(default_factory=list)
+    challenges: list[str] = field(default_factory=list)     # keys, opened
 
 
-def prepare_store(store_app, state: EventState) -> None:
+def prepare_store(store_app, state: EventState, challenges: Path | None = None) -> None:
+    """The event's accounts, and the challenges of ``challenges`` (a JSON list) created and
+    opened, so that sample apps submitted next are scored."""
     st = store_app.state.store
+    made = {}
     for role, name, attr in (("organiser", "Organisers", "organiser_token"),
                              ("team", "Sample apps", "team_token"),
                              ("judge", "Judge One", "judge_token")):
-        _, token = accounts.create(st.db, name, role)
+        made[role], token = accounts.create(st.db, name, role)
         setattr(state, attr, token)
+    if challenges is not None:
+        for item in read_file(challenges.read_text(encoding="utf-8")):
+            st.challenges.create(made["organiser"], item)
+            st.challenges.act(made["organiser"], item["key"], "open")
+            state.challenges.append(item["key"])
 
 
 def submit_samples(store_url: str, state: EventState, sample_dir: Path,

@@ -31,6 +31,8 @@ from synthetic_data.sources import all_doctypes
 # (ground truth is not the tester's data; it is loaded only when asked for), plus the list
 # of doctypes and the access journal.
 NOT_IN_DEMO_TOKEN = frozenset({"org.selfdata.groundtruth.event"})
+
+EXAMPLE_CHALLENGES = Path(__file__).with_name("challenges.json")  # the example: leaks
 READ_SCOPE = " ".join(f"{d}:GET" for d in (
     *(d for d in all_doctypes() if d not in NOT_IN_DEMO_TOKEN),
     "io.cozy.doctypes", "io.cozy.journal"))
@@ -84,9 +86,13 @@ def _listen(port: int, option: str) -> socket.socket:
               help="Live: the clock's start (default: four weeks after the data's start).")
 @click.option("--faults", type=click.Choice(["clean", "realistic", "hostile"]),
               default="clean", show_default=True, help="Live: delivery faults.")
+@click.option("--challenges", "challenges_file", type=click.Path(path_type=Path,
+              exists=True, dir_okay=False), default=EXAMPLE_CHALLENGES, show_default=True,
+              help="Challenges (a JSON list, docs/challenges.md) created and opened in the "
+              "store.")
 def up(households: int, years: int, start: str, seed: int, data_dir: Path, database: Path,
        port: int, store_port: int, samples: bool, no_serve: bool, live: bool, speed: float,
-       live_from: str | None, faults: str) -> None:
+       live_from: str | None, faults: str, challenges_file: Path) -> None:
     """Generate a population (if needed), load it into a fresh sandbox and serve it."""
     try:
         first = date.fromisoformat(start)
@@ -163,12 +169,12 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
                        f"--database-url {url}")
         return
     _serve_event(url, sandbox_sock, store_sock, database.parent, first_inst, report.instances,
-                 samples, live, faults)
+                 samples, live, faults, challenges_file)
 
 
 def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socket, var: Path,
                  first_inst: str, instances: list[str], samples: bool, live: bool,
-                 faults: str = "") -> None:
+                 faults: str = "", challenges: Path | None = None) -> None:
     port = sandbox_sock.getsockname()[1]
     store_port = store_sock.getsockname()[1]
     for suffix in ("", "-wal", "-shm"):
@@ -184,7 +190,7 @@ def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socke
                                                             live_admin_token=admin_token))
     state = event.EventState()
     event.stop_on_sigterm()
-    event.prepare_store(store_app, state)
+    event.prepare_store(store_app, state, challenges)
     servers = [event.serve_in_thread(store_app, store_sock),
                event.serve_in_thread(sandbox_app, sandbox_sock)]
     state.engine = store_app.state.store.farm.engine_status()
@@ -231,6 +237,7 @@ def _apps_and_urls(store_app, sandbox_app, state, store_url: str, port: int, fir
     click.echo(f"""
   App store catalogue         {store_url}/
   Organiser console           {store_url}/organiser   (sign in with the organiser token)
+  Challenges                  {store_url}/challenges  ({", ".join(state.challenges) or "none"})
   Store API docs              {store_url}/api-docs
   Sandbox API docs            {base}/api-docs
   Tester dashboards           http://<instance>.localhost:{port}/ — e.g.

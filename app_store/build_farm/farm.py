@@ -40,6 +40,7 @@ class BuildFarm:
         self._base: str | None = None
         self._runner: AppRunner | None = None
         self._scratch: ScratchSandbox | None = None
+        self._scoring: ScratchSandbox | None = None
 
     @property
     def label(self) -> str:
@@ -93,6 +94,16 @@ class BuildFarm:
             assert self._scratch is not None
             return self._runner, self._scratch
 
+    def scoring_parts(self) -> tuple[AppRunner, ScratchSandbox]:
+        """The runner and the scratch sandbox of the challenges' scoring runs (their own
+        database, apart from the smoke runs')."""
+        runner, _ = self._smoke_parts()
+        with self._lock:
+            if self._scoring is None:
+                self._scoring = ScratchSandbox(self.settings.data_dir / "scoring",
+                                               self.settings.smoke_seed)
+            return runner, self._scoring
+
     def remove_image(self, image_id: str) -> None:
         self.engine.remove_image(image_id)
 
@@ -104,7 +115,8 @@ class BuildFarm:
         return len(images)
 
     def close(self) -> None:
-        if self._scratch is not None:
-            self._scratch.stop()
+        for scratch in (self._scratch, self._scoring):
+            if scratch is not None:
+                scratch.stop()
         if self._runner is not None:
             self._runner.bridges.shutdown()

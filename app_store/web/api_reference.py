@@ -23,6 +23,11 @@ PARAMETERS: dict[str, tuple[str, object]] = {
     "path": ("A screenshot's path inside the app's archive", "screenshots/home.png"),
     "channel": ("A channel: stable, beta or dev", "stable"),
     "version": ("A version number (semver)", "1.0.0"),
+    "key": ("A challenge's key", "leaks"),
+    "kind": ("Only the challenges of this kind", "event-detection"),
+    "action": ("The organiser's control: open, close or reveal", "open"),
+    "run_id": ("A scoring run's id", 1),
+    "board": ("leaderboard (public) or private (once revealed)", "leaderboard"),
 }
 
 # Routes anyone may call; the rest need a store token (Bearer, or the sign-in cookie).
@@ -38,7 +43,8 @@ SECURITY = {
 def secured(method: str, path: str) -> list[dict]:
     if path.startswith("/registry"):
         return [{"editor": []}] if method == "post" else []
-    open_ = path.startswith(OPEN_PREFIXES) or (method, path) == ("get", "/api/criteria")
+    open_ = path.startswith(OPEN_PREFIXES) or (method, path) == ("get", "/api/criteria") or \
+        (method == "get" and path.startswith("/api/challenges") and "/runs" not in path)
     return [] if open_ else [{"bearer": []}]
 
 
@@ -53,6 +59,8 @@ def statuses(method: str, path: str, op: dict) -> dict[int, str]:
             found[403] = "This account's role may not do this"
     if "{" in path:
         found[404] = "No such submission, app, version or file"
+    if path == "/api/challenges/{key}/leaderboard":
+        found[403] = "The private leaderboard, before the organisers reveal it"
     if method in WRITES and path != "/api/scores":
         found[409] = "It conflicts with what exists (a name, a version, a state)"
     if path in ("/api/submissions", "/registry/{slug}"):

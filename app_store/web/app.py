@@ -17,7 +17,14 @@ from starlette.types import Receive, Scope, Send
 from app_store import errors as e
 from app_store.settings import StoreSettings
 from app_store.store import Store
-from app_store.web import api, api_reference, pages, registry
+from app_store.web import (
+    api,
+    api_reference,
+    challenge_pages,
+    challenges_api,
+    pages,
+    registry,
+)
 from app_store.web.errors import error_body, status_of
 from app_store.worker import Workers
 from sandbox.runtime.engine import Engine
@@ -95,8 +102,11 @@ def create_app(settings: StoreSettings, engine: Engine | None = None) -> FastAPI
     app.add_middleware(ControlCharacters,
                        render=lambda message: orjson.dumps(error_body(message)))
     app.include_router(api.router)
+    app.include_router(challenges_api.router)
+    app.include_router(challenges_api.ranking_router)
     app.include_router(registry.router)
     app.include_router(pages.router)
+    app.include_router(challenge_pages.router)
     api_docs.install(app)
     api_docs.describe(app, api_reference.DOCS)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -15,6 +15,7 @@ LOADCURVE = "fr.enedis.api.meteringdata.loadcurve"
 STATEMENTS = "org.fing.mesinfos.consumptionstatement"
 HOME = "org.fing.mesinfos.home"
 USAGE_POINTS = "fr.enedis.api.customers.usagepoints"
+FINDINGS = "fr.hackathon.energy_coach.findings"   # the advice a challenge scores
 APP = "energy-coach"
 
 
@@ -78,3 +79,9 @@ def household_documents() -> dict[str, Any]:
             "home": homes[0] if homes else None,
             "usage_point": points[0] if points else None,
         }
+
+
+def create(doctype: str, doc: dict) -> dict:
+    """Write one document (the challenge's advice)."""
+    with client() as c:
+        return _check(c.post(f"/data/{doctype}/", json=doc))

@@ -3,6 +3,8 @@
 GET /health        200 as soon as the server listens
 GET /              the page (inline SVG charts and tables, no external assets)
 GET /api/summary   the same analysis as JSON
+POST /selfdata/challenge  the store's challenge hook (docs/challenges.md): the analysis now,
+                   its cheapest option written as an advice, then 200
 """
 
 from __future__ import annotations
@@ -62,6 +64,26 @@ class Handler(BaseHTTPRequestHandler):
                        "application/json")
         else:
             self._send(404, b"not found", "text/plain; charset=utf-8")
+
+    def do_POST(self) -> None:
+        if urlsplit(self.path).path != "/selfdata/challenge":
+            self._send(404, b"not found", "text/plain; charset=utf-8")
+            return
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        data = summary(force=True)
+        costs = data.get("tariffs") or {}
+        if "error" in data or "cheapest" not in costs:
+            self._send(502, json.dumps({"error": data.get("error", "no load curve")}).encode(),
+                       "application/json")
+            return
+        advice = {"option": costs["cheapest"],
+                  "annual_cost_eur": costs[costs["cheapest"]]["total_eur"]}
+        try:
+            cozy.create(cozy.FINDINGS, advice)
+        except (cozy.CozyError, httpx.HTTPError) as exc:
+            self._send(502, json.dumps({"error": str(exc)}).encode(), "application/json")
+            return
+        self._send(200, json.dumps(advice).encode(), "application/json")
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # quiet: the platform keeps its own logs

@@ -62,9 +62,16 @@ class Finding:
         """Stable identity of a finding, so that re-running the app does not duplicate it."""
         return f"{self.kind}:{self.start}"
 
+    @property
+    def event(self) -> str | None:
+        """The ground-truth event kind this finding claims, as a challenge scores it: a leak,
+        someone moving in (a rise that lasts), or none."""
+        return "leak" if self.is_leak else \
+            "new_occupant" if self.kind == "lasting_increase" else None
+
     def to_doc(self) -> dict[str, Any]:
         return {**asdict(self), "isLeak": self.is_leak, "key": self.key,
-                "detector": "leak-watch/1"}
+                "event": self.event, "detector": "leak-watch/1"}
 
 
 # ---- the series ---------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 GET /health        200 as soon as the server listens
 GET /              the page (inline SVG, no external assets)
 GET /api/findings  the same summary as JSON
+POST /selfdata/challenge  the store's challenge hook: run the analysis now, store the findings,
+                   answer once they are written (docs/challenges.md)
 
 A thread follows the water readings as they arrive (follow.py) and notifies new leaks.
 """
@@ -63,6 +65,18 @@ class Handler(BaseHTTPRequestHandler):
                        "application/json")
         else:
             self._send(404, b"not found", "text/plain; charset=utf-8")
+
+    def do_POST(self) -> None:
+        if urlsplit(self.path).path != "/selfdata/challenge":
+            self._send(404, b"not found", "text/plain; charset=utf-8")
+            return
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))  # what to produce: known
+        data = summary(force=True)
+        if "error" in data:
+            self._send(502, json.dumps({"error": data["error"]}).encode(), "application/json")
+        else:
+            self._send(200, json.dumps({"findings": len(data["findings"])}).encode(),
+                       "application/json")
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # quiet: the platform keeps its own logs

@@ -74,10 +74,20 @@ def app_get(sock_dir: str, path: str, timeout_s: float = 10,
     """``GET path`` on the app's port, through its socket (health checks and the smoke run's
     look at the page). Raises ``OSError`` or ``http.client.HTTPException`` when the app does
     not answer properly."""
+    return app_request(sock_dir, "GET", path, None, timeout_s, max_bytes)
+
+
+def app_request(sock_dir: str, method: str, path: str, body: bytes | None = None,
+                timeout_s: float = 10, max_bytes: int = 1 << 20) -> Reply:
+    """``method path`` (with a JSON ``body``) on the app's port, through its socket: the
+    store's runtime hooks, such as a challenge's analysis."""
     with app_socket(sock_dir) as uds:
         conn = _UnixConnection(uds, timeout_s)
         try:
-            conn.request("GET", path, headers={"Host": "app"})
+            headers = {"Host": "app"}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            conn.request(method, path, body=body, headers=headers)
             r = conn.getresponse()
             return Reply(r.status, r.read(max_bytes))
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+import urllib.request
 from datetime import date, timedelta
 
 import pytest
@@ -220,7 +221,15 @@ def test_live_app_shows_the_households_numbers(live_sandbox) -> None:
         kwh = f"{expected['electricity']['kwh']:,.0f} kWh".replace(",", " ")
         assert kwh in html and "Tempo" in html and html.count("<svg") >= 3
         assert "http" not in html
+        # the challenge hook writes the cheapest option as its advice
+        hook = urllib.request.Request(base + "/selfdata/challenge", data=b"{}", method="POST")
+        with urllib.request.urlopen(hook, timeout=60) as r:
+            advice = json.loads(r.read())
+        assert advice["option"] == expected["tariffs"]["cheapest"]
     inst = live_sandbox.sb.instances.get(instance)
+    written = live_sandbox.sb.documents.all_docs(inst.id, "fr.hackathon.energy_coach.findings",
+                                                 include_docs=True)
+    assert written["total_rows"] == 1
     journal = [r for r in live_sandbox.sb.journal.summary(inst.id)
                if r["client"] == "energy-coach"]
     declared = {r["type"] for r in manifest_of(app)["permissions"].values()}

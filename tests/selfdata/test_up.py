@@ -85,6 +85,12 @@ def test_without_an_engine_up_serves_everything_else_and_says_what_is_missing(tm
         assert "no container engine" in httpx.get(f"{store}/status").json()["engine"]
         assert httpx.get(f"{store}/").status_code == 200
         assert httpx.get(f"http://127.0.0.1:{up.port}/").status_code == 200
+        # the example challenge is there from the first minute, open
+        assert f"Challenges                  {store}/challenges  (leaks)" in out
+        leaks = httpx.get(f"{store}/api/challenges/leaks").json()
+        assert (leaks["state"], leaks["kind"], leaks["event_kinds"]) == (
+            "open", "event-detection", ["leak"])
+        assert httpx.get(f"{store}/challenges/leaks").status_code == 200
     finally:
         up.stop()
 
