@@ -34,18 +34,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from synthetic_data.calendar_fr import Period  # noqa: E402
-from synthetic_data.drive import add_drive  # noqa: E402
 from synthetic_data.population import (  # noqa: E402
     Options,
+    generate_household,
     generate_population,
-    household_context,
 )
-from synthetic_data.sources import modules_for  # noqa: E402
 from synthetic_data.writers import write_household  # noqa: E402
 
 # The sources issue 13 added to cross the others; part 4 times a household-year without them.
-CROSSING = ("synthetic_data.sources.transport", "synthetic_data.sources.shopping",
-            "synthetic_data.sources.bank")
+CROSSING = frozenset({"transport", "shopping", "bank"})
 
 
 def run_ours(households: int, workers: int, out: Path) -> tuple[float, int, int, dict]:
@@ -151,13 +148,8 @@ def household_seconds(indices: range, period: Period, crossing: bool, out: Path)
     generate` does per household); CPU time, so that other load on the machine counts less."""
     t0 = time.process_time()
     for i in indices:
-        ctx = household_context(1, i, period)
-        batches = []
-        for mod in modules_for(ctx.household.partners):
-            if crossing or mod.__name__ not in CROSSING:
-                batches.extend(mod.generate(ctx))
-        batches, blobs = add_drive(ctx, batches)
-        write_household(out, ctx.household.instance, batches, "ndjson", blobs)
+        data = generate_household(1, i, period, frozenset() if crossing else CROSSING)
+        write_household(out, data.household.instance, data.batches, "ndjson", data.blobs)
     seconds = time.process_time() - t0
     shutil.rmtree(out, ignore_errors=True)
     return seconds

@@ -109,13 +109,15 @@ def household_context(master_seed: int, index: int, period: Period) -> SourceCon
                          master_seed)
 
 
-def generate_household(master_seed: int, index: int, period: Period) -> HouseholdData:
+def generate_household(master_seed: int, index: int, period: Period,
+                       without: frozenset[str] = frozenset()) -> HouseholdData:
     """Household ``index`` of ``master_seed`` over ``period``, every source and its Drive, in
-    memory."""
+    memory; ``without``: source modules to leave out (by name, for benchmarks)."""
     ctx = household_context(master_seed, index, period)
     batches: list[Batch] = []
     for mod in modules_for(ctx.household.partners):
-        batches.extend(mod.generate(ctx))
+        if mod.__name__.rsplit(".", 1)[-1] not in without:
+            batches.extend(mod.generate(ctx))
     batches, blobs = add_drive(ctx, batches)
     return HouseholdData(ctx.household, ctx.timeline, batches, blobs)
 

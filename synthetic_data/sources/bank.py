@@ -17,6 +17,7 @@ the checking account's IBAN is the one in MAIF's payment terms.
 
 from __future__ import annotations
 
+import string
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -78,6 +79,9 @@ def bank_of(ctx: SourceContext) -> tuple[str, dict, str, str]:
     return code, _p()["banks"][code], branch, account
 
 
+DATE_KEYS = frozenset({"d6", "dm", "d8", "d8p", "dd4", "ddash", "hm"})
+
+
 def _fields(day: date, when: datetime | None) -> dict[str, str]:
     t = when or day
     d, m, y = f"{t.day:02d}", f"{t.month:02d}", f"{t.year % 100:02d}"  # f-strings: no strftime
@@ -86,14 +90,30 @@ def _fields(day: date, when: datetime | None) -> dict[str, str]:
             "dd4": d + m, "ddash": f"{d}-{m}", "hm": hm}
 
 
+@lru_cache(maxsize=256)
+def _keys(template: str) -> frozenset[str]:
+    """The placeholders a label template uses (only those are worked out per line)."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
 def statement_label(templates: dict, template: str, *, day: date, when: datetime | None,
                     who: str = "", merchant: str = "", city: str = "", motif: str = "",
                     ref: str = "", card: str = "", bin4: str = "") -> str:
-    text = templates[template].format(
-        who=ascii_upper(who), merchant=ascii_upper(merchant or who), city=ascii_upper(city),
-        motif=ascii_upper(motif), ref=ref, ics=ics(who), card=card, bin=bin4,
-        **_fields(day, when))
-    return " ".join(text.split())
+    tpl = templates[template]
+    keys = _keys(tpl)
+    values = _fields(day, when) if keys & DATE_KEYS else {}
+    if "who" in keys:
+        values["who"] = ascii_upper(who)
+    if "merchant" in keys:
+        values["merchant"] = ascii_upper(merchant or who)
+    if "city" in keys:
+        values["city"] = ascii_upper(city)
+    if "motif" in keys:
+        values["motif"] = ascii_upper(motif)
+    if "ics" in keys:
+        values["ics"] = ics(who)
+    values.update(ref=ref, card=card, bin=bin4)
+    return " ".join(tpl.format_map(values).split())
 
 
 def _row(day: date, amount: float, account: str, label: str, original: str, optype: str,
@@ -105,11 +125,14 @@ def _ledger_rows(ctx: SourceContext, templates: dict, card: str, bin4: str,
                  rng: np.random.Generator) -> list[tuple]:
     lo, hi = _p()["card"]["posting_days"]
     last = ctx.period.end - timedelta(days=1)
-    rows = []
-    for pay in payments(ctx):
-        rows.append(_payment_row(pay, templates, card, bin4, last,
-                                 int(rng.integers(lo, hi + 1))))
-    return rows
+    pays = payments(ctx)
+    posting = rng.integers(lo, hi + 1, len(pays)).tolist()
+    return [_payment_row(pay, templates, card, bin4, last, days)
+            for pay, days in zip(pays, posting, strict=True)]
+
+
+TEMPLATE_OF = {"transfer_out": "transfer_out", "transfer_in": "transfer_in", "card": "card",
+               "atm": "atm", "check": "fee"}
 
 
 def _payment_row(pay: Payment, templates: dict, card: str, bin4: str, last: date,
@@ -120,8 +143,7 @@ def _payment_row(pay: Payment, templates: dict, card: str, bin4: str, last: date
         realised = pay.when.date() if pay.when else pay.day
         if day <= realised:  # the publisher gave the purchase day: the bank posts it later
             day = min(realised + timedelta(days=posting), max(last, realised))
-    template = {"transfer_out": "transfer_out", "transfer_in": "transfer_in", "card": "card",
-                "atm": "atm", "check": "fee"}.get(pay.kind, "direct_debit")
+    template = TEMPLATE_OF.get(pay.kind, "direct_debit")
     motif = pay.reference or pay.counterparty
     original = statement_label(templates, template, day=realised or day, when=pay.when,
                                who=pay.counterparty, merchant=pay.counterparty, city=pay.city,

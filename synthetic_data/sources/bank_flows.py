@@ -395,18 +395,27 @@ def _income_draws(d: _Drawer) -> None:
     d.family_allowances()
 
 
-def _committed(ctx: SourceContext) -> tuple[float, float]:
-    """(mean monthly income, euros going out over the period to housing, taxes and health
-    cover): the same draws :func:`draw` makes (each from its own stream), kept in ctx.shared."""
-    if "bank_committed" not in ctx.shared:
+def _drawn(ctx: SourceContext) -> _Drawer:
+    """Every flow but the bank's own fees, drawn once per household (each kind from its own
+    stream) and kept in ctx.shared: purchases read the income and commitments before the bank
+    source runs, and the bank source then writes these very flows."""
+    if "bank_drawn" not in ctx.shared:
         d = _Drawer(ctx)
         _income_draws(d)
         d.housing()
         d.taxes()
         d.mutuelle()
-        ctx.shared["bank_committed"] = (d.out.monthly_income,
-                                        -sum(f.amount for f in d.out.flows if f.amount < 0))
-    return ctx.shared["bank_committed"]
+        d.cash()
+        d.unusual_expense()
+        ctx.shared["bank_drawn"] = d
+    return ctx.shared["bank_drawn"]
+
+
+def _committed(ctx: SourceContext) -> tuple[float, float]:
+    """(mean monthly income, euros going out over the period to housing, taxes, health cover,
+    cash and the one-off expense)."""
+    d = _drawn(ctx)
+    return d.out.monthly_income, -sum(f.amount for f in d.out.flows if f.amount < 0)
 
 
 def monthly_income(ctx: SourceContext) -> float:
@@ -416,20 +425,15 @@ def monthly_income(ctx: SourceContext) -> float:
 
 
 def committed_outflows(ctx: SourceContext) -> float:
-    """Euros the statement will show going to rent or loan, taxes and health cover over the
-    period (bills and premiums are in the ledger already)."""
+    """Euros the statement will show going to rent or loan, taxes, health cover, cash
+    withdrawals and the one-off expense over the period (bills and premiums are in the ledger
+    already)."""
     return _committed(ctx)[1]
 
 
 def draw(ctx: SourceContext, bank: dict) -> BankFlows:
     """Every flow the bank alone knows of, for ``bank`` (a params/bank.toml [banks] entry)."""
-    d = _Drawer(ctx)
-    _income_draws(d)
-    d.housing()
-    d.taxes()
-    d.mutuelle()
-    d.cash()
+    d = _drawn(ctx)
     d.fees(bank)
-    d.unusual_expense()
     return d.out
 

@@ -24,11 +24,14 @@ from datetime import datetime
 from functools import cache
 
 import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthetic_data import french, parameters
 from synthetic_data.calendar_fr import dst_bounds_utc
 from synthetic_data.context import SourceContext
-from synthetic_data.documents import Batch
+from synthetic_data.documents import Batch, Col
 from synthetic_data.ledger import Payment, payments, publish
 from synthetic_data.sources import laposte
 from synthetic_data.sources.bank_flows import committed_outflows, monthly_income
@@ -487,37 +490,65 @@ def _lines(ctx: SourceContext, rng: np.random.Generator, g: dict, b: _Baskets,
     return r, pid, qty, unit, amount
 
 
-def _vat(r: np.ndarray, rates: np.ndarray, cents: np.ndarray, n: int) -> list[list[dict]]:
-    """VAT summary per receipt (``r``: each line's receipt, ``n`` receipts), one entry per rate
-    in increasing order: prices include VAT; base = TTC / (1 + rate), VAT the rest."""
+def _json_lists(item_texts: pa.Array, bounds: np.ndarray) -> list[str]:
+    """Per receipt, the JSON array of its items (``bounds``: each receipt's first item)."""
+    lists = pa.ListArray.from_arrays(pa.array(bounds.astype(np.int32)), item_texts)
+    joined = pc.binary_join(lists, ",")
+    return pc.binary_join_element_wise("[", joined, "]", "").to_pylist()
+
+
+def _number(values: np.ndarray) -> pa.Array:
+    """Numbers as JSON text, vectorised (as Batch's float columns render them)."""
+    return pc.cast(pa.array(values), pa.string())
+
+
+def _vat(r: np.ndarray, rates: np.ndarray, cents: np.ndarray, n: int) -> list[str]:
+    """VAT summary per receipt as JSON (``r``: each line's receipt, ``n`` receipts), one entry
+    per rate in increasing order: prices include VAT; base = TTC / (1 + rate), VAT the rest."""
     ru, rc = np.unique(rates, return_inverse=True)
     key, inv = np.unique(r * ru.size + rc, return_inverse=True)
     ttc = np.bincount(inv, weights=cents, minlength=key.size).astype(np.int64)  # exact: < 2**53
     rate = ru[key % ru.size]
     base = np.rint(ttc / (1 + rate / 100)).astype(np.int64)
-    rows = [{"rate": a, "base": b, "vat": v, "total": t} for a, b, v, t in zip(
-        rate.tolist(), (base / 100).tolist(), ((ttc - base) / 100).tolist(),
-        (ttc / 100).tolist(), strict=True)]
-    bounds = np.searchsorted(key // ru.size, np.arange(n + 1)).tolist()
-    return [rows[bounds[i]:bounds[i + 1]] for i in range(n)]
+    rows = pc.binary_join_element_wise(
+        '{"rate":', _number(rate), ',"base":', _number(base / 100), ',"vat":',
+        _number((ttc - base) / 100), ',"total":', _number(ttc / 100), "}", "")
+    return _json_lists(rows, np.searchsorted(key // ru.size, np.arange(n + 1)))
+
+
+RECEIPT_SPEC = {
+    "receiptId": Col("rid"),
+    "store": {"name": Col("store_name", "text"), "address": Col("store_address", "text"),
+              "postcode": Col("store_postcode"), "city": Col("store_city", "text"),
+              "latitude": Col("store_lat", "float"), "longitude": Col("store_lon", "float")},
+    "date": Col("date"), "kind": Col("kind"), "items": Col("items", "raw"),
+    "itemCount": Col("count", "int"), "vat": Col("vat", "raw"), "total": Col("total", "float"),
+    "currency": "EUR", "paymentMethod": "CB",
+}
 
 
 def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets,
-              ) -> tuple[list[dict], list[Payment]]:
+              ) -> tuple[dict[str, list], list[Payment]]:
+    """The receipts' columns (for ``RECEIPT_SPEC``) and their card payments. Item lines are
+    rendered as JSON in Arrow, not as one dict per line: a year holds about a thousand."""
     n = b.items.size
+    cols: dict[str, list] = {k: [] for k in RECEIPT_COLUMNS}
     if not n:
-        return [], []
+        return cols, []
     prod = products()
     r, pid, qty, unit, amount = _lines(ctx, rng, p["groceries"], b)
     bounds = np.searchsorted(r, np.arange(n + 1))
     vat = prod["vat"][pid]
     weighed = prod["unit"][pid] == "kg"
-    items = [{"label": la, "family": fa, "quantity": qf if w else qi,
-              "unit": "kg" if w else "piece", "unitPrice": u, "vatRate": v, "amount": a}
-             for la, fa, qf, qi, w, u, v, a in zip(
-                 prod["label"][pid].tolist(), prod["family"][pid].tolist(), qty.tolist(),
-                 qty.astype(np.int64).tolist(), weighed.tolist(), (unit / 100).tolist(),
-                 vat.tolist(), (amount / 100).tolist(), strict=True)]
+    labels, families = _product_json()
+    items = pc.binary_join_element_wise(
+        '{"label":', labels.take(pa.array(pid)), ',"family":', families.take(pa.array(pid)),
+        ',"quantity":', pc.if_else(pa.array(weighed), _number(qty),
+                                   _number(qty.astype(np.int64))),
+        pc.if_else(pa.array(weighed), ',"unit":"kg","unitPrice":', ',"unit":"piece","unitPrice":'),
+        _number(unit / 100), ',"vatRate":', _number(vat), ',"amount":', _number(amount / 100),
+        "}", "")
+    item_lists = _json_lists(items, bounds)
     cum = np.concatenate([[0], np.cumsum(amount)])
     totals = (cum[bounds[1:]] - cum[bounds[:-1]]).tolist()
     cum = np.concatenate([[0], np.cumsum(np.where(weighed, 1, qty.astype(np.int64)))])
@@ -528,25 +559,34 @@ def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets
     isos = np.datetime_as_string(b.local.astype("datetime64[s]"), unit="s").tolist()
     kinds = np.where(b.topup, "topup", "main").tolist()
     members = b.member.tolist()
-    docs, pays = [], []
+    pays = []
     tag = f"{ctx.household.index % 10000:04d}"
     for seq, i in enumerate(np.argsort(b.local, kind="stable").tolist()):
-        a, z = bounds[i], bounds[i + 1]
-        if a == z:
+        if bounds[i] == bounds[i + 1]:
             continue
         s, when, iso, total = b.store[i], whens[i], isos[i], totals[i]
         rid = f"{iso[:4]}{iso[5:7]}{iso[8:10]}-{tag}-{seq + 1:04d}"
-        store = {"name": s.name, "address": s.address, "postcode": s.postcode,
-                 "city": s.city, "latitude": s.latitude, "longitude": s.longitude}
-        docs.append({"receiptId": rid, "store": store, "date": iso,
-                     "kind": kinds[i], "items": items[a:z], "itemCount": counts[i],
-                     "vat": vats[i], "total": total / 100, "currency": "EUR",
-                     "paymentMethod": "CB"})
+        for k, v in zip(RECEIPT_COLUMNS, (
+                rid, s.name, s.address, s.postcode, s.city, s.latitude, s.longitude, iso,
+                kinds[i], item_lists[i], counts[i], vats[i], total / 100), strict=True):
+            cols[k].append(v)
         pays.append(Payment(day=when.date(), amount=-total / 100, kind="card",
                             counterparty=s.statement, category=GROCERIES, source="shopping",
                             reference=rid, when=when, city=s.city, latitude=s.latitude,
                             longitude=s.longitude, member=members[i]))
-    return docs, pays
+    return cols, pays
+
+
+RECEIPT_COLUMNS = ("rid", "store_name", "store_address", "store_postcode", "store_city",
+                   "store_lat", "store_lon", "date", "kind", "items", "count", "vat", "total")
+
+
+@cache
+def _product_json() -> tuple[pa.Array, pa.Array]:
+    """Each product's label and family as JSON strings, indexed like ``products()``."""
+    prod = products()
+    return (pa.array([orjson.dumps(v).decode() for v in prod["label"].tolist()]),
+            pa.array([orjson.dumps(v).decode() for v in prod["family"].tolist()]))
 
 
 def _online(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
@@ -587,7 +627,8 @@ def generate(ctx: SourceContext) -> list[Batch]:
     p = parameters.load("shopping")
     sh = _Shopper(ctx)
     sh.level = spending_level(ctx, p)
-    receipts, pays = [], []
+    receipts: dict[str, list] = {k: [] for k in RECEIPT_COLUMNS}
+    pays: list[Payment] = []
     for name, plan in (("groceries", _home_baskets), ("trip", None)):
         rng = ctx.rng(f"shopping-{name}")
         if plan is not None:
@@ -595,21 +636,30 @@ def generate(ctx: SourceContext) -> list[Batch]:
         else:
             basket, trip_pays = _trip_purchases(ctx, rng, p, sh)
             pays += trip_pays
-        docs, paid = _receipts(ctx, rng, p, basket)
-        receipts += docs
+        cols, paid = _receipts(ctx, rng, p, basket)
+        for k, v in cols.items():
+            receipts[k] += v
         pays += paid
     spent = -sum(x.amount for x in pays)
     card = _card_spending(ctx, ctx.rng("shopping-card"), p, sh)
     parcels, online = _online(ctx, ctx.rng("shopping-online"), p, sh)
     extra = -sum(x.amount for x in card) - sum(x.amount for x in online)
     room = _budget(ctx, p) - spent
-    if extra > max(room, 0.0):  # more than it can afford: fewer outings and orders, drawn again
-        sh.level *= max(room, 0.0) / extra * p["income"]["redraw_margin"]
-        card = _card_spending(ctx, ctx.rng("shopping-card"), p, sh)
-        parcels, online = _online(ctx, ctx.rng("shopping-online"), p, sh)
+    if extra > max(room, 0.0):  # more than it can afford: fewer outings and orders
+        keep = max(room, 0.0) / extra * p["income"]["thinning_margin"]
+        thin = ctx.rng("shopping-thin")
+        fuel = p["fuel"]["category"]  # the car is driven anyway
+        card = [x for x, u in zip(card, thin.random(len(card)).tolist(), strict=True)
+                if u < keep or x.category == fuel]
+        online = [x for x, u in zip(online, thin.random(len(online)).tolist(), strict=True)
+                  if u < keep]
+        ordered = {x.reference for x in online}
+        parcels = [d for d in parcels if d["orderReference"] in ordered]
     pays += card + online
     for pay in sorted(pays, key=lambda x: x.when or datetime.min):
         if ctx.period.start <= pay.day < ctx.period.end:
             publish(ctx, pay)
-    receipts.sort(key=lambda d: d["date"])
-    return [Batch.from_dicts(RECEIPT, receipts), Batch.from_dicts(laposte.PARCEL, parcels)]
+    order = sorted(range(len(receipts["date"])), key=receipts["date"].__getitem__)  # stable
+    receipts = {k: [v[i] for i in order] for k, v in receipts.items()}
+    return [Batch.from_columns(RECEIPT, RECEIPT_SPEC, receipts) if order else
+            Batch.from_dicts(RECEIPT, []), Batch.from_dicts(laposte.PARCEL, parcels)]
