@@ -250,7 +250,7 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
     cars = [plates.car(rng, start) for _ in range(n_cars)]
     main = members[0]
     instance = f"{ascii_slug(main.given)}-{ascii_slug(main.family)}-{index}"
-    return Household(
+    hh = Household(
         index=index, instance=instance, commune=commune, address=address, dwelling=dwelling,
         members=members, contract=contract, cars=[plate for plate, _ in cars],
         habits=habits, maif_societaire=str(int(rng.integers(1_000_000, 9_999_999))),
@@ -258,6 +258,12 @@ def sample_household(index: int, rng: np.random.Generator, start: date) -> House
         partners=_partners(rng, hp["partners"], start.year, index),
         cars_since=[since for _, since in cars],
     )
+    if n_cars == 1 and adults > 1:  # drawn last: no other draw moves
+        bought = plates.car_bought_during(rng, start)
+        if bought:
+            hh.cars.append(bought[0])
+            hh.cars_since.append(bought[1])
+    return hh
 
 
 def edf_share(year: int) -> float:

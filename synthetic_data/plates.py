@@ -92,3 +92,18 @@ def car(rng: np.random.Generator, start: date) -> tuple[str, date]:
         span = max((latest - USED_CARS_FROM).days, 0)
         issued = USED_CARS_FROM + timedelta(days=int(rng.integers(0, span + 1)))
     return plate_issued_on(rng, issued), max(acquired, issued)
+
+
+def car_bought_during(rng: np.random.Generator, start: date) -> tuple[str, date] | None:
+    """A second car the household buys in the period's first year (``params/household.toml
+    [cars] bought_in_period_share``), or None: its plate and the day it was bought."""
+    c = parameters.load("household")["cars"]
+    if rng.random() >= c["bought_in_period_share"]:
+        return None
+    lo, hi = c["bought_day_range"]
+    acquired = start + timedelta(days=int(rng.integers(lo, hi + 1)))
+    new = rng.random() < c["bought_new_share"]
+    first = acquired - timedelta(days=0 if new else int(rng.uniform(*c["used_age_years"])
+                                                          * 365.25))
+    return plate_issued_on(rng, first if first >= SIV_START else acquired), acquired
+

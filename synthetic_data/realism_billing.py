@@ -126,8 +126,8 @@ def measure_household(acc: Billing, files: dict[str, list[dict]], end: date) -> 
     bills = files.get(BILLS, [])
     _edf(acc, [b for b in bills if b.get("vendor") == "EDF"],
          files.get("org.fing.mesinfos.paymentterms", []))
-    for b in bills:
-        if b.get("vendor") == "MAIF":
+    for b in bills:  # premiums (an amendment for a car bought mid-year is billed that day)
+        if b.get("vendor") == "MAIF" and "-AV" not in b.get("vendorRef", ""):
             due = date.fromisoformat(b["date"][:10])
             months = 12 if b.get("recurrence") == "yearly" else 1
             acc.maif_due[0] += due.day == 1 and (months == 1 or due.month == 1)

@@ -178,10 +178,14 @@ def _claims(hh: Household, period: Period, rng, ev: dict, events) -> None:
             "type": "Habitation", "cause": cause,
             "amount": _severity(rng, 12387 if cause == "Incendie" else 1761)}))
     car = ev["car_claims"]
-    for plate in hh.cars:
+    for k, plate in enumerate(hh.cars):
+        since = hh.cars_since[k] if k < len(hh.cars_since) else period.start
+        first = max(0, (since - period.start).days)  # a car bought in the period: from then
+        if first:
+            events.append(Event("new_car", since, since, {"plate": plate}))
         for _ in range(rng.poisson(car["rate_per_car"] * years)):
             cause = car["causes"][int(rng.choice(len(car["causes"]), p=car["cause_shares"]))]
-            day = _day(period, int(rng.integers(0, period.n_days)))
+            day = _day(period, int(rng.integers(first, period.n_days)))
             drivers = [m for m in hh.members if m.role != "Enfant" or m.age_on(day) >= 18]
             driver = drivers[int(rng.integers(0, len(drivers)))]
             events.append(Event("claim", day, day, {

@@ -357,6 +357,32 @@ class _Drawer:
             self.add(_on(y, mo, 6), -bank["fee"], "fee", bank["name"].upper(), "400340",
                      "COTISATION OFFRE GROUPEE", "financial fee", motif="OFFRE GROUPEE MENSUELLE")
 
+    def car_purchase(self) -> None:
+        """A car bought during the period (its ``new_car`` event is the timeline's): the deposit
+        to the dealer that day, then the car loan's instalments from the next month."""
+        c = self.p["car_purchase"]
+        hh, per = self.ctx.household, self.ctx.period
+        rng = self.ctx.rng("bank-car")
+        for k, since in enumerate(hh.cars_since):
+            if since < per.start:
+                continue
+            price = _lognormal(rng, c["price_median"], c["price_sigma"])
+            deposit = round(price * float(rng.uniform(*c["deposit_share"])), 2)
+            r, n = c["loan_rate"] / 12, int(c["loan_months"])
+            monthly = (price - deposit) * r / (1 - (1 + r) ** -n)
+            monthly = round(min(monthly, self.out.monthly_income * c["car_loan_max_share"]), 2)
+            dealer = c["dealers"][int(rng.integers(0, len(c["dealers"])))]
+            plate = hh.cars[k]
+            self.add(since, -deposit, "transfer_out", dealer, "400205", f"VIR {dealer}",
+                     "transfer", motif=f"ACOMPTE VEHICULE {plate}")
+            ref = f"AUTO{hh.index:06d}{since:%y%m}"
+            first = _on(since.year + since.month // 12, since.month % 12 + 1, c["loan_day"])
+            for y, mo in self.months:
+                if date(y, mo, 1) >= date(first.year, first.month, 1) and monthly >= 1:
+                    self.add(_weekday_after(_on(y, mo, c["loan_day"])), -monthly, "loan",
+                             c["lender"], "400210", f"ECHEANCE {c['lender']}", "direct debit",
+                             ref=ref)
+
     def unusual_expense(self) -> None:
         u = self.p["unusual_expense"]
         rng = self.ctx.rng("bank-unusual")
@@ -406,6 +432,7 @@ def _drawn(ctx: SourceContext) -> _Drawer:
         d.taxes()
         d.mutuelle()
         d.cash()
+        d.car_purchase()
         d.unusual_expense()
         ctx.shared["bank_drawn"] = d
     return ctx.shared["bank_drawn"]

@@ -17,6 +17,7 @@ LABELS = {
     "tariff_change": "Changement d'option tarifaire",
     "salary_change": "Changement de salaire (augmentation ou nouvel emploi)",
     "unusual_expense": "Dépense exceptionnelle",
+    "new_car": "Achat d'une voiture",
 }
 AFFECTS = {
     "vacation": ["fr.enedis.api.meteringdata.loadcurve", "org.fing.mesinfos.consumptionstatement",
@@ -28,6 +29,7 @@ AFFECTS = {
                       "fr.enedis.api.meteringdata.energy", "fr.enedis.api.customers.usagepoints"],
     "salary_change": ["io.cozy.bank.operations"],
     "unusual_expense": ["io.cozy.bank.operations"],
+    "new_car": ["fr.maif.maifuser.contrat", "io.cozy.bills", "io.cozy.bank.operations"],
 }
 
 

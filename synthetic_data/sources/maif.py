@@ -387,9 +387,21 @@ def _home_contract(hh: Household, terms: _HomeTerms, start: date, address: dict,
     }
 
 
+@dataclass(frozen=True)
+class Amendment:
+    """A car insured during the period: the rest of its first year billed the day it starts."""
+
+    day: date
+    amount: float
+    plate: str
+
+
 def _cars(ctx: SourceContext, years: list[int], member_since: date,
-          at_fault: dict[str, list[date]]) -> tuple[list[dict], dict[int, float]]:
-    """Car contracts and their premiums summed per year; cars go to the adults in turn."""
+          at_fault: dict[str, list[date]],
+          ) -> tuple[list[dict], dict[int, float], list[Amendment]]:
+    """Car contracts, their premiums summed per year, and the amendments of cars bought during
+    the period (insured from that day: the year's remainder billed then, whole years after);
+    cars go to the adults in turn."""
     per = ctx.period
     rng = ctx.rng("maif-cars")
     licence_age = _p()["bonus_malus"]["licence_age"]
@@ -398,14 +410,19 @@ def _cars(ctx: SourceContext, years: list[int], member_since: date,
     contracts = []
     yearly: dict[int, float] = dict.fromkeys(years, 0.0)
     hh = ctx.household
+    amendments = []
     for k, plate in enumerate(hh.cars):
         since = hh.cars_since[k] if k < len(hh.cars_since) else member_since
         contract, premiums = _car(ctx, rng, adults[k % len(adults)], plate, years,
                                   max(member_since, since), at_fault[plate])
         contracts.append(contract)
         for y, premium in zip(years, premiums, strict=True):
-            yearly[y] += premium
-    return contracts, yearly
+            if since >= per.start and y == since.year:
+                rest = (date(y + 1, 1, 1) - since).days / (date(y + 1, 1, 1) - date(y, 1, 1)).days
+                amendments.append(Amendment(since, round(premium * rest, 2), plate))
+            elif since < per.start or y > since.year:
+                yearly[y] += premium
+    return contracts, yearly, amendments
 
 
 def _car(ctx: SourceContext, rng: np.random.Generator, driver: Member, plate: str,
@@ -425,6 +442,8 @@ def _car(ctx: SourceContext, rng: np.random.Generator, driver: Member, plate: st
     f = _pick(rng, cf["shares"])
     factor = cp["base"] * cf["factors"][f] * float(rng.lognormal(0.0, cp["sigma"]))
     start = _between(rng, max(earliest, licensed), per.start - timedelta(days=30))
+    if earliest >= per.start:  # bought during the period: insured from the day it was bought
+        start = earliest
     premiums = []
     for j, y in enumerate(years):
         if j:
@@ -533,7 +552,7 @@ def _payment_terms(ctx: SourceContext) -> tuple[dict, int]:
 
 
 def _premium_bills(ctx: SourceContext, home: dict[int, float], cars: dict[int, float],
-                   months: int, formula: str) -> Batch:
+                   months: int, formula: str, amendments: list[Amendment]) -> Batch:
     """The premiums called within the data, each on its due date for the time ahead: home and car
     contracts together (one line each on the PDF)."""
     details = ctx.shared.setdefault(INVOICE_DETAILS, {})
@@ -557,6 +576,20 @@ def _premium_bills(ctx: SourceContext, home: dict[int, float], cars: dict[int, f
             split_cents(lines, amount), (("N° de sociétaire", societaire),))
         publish_bill(ctx, doc, source="maif")  # called on its due date
         docs.append(doc)
+    for a in amendments:
+        last = date(a.day.year, 12, 31)
+        doc = {"vendor": VENDOR, "type": "insurance", "date": f"{a.day.isoformat()}T00:00:00.000Z",
+               "amount": a.amount, "currency": "EUR", "recurrence": "yearly",
+               "periodStart": a.day.isoformat(), "periodEnd": last.isoformat(),
+               "contractNumber": societaire, "vendorRef": f"{societaire}-AV{a.day:%Y%m%d}",
+               "isRefund": False}
+        details[(VENDOR, doc["vendorRef"])] = InvoiceDetail(
+            split_cents([(f"Avenant : ajout du véhicule {a.plate}, jusqu'au {last:%d/%m/%Y}",
+                          a.plate, a.amount)], a.amount),
+            (("N° de sociétaire", societaire),))
+        publish_bill(ctx, doc, source="maif")
+        docs.append(doc)
+    docs.sort(key=lambda d: d["date"])
     return Batch.from_dicts(bills.BILLS, docs)
 
 
@@ -569,7 +602,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     # People, then claims (which fix the at-fault claims the CRM needs).
     people = _people(ctx)
     claims, at_fault = _claims(ctx, {f"{m.given} {m.family}": k for k, m in enumerate(hh.members)})
-    car_contracts, car_yearly = _cars(ctx, years, member_since, at_fault)
+    car_contracts, car_yearly, amendments = _cars(ctx, years, member_since, at_fault)
     home_contract = _home_contract(hh, home_terms, home_start, address, years[-1])
     rng = ctx.rng("maif-foyer")  # shared: the foyer's name, then the modification date
     foyer = _foyer(hh, rng, people, address, ctx.period.start)
@@ -583,5 +616,5 @@ def generate(ctx: SourceContext) -> list[Batch]:
         Batch.from_dicts(PAYMENTTERMS, [paymentterms]),
         Batch.from_dicts(SINISTRE, claims),
         _premium_bills(ctx, {y: home_terms.yearly[y] for y in years}, car_yearly, months,
-                       _p()["home_formulas"]["labels"][home_terms.formula]),
+                       _p()["home_formulas"]["labels"][home_terms.formula], amendments),
     ]
