@@ -262,8 +262,9 @@ def generate(ctx: SourceContext) -> list[Batch]:
     income = max(flows.monthly_income, 800.0)
     opening = Opening(
         checking=round(income * float(rng.uniform(*s["opening_months"])) / 10) * 1000,
-        savings=round(float(rng.lognormal(np.log(s["opening_median"]),
-                                              s["opening_sigma"])) / 10) * 1000)
+        savings=round(float(rng.lognormal(np.log(s["opening_median"] * income
+                                                 / s["opening_median_income"]),
+                                          s["opening_sigma"])) / 10) * 1000)
     rows += _savings_moves(ctx, rows, income, opening, rng, templates)
     rows.sort(key=lambda r: (r[0], r[2], -r[1], r[3]))
 

@@ -253,7 +253,7 @@ class _Drawer:
         monthly = principal * (rate / 12) / (1 - (1 + rate / 12) ** -n)
         monthly += principal * mp["insurance_rate"] / 12
         cap = self._income_cap("loan_max_share")
-        if cap < 100:
+        if cap < 100 or self.out.monthly_income < mp["min_income"]:
             return  # no lender: an owner outright (inherited, or bought without a loan)
         monthly = round(min(monthly, cap), 2)  # borrowed less, as the lender allowed
         ref = f"{hh.index:08d}{signed:%y%m}"
@@ -330,7 +330,8 @@ class _Drawer:
         rng = self.ctx.rng("bank-atm")
         ctx, hh = self.ctx, self.ctx.household
         adults = sum(1 for m in hh.members if m.role != "Enfant")
-        n = int(rng.poisson(a["per_adult_month"] * adults * len(self.months)
+        share = min(1.0, self.out.monthly_income / a["full_cash_income"])
+        n = int(rng.poisson(a["per_adult_month"] * adults * share * len(self.months)
                             * ctx.period.n_days / (30.44 * len(self.months))))
         days = np.sort(rng.integers(0, ctx.period.n_days, n))
         amounts = rng.choice(a["amounts"], size=n, p=a["amount_shares"])

@@ -261,6 +261,9 @@ def _home_baskets(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Sh
     yearly = (g["consumption_per_unit_eur"] * g["food_share"] * g["card_share"] * cu
               * sh.level ** p["income"]["food_elasticity_share"]
               * rng.lognormal(-g["household_sigma"] ** 2 / 2, g["household_sigma"]))
+    # never more than what is left once housing, bills and taxes are paid allows
+    yearly = min(yearly, max(_budget(ctx, p), 0.0) * p["income"]["groceries_max_share"]
+                 * 365.25 / ctx.period.n_days)
     main_days, top_days = _week_plan(ctx, rng, g)
     years = ctx.period.n_days / 365.25
     topup_cents = float((prod["topup"] * prod["cents"]).sum()) * np.mean(g["topup_items"])
@@ -648,9 +651,8 @@ def generate(ctx: SourceContext) -> list[Batch]:
     if extra > max(room, 0.0):  # more than it can afford: fewer outings and orders
         keep = max(room, 0.0) / extra * p["income"]["thinning_margin"]
         thin = ctx.rng("shopping-thin")
-        fuel = p["fuel"]["category"]  # the car is driven anyway
         card = [x for x, u in zip(card, thin.random(len(card)).tolist(), strict=True)
-                if u < keep or x.category == fuel]
+                if u < keep]
         online = [x for x, u in zip(online, thin.random(len(online)).tolist(), strict=True)
                   if u < keep]
         ordered = {x.reference for x in online}
