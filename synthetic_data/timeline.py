@@ -20,7 +20,7 @@ from synthetic_data.trips import Journey, clock, plan_trips
 
 @dataclass
 class Event:
-    kind: str          # vacation, leak, claim, new_occupant, tariff_change
+    kind: str          # vacation, leak, claim, new_occupant, tariff_change, new_car, ...
     start: date
     end: date          # inclusive last day (== start for one-day events)
     details: dict = field(default_factory=dict)
@@ -81,6 +81,9 @@ def build_timeline(hh: Household, period: Period, rng: np.random.Generator) -> T
     leak = np.zeros(n)
     _leaks(period, rng, ev["leaks"], leak, events, hh)
     _claims(hh, period, rng, ev, events)
+    events.extend(Event("new_car", since, since, {"plate": plate})
+                  for plate, since in zip(hh.cars, hh.cars_since, strict=False)
+                  if since >= period.start)
     option = np.full(n, hh.contract.option, dtype=object)
     _tariff_changes(hh, period, rng, ev["tariff_change"], option, events)
     events.extend(trips)
@@ -181,8 +184,6 @@ def _claims(hh: Household, period: Period, rng, ev: dict, events) -> None:
     for k, plate in enumerate(hh.cars):
         since = hh.cars_since[k] if k < len(hh.cars_since) else period.start
         first = max(0, (since - period.start).days)  # a car bought in the period: from then
-        if first:
-            events.append(Event("new_car", since, since, {"plate": plate}))
         for _ in range(rng.poisson(car["rate_per_car"] * years)):
             cause = car["causes"][int(rng.choice(len(car["causes"]), p=car["cause_shares"]))]
             day = _day(period, int(rng.integers(first, period.n_days)))

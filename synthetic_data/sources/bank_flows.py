@@ -415,20 +415,16 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
 
 
-def _income_draws(d: _Drawer) -> None:
-    d.salaries()
-    d.pensions_and_benefits()
-    d.minimum_income()
-    d.family_allowances()
-
-
 def _drawn(ctx: SourceContext) -> _Drawer:
     """Every flow but the bank's own fees, drawn once per household (each kind from its own
     stream) and kept in ctx.shared: purchases read the income and commitments before the bank
     source runs, and the bank source then writes these very flows."""
     if "bank_drawn" not in ctx.shared:
         d = _Drawer(ctx)
-        _income_draws(d)
+        d.salaries()
+        d.pensions_and_benefits()
+        d.minimum_income()  # tops up what the draws above credit
+        d.family_allowances()
         d.housing()
         d.taxes()
         d.mutuelle()

@@ -417,11 +417,11 @@ def _cars(ctx: SourceContext, years: list[int], member_since: date,
                                   max(member_since, since), at_fault[plate])
         contracts.append(contract)
         for y, premium in zip(years, premiums, strict=True):
-            if since >= per.start and y == since.year:
+            if since < per.start or y > since.year:
+                yearly[y] += premium
+            elif y == since.year:  # bought during the period: the year's rest, that day
                 rest = (date(y + 1, 1, 1) - since).days / (date(y + 1, 1, 1) - date(y, 1, 1)).days
                 amendments.append(Amendment(since, round(premium * rest, 2), plate))
-            elif since < per.start or y > since.year:
-                yearly[y] += premium
     return contracts, yearly, amendments
 
 

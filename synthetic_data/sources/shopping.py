@@ -111,6 +111,7 @@ class _Shopper:
         self.ctx = ctx
         hh = ctx.household
         self.level = 1.0  # spending relative to the median standard of living (spending_level)
+        self.budget = 0.0  # euros it can put into purchases over the period (_budget)
         self.home = (hh.dwelling.location.latitude, hh.dwelling.location.longitude)
         self.mob = mobility(ctx)
         self.start = int(np.datetime64(ctx.period.start, "s").astype(np.int64))
@@ -262,7 +263,7 @@ def _home_baskets(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Sh
               * sh.level ** p["income"]["food_elasticity_share"]
               * rng.lognormal(-g["household_sigma"] ** 2 / 2, g["household_sigma"]))
     # never more than what is left once housing, bills and taxes are paid allows
-    yearly = min(yearly, max(_budget(ctx, p), 0.0) * p["income"]["groceries_max_share"]
+    yearly = min(yearly, max(sh.budget, 0.0) * p["income"]["groceries_max_share"]
                  * 365.25 / ctx.period.n_days)
     main_days, top_days = _week_plan(ctx, rng, g)
     years = ctx.period.n_days / 365.25
@@ -630,6 +631,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     p = parameters.load("shopping")
     sh = _Shopper(ctx)
     sh.level = spending_level(ctx, p)
+    sh.budget = _budget(ctx, p)  # before any purchase: the ledger holds bills and premiums only
     receipts: dict[str, list] = {k: [] for k in RECEIPT_COLUMNS}
     pays: list[Payment] = []
     for name, plan in (("groceries", _home_baskets), ("trip", None)):
@@ -647,7 +649,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     card = _card_spending(ctx, ctx.rng("shopping-card"), p, sh)
     parcels, online = _online(ctx, ctx.rng("shopping-online"), p, sh)
     extra = -sum(x.amount for x in card) - sum(x.amount for x in online)
-    room = _budget(ctx, p) - spent
+    room = sh.budget - spent
     if extra > max(room, 0.0):  # more than it can afford: fewer outings and orders
         keep = max(room, 0.0) / extra * p["income"]["thinning_margin"]
         thin = ctx.rng("shopping-thin")

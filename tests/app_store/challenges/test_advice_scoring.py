@@ -9,11 +9,9 @@ import time
 
 import pytest
 
-from app_store.challenges import households
-from tests.app_store.challenges.test_scoring import HIDDEN_SEED, detector
-from tests.support import docker
+from tests.app_store.challenges.test_scoring import detector
+from tests.support.challenges import challenge_store
 from tests.support.sample_apps import APPS, pack
-from tests.support.store import make_store
 
 pytestmark = pytest.mark.docker
 
@@ -23,16 +21,9 @@ ADVICE = {"key": "tariff", "title": "The cheapest option", "kind": "advice",
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    docker.base_image()
-    # the hidden seed fixed (see test_scoring): its leaderboard household is on Base
-    with pytest.MonkeyPatch.context() as mp, \
-            make_store(tmp_path_factory.mktemp("advice"), health_timeout_s=20) as harness:
-        mp.setattr(households, "draw_secret_seed", lambda: HIDDEN_SEED)
-        assert harness.post("/api/challenges", json=ADVICE,
-                            headers=harness.auth("Org")).status_code == 201
-        harness.post("/api/challenges/tariff/open", headers=harness.auth("Org"))
+    # the hidden seed fixed: its leaderboard household is on Base
+    with challenge_store(tmp_path_factory.mktemp("advice"), ADVICE) as harness:
         yield harness
-        harness.store.farm.forget_images()
 
 
 def scored(store, archive: bytes, who: str) -> dict:

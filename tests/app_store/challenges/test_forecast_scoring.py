@@ -8,11 +8,8 @@ import time
 
 import pytest
 
-from app_store.challenges import households
-from tests.app_store.challenges.test_scoring import HIDDEN_SEED
-from tests.support import docker
 from tests.support.apps import app_files, manifest, tar_gz
-from tests.support.store import make_store
+from tests.support.challenges import challenge_store
 
 pytestmark = pytest.mark.docker
 
@@ -73,16 +70,8 @@ ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    docker.base_image()
-    # the hidden seed fixed, so that the figures are the same every run (see test_scoring)
-    with pytest.MonkeyPatch.context() as mp, \
-            make_store(tmp_path_factory.mktemp("forecast"), health_timeout_s=20) as harness:
-        mp.setattr(households, "draw_secret_seed", lambda: HIDDEN_SEED)
-        assert harness.post("/api/challenges", json=FORECAST,
-                            headers=harness.auth("Org")).status_code == 201
-        harness.post("/api/challenges/next-month/open", headers=harness.auth("Org"))
+    with challenge_store(tmp_path_factory.mktemp("forecast"), FORECAST) as harness:
         yield harness
-        harness.store.farm.forget_images()
 
 
 def scored(store, archive: bytes, who: str) -> dict:

@@ -14,13 +14,11 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from app_store.challenges import households
 from app_store.challenges.scoring import HOOK
 from app_store.tables import challenges as challenges_table
-from tests.support import docker
 from tests.support.apps import app_files, manifest, tar_gz
+from tests.support.challenges import challenge_store
 from tests.support.sample_apps import APPS, pack
-from tests.support.store import make_store
 
 pytestmark = pytest.mark.docker
 
@@ -93,9 +91,6 @@ BAD = b'''[{"event": "leak", "start": "2017-01-01", "end": "2017-01-01"},
 MALFORMED = b'''[{"what": "leak", "when": "2017-03-01"}, {"event": 3}]'''
 
 
-# The store draws a secret seed per challenge; the tests fix it so that their hidden
-# households (and so their figures) are the same every run.
-HIDDEN_SEED = 736_409_218_554
 
 
 class Logged(logging.Handler):
@@ -111,27 +106,19 @@ class Logged(logging.Handler):
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    docker.base_image()
     folder = tmp_path_factory.mktemp("challenges")
     logged, root = Logged(), logging.getLogger()
     level = root.level
     root.addHandler(logged)
     root.setLevel(logging.DEBUG)
-    with pytest.MonkeyPatch.context() as mp, \
-            make_store(folder, health_timeout_s=20, scoring_parallel=2) as harness:
-        harness.logged = logged
-        mp.setattr(households, "draw_secret_seed", lambda: HIDDEN_SEED)
-        harness.folder = folder
-        r = harness.post("/api/challenges", json=LEAKS, headers=harness.auth("Org"))
-        assert r.status_code == 201, r.text
-        assert harness.post("/api/challenges/leaks/open",
-                            headers=harness.auth("Org")).status_code == 200
-        try:
+    try:
+        with challenge_store(folder, LEAKS, scoring_parallel=2) as harness:
+            harness.logged = logged
+            harness.folder = folder
             yield harness
-        finally:
-            root.removeHandler(logged)
-            root.setLevel(level)
-            harness.store.farm.forget_images()
+    finally:
+        root.removeHandler(logged)
+        root.setLevel(level)
 
 
 def scored(store, archive: bytes, who: str = "Blue") -> dict:
