@@ -11,6 +11,7 @@ Small, irregular doctypes (contracts, claims) use :meth:`Batch.from_dicts` inste
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,10 +37,22 @@ class Col:
     name: str
     kind: str = "str"
     suffix: str = "Z"  # for "utc": what follows the seconds (the kit's geopoints use ".000Z")
+    optional: bool = False  # a ``str`` key left out of the documents whose value is None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown column kind {self.kind!r}; use one of {KINDS}")
+        if self.optional and self.kind != "str":
+            raise ValueError(f"column {self.name!r}: only str columns can be optional")
+
+
+@dataclass(frozen=True)
+class _Optional:
+    """A dict entry rendered only where its column holds a value: ``prefix`` is the entry's
+    ``,"key":`` and the column's text follows, quoted."""
+
+    prefix: str
+    col: Col
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,9 @@ class Categorical:
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what JSON escapes: quote, backslash, controls
 
 
 def _arrow_text(values: Sequence | np.ndarray | Categorical, kind: str) -> pa.Array:
@@ -84,6 +100,8 @@ def _arrow_text(values: Sequence | np.ndarray | Categorical, kind: str) -> pa.Ar
         return pa.array(seq, type=pa.string())
     if kind == "text":
         seq = values.tolist() if isinstance(values, np.ndarray) else values
+        if all(type(v) is str for v in seq) and not _ESCAPED.search(" ".join(seq)):
+            return pa.array([f'"{v}"' for v in seq], type=pa.string())  # nothing to escape
         return pa.array([_dumps(v) for v in seq], type=pa.string())
     seq = values.tolist() if isinstance(values, np.ndarray) else values
     return pa.array(["null" if v is None else v for v in seq], type=pa.string())  # raw
@@ -92,6 +110,8 @@ def _arrow_text(values: Sequence | np.ndarray | Categorical, kind: str) -> pa.Ar
 def _pieces(spec: Any, out: list) -> None:
     """Flatten a spec into literal strings and Col leaves, in output order."""
     if isinstance(spec, Col):
+        if spec.optional:
+            raise ValueError(f"optional column {spec.name!r} must be a dict's value")
         if spec.kind in ("str", "local"):
             out.extend(['"', spec, '"'])
         elif spec.kind == "utc":
@@ -101,8 +121,14 @@ def _pieces(spec: Any, out: list) -> None:
     elif isinstance(spec, dict):
         out.append("{")
         for i, (k, v) in enumerate(spec.items()):
-            out.append(("," if i else "") + _dumps(str(k)) + ":")
-            _pieces(v, out)
+            key = ("," if i else "") + _dumps(str(k)) + ":"
+            if isinstance(v, Col) and v.optional:
+                if not i:  # the next entry's comma would be left dangling
+                    raise ValueError(f"optional column {v.name!r} cannot be a dict's first key")
+                out.append(_Optional(key, v))
+            else:
+                out.append(key)
+                _pieces(v, out)
         out.append("}")
     elif isinstance(spec, list):
         out.append("[")
@@ -187,11 +213,16 @@ class Batch:
         if self.n == 0:
             return b""
         pieces = _merge_literals([*_pieces_of(self._spec), "\n"])
-        if not any(isinstance(p, Col) for p in pieces):  # constants only
+        if not any(isinstance(p, Col | _Optional) for p in pieces):  # constants only
             return "".join(pieces).encode() * self.n
-        args = [p if isinstance(p, str) else _arrow_text(self._columns[p.name], p.kind)
-                for p in pieces]
+        args = [p if isinstance(p, str) else self._optional_text(p) if isinstance(p, _Optional)
+                else _arrow_text(self._columns[p.name], p.kind) for p in pieces]
         return _buffer_bytes(pc.binary_join_element_wise(*args, ""))
+
+    def _optional_text(self, p: _Optional) -> pa.Array:
+        """``,"key":"value"`` where the column holds a value, nothing where it holds None."""
+        values = pa.array(self._columns[p.col.name], type=pa.string())
+        return pc.fill_null(pc.binary_join_element_wise(p.prefix + '"', values, '"', ""), "")
 
     def lines(self) -> list[str]:
         """One compact JSON text per document."""

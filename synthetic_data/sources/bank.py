@@ -25,10 +25,12 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthetic_data import parameters
 from synthetic_data.context import SourceContext
-from synthetic_data.documents import Batch
+from synthetic_data.documents import Batch, Col
 from synthetic_data.drive import doc_id
 from synthetic_data.ledger import Payment, payments
 from synthetic_data.sources import bank_flows, maif
@@ -79,29 +81,37 @@ def bank_of(ctx: SourceContext) -> tuple[str, dict, str, str]:
     return code, _p()["banks"][code], branch, account
 
 
-DATE_KEYS = frozenset({"d6", "dm", "d8", "d8p", "dd4", "ddash", "hm"})
-
-
-def _fields(day: date, when: datetime | None) -> dict[str, str]:
-    t = when or day
+@lru_cache(maxsize=8192)
+def _day_fields(t: date) -> dict[str, str]:
+    """A day as the labels print it (cached: a statement repeats its days)."""
     d, m, y = f"{t.day:02d}", f"{t.month:02d}", f"{t.year % 100:02d}"  # f-strings: no strftime
-    hm = f"{when.hour:02d}h{when.minute:02d}" if when else "00h00"
     return {"d6": d + m + y, "dm": f"{d}/{m}", "d8": f"{d}/{m}/{y}", "d8p": f"{d}.{m}.{y}",
-            "dd4": d + m, "ddash": f"{d}-{m}", "hm": hm}
+            "dd4": d + m, "ddash": f"{d}-{m}"}
+
+
+def _date_fields(day: date, when: datetime | None) -> dict[str, str]:
+    if when is None:
+        return {**_day_fields(day), "hm": "00h00"}
+    return {**_day_fields(when.date()), "hm": f"{when.hour:02d}h{when.minute:02d}"}
+
+
+DATE_KEYS = frozenset(_date_fields(date(2000, 1, 1), None))
 
 
 @lru_cache(maxsize=256)
-def _keys(template: str) -> frozenset[str]:
-    """The placeholders a label template uses (only those are worked out per line)."""
-    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+def _keys(template: str) -> tuple[frozenset[str], bool]:
+    """The placeholders a label template uses (only those are worked out per line), and
+    whether any is a date."""
+    keys = frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+    return keys, bool(keys & DATE_KEYS)
 
 
 def statement_label(templates: dict, template: str, *, day: date, when: datetime | None,
                     who: str = "", merchant: str = "", city: str = "", motif: str = "",
                     ref: str = "", card: str = "", bin4: str = "") -> str:
     tpl = templates[template]
-    keys = _keys(tpl)
-    values = _fields(day, when) if keys & DATE_KEYS else {}
+    keys, dated = _keys(tpl)
+    values = _date_fields(day, when) if dated else {}
     if "who" in keys:
         values["who"] = ascii_upper(who)
     if "merchant" in keys:
@@ -112,8 +122,11 @@ def statement_label(templates: dict, template: str, *, day: date, when: datetime
         values["motif"] = ascii_upper(motif)
     if "ics" in keys:
         values["ics"] = ics(who)
-    values.update(ref=ref, card=card, bin=bin4)
-    return " ".join(tpl.format_map(values).split())
+    values["ref"], values["card"], values["bin"] = ref, card, bin4
+    text = tpl.format_map(values)
+    if "  " in text or text[:1] == " " or text[-1:] == " ":  # an empty field: one space
+        return " ".join(text.split())
+    return text
 
 
 def _row(day: date, amount: float, account: str, label: str, original: str, optype: str,
@@ -127,8 +140,77 @@ def _ledger_rows(ctx: SourceContext, templates: dict, card: str, bin4: str,
     last = ctx.period.end - timedelta(days=1)
     pays = payments(ctx)
     posting = rng.integers(lo, hi + 1, len(pays)).tolist()
-    return [_payment_row(pay, templates, card, bin4, last, days)
-            for pay, days in zip(pays, posting, strict=True)]
+    rows: list = [None] * len(pays)
+    cards = [i for i, pay in enumerate(pays) if pay.kind == "card"]
+    for i, row in zip(cards, _card_rows([pays[i] for i in cards], [posting[i] for i in cards],
+                                        templates["card"], card, bin4, last), strict=True):
+        rows[i] = row
+    for i, pay in enumerate(pays):
+        if rows[i] is None:
+            rows[i] = _payment_row(pay, templates, card, bin4, last, posting[i])
+    return rows
+
+
+def _card_field(name: str, pays: list[Payment], realised: list[date], card: str,
+                bin4: str) -> list[str] | str:
+    """One placeholder of the card label template, for every card payment (as
+    :func:`statement_label` fills it)."""
+    if name in DATE_KEYS and name != "hm":
+        return [_day_fields(r)[name] for r in realised]
+    match name:
+        case "hm":
+            return [f"{p.when.hour:02d}h{p.when.minute:02d}" if p.when else "00h00"
+                    for p in pays]
+        case "who" | "merchant":
+            return [ascii_upper(p.counterparty) for p in pays]
+        case "city":
+            return [ascii_upper(p.city) for p in pays]
+        case "motif":
+            return [ascii_upper(p.reference or p.counterparty) for p in pays]
+        case "ref":
+            return [p.reference or _h(p.counterparty, 8) for p in pays]
+        case "ics":
+            return [ics(p.counterparty) for p in pays]
+        case "card":
+            return card
+        case "bin":
+            return bin4
+    raise KeyError(f"card label template: unknown placeholder {{{name}}}")
+
+
+def _card_rows(pays: list[Payment], posting: list[int], template: str, card: str, bin4: str,
+               last: date) -> list[tuple]:
+    """The rows of card payments (what :func:`_payment_row` gives, for a whole year's at once:
+    their statement labels are joined in Arrow from the template's pieces)."""
+    if not pays:
+        return []
+    realised = [p.when.date() if p.when else p.day for p in pays]
+    days = []
+    for p, r, k in zip(pays, realised, posting, strict=True):
+        day = p.day
+        if day <= r:  # the publisher gave the purchase day: the bank posts it later
+            day = min(r + timedelta(days=k), max(last, r))
+        days.append(day)
+    pieces: list = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        if spec or conversion:
+            raise ValueError(f"card label template {template!r}: plain {{name}} fields only")
+        if literal:
+            pieces.append(literal)
+        if name:
+            value = _card_field(name, pays, realised, card, bin4)
+            pieces.append(value if isinstance(value, str) else pa.array(value, pa.string()))
+    if not any(isinstance(x, pa.Array) for x in pieces):
+        pieces.append(pa.array([""] * len(pays), pa.string()))
+    text = pc.binary_join_element_wise(*pieces, "")
+    originals = [" ".join(t.split()) if "  " in t or t[:1] == " " or t[-1:] == " " else t
+                 for t in text.to_pylist()]  # an empty field: one space
+    optype = OPTYPES["card"]
+    return [(day, round(p.amount * 100), "checking",
+             p.vendor or (f"{p.counterparty} {ascii_upper(p.city)}" if p.city
+                          else p.counterparty),
+             original, optype, p.category, r)
+            for p, day, r, original in zip(pays, days, realised, originals, strict=True)]
 
 
 TEMPLATE_OF = {"transfer_out": "transfer_out", "transfer_in": "transfer_in", "card": "card",
@@ -249,6 +331,17 @@ def _iso(day: date) -> str:
     return f"{day.isoformat()}T12:00:00.000Z"
 
 
+OPERATION_SPEC = {
+    "_id": Col("id"), "account": Col("account"), "amount": Col("amount", "float"),
+    "currency": "EUR", "date": Col("date"), "label": Col("label", "text"),
+    "originalBankLabel": Col("original", "text"), "type": Col("type"),
+    "automaticCategoryId": Col("category"), "cozyCategoryId": Col("category"),
+    "cozyCategoryProba": Col("proba", "float"), "vendorId": Col("vendor_id"),
+    "vendorAccountId": Col("vendor_account"),
+    "realisationDate": Col("realised", optional=True),  # card purchases and withdrawals
+}
+
+
 def generate(ctx: SourceContext) -> list[Batch]:
     hh = ctx.household
     code, bank, branch, number = bank_of(ctx)
@@ -273,22 +366,26 @@ def generate(ctx: SourceContext) -> list[Batch]:
                 "savings": (savings_number, "Savings", "LIVRET A", opening.savings)}
     ids = {k: doc_id(ctx, f"bank/accounts/{v[0]}") for k, v in accounts.items()}
     proba = np.round(rng.uniform(0.55, 0.99, len(rows)), 3)
-    ops = []
-    totals = {k: v[3] for k, v in accounts.items()}
+    (days, cents, account, label, original, optype, category, realised) = (
+        zip(*rows, strict=True) if rows else ((),) * 8)
+    amounts = np.array(cents, dtype=np.int64)
+    totals = {k: v[3] + int(amounts[np.array(account) == k].sum()) if rows else v[3]
+              for k, v in accounts.items()}
+    iso: dict[date, str] = {}
+    for d in (*days, *(r for r in realised if r is not None)):
+        if d not in iso:
+            iso[d] = _iso(d)
     prefix = _h(hh.instance, 6)
     base = doc_id(ctx, "bank/operations")[:24]  # + 8 hex digits of the line: unique, stable
-    for i, (day, cents, account, label, original, optype, category, realised) in enumerate(rows):
-        totals[account] += cents
-        vendor_id = f"{prefix}{i:06d}"
-        op = {"_id": f"{base}{i:08x}", "account": ids[account],
-              "amount": cents / 100, "currency": "EUR", "date": _iso(day),
-              "label": label, "originalBankLabel": original, "type": optype,
-              "automaticCategoryId": category, "cozyCategoryId": category,
-              "cozyCategoryProba": float(proba[i]), "vendorId": vendor_id,
-              "vendorAccountId": accounts[account][0]}
-        if realised is not None:
-            op["realisationDate"] = _iso(realised)
-        ops.append(op)
+    n = len(rows)
+    ops = Batch.from_columns(OPERATIONS, OPERATION_SPEC, {
+        "id": [f"{base}{i:08x}" for i in range(n)],
+        "account": [ids[a] for a in account], "amount": amounts / 100,
+        "date": [iso[d] for d in days], "label": label, "original": original, "type": optype,
+        "category": category, "proba": proba,
+        "vendor_id": [f"{prefix}{i:06d}" for i in range(n)],
+        "vendor_account": [accounts[a][0] for a in account],
+        "realised": [None if r is None else iso[r] for r in realised]})
     docs = []
     for k, (acct, kind, name, _) in accounts.items():
         iban = maif.iban_fr(code, branch, acct)
@@ -302,4 +399,4 @@ def generate(ctx: SourceContext) -> list[Batch]:
                         "bank": bank["name"], "family": bank["family"]}
     ctx.timeline.events.extend(flows.events)
     ctx.timeline.events.sort(key=lambda e: (e.start, e.kind))
-    return [Batch.from_dicts(ACCOUNTS, docs), Batch.from_dicts(OPERATIONS, ops)]
+    return [Batch.from_dicts(ACCOUNTS, docs), ops]

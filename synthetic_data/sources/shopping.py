@@ -227,6 +227,11 @@ class _Baskets:
     items: np.ndarray
     topup: np.ndarray
 
+    def __add__(self, other: _Baskets) -> _Baskets:
+        return _Baskets(self.store + other.store,
+                        *(np.concatenate([getattr(self, k), getattr(other, k)])
+                          for k in ("member", "local", "items", "topup")))
+
 
 def _week_plan(ctx: SourceContext, rng: np.random.Generator, g: dict,
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -501,6 +506,20 @@ def _json_lists(item_texts: pa.Array, bounds: np.ndarray) -> list[str]:
     return pc.binary_join_element_wise("[", joined, "]", "").to_pylist()
 
 
+# ".05", ".1", ".12"... : the decimals of a whole number of cents, as the shortest repr prints
+_CENTS = pa.array(["" if k == 0 else f".{k:02d}".rstrip("0") for k in range(100)])
+
+
+def _euros(cents: np.ndarray) -> pa.Array:
+    """Non-negative cents as JSON numbers of euros (``2390`` → ``23.9``, as a float's shortest
+    repr prints ``23.9``), from integers: cheaper than formatting floats."""
+    cents = np.asarray(cents, dtype=np.int64)
+    if cents.size and cents.min() < 0:
+        raise ValueError("_euros: negative amount")
+    return pc.binary_join_element_wise(pc.cast(pa.array(cents // 100), pa.string()),
+                                       pc.take(_CENTS, cents % 100), "")
+
+
 def _number(values: np.ndarray) -> pa.Array:
     """Numbers as JSON text, vectorised (as Batch's float columns render them)."""
     return pc.cast(pa.array(values), pa.string())
@@ -515,8 +534,8 @@ def _vat(r: np.ndarray, rates: np.ndarray, cents: np.ndarray, n: int) -> list[st
     rate = ru[key % ru.size]
     base = np.rint(ttc / (1 + rate / 100)).astype(np.int64)
     rows = pc.binary_join_element_wise(
-        '{"rate":', _number(rate), ',"base":', _number(base / 100), ',"vat":',
-        _number((ttc - base) / 100), ',"total":', _number(ttc / 100), "}", "")
+        '{"rate":', _number(rate), ',"base":', _euros(base), ',"vat":', _euros(ttc - base),
+        ',"total":', _euros(ttc), "}", "")
     return _json_lists(rows, np.searchsorted(key // ru.size, np.arange(n + 1)))
 
 
@@ -536,9 +555,8 @@ def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets
     """The receipts' columns (for ``RECEIPT_SPEC``) and their card payments. Item lines are
     rendered as JSON in Arrow, not as one dict per line: a year holds about a thousand."""
     n = b.items.size
-    cols: dict[str, list] = {k: [] for k in RECEIPT_COLUMNS}
     if not n:
-        return cols, []
+        return {k: [] for k in RECEIPT_COLUMNS}, []
     prod = products()
     r, pid, qty, unit, amount = _lines(ctx, rng, p["groceries"], b)
     bounds = np.searchsorted(r, np.arange(n + 1))
@@ -546,11 +564,11 @@ def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets
     weighed = prod["unit"][pid] == "kg"
     labels, families = _product_json()
     items = pc.binary_join_element_wise(
-        '{"label":', labels.take(pa.array(pid)), ',"family":', families.take(pa.array(pid)),
+        '{"label":', pc.take(labels, pid), ',"family":', pc.take(families, pid),
         ',"quantity":', pc.if_else(pa.array(weighed), _number(qty),
                                    _number(qty.astype(np.int64))),
         pc.if_else(pa.array(weighed), ',"unit":"kg","unitPrice":', ',"unit":"piece","unitPrice":'),
-        _number(unit / 100), ',"vatRate":', _number(vat), ',"amount":', _number(amount / 100),
+        _euros(unit), ',"vatRate":', _number(vat), ',"amount":', _euros(amount),
         "}", "")
     item_lists = _json_lists(items, bounds)
     cum = np.concatenate([[0], np.cumsum(amount)])
@@ -563,21 +581,23 @@ def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets
     isos = np.datetime_as_string(b.local.astype("datetime64[s]"), unit="s").tolist()
     kinds = np.where(b.topup, "topup", "main").tolist()
     members = b.member.tolist()
-    pays = []
     tag = f"{ctx.household.index % 10000:04d}"
-    for seq, i in enumerate(np.argsort(b.local, kind="stable").tolist()):
-        if bounds[i] == bounds[i + 1]:
-            continue
-        s, when, iso, total = b.store[i], whens[i], isos[i], totals[i]
-        rid = f"{iso[:4]}{iso[5:7]}{iso[8:10]}-{tag}-{seq + 1:04d}"
-        for k, v in zip(RECEIPT_COLUMNS, (
-                rid, s.name, s.address, s.postcode, s.city, s.latitude, s.longitude, iso,
-                kinds[i], item_lists[i], counts[i], vats[i], total / 100), strict=True):
-            cols[k].append(v)
-        pays.append(Payment(day=when.date(), amount=-total / 100, kind="card",
-                            counterparty=s.statement, category=GROCERIES, source="shopping",
-                            reference=rid, when=when, city=s.city, latitude=s.latitude,
-                            longitude=s.longitude, member=members[i]))
+    kept = [(seq, i) for seq, i in enumerate(np.argsort(b.local, kind="stable").tolist())
+            if bounds[i] != bounds[i + 1]]
+    stores = [b.store[i] for _, i in kept]
+    rids = [f"{isos[i][:4]}{isos[i][5:7]}{isos[i][8:10]}-{tag}-{seq + 1:04d}" for seq, i in kept]
+    idx = [i for _, i in kept]
+    cols = dict(zip(RECEIPT_COLUMNS, (
+        rids, [s.name for s in stores], [s.address for s in stores],
+        [s.postcode for s in stores], [s.city for s in stores], [s.latitude for s in stores],
+        [s.longitude for s in stores], [isos[i] for i in idx], [kinds[i] for i in idx],
+        [item_lists[i] for i in idx], [counts[i] for i in idx], [vats[i] for i in idx],
+        [totals[i] / 100 for i in idx]), strict=True))
+    pays = [Payment(day=whens[i].date(), amount=-totals[i] / 100, kind="card",
+                    counterparty=s.statement, category=GROCERIES, source="shopping",
+                    reference=rid, when=whens[i], city=s.city, latitude=s.latitude,
+                    longitude=s.longitude, member=members[i])
+            for i, s, rid in zip(idx, stores, rids, strict=True)]
     return cols, pays
 
 
@@ -594,8 +614,9 @@ def _product_json() -> tuple[pa.Array, pa.Array]:
 
 
 def _online(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
-            ) -> tuple[list[dict], list[Payment]]:
-    """Online orders of the household's buyers; physical ones become parcels."""
+            ) -> tuple[list[tuple[int, str, str]], list[Payment]]:
+    """Online orders of the household's buyers, and the physical ones' (local instant,
+    merchant, order id), which become parcels once the household's means have thinned them."""
     o = p["online"]
     home_days = np.flatnonzero(~ctx.timeline.away)
     orders = []
@@ -624,7 +645,7 @@ def _online(ctx: SourceContext, rng: np.random.Generator, p: dict, sh: _Shopper,
                                              merchant, cents, oid, strict=True)]
     parcels = [(t, m, r) for t, m, r, ph in zip(sec.tolist(), merchant, oid, physical.tolist(),
                                                  strict=True) if ph]
-    return laposte.parcels(ctx, rng, p["parcels"], parcels, sh.home_present), pays
+    return parcels, pays
 
 
 def generate(ctx: SourceContext) -> list[Batch]:
@@ -632,22 +653,15 @@ def generate(ctx: SourceContext) -> list[Batch]:
     sh = _Shopper(ctx)
     sh.level = spending_level(ctx, p)
     sh.budget = _budget(ctx, p)  # before any purchase: the ledger holds bills and premiums only
-    receipts: dict[str, list] = {k: [] for k in RECEIPT_COLUMNS}
-    pays: list[Payment] = []
-    for name, plan in (("groceries", _home_baskets), ("trip", None)):
-        rng = ctx.rng(f"shopping-{name}")
-        if plan is not None:
-            basket = plan(ctx, rng, p, sh)
-        else:
-            basket, trip_pays = _trip_purchases(ctx, rng, p, sh)
-            pays += trip_pays
-        cols, paid = _receipts(ctx, rng, p, basket)
-        for k, v in cols.items():
-            receipts[k] += v
-        pays += paid
+    baskets = _home_baskets(ctx, ctx.rng("shopping-groceries"), p, sh)
+    trips, pays = _trip_purchases(ctx, ctx.rng("shopping-trip"), p, sh)
+    # one pass over every receipt of the year: the line items are drawn and rendered together
+    receipts, paid = _receipts(ctx, ctx.rng("shopping-receipts"), p, baskets + trips)
+    pays += paid
     spent = -sum(x.amount for x in pays)
     card = _card_spending(ctx, ctx.rng("shopping-card"), p, sh)
-    parcels, online = _online(ctx, ctx.rng("shopping-online"), p, sh)
+    online_rng = ctx.rng("shopping-online")
+    shipped, online = _online(ctx, online_rng, p, sh)
     extra = -sum(x.amount for x in card) - sum(x.amount for x in online)
     room = sh.budget - spent
     if extra > max(room, 0.0):  # more than it can afford: fewer outings and orders
@@ -658,12 +672,11 @@ def generate(ctx: SourceContext) -> list[Batch]:
         online = [x for x, u in zip(online, thin.random(len(online)).tolist(), strict=True)
                   if u < keep]
         ordered = {x.reference for x in online}
-        parcels = [d for d in parcels if d["orderReference"] in ordered]
+        shipped = [x for x in shipped if x[2] in ordered]
+    parcels = laposte.parcels(ctx, online_rng, p["parcels"], shipped, sh.home_present)
     pays += card + online
     for pay in sorted(pays, key=lambda x: x.when or datetime.min):
         if ctx.period.start <= pay.day < ctx.period.end:
             publish(ctx, pay)
-    order = sorted(range(len(receipts["date"])), key=receipts["date"].__getitem__)  # stable
-    receipts = {k: [v[i] for i in order] for k, v in receipts.items()}
-    return [Batch.from_columns(RECEIPT, RECEIPT_SPEC, receipts) if order else
+    return [Batch.from_columns(RECEIPT, RECEIPT_SPEC, receipts) if receipts["date"] else
             Batch.from_dicts(RECEIPT, []), Batch.from_dicts(laposte.PARCEL, parcels)]

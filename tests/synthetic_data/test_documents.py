@@ -77,3 +77,32 @@ def test_iso_helpers():
     d = np.array(["2017-03-01"], dtype="datetime64[D]")
     assert iso_local(d, "s").tolist() == ["2017-03-01T00:00:00"]
     assert iso_local(d, "D").tolist() == ["2017-03-01"]
+
+
+@pytest.mark.parametrize("texts", [
+    ["plain", "accents é ü", "PRLV SEPA EDF"],             # nothing to escape: quoted as is
+    ["plain", 'a "quote"', "back\\slash", "tab\there"],     # escaped like orjson
+    ["ctrl \x01", "line\nbreak", "\x7f del", "\u2028 sep"],
+])
+def test_text_columns_render_as_orjson_does(texts):
+    b = Batch.from_columns("t", {"x": Col("x", "text")}, {"x": texts})
+    assert b.ndjson() == b"".join(orjson.dumps({"x": t}) + b"\n" for t in texts)
+
+
+def test_an_optional_key_is_left_out_where_its_value_is_none():
+    spec = {"id": Col("id"), "when": Col("when", optional=True), "n": Col("n", "int")}
+    b = Batch.from_columns("t", spec, {"id": ["a", "b", "c"], "when": ["2024-01-01", None, "x"],
+                                       "n": [1, 2, 3]})
+    assert b.dicts() == [{"id": "a", "when": "2024-01-01", "n": 1}, {"id": "b", "n": 2},
+                         {"id": "c", "when": "x", "n": 3}]
+    assert b.table().column("when").to_pylist() == ["2024-01-01", None, "x"]
+
+
+def test_an_optional_key_cannot_open_a_dict_nor_stand_alone():
+    with pytest.raises(ValueError, match="first key"):
+        Batch.from_columns("t", {"w": Col("w", optional=True), "n": Col("n", "int")},
+                           {"w": [None], "n": [1]}).ndjson()
+    with pytest.raises(ValueError, match="only str"):
+        Col("n", "int", optional=True)
+    with pytest.raises(ValueError, match="dict's value"):
+        Batch.from_columns("t", {"a": [Col("w", optional=True)]}, {"w": ["x"]}).ndjson()
