@@ -23,6 +23,7 @@ a worker that died) writes the same bytes again.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -38,9 +39,11 @@ if TYPE_CHECKING:
 J = TypeVar("J")
 R = TypeVar("R")
 
+STOP = ".stop"  # written into the output directory when the run is given up: tasks stop
 MAX_SHARD = 16
 SHARDS_PER_THREAD = 4
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler, and then to see a first worker
+STOP_TIMEOUT = 300.0  # seconds for the tasks under way to finish their household on a failure
 
 
 def shard_size(households: int, threads: int) -> int:
@@ -109,8 +112,12 @@ def run_on_cluster(address: str, task: Callable[[list[J]], list[R]], jobs: Seque
                    tmp: Path, progress: Callable[[int], None] | None = None) -> Iterator[R]:
     """``task`` run on the cluster's workers over shards of ``jobs`` (a Dask task each), its
     results yielded in the jobs' order. The workers write into ``tmp``, checked first.
-    ``progress`` is called with each shard's length as it completes. A task's exception is
-    raised here, and the tasks not yet run are cancelled."""
+    ``progress`` is called with each shard's length as it completes.
+
+    A task's exception is raised here once the other tasks have stopped: the client writes
+    :data:`STOP` into ``tmp``, which ``task`` checks before each job, and waits for the tasks
+    under way to finish their current job, so that nothing writes into ``tmp`` once the caller
+    deletes it."""
     from distributed import as_completed
 
     with connect(address) as client:
@@ -128,5 +135,11 @@ def run_on_cluster(address: str, task: Callable[[list[J]], list[R]], jobs: Seque
                 while following in done:
                     yield from done.pop(following)
                     following += 1
+        except BaseException:
+            (tmp / STOP).touch()
+            with contextlib.suppress(TimeoutError):
+                for _ in as_completed(futures, loop=client.loop, timeout=STOP_TIMEOUT):
+                    pass
+            raise
         finally:
             client.cancel(futures)

@@ -17,7 +17,7 @@ import orjson
 from synthetic_data import __version__, weather
 from synthetic_data.calendar_fr import Period
 from synthetic_data.context import SourceContext
-from synthetic_data.distributed import run_on_cluster
+from synthetic_data.distributed import STOP, run_on_cluster
 from synthetic_data.documents import Batch
 from synthetic_data.drive import add_drive
 from synthetic_data.errors import HouseholdError, OptionsError, OutputError
@@ -163,14 +163,13 @@ def _work(args: tuple[int, int, Period, str, str]) -> HouseholdStats:
 
 def work_shard(jobs: list[tuple[int, int, Period, str, str]]) -> list[HouseholdStats]:
     """One Dask task (``distributed.py``): these households generated and written in turn; an
-    error names the household. Stops when the output directory is gone (the run was given up
-    after another task failed) rather than write where nobody will look."""
+    error names the household. Stops early when the run was given up (another task failed: the
+    client wrote ``STOP``, and deletes the directory once every task has stopped)."""
     out = []
     for job in jobs:
         seed, index, _period, _fmt, tmp = job
-        if not os.path.isdir(tmp):
-            raise HouseholdError(f"household {index}: the output directory {tmp} is gone "
-                                 "(the run was stopped)")
+        if os.path.exists(os.path.join(tmp, STOP)) or not os.path.isdir(tmp):
+            break
         try:
             out.append(_work(job))
         except Exception as exc:
