@@ -82,7 +82,9 @@ def connect(address: str) -> Client:
     except (TimeoutError, OSError):
         client.close()
         raise ClusterError(f"the Dask scheduler at {address} has no worker after "
-                           f"{CONNECT_TIMEOUT:.0f} s; {hint}") from None
+                           f"{CONNECT_TIMEOUT:.0f} s; start workers with `dask worker "
+                           f"{address}` (each with selfdata-sandbox installed), or leave "
+                           "--scheduler out to generate on this machine") from None
     return client
 
 

@@ -77,7 +77,7 @@ def _scheduler_problems(address: str, workers: int) -> list[tuple[str, str]]:
     m = SCHEDULER_ADDRESS.fullmatch(address)
     if not m or (m[4] is not None and not 1 <= int(m[4]) <= 65535):
         problems.append(("--scheduler", f"{address!r} is not a Dask scheduler address; write it "
-                                        "as tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786, the "
+                                        "as tcp://HOST:PORT (e.g. tcp://scheduler-host:8786, the "
                                         "address `dask scheduler` prints)"))
     if workers:
         problems.append(("--workers", "has no effect with --scheduler (the cluster's workers "
@@ -168,7 +168,10 @@ def work_shard(jobs: list[tuple[int, int, Period, str, str]]) -> list[HouseholdS
     out = []
     for job in jobs:
         seed, index, _period, _fmt, tmp = job
-        if os.path.exists(os.path.join(tmp, STOP)) or not os.path.isdir(tmp):
+        if not os.path.isdir(tmp):
+            raise HouseholdError(f"household {index}: {os.uname().nodename} cannot see the "
+                                 f"output directory {tmp} (not on a shared filesystem?)")
+        if os.path.exists(os.path.join(tmp, STOP)):
             break
         try:
             out.append(_work(job))
