@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/generate.py                 # all three parts
     .venv/bin/python benchmarks/generate.py --big 0         # skip the 1,000 household-year run
+    .venv/bin/python benchmarks/generate.py --big 0 --crossing 0 --dask 100   # parts 1, 2, 5
 
 1. One core, end to end (generate + serialise + write NDJSON): documents/s.
 2. Baseline in the same run: a simple per-record generator of the same doctypes, each record a dict
@@ -13,11 +14,17 @@
 4. What the sources that cross the others (public transport, purchases and parcels, the bank)
    add to a household-year: each household generated and written as NDJSON without and with
    them, back to back, in the same run; CPU seconds per household-year and the ratio.
+5. ``--dask`` household-years written as Parquet by the local process pool (``--workers``
+   processes) and by a Dask ``LocalCluster`` of as many single-threaded worker processes
+   (``selfdata generate --scheduler``), alternately over ``--dask-rounds`` rounds: documents/s
+   of the best round of each, their ratio, the cluster's start-up time (not counted: a real
+   cluster is up before a run) and whether both wrote the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -28,6 +35,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from distributed import LocalCluster
 from faker import Faker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,6 +192,45 @@ def crossing_cost(households: int, rounds: int, out: Path) -> None:
           f"to {(ratios[-1] - 1) * 100:+.0f} %, median {(median - 1) * 100:+.0f} %)")
 
 
+def timed_parquet(households: int, out: Path, workers: int = 0,
+                  scheduler: str | None = None) -> tuple[float, int]:
+    opts = Options(households=households, years=1, start=date(2024, 1, 1), seed=1, out=out,
+                   format="parquet", workers=workers, force=True, scheduler=scheduler)
+    t0 = time.perf_counter()
+    summary = generate_population(opts)
+    return time.perf_counter() - t0, summary.total_docs
+
+
+def digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def dask_vs_local(households: int, workers: int, rounds: int, out: Path) -> None:
+    t0 = time.perf_counter()
+    with LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
+                      dashboard_address=":0") as cluster:
+        startup = time.perf_counter() - t0
+        local, dask, digests = [], [], set()
+        for r in range(rounds):  # alternate so that machine load hits both alike
+            for on_dask in ((False, True) if r % 2 == 0 else (True, False)):
+                target = out / ("dask" if on_dask else "local")
+                secs, docs = (timed_parquet(households, target, scheduler=cluster.scheduler_address)
+                              if on_dask else timed_parquet(households, target, workers=workers))
+                (dask if on_dask else local).append(docs / secs)
+                digests.add(digest(target))
+                shutil.rmtree(target)
+    best_local, best_dask = max(local), max(dask)
+    print(f"[5] {households} household-years ({docs:,} documents) to Parquet, best of {rounds}: "
+          f"local process pool, {workers} workers: {best_local:,.0f} documents/s; Dask "
+          f"LocalCluster, {workers} worker processes x 1 thread: {best_dask:,.0f} documents/s "
+          f"= {best_dask / best_local:.2f}x the local run (cluster start-up {startup:.1f} s, not "
+          f"counted); same bytes: {'yes' if len(digests) == 1 else 'NO'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--households", type=int, default=20, help="household-years on one core")
@@ -195,6 +242,9 @@ def main() -> None:
                     help="household-years for part 4, with and without the crossing sources "
                          "(0: skip)")
     ap.add_argument("--rounds", type=int, default=4, help="alternating rounds in part 4")
+    ap.add_argument("--dask", type=int, default=100,
+                    help="household-years for part 5, local pool vs Dask LocalCluster (0: skip)")
+    ap.add_argument("--dask-rounds", type=int, default=2, help="alternating rounds in part 5")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="selfdata-bench-", dir=args.tmp))
     try:
@@ -221,6 +271,8 @@ def main() -> None:
                       f"{r['worker_kib'] / 1024:,.0f} MiB  ({label})")
         if args.crossing:
             crossing_cost(args.crossing, args.rounds, tmp / "crossing")
+        if args.dask:
+            dask_vs_local(args.dask, args.workers, args.dask_rounds, tmp / "dask")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from synthetic_data.errors import OptionsError, OutputError
+from synthetic_data.errors import ClusterError, HouseholdError, OptionsError, OutputError
 from synthetic_data.writers import FORMATS
 
 
@@ -44,15 +44,19 @@ def _human(n: float) -> str:
 @click.option("--workers", "-j", type=int, default=0, show_default=True,
               help="Processes (0: one per core).")
 @click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Generate on this Dask scheduler's workers, a task per shard of households "
+                   "(same bytes as a local run); --out must be on a filesystem the workers "
+                   "share, at the same path.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def generate(households: int, years: int, start: date, seed: int, out: Path, fmt: str,
-             workers: int, force: bool, quiet: bool) -> None:
+             workers: int, force: bool, scheduler: str | None, quiet: bool) -> None:
     """Generate a population of households with a year (or more) of every source."""
     from synthetic_data.calendar_fr import Period
     from synthetic_data.population import Options, future_warning, generate_population
 
     opts = Options(households=households, years=years, start=start, seed=seed, out=out,
-                   format=fmt.lower(), workers=workers, force=force)
+                   format=fmt.lower(), workers=workers, force=force, scheduler=scheduler)
     try:
         opts.validated()
     except OptionsError as exc:
@@ -66,6 +70,12 @@ def generate(households: int, years: int, start: date, seed: int, out: Path, fmt
         with click.progressbar(length=households, label="households", file=sys.stderr,
                                hidden=quiet, show_pos=True, show_eta=True) as bar:
             summary = generate_population(opts, progress=bar.update)
+    except ClusterError as exc:
+        click.echo(f"Error: --scheduler: {exc}", err=True)
+        sys.exit(2)
+    except HouseholdError as exc:
+        click.echo(f"Error: {exc}; {out} was left as it was", err=True)
+        sys.exit(1)
     except OSError as exc:
         click.echo(f"Error: --out: cannot write {out}: {exc.strerror or exc}", err=True)
         sys.exit(2)

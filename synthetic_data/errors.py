@@ -11,3 +11,12 @@ class OptionsError(ValueError):
 
 class OutputError(OSError):
     """The output directory cannot be used (exists, not writable...)."""
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster given with ``--scheduler`` cannot run the generation (unreachable, no
+    worker, workers that cannot write the output...): the message says what to fix."""
+
+
+class HouseholdError(RuntimeError):
+    """Generating or writing one household failed; the message names the household."""

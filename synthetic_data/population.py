@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -16,9 +17,10 @@ import orjson
 from synthetic_data import __version__, weather
 from synthetic_data.calendar_fr import Period
 from synthetic_data.context import SourceContext
+from synthetic_data.distributed import STOP, run_on_cluster
 from synthetic_data.documents import Batch
 from synthetic_data.drive import add_drive
-from synthetic_data.errors import OptionsError, OutputError
+from synthetic_data.errors import HouseholdError, OptionsError, OutputError
 from synthetic_data.household import Household, is_showcase, sample_household
 from synthetic_data.seeding import household_seed, stream
 from synthetic_data.sources import modules_for
@@ -39,6 +41,7 @@ class Options:
     format: str = "ndjson"
     workers: int = 0          # 0: one per core
     force: bool = False
+    scheduler: str | None = None  # a Dask scheduler (tcp://host:port): generate on its workers
 
     def validated(self) -> Options:
         """Self, or an :class:`OptionsError` listing every problem at once."""
@@ -57,10 +60,29 @@ class Options:
                                          f"{self.format!r}"))
         if self.workers < 0:
             problems.append(("--workers", f"must be 0 (one per core) or more, got {self.workers}"))
+        if self.scheduler is not None:
+            problems.extend(_scheduler_problems(self.scheduler, self.workers))
         problems.extend(_output_problems(self.out, self.force))
         if problems:
             raise OptionsError(problems)
         return self
+
+
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:(\d+))?")
+
+
+def _scheduler_problems(address: str, workers: int) -> list[tuple[str, str]]:
+    """The address's form only; whether a scheduler answers there is checked on connecting."""
+    problems = []
+    m = SCHEDULER_ADDRESS.fullmatch(address)
+    if not m or (m[4] is not None and not 1 <= int(m[4]) <= 65535):
+        problems.append(("--scheduler", f"{address!r} is not a Dask scheduler address; write it "
+                                        "as tcp://HOST:PORT (e.g. tcp://scheduler-host:8786, the "
+                                        "address `dask scheduler` prints)"))
+    if workers:
+        problems.append(("--workers", "has no effect with --scheduler (the cluster's workers "
+                                      "run the tasks); leave it out"))
+    return problems
 
 
 def future_warning(start: date, end: date, today: date) -> str | None:
@@ -139,6 +161,26 @@ def _work(args: tuple[int, int, Period, str, str]) -> HouseholdStats:
     return HouseholdStats(index, data.household.instance, describe(data), docs, size)
 
 
+def work_shard(jobs: list[tuple[int, int, Period, str, str]]) -> list[HouseholdStats]:
+    """One Dask task (``distributed.py``): these households generated and written in turn; an
+    error names the household. Stops early when the run was given up (another task failed: the
+    client wrote ``STOP``, and deletes the directory once every task has stopped)."""
+    out = []
+    for job in jobs:
+        seed, index, _period, _fmt, tmp = job
+        if not os.path.isdir(tmp):
+            raise HouseholdError(f"household {index}: {os.uname().nodename} cannot see the "
+                                 f"output directory {tmp} (not on a shared filesystem?)")
+        if os.path.exists(os.path.join(tmp, STOP)):
+            break
+        try:
+            out.append(_work(job))
+        except Exception as exc:
+            raise HouseholdError(f"household {index} (seed {seed}) failed on "
+                                 f"{os.uname().nodename}: {type(exc).__name__}: {exc}") from exc
+    return out
+
+
 def describe(data: HouseholdData) -> dict:
     hh = data.household
     return {
@@ -182,7 +224,10 @@ def generate_population(opts: Options, progress: Callable[[int], None] | None = 
     jobs = [(opts.seed, i, period, opts.format, str(tmp)) for i in range(opts.households)]
     workers = opts.workers or os.cpu_count() or 1
     try:
-        if workers == 1 or opts.households == 1:
+        if opts.scheduler:
+            _collect(run_on_cluster(opts.scheduler, work_shard, jobs, tmp, progress), summary,
+                     None)
+        elif workers == 1 or opts.households == 1:
             results = map(_work, jobs)
             _collect(results, summary, progress)
         else:
