@@ -46,6 +46,8 @@ STEPS = (  # the 5 timeline steps: short label, long label
     ("Prêt à être livré", "Votre colis est prêt à être livré ou à être retiré"),
     ("Livré", "Votre colis a été livré"),
 )
+_STEP_BASES = tuple({"id": i, "shortLabel": short, "longLabel": long}
+                    for i, (short, long) in enumerate(STEPS, start=1))
 STEP_OF = {"DR1": 1, "PC1": 2, "ET1": 3, "MD2": 4, "AG1": 4, "RE1": 4, "DI1": 5, "DI2": 5}
 
 
@@ -180,12 +182,13 @@ def _shipment(addr: Address, k: _Parcel, dates: list[str]) -> dict:
     for iso, code in zip(dates, codes, strict=True):
         reached.setdefault(STEP_OF[code], iso)
     timeline = []
-    for i, (short, long) in enumerate(STEPS, start=1):
-        kind = -1 if i >= 4 and returned else 0 if i == 4 and avise else 1
-        step = {"id": i, "shortLabel": short, "longLabel": long, "status": i in reached,
-                "type": kind, "country": "FR"}
-        if i in reached:
-            step["date"] = reached[i]
+    for i, base in enumerate(_STEP_BASES, start=1):
+        reached_at = reached.get(i)
+        step = {**base, "status": reached_at is not None,
+                "type": -1 if i >= 4 and returned else 0 if i == 4 and avise else 1,
+                "country": "FR"}
+        if reached_at is not None:
+            step["date"] = reached_at
         timeline.append(step)
     n = len(ev)
     doc = {
