@@ -256,15 +256,17 @@ def _savings_moves(ctx: SourceContext, rows: list[tuple], income: float, opening
     ``high_months`` of income; then the yearly interest on the savings account."""
     s = _p()["savings"]
     n = ctx.period.n_days
-    idx = np.array([(r[0] - ctx.period.start).days for r in rows], dtype=np.int64)
+    start = ctx.period.start.toordinal()
+    idx = np.array([r[0].toordinal() for r in rows], dtype=np.int64) - start
     cents = np.array([r[1] for r in rows], dtype=np.int64)
     daily = np.bincount(idx, weights=cents, minlength=n).astype(np.int64) if len(rows) else \
         np.zeros(n, dtype=np.int64)
     cum = np.concatenate([[0], np.cumsum(daily)])  # cum[i]: flows of days < i
     standing = int(round(income * float(rng.uniform(*s["standing_share"])) / 10) * 1000)
     floor, high = int(s["floor"] * 100), int(income * s["high_months"] * 100)
-    days = [i for i in range(n)
-            if (ctx.period.start + timedelta(days=i)).day == s["day"]]
+    on = ctx.period.days  # datetime64[D]: the day of the month is the offset from its first
+    days = np.flatnonzero((on - on.astype("datetime64[M]")).astype(np.int64)
+                          == s["day"] - 1).tolist()
     moved, saved = 0, opening.savings
     out, savings_day = [], np.zeros(n, dtype=np.int64)
     for k, t in enumerate(days):
@@ -332,7 +334,7 @@ def _iso(day: date) -> str:
 
 
 OPERATION_SPEC = {
-    "_id": Col("id"), "account": Col("account"), "amount": Col("amount", "float"),
+    "_id": Col("id"), "account": Col("account"), "amount": Col("amount", "cents"),
     "currency": "EUR", "date": Col("date"), "label": Col("label", "text"),
     "originalBankLabel": Col("original", "text"), "type": Col("type"),
     "automaticCategoryId": Col("category"), "cozyCategoryId": Col("category"),
@@ -380,7 +382,7 @@ def generate(ctx: SourceContext) -> list[Batch]:
     n = len(rows)
     ops = Batch.from_columns(OPERATIONS, OPERATION_SPEC, {
         "id": [f"{base}{i:08x}" for i in range(n)],
-        "account": [ids[a] for a in account], "amount": amounts / 100,
+        "account": [ids[a] for a in account], "amount": amounts,
         "date": [iso[d] for d in days], "label": label, "original": original, "type": optype,
         "category": category, "proba": proba,
         "vendor_id": [f"{prefix}{i:06d}" for i in range(n)],

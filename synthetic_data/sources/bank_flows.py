@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import math
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -22,7 +23,7 @@ from synthetic_data.context import SourceContext
 from synthetic_data.timeline import Event
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Flow:
     """One movement the bank itself knows of; ``template`` picks the statement-label shape."""
 
@@ -75,7 +76,7 @@ def _weekday_after(d: date) -> date:
 def pas_rate(net: float) -> float:
     """The default withholding rate of a monthly net pay (params [salary] grid)."""
     s = _p()["salary"]
-    return float(s["pas_rates"][int(np.searchsorted(s["pas_bounds"], net, side="right"))])
+    return float(s["pas_rates"][bisect_right(s["pas_bounds"], net)])
 
 
 def _lognormal(rng: np.random.Generator, mean: float, sigma: float) -> float:
@@ -336,8 +337,10 @@ class _Drawer:
         days = np.sort(rng.integers(0, ctx.period.n_days, n))
         amounts = rng.choice(a["amounts"], size=n, p=a["amount_shares"])
         hours = rng.uniform(a["hours"][0], a["hours"][1], n)
+        refs = rng.integers(10000, 99999, n).tolist()
         home = _ascii(hh.commune.name).split(" ")[0]
-        for i, amount, hour in zip(days.tolist(), amounts.tolist(), hours.tolist(), strict=True):
+        for i, amount, hour, ref in zip(days.tolist(), amounts.tolist(), hours.tolist(), refs,
+                                        strict=True):
             city = home
             t = int(ctx.timeline.trip[i])
             if t >= 0:
@@ -349,7 +352,7 @@ class _Drawer:
             when = datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
             self.add(day, -float(amount), "atm", "RETRAIT DAB", "300", f"RETRAIT DAB {city}",
                      "cash", when=when.replace(microsecond=0, second=0), city=city,
-                     ref=f"{int(rng.integers(10000, 99999))}")
+                     ref=str(ref))
 
     def fees(self, bank: dict) -> None:
         if bank["fee"] <= 0:

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from synthetic_data import french, parameters
 from synthetic_data.calendar_fr import dst_bounds_utc
 from synthetic_data.context import SourceContext
-from synthetic_data.documents import Batch, Col
+from synthetic_data.documents import Batch, Col, euros_text
 from synthetic_data.ledger import Payment, payments, publish
 from synthetic_data.sources import laposte
 from synthetic_data.sources.bank_flows import committed_outflows, monthly_income
@@ -506,20 +506,6 @@ def _json_lists(item_texts: pa.Array, bounds: np.ndarray) -> list[str]:
     return pc.binary_join_element_wise("[", joined, "]", "").to_pylist()
 
 
-# ".05", ".1", ".12"... : the decimals of a whole number of cents, as the shortest repr prints
-_CENTS = pa.array(["" if k == 0 else f".{k:02d}".rstrip("0") for k in range(100)])
-
-
-def _euros(cents: np.ndarray) -> pa.Array:
-    """Non-negative cents as JSON numbers of euros (``2390`` → ``23.9``, as a float's shortest
-    repr prints ``23.9``), from integers: cheaper than formatting floats."""
-    cents = np.asarray(cents, dtype=np.int64)
-    if cents.size and cents.min() < 0:
-        raise ValueError("_euros: negative amount")
-    return pc.binary_join_element_wise(pc.cast(pa.array(cents // 100), pa.string()),
-                                       pc.take(_CENTS, cents % 100), "")
-
-
 def _number(values: np.ndarray) -> pa.Array:
     """Numbers as JSON text, vectorised (as Batch's float columns render them)."""
     return pc.cast(pa.array(values), pa.string())
@@ -534,8 +520,8 @@ def _vat(r: np.ndarray, rates: np.ndarray, cents: np.ndarray, n: int) -> list[st
     rate = ru[key % ru.size]
     base = np.rint(ttc / (1 + rate / 100)).astype(np.int64)
     rows = pc.binary_join_element_wise(
-        '{"rate":', _number(rate), ',"base":', _euros(base), ',"vat":', _euros(ttc - base),
-        ',"total":', _euros(ttc), "}", "")
+        '{"rate":', _number(rate), ',"base":', euros_text(base), ',"vat":',
+        euros_text(ttc - base), ',"total":', euros_text(ttc), "}", "")
     return _json_lists(rows, np.searchsorted(key // ru.size, np.arange(n + 1)))
 
 
@@ -545,7 +531,7 @@ RECEIPT_SPEC = {
               "postcode": Col("store_postcode"), "city": Col("store_city", "text"),
               "latitude": Col("store_lat", "float"), "longitude": Col("store_lon", "float")},
     "date": Col("date"), "kind": Col("kind"), "items": Col("items", "raw"),
-    "itemCount": Col("count", "int"), "vat": Col("vat", "raw"), "total": Col("total", "float"),
+    "itemCount": Col("count", "int"), "vat": Col("vat", "raw"), "total": Col("total", "cents"),
     "currency": "EUR", "paymentMethod": "CB",
 }
 
@@ -568,7 +554,7 @@ def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets
         ',"quantity":', pc.if_else(pa.array(weighed), _number(qty),
                                    _number(qty.astype(np.int64))),
         pc.if_else(pa.array(weighed), ',"unit":"kg","unitPrice":', ',"unit":"piece","unitPrice":'),
-        _euros(unit), ',"vatRate":', _number(vat), ',"amount":', _euros(amount),
+        euros_text(unit), ',"vatRate":', _number(vat), ',"amount":', euros_text(amount),
         "}", "")
     item_lists = _json_lists(items, bounds)
     cum = np.concatenate([[0], np.cumsum(amount)])
@@ -592,7 +578,7 @@ def _receipts(ctx: SourceContext, rng: np.random.Generator, p: dict, b: _Baskets
         [s.postcode for s in stores], [s.city for s in stores], [s.latitude for s in stores],
         [s.longitude for s in stores], [isos[i] for i in idx], [kinds[i] for i in idx],
         [item_lists[i] for i in idx], [counts[i] for i in idx], [vats[i] for i in idx],
-        [totals[i] / 100 for i in idx]), strict=True))
+        [totals[i] for i in idx]), strict=True))
     pays = [Payment(day=whens[i].date(), amount=-totals[i] / 100, kind="card",
                     counterparty=s.statement, category=GROCERIES, source="shopping",
                     reference=rid, when=whens[i], city=s.city, latitude=s.latitude,

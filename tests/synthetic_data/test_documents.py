@@ -106,3 +106,12 @@ def test_an_optional_key_cannot_open_a_dict_nor_stand_alone():
         Col("n", "int", optional=True)
     with pytest.raises(ValueError, match="dict's value"):
         Batch.from_columns("t", {"a": [Col("w", optional=True)]}, {"w": ["x"]}).ndjson()
+
+
+def test_cents_print_as_the_floats_shortest_repr_of_euros():
+    cents = np.concatenate([[0, 1, -1, 5, -5, 10, 99, 100, -100, 2390, -2392],
+                            np.random.default_rng(7).integers(-10**8, 10**8, 5000)])
+    b = Batch.from_columns("t", {"a": Col("a", "cents")}, {"a": cents})
+    assert b.ndjson() == b"".join(orjson.dumps({"a": c / 100}).replace(b".0}", b"}") + b"\n"
+                                  for c in cents.tolist())
+    assert b.table().column("a").to_pylist() == (cents / 100).tolist()

@@ -213,12 +213,3 @@ def test_consumption_units_follow_the_oecd_scale(units, expected):
             m.age_on(YEAR.start) >= 14 for m in hh.members)
     ctx = household_context(SEED, indices_where(adults, 1)[0], YEAR)
     assert shopping.consumption_units(ctx) == expected
-
-
-def test_euros_from_cents_print_as_the_floats_shortest_repr():
-    cents = np.concatenate([[0, 1, 5, 10, 99, 100, 2390, 2392],
-                            np.random.default_rng(7).integers(0, 10**8, 5000)])
-    assert shopping._euros(cents).to_pylist() == [repr(c / 100).removesuffix(".0")
-                                                  for c in cents.tolist()]
-    with pytest.raises(ValueError, match="negative"):
-        shopping._euros(np.array([-1]))
