@@ -96,7 +96,7 @@ class Instances:
             ids: dict[str, int] = {}
             for i in range(0, len(names), 500):
                 ids.update(conn.execute(sa.select(instances.c.name, instances.c.id).where(
-                    instances.c.name.in_(names[i:i + 500]))).tuples().all())
+                    instances.c.name.in_(names[i:i + 500]))).all())
             conn.execute(sa.insert(pending_instances), [
                 {"instance_id": ids[n], "source": orjson.dumps(src).decode(),
                  "state": "pending", "attempts": 0} for n, _, src in fresh])
