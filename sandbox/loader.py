@@ -8,10 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import orjson
+
 from sandbox.errors import BadRequest, NotFound
 from sandbox.files import importer
 from sandbox.files.names import DOCTYPE as FILES
 from sandbox.instances import Instance
+from sandbox.storage.documents import prepare
+from sandbox.storage.revs import new_id, next_rev
 from synthetic_data.population import HouseholdData, read_manifest
 from synthetic_data.reading import load_file
 from synthetic_data.writers import group
@@ -138,10 +142,34 @@ def load_generated(sb: Sandbox, inst: Instance, data: HouseholdData,
         doctype = name.removesuffix(".ndjson")
         if doctype == GROUND_TRUTH and not include_ground_truth:
             continue
-        docs = [d for b in by_type[name] for d in b.dicts()]
-        for i in range(0, len(docs), BATCH):
-            loaded += sb.documents.load(inst.id, doctype, docs[i:i + BATCH])
+        rows = [(inst.id, doctype, *prepare_new(d)) for b in by_type[name] for d in b.dicts()]
+        for i in range(0, len(rows), BATCH):
+            with sb.db.write() as conn:
+                sb.documents.ensure_db(conn, inst.id, doctype)
+                sb.documents.insert_prepared(conn, rows[i:i + BATCH])
+        loaded += len(rows)
     return loaded
+
+
+def prepare_new(doc: dict) -> tuple[str, str, str]:
+    """``storage.documents.prepare`` with one serialisation instead of two (a first use waits
+    on it: about a fifth of loading a household): the stored body is the document's own JSON
+    with ``_id`` and ``_rev`` put first, byte for byte what ``prepare`` makes; documents of
+    another shape go through ``prepare`` itself."""
+    if "_rev" in doc or "_type" in doc or ("_id" in doc and next(iter(doc)) != "_id"):
+        return prepare(doc)
+    dumped = orjson.dumps(doc)
+    rev = next_rev(None, dumped)
+    doc_id = doc.get("_id")
+    if "_id" not in doc:
+        doc_id = new_id()
+        rest = b"," + dumped[1:] if doc else b"}"
+    elif isinstance(doc_id, str) and doc_id:
+        rest = dumped[len(b'{"_id":') + len(orjson.dumps(doc_id)):]
+    else:
+        return prepare(doc)
+    return doc_id, rev, f'{{"_id":{orjson.dumps(doc_id).decode()},"_rev":"{rev}"' + \
+        rest.decode()
 
 
 def _exists(sb: Sandbox, name: str) -> bool:

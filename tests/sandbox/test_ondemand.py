@@ -16,13 +16,14 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from sandbox import dashboard, ondemand
+from sandbox import dashboard, loader, ondemand
 from sandbox.auth import tokens
 from sandbox.errors import InstanceNotReady
 from sandbox.files.names import DOCTYPE as FILES
 from sandbox.loader import load_population
 from sandbox.service import Sandbox
 from sandbox.settings import Settings
+from sandbox.storage import documents as documents_module
 from sandbox.storage.revs import new_id
 from sandbox.storage.tables import pending_instances
 from sandbox.web.app import create_app
@@ -272,3 +273,25 @@ def test_two_processes_load_a_declared_instance_once(lazy, tmp_path):
     assert len(counts) == 1, outs
     assert sum(out.count("loaded on first use") for out in outs) == 1, outs
     assert lazy.ondemand.pending() == 1
+
+
+def test_prepare_new_stores_what_prepare_stores(monkeypatch):
+    """The loader's one-serialisation ``prepare_new`` against ``prepare``, on every document
+    of a household and on the shapes it hands back to ``prepare``."""
+    drawn = [0]  # both draw the same id for the same document
+
+    def fixed_id() -> str:
+        drawn[0] += 1
+        return f"{drawn[0]:032x}"
+
+    for module in (documents_module, loader):
+        monkeypatch.setattr(module, "new_id", fixed_id)
+    odd = [{}, {"_id": "a"}, {"b": 1, "_id": "a"}, {"_id": None, "b": 1}, {"_id": "", "b": 2},
+           {"_id": 'é"x', "b": [1.5, None]}, {"_type": "t", "b": 1}, {"_rev": "1-x", "b": 1}]
+    docs = [d for b in household(full_household()).batches for d in b.dicts()] + odd
+    assert any("_id" not in d for d in docs) and any("_id" in d for d in docs)
+    for doc in docs:
+        drawn[0] = 0
+        fast = loader.prepare_new(doc)
+        drawn[0] = 0
+        assert fast == documents_module.prepare(doc), doc
