@@ -138,16 +138,19 @@ def load_generated(sb: Sandbox, inst: Instance, data: HouseholdData,
                 (Path(tmp) / file_id).write_bytes(blob)
             docs = [d for b in listing for d in b.dicts()]
             loaded += importer.load(sb.files, inst, importer.check(docs, Path(tmp), inst.name))
+    prepared = []
     for name in sorted(by_type):  # the order of the files' names, as load_household reads
         doctype = name.removesuffix(".ndjson")
         if doctype == GROUND_TRUTH and not include_ground_truth:
             continue
-        rows = [(inst.id, doctype, *prepare_new(d)) for b in by_type[name] for d in b.dicts()]
-        for i in range(0, len(rows), BATCH):
-            with sb.db.write() as conn:
-                sb.documents.ensure_db(conn, inst.id, doctype)
+        prepared.append((doctype, [(inst.id, doctype, *prepare_new(d))
+                                   for b in by_type[name] for d in b.dicts()]))
+    with sb.db.write() as conn:  # one transaction: a first use waits on each commit
+        sb.documents.ensure_dbs(conn, {(inst.id, doctype) for doctype, _ in prepared})
+        for _, rows in prepared:
+            for i in range(0, len(rows), BATCH):
                 sb.documents.insert_prepared(conn, rows[i:i + BATCH])
-        loaded += len(rows)
+            loaded += len(rows)
     return loaded
 
 
