@@ -57,17 +57,18 @@ def strategies(count: int, folder: Path) -> dict[str, list[float]]:
     """Seconds per household for each way of getting it into an instance."""
     period = Period.of_years(START, 1)
     out: dict[str, list[float]] = {"docs": [], "generate": [], "straight": [], "files": [],
-                                   "clone": []}
+                                   "clone": [], "straight_cpu": []}
     sb = Sandbox(Settings(database_url=f"sqlite:///{folder / 's.db'}",
                           files_dir=str(folder / "files"), live_engine=False))
     try:
         for index in range(1, count + 1):
-            t0 = time.perf_counter()
+            t0, cpu = time.perf_counter(), time.process_time()
             data = generate_household(SEED, index, period)
             t1 = time.perf_counter()
             inst = sb.instances.create(f"straight{index}", profile=describe(data))
             n = load_generated(sb, inst, data)
             t2 = time.perf_counter()
+            out["straight_cpu"].append(time.process_time() - cpu)
             pop = folder / f"pop{index}"
             write_household(pop, data.household.instance, data.batches, "ndjson", data.blobs)
             (pop / "manifest.json").write_bytes(orjson.dumps({
@@ -215,7 +216,8 @@ def main() -> None:
     args = ap.parse_args()
     counts = [int(c) for c in args.testers.split(",")]
     root = Path(tempfile.mkdtemp(prefix="selfdata-event-"))
-    print(f"benchmarks/event.py on {os.cpu_count()} cores; work folder {root}")
+    print(f"benchmarks/event.py on {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f} at the start; work folder {root}")
     try:
         if args.strategies:
             s = strategies(args.strategies, root / "strategies")
@@ -226,6 +228,7 @@ def main() -> None:
             print(f"   {'strategy':<46} {'mean s':>7} {'max s':>7} {'docs/s':>9}")
             for key, label in (("generate", "generate only (in memory)"),
                                ("straight", "generated straight into the DB (on-demand)"),
+                               ("straight_cpu", "  the same, CPU seconds of this process"),
                                ("files", "generate, write NDJSON, load the files"),
                                ("clone", "clone a loaded instance (template)")):
                 v = np.asarray(s[key])
@@ -261,6 +264,8 @@ def main() -> None:
             print(f"   peak RSS {before_rss:.0f} MiB before, {rss_peak_mib(up.proc.pid):.0f} MiB "
                   f"after; disk {before_disk:.1f} MiB before, {disk_mib(folder):.1f} MiB after")
             up.stop()
+        print(f"\nload average at the end {os.getloadavg()[0]:.1f} (other work on the machine "
+              "slows every figure)")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
