@@ -141,8 +141,7 @@ class Instances:
     def by_id(self, instance_id: int) -> Instance:
         """The record of instance ``instance_id`` (a declared one is not loaded: callers hold
         an id of an instance already in use, or are deleting it)."""
-        cached = next((i for i in self._cache.values() if i.id == instance_id), None)
-        return cached or self.lookup_id(instance_id)
+        return self.lookup_id(instance_id)
 
     def find(self, name: str) -> Instance | None:
         try:
