@@ -66,6 +66,26 @@ def test_up_declares_the_households_of_an_existing_population(tmp_path):
         sb.close()
 
 
+def test_selfdata_token_for_a_declared_tester_loads_their_household(tmp_path):
+    assert _up(tmp_path, "-n", "3").exit_code == 0
+    sb = _sandbox(tmp_path)
+    try:
+        third = sb.instances.all()[2]
+    finally:
+        sb.close()
+    db = f"sqlite:///{tmp_path / 'var' / 's.db'}"
+    result = CliRunner().invoke(main, ["token", "--instance", third.name, "--scope",
+                                       "io.cozy.bills:GET", "--database-url", db])
+    assert result.exit_code == 0, result.output
+    sb = _sandbox(tmp_path)
+    try:
+        assert sb.authenticate(result.output.strip()).instance.name == third.name
+        assert sb.ondemand.pending() == 1
+        assert "io.cozy.bills" in sb.documents.doctypes(third.id)
+    finally:
+        sb.close()
+
+
 def test_up_refuses_a_household_count_it_cannot_declare(tmp_path):
     result = _up(tmp_path, "-n", "0")
     assert result.exit_code == 2 and "--households" in result.output
