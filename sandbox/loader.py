@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +18,7 @@ from sandbox.files import importer
 from sandbox.files.names import DOCTYPE as FILES
 from sandbox.instances import Instance
 from sandbox.storage.documents import prepare
-from sandbox.storage.revs import new_id, next_rev
+from sandbox.storage.revs import new_id
 from synthetic_data.population import HouseholdData, read_manifest
 from synthetic_data.reading import load_file
 from synthetic_data.writers import group
@@ -139,11 +142,12 @@ def load_generated(sb: Sandbox, inst: Instance, data: HouseholdData,
             docs = [d for b in listing for d in b.dicts()]
             loaded += importer.load(sb.files, inst, importer.check(docs, Path(tmp), inst.name))
     prepared = []
+    next_id = _id_drawer()
     for name in sorted(by_type):  # the order of the files' names, as load_household reads
         doctype = name.removesuffix(".ndjson")
         if doctype == GROUND_TRUTH and not include_ground_truth:
             continue
-        prepared.append((doctype, [(inst.id, doctype, *prepare_new(d))
+        prepared.append((doctype, [(inst.id, doctype, *prepare_new(d, next_id))
                                    for b in by_type[name] for d in b.dicts()]))
     with sb.db.write() as conn:  # one transaction: a first use waits on each commit
         sb.documents.ensure_dbs(conn, {(inst.id, doctype) for doctype, _ in prepared})
@@ -154,18 +158,25 @@ def load_generated(sb: Sandbox, inst: Instance, data: HouseholdData,
     return loaded
 
 
-def prepare_new(doc: dict) -> tuple[str, str, str]:
+def _id_drawer() -> Callable[[], str]:
+    """New document ids for one household, in ``new_id``'s shape (a random 26-hex prefix, then
+    a counter) without its lock: a first use draws tens of thousands."""
+    prefix, counter = secrets.token_hex(13), itertools.count()
+    return lambda: f"{prefix}{next(counter):06x}"
+
+
+def prepare_new(doc: dict, draw: Callable[[], str] | None = None) -> tuple[str, str, str]:
     """``storage.documents.prepare`` with one serialisation instead of two (a first use waits
     on it: about a fifth of loading a household): the stored body is the document's own JSON
     with ``_id`` and ``_rev`` put first, byte for byte what ``prepare`` makes; documents of
-    another shape go through ``prepare`` itself."""
+    another shape go through ``prepare`` itself. ``draw``: new ids (default ``new_id``)."""
     if "_rev" in doc or "_type" in doc or ("_id" in doc and next(iter(doc)) != "_id"):
         return prepare(doc)
     dumped = orjson.dumps(doc)
-    rev = next_rev(None, dumped)
+    rev = "1-" + hashlib.md5(dumped, usedforsecurity=False).hexdigest()  # next_rev(None, …)
     doc_id = doc.get("_id")
     if "_id" not in doc:
-        doc_id = new_id()
+        doc_id = (draw or new_id)()
         rest = b"," + dumped[1:] if doc else b"}"
     elif isinstance(doc_id, str) and doc_id:
         rest = dumped[len(b'{"_id":') + len(orjson.dumps(doc_id)):]
