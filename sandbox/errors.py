@@ -150,3 +150,12 @@ class QuotaExceeded(VfsError):
 class BadFileRequest(VfsError):
     """A request the files API cannot do as asked (400): moving a folder into itself,
     trashing what is already in the trash."""
+
+
+class InstanceNotReady(StackError):
+    """A declared instance whose data is not there yet (``sandbox.ondemand``): still being
+    loaded, or its last loading failed; the client may try again after ``retry_after`` s."""
+
+    def __init__(self, message: str, retry_after: int = 2):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -24,6 +24,7 @@ from sandbox.live.service import Live
 from sandbox.mango.selector import Limits
 from sandbox.notifications import Notifications
 from sandbox.oauth import OAuth
+from sandbox.ondemand import OnDemand
 from sandbox.settings import Settings
 from sandbox.shares import Shares
 from sandbox.storage.database import Database
@@ -93,6 +94,9 @@ class Sandbox:
                                      self.installs.delete_instance, self._delete_files,
                                      self.live.delete_instance]
         self.instances.on_create.append(self.files.ensure)
+        # a declared instance (a large event) is generated and loaded on its first use
+        self.ondemand = OnDemand(self)
+        self.instances.first_use = self.ondemand.ensure
 
     def _copy_files(self, _conn, source_id: int, copy_id: int) -> None:
         self.files.blobs.copy_instance(self.instances.by_id(source_id),

@@ -12,14 +12,18 @@ from pathlib import Path
 import click
 
 from app_store.web.app import create_app as create_store
+from sandbox import ondemand
 from sandbox.live.clock import EVENT, parse_moment
 from sandbox.live.sources import cadences
-from sandbox.loader import LiveLoad, load_population
+from sandbox.loader import LiveLoad, LoadReport, load_population
 from sandbox.service import Sandbox
 from sandbox.settings import Settings
 from sandbox.web.app import create_app as create_sandbox
 from selfdata import event
+from synthetic_data.calendar_fr import Period
 from synthetic_data.population import (
+    MAX_HOUSEHOLDS,
+    MAX_YEARS,
     Options,
     future_warning,
     generate_population,
@@ -78,6 +82,9 @@ def _listen(port: int, option: str) -> socket.socket:
 @click.option("--samples/--no-samples", default=True, show_default=True,
               help="Submit, approve and install the sample apps (needs a Docker engine).")
 @click.option("--no-serve", is_flag=True, help="Prepare the data, print the token, exit.")
+@click.option("--eager", is_flag=True, help="Generate and load every household before serving "
+              "(by default each is generated and loaded on its tester's first request; --live "
+              "implies --eager).")
 @click.option("--live", is_flag=True, help="Simulated time: data arrives on each partner's "
               "cadence from --live-from on (the clock is paused with --no-serve).")
 @click.option("--speed", type=float, default=1440, show_default=True,
@@ -91,9 +98,11 @@ def _listen(port: int, option: str) -> socket.socket:
               help="Challenges (a JSON list, docs/challenges.md) created and opened in the "
               "store.")
 def up(households: int, years: int, start: str, seed: int, data_dir: Path, database: Path,
-       port: int, store_port: int, samples: bool, no_serve: bool, live: bool, speed: float,
-       live_from: str | None, faults: str, challenges_file: Path) -> None:
-    """Generate a population (if needed), load it into a fresh sandbox and serve it."""
+       port: int, store_port: int, samples: bool, no_serve: bool, eager: bool, live: bool,
+       speed: float, live_from: str | None, faults: str, challenges_file: Path) -> None:
+    """Serve a population from a fresh sandbox: each household generated from the seed (or
+    read from --data when a population is there) and loaded on its tester's first request;
+    with --eager or --live, generated and loaded before serving."""
     try:
         first = date.fromisoformat(start)
     except ValueError:
@@ -104,6 +113,11 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
     if sandbox_sock is not None:
         port = sandbox_sock.getsockname()[1]
     manifest = data_dir / "manifest.json"
+    if not (eager or live):
+        sb, url, report = _declare(data_dir, database, households, years, first, seed)
+        _serve_or_exit(sb, url, report, database, port, sandbox_sock, store_sock, samples,
+                       challenges_file)
+        return
     if manifest.is_file():
         m = read_manifest(data_dir)
         click.echo(f"Using the population in {data_dir} ({len(m['households'])} households, "
@@ -120,11 +134,7 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
                              date.today())
     if warning:
         click.echo(warning, err=True)
-    database.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{database}"
-    sb = Sandbox(Settings(database_url=url))
+    sb, url = _fresh_sandbox(database)
     m = read_manifest(data_dir)
     total = len(m["households"])
     click.echo(f"Loading {total} households into the sandbox ({database}) ...")
@@ -143,16 +153,71 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
     click.echo(f"  {report.documents:,} documents in {time.monotonic() - started:.1f} s")
     if plan is not None:  # paused until the servers are up
         sb.live.clocks.set(EVENT, at=plan.start, speed=speed, paused=True)
+    _serve_or_exit(sb, url, report, database, port, sandbox_sock, store_sock, samples,
+                   challenges_file, live, faults, live_from, speed)
+
+
+def _fresh_sandbox(database: Path) -> tuple[Sandbox, str]:
+    database.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
+    return Sandbox(Settings(database_url=url)), url
+
+
+def _declare(data_dir: Path, database: Path, households: int, years: int, first: date,
+             seed: int) -> tuple[Sandbox, str, LoadReport]:
+    """Instances declared, each loaded on its first use (``sandbox.ondemand``): from the
+    population in ``data_dir`` if there is one, else from the seed (nothing generated now)."""
+    if (data_dir / "manifest.json").is_file():
+        m = read_manifest(data_dir)
+        start, end = date.fromisoformat(m["start"]), date.fromisoformat(m["end"])
+        click.echo(f"Declaring the {len(m['households'])} households of {data_dir} (seed "
+                   f"{m['seed']}, from {m['start']}): each is loaded from its files on its "
+                   "tester's first request ...")
+    else:
+        if not (1 <= households <= MAX_HOUSEHOLDS and 1 <= years <= MAX_YEARS):
+            click.echo(f"Error: --households must be 1 to {MAX_HOUSEHOLDS:,} and --years 1 to "
+                       f"{MAX_YEARS}", err=True)
+            sys.exit(2)
+        start, end = first, Period.of_years(first, years).end
+        click.echo(f"Declaring {households} households x {years} year(s) of seed {seed} from "
+                   f"{first}: each is generated and loaded on its tester's first request ...")
+    warning = future_warning(start, end, date.today())
+    if warning:
+        click.echo(warning, err=True)
+    started = time.monotonic()
+    sb, url = _fresh_sandbox(database)
+    if (data_dir / "manifest.json").is_file():
+        names = ondemand.from_files(sb.instances, data_dir)
+    else:
+        names = ondemand.seeded(sb.instances, seed, first, years, households)
+    click.echo(f"  {len(names)} instances declared in {time.monotonic() - started:.1f} s")
+    return sb, url, LoadReport(instances=names)
+
+
+def _serve_or_exit(sb: Sandbox, url: str, report: LoadReport, database: Path, port: int,
+                   sandbox_sock: socket.socket | None, store_sock: socket.socket | None,
+                   samples: bool, challenges_file: Path, live: bool = False, faults: str = "",
+                   live_from: str | None = None, speed: float = 1) -> None:
     first_inst = report.instances[0]
+    if sb.ondemand.pending():
+        click.echo(f"Loading the first tester's household ({first_inst}) for the demo token ...")
+    started = time.monotonic()
     token = sb.cli_token(first_inst, READ_SCOPE, ttl=7 * 24 * 3600)
+    if sb.ondemand.pending():
+        click.echo(f"  ready in {time.monotonic() - started:.1f} s; the others load on first "
+                   "use")
     sb.close()
     base = f"http://127.0.0.1:{port}"
+    documents = f"{report.documents:,} documents" if report.documents else \
+        "households loaded on first use"
     click.echo(f"""
   Sandbox (personal clouds)   {base}/
   First tester's dashboard    http://{first_inst}.localhost:{port}/
   Data browser                http://{first_inst}.localhost:{port}/browse/
   API reference               {base}/api-docs   (OpenAPI: {base}/openapi.json)
-  {len(report.instances)} instances, {report.documents:,} documents, database {database}
+  {len(report.instances)} instances, {documents}, database {database}
 
   A read token for {first_inst} (7 days):
   export TOKEN={token}

@@ -20,6 +20,20 @@ instances = sa.Table(
     sqlite_autoincrement=True,  # ids are never reused (caches key on them)
 )
 
+# Instances declared without their data (``sandbox.ondemand``): a row per instance whose
+# household is generated and loaded on first use; no row, the instance is ready.
+pending_instances = sa.Table(
+    "pending_instances", metadata,
+    sa.Column("instance_id", sa.Integer, sa.ForeignKey("instances.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),        # JSON: where its data comes from
+    sa.Column("state", sa.String(16), nullable=False),   # pending, loading
+    sa.Column("claimed_by", sa.String(64), nullable=True),
+    sa.Column("claimed_at", sa.Float, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.Text, nullable=True),           # why the last attempt failed
+)
+
 databases = sa.Table(
     "databases", metadata,
     sa.Column("instance_id", sa.Integer, sa.ForeignKey("instances.id", ondelete="CASCADE"),

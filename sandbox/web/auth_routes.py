@@ -50,7 +50,7 @@ def _fields(form) -> dict[str, str]:
         "software_id": "github.com/me/my-bills"}))
 async def register(request: Request) -> JSON:
     """Register an OAuth client (RFC 7591), as cozy-client does for a remote app."""
-    inst = _instance(request)
+    inst = await run_in_threadpool(_instance, request)  # may load it (ondemand)
     try:
         body = await json_body(request)
     except BadRequest as exc:
@@ -98,7 +98,7 @@ def authorize_page(request: Request) -> HTMLResponse:
 @router.post("/authorize")
 async def authorize(request: Request) -> Response:
     """The tester's consent to an OAuth client: redirects back with a code."""
-    inst = _instance(request)
+    inst = await run_in_threadpool(_instance, request)  # may load it (ondemand)
     # The app's SameOriginForms middleware has refused this form if it came from an app's
     # page or another site: they cannot accept on the tester's behalf.
     form = _fields(await request.form())
@@ -123,7 +123,7 @@ async def authorize(request: Request) -> Response:
 @router.post("/access_token")
 async def access_token(request: Request) -> JSON:
     """Exchange an authorization code or a refresh token for an access token."""
-    inst = _instance(request)
+    inst = await run_in_threadpool(_instance, request)  # may load it (ondemand)
     form = _fields(await request.form())
     sb = sandbox(request)
     return JSON(await run_in_threadpool(sb.oauth.exchange, inst, form,

@@ -28,6 +28,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (UnknownInstance, 404), (BadRegistrationToken, 401), (OAuthError, 400),
     (e.RegistryNotAllowed, 403), (e.ReleaseChanged, 409), (e.RegistryUnavailable, 502),
     (e.AppUnavailable, 503), (e.InstallRefused, 400), (e.DevSessionBusy, 409),
+    (e.InstanceNotReady, 503),
     (e.InvalidAttribute, 422), (e.InvalidParameter, 422),
     (e.StackError, 400),
 )
@@ -47,6 +48,8 @@ def _www_authenticate(exc: Exception) -> dict[str, str] | None:
                                     'error_description="The access token expired"'}
     if isinstance(exc, e.InvalidToken):
         return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    if isinstance(exc, e.InstanceNotReady):  # not an authentication header, but the one to add
+        return {"Retry-After": str(exc.retry_after)}
     return None
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from sandbox.errors import NotFound
+from sandbox.errors import InstanceNotReady, NotFound
 from sandbox.instances import Instance
 from sandbox.web.context import address, sandbox
 from sandbox.webkit.i18n import N_, Language
@@ -69,3 +69,9 @@ def instance_or_page(request: Request) -> tuple[Instance | None, HTMLResponse | 
     except NotFound:
         return None, message(request, 404, N_("No such personal cloud"),
                              N_("There is no instance named %(name)s."), name=name)
+    except InstanceNotReady as exc:  # declared, its data loading (sandbox.ondemand)
+        page = message(request, 503, N_("This personal cloud is being prepared"),
+                       N_("Its household's data is being generated for its first visit. "
+                          "Reload this page in a few seconds."))
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return None, page

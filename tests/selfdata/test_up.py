@@ -35,7 +35,7 @@ def test_up_builds_approves_and_installs_the_sample_apps(tmp_path):
             assert f"  {slug}: approved" in out, out
         # every long step says what it is doing as it goes (the first app waited for is seen
         # building; later ones may have built while `up` waited for the first)
-        for step in ("generated 2/2", "loaded 2/2", "Starting the app store",
+        for step in ("2 instances declared", "Starting the app store",
                      "base image", f"{SAMPLES[0]}: building ...", "Installing energy-coach"):
             assert step in out, step
         first = re.search(r"http://([a-z0-9-]+)\.localhost:\d+/ \(2 testers\)", out).group(1)
@@ -75,8 +75,8 @@ def test_without_an_engine_up_serves_everything_else_and_says_what_is_missing(tm
     try:
         out = up.start(timeout=120)
         assert "Apps are not built: no container engine" in out
-        for step in ("Generating 2 households", "  generated 1/2", "  generated 2/2",
-                     "Loading 2 households", "  loaded 2/2", "Starting the app store"):
+        for step in ("Declaring 2 households", "  2 instances declared",
+                     "Loading the first tester's household", "Starting the app store"):
             assert step in out, step
         db = f"--database-url sqlite:///{up.database.resolve()}"
         assert db in out  # absolute: the hint works from any folder
