@@ -20,6 +20,10 @@ class EngineError(Exception):
     """The engine is missing, or refused what was asked."""
 
 
+class NameTaken(EngineError):
+    """A container of that name exists already (another process created it first)."""
+
+
 @dataclass
 class RunSpec:
     image: str
@@ -28,6 +32,15 @@ class RunSpec:
     limits: RunLimits = field(default_factory=RunLimits)
     labels: dict[str, str] = field(default_factory=dict)
     name: str | None = None
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container as a listing shows it: enough to adopt it or judge it."""
+    id: str
+    name: str
+    labels: dict[str, str]
+    running: bool
 
 
 @dataclass
@@ -52,6 +65,8 @@ class Engine(Protocol):
     def remove_image(self, ref: str) -> None: ...
     def images(self, label: str) -> list[str]: ...
     def containers(self, label: str) -> list[str]: ...
+    def listing(self, label: str) -> list[Container]: ...
+    def find(self, name: str) -> Container | None: ...
 
 
 class MissingEngine:
@@ -99,6 +114,7 @@ class DockerEngine:
                               "(scripts/ensure-docker.sh) and set DOCKER_HOST") from exc
         self.client = client
         self.url = url
+        self._images: set[str] = set()   # image ids seen: an id names the same image forever
 
     def ping(self) -> str:
         return self.client.version().get("Version", "?")
@@ -106,10 +122,16 @@ class DockerEngine:
     def image_id(self, ref: str) -> str | None:
         import docker.errors
 
+        if ref.startswith("sha256:") and ref in self._images:
+            return ref
+
         try:
-            return self.client.images.get(ref).id
+            image_id = self.client.images.get(ref).id
         except docker.errors.ImageNotFound:
             return None
+        if image_id == ref:
+            self._images.add(image_id)
+        return image_id
 
     def image_labels(self, ref: str) -> dict[str, str]:
         return dict(self.client.images.get(ref).labels or {})
@@ -162,10 +184,20 @@ class DockerEngine:
     def start(self, spec: RunSpec) -> str:
         if not self.image_id(spec.image):
             raise EngineError(f"image {spec.image} is not on this engine (nothing is pulled)")
+        import docker.errors
+
         kwargs = run_kwargs(spec.limits, spec.sock_dir)
-        c = self.client.containers.create(spec.image,
-                                          environment=spec.env, labels=spec.labels,
-                                          name=spec.name, detach=True, **kwargs)
+        try:
+            c = self.client.containers.create(spec.image,
+                                              environment=spec.env, labels=spec.labels,
+                                              name=spec.name, detach=True, **kwargs)
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409 and spec.name:
+                raise NameTaken(f"a container named {spec.name} exists") from exc
+            if isinstance(exc, docker.errors.ImageNotFound):
+                self._images.discard(spec.image)
+                raise EngineError(f"image {spec.image} is not on this engine") from exc
+            raise
         c.start()
         return c.id
 
@@ -197,3 +229,20 @@ class DockerEngine:
 
     def containers(self, label: str) -> list[str]:
         return [c.id for c in self.client.containers.list(all=True, filters={"label": label})]
+
+    def listing(self, label: str) -> list[Container]:
+        """Every container with ``label`` (running or not), in one call."""
+        return [Container(c["Id"], (c.get("Names") or ["/"])[0].lstrip("/"),
+                          dict(c.get("Labels") or {}), c.get("State") == "running")
+                for c in self.client.api.containers(all=True, filters={"label": label})]
+
+    def find(self, name: str) -> Container | None:
+        import docker.errors
+
+        try:
+            attrs = self.client.api.inspect_container(name)
+        except docker.errors.NotFound:
+            return None
+        return Container(attrs["Id"], attrs.get("Name", "").lstrip("/"),
+                         dict(attrs.get("Config", {}).get("Labels") or {}),
+                         bool(attrs.get("State", {}).get("Running")))

@@ -5,12 +5,18 @@ pages of an instance's own apps, so static apps can call their cloud from the br
 
 One app cannot starve the sandbox: each app has a bounded number of requests in flight (the
 next ones wait a moment, then get 503), a time limit to answer, and containers start in a pool
-of their own threads, one start per app at a time, so the sandbox's own routes keep theirs."""
+of their own threads, one start per app at a time, so the sandbox's own routes keep theirs.
+
+An app stopped while idle starts again on its next request: API and asset requests wait for
+it, a page waits ``starting_page_s`` and then gets a short "starting" page that reloads itself
+(the start goes on meanwhile)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -26,7 +32,9 @@ from sandbox.web import dev_reload
 from sandbox.web.app_pages import index_page
 from sandbox.web.context import apps, sandbox
 from sandbox.web.errors import status_of
+from sandbox.web.render import render
 
+STARTING_RELOAD_S = 2   # the starting page reloads itself after this many seconds
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-authorization",
        "proxy-connection", "trailer", "host", "content-length"}
 MAX_APP_RESPONSE = 32 << 20
@@ -41,21 +49,37 @@ class ProxyLimits:
     """Per app: requests in flight, how long the next ones may wait for a turn, the time the
     app has to answer; and the threads that start containers."""
 
-    def __init__(self, in_flight: int, queue_s: float, answer_s: float, starters: int = 4):
+    def __init__(self, in_flight: int, queue_s: float, answer_s: float, starters: int = 4,
+                 starting_page_s: float = 1.5):
         self.in_flight = in_flight
         self.queue_s = queue_s
         self.answer_s = answer_s
+        self.starting_page_s = starting_page_s
         # keyed by event loop too: asyncio's primitives belong to the loop that uses them
         self._turns: dict[tuple, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.in_flight))
-        self._starting: dict[tuple, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._starts: dict[tuple, asyncio.Future] = {}
         self.starters = ThreadPoolExecutor(starters, thread_name_prefix="app-start")
 
     def turn(self, instance: str, slug: str) -> asyncio.Semaphore:
         return self._turns[(id(asyncio.get_running_loop()), instance, slug)]
 
-    def starting(self, instance: str, slug: str) -> asyncio.Lock:
-        return self._starting[(id(asyncio.get_running_loop()), instance, slug)]
+    def start(self, instance: str, slug: str, fn: Callable[[], str]) -> asyncio.Future:
+        """The app's start (or check) under way, or a new one in a starter thread: every
+        request to an app waits on one thread, and a start goes on when the request that began
+        it left (a page shown "starting"). A start that failed is handed once to the next
+        request, which says why; the one after starts again."""
+        loop = asyncio.get_running_loop()
+        key = (id(loop), instance, slug)
+        fut = self._starts.get(key)
+        if fut is not None and (not fut.done() or fut.exception() is not None):
+            if fut.done():
+                del self._starts[key]
+            return fut
+        fut = loop.run_in_executor(self.starters, fn)
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved: no warning
+        self._starts[key] = fut
+        return fut
 
     def close(self) -> None:
         self.starters.shutdown(wait=False, cancel_futures=True)
@@ -102,10 +126,18 @@ async def _proxy(request: Request, slug: str, instance: str, lim: ProxyLimits) -
     if target is not None:
         return await _forward(request, slug, httpx.AsyncClient(base_url=target.url,
                                                                timeout=timeout))
-    domain = addresses.instance_host(instance, request.url.port)
-    async with lim.starting(instance, slug):  # one thread per app waits for a start
-        sock_dir = await asyncio.get_running_loop().run_in_executor(
-            lim.starters, ins.running.sock_dir, instance, slug, domain)
+    sock_dir = ins.running.ready(instance, slug)   # the usual case: running, checked lately
+    if sock_dir is None:
+        domain = addresses.instance_host(instance, request.url.port)
+        start = lim.start(instance, slug,
+                          functools.partial(ins.running.sock_dir, instance, slug, domain))
+        if is_page(request) and not start.done():
+            try:
+                sock_dir = await asyncio.wait_for(asyncio.shield(start), lim.starting_page_s)
+            except TimeoutError:
+                return await run_in_threadpool(starting_page, request, slug, instance)
+        else:
+            sock_dir = await start
     try:
         with app_socket(sock_dir) as uds:
             client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=uds),
@@ -113,6 +145,26 @@ async def _proxy(request: Request, slug: str, instance: str, lim: ProxyLimits) -
             return await _forward(request, slug, client)
     except UnsafeSocket as exc:
         return _text(f"{slug}: {exc}", 502)
+
+
+def is_page(request: Request) -> bool:
+    """A browser opening a page (not a script, a stylesheet or an API call)."""
+    return request.method in ("GET", "HEAD") and \
+        "text/html" in request.headers.get("accept", "")
+
+
+def starting_page(request: Request, slug: str, instance: str) -> Response:
+    """"The app is starting": a short page, in the tester's language, that reloads itself
+    (a refresh tag: the sandbox's pages run no script)."""
+    sb = sandbox(request)
+    inst = sb.instances.get(instance)
+    installed = sb.installs.get(inst, slug)
+    name = installed.manifest.name if installed is not None and installed.manifest else slug
+    page = render(request, "app_starting.html", 503, instance=inst, app_name=name,
+                  reload_s=STARTING_RELOAD_S)
+    page.headers["Retry-After"] = str(STARTING_RELOAD_S)
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 def _text(message: str, status: int, headers: dict | None = None) -> Response:
