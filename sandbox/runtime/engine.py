@@ -114,7 +114,7 @@ class DockerEngine:
                               "(scripts/ensure-docker.sh) and set DOCKER_HOST") from exc
         self.client = client
         self.url = url
-        self._images: set[str] = set()   # image ids seen: an id names the same image forever
+        self._images: set[str] = set()   # image ids a start found
 
     def ping(self) -> str:
         return self.client.version().get("Version", "?")
@@ -122,16 +122,10 @@ class DockerEngine:
     def image_id(self, ref: str) -> str | None:
         import docker.errors
 
-        if ref.startswith("sha256:") and ref in self._images:
-            return ref
-
         try:
-            image_id = self.client.images.get(ref).id
+            return self.client.images.get(ref).id
         except docker.errors.ImageNotFound:
             return None
-        if image_id == ref:
-            self._images.add(image_id)
-        return image_id
 
     def image_labels(self, ref: str) -> dict[str, str]:
         return dict(self.client.images.get(ref).labels or {})
@@ -182,9 +176,15 @@ class DockerEngine:
         return image_id is not None, "".join(lines), image_id
 
     def start(self, spec: RunSpec) -> str:
-        if not self.image_id(spec.image):
-            raise EngineError(f"image {spec.image} is not on this engine (nothing is pulled)")
         import docker.errors
+
+        # an id names one image forever: looked up once (a removed one fails at create)
+        if spec.image not in self._images:
+            if not self.image_id(spec.image):
+                raise EngineError(f"image {spec.image} is not on this engine (nothing is "
+                                  "pulled)")
+            if spec.image.startswith("sha256:"):
+                self._images.add(spec.image)
 
         kwargs = run_kwargs(spec.limits, spec.sock_dir)
         try:
