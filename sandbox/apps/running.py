@@ -147,6 +147,11 @@ class RunningApps:
         finally:
             lock.release()
 
+    def suspect(self, instance: str, slug: str) -> None:
+        """The app's socket did not answer: ask the engine on its next request."""
+        with self._guard:
+            self._checked.pop((instance, slug), None)
+
     def sock_dir(self, instance: str, slug: str, domain: str) -> str:
         """The running app's socket directory, starting (or restarting) its container when
         needed: first use, after an idle stop or an eviction, a dead container, or a token past

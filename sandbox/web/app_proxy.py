@@ -125,26 +125,40 @@ async def _proxy(request: Request, slug: str, instance: str, lim: ProxyLimits) -
     target = ins.dev_targets.get((instance, slug))
     if target is not None:
         return await _forward(request, slug, httpx.AsyncClient(base_url=target.url,
-                                                               timeout=timeout))
-    sock_dir = ins.running.ready(instance, slug)   # the usual case: running, checked lately
-    if sock_dir is None:
-        domain = addresses.instance_host(instance, request.url.port)
-        start = lim.start(instance, slug,
-                          functools.partial(ins.running.sock_dir, instance, slug, domain))
-        if is_page(request) and not start.done():
-            try:
-                sock_dir = await asyncio.wait_for(asyncio.shield(start), lim.starting_page_s)
-            except TimeoutError:
-                return await run_in_threadpool(starting_page, request, slug, instance)
-        else:
-            sock_dir = await start
-    try:
-        with app_socket(sock_dir) as uds:
-            client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(uds=uds),
-                                       base_url="http://app", timeout=timeout)
-            return await _forward(request, slug, client)
-    except UnsafeSocket as exc:
-        return _text(f"{slug}: {exc}", 502)
+                                                               timeout=timeout, verify=False))
+    for attempt in (1, 2):
+        sock_dir = ins.running.ready(instance, slug)   # the usual case: running, checked lately
+        if sock_dir is None:
+            domain = addresses.instance_host(instance, request.url.port)
+            start = lim.start(instance, slug,
+                              functools.partial(ins.running.sock_dir, instance, slug, domain))
+            if is_page(request) and not start.done():
+                try:
+                    sock_dir = await asyncio.wait_for(asyncio.shield(start),
+                                                      lim.starting_page_s)
+                except TimeoutError:
+                    return await run_in_threadpool(starting_page, request, slug, instance)
+            else:
+                sock_dir = await start
+        try:
+            with app_socket(sock_dir) as uds:
+                # verify=False: plain HTTP on a local socket; a TLS context would cost ~90 ms
+                # of CPU to build (certificates loaded) on every request
+                client = httpx.AsyncClient(
+                    transport=httpx.AsyncHTTPTransport(uds=uds, verify=False),
+                    base_url="http://app", timeout=timeout)
+                return await _forward(request, slug, client, refused_raises=attempt == 1)
+        except (UnsafeSocket, _Refused) as exc:
+            # the container went (idle, evicted or removed by another worker) since it was
+            # last checked: nothing was sent, so check it now and start it again, once
+            if attempt == 2:
+                return _text(f"{slug}: {exc}", 502)
+            ins.running.suspect(instance, slug)
+    raise AssertionError("unreachable")
+
+
+class _Refused(Exception):
+    """The app's socket refused the connection: nothing of the request was sent."""
 
 
 def is_page(request: Request) -> bool:
@@ -172,7 +186,8 @@ def _text(message: str, status: int, headers: dict | None = None) -> Response:
                     headers=headers)
 
 
-async def _forward(request: Request, slug: str, client: httpx.AsyncClient) -> Response:
+async def _forward(request: Request, slug: str, client: httpx.AsyncClient,
+                   refused_raises: bool = False) -> Response:
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP}
     headers["x-forwarded-host"] = request.headers.get("host", "")
     async with client:
@@ -188,6 +203,10 @@ async def _forward(request: Request, slug: str, client: httpx.AsyncClient) -> Re
                     await r.aclose()
                     return _text(f"{slug} answered more than {MAX_APP_RESPONSE >> 20} MiB", 502)
             await r.aclose()
+        except httpx.ConnectError as exc:
+            if refused_raises:
+                raise _Refused("the app's socket refused the connection") from exc
+            return _text(f"{slug} did not answer: {type(exc).__name__}", 502)
         except httpx.TimeoutException:
             return _text(f"{slug} did not answer in time", 504)
         except httpx.HTTPError as exc:

@@ -231,5 +231,12 @@ def test_a_page_of_an_app_still_starting_says_so_and_reloads_while_the_api_waits
             assert r.status_code == 200 and "hello from the app" in r.text
             r = c.get("/", headers={"Host": host, "Accept": "text/html"})
             assert r.status_code == 200 and "hello from the app" in r.text
-        assert containers(apps) == {apps.container_name("alice", "sleepy"): True}
+            # removed behind this process's back (another worker's eviction): the next
+            # request finds the socket refused, asks the engine, and starts it again
+            gone = docker.engine().find(apps.container_name("alice", "sleepy"))
+            docker.engine().remove(gone.id)
+            r = c.get("/", headers={"Host": host, "Accept": "*/*"})
+            assert r.status_code == 200 and "hello from the app" in r.text
+        now = docker.engine().find(apps.container_name("alice", "sleepy"))
+        assert now is not None and now.running and now.id != gone.id
     assert containers(apps) == {}
