@@ -9,10 +9,11 @@ Two sample apps (``budget``, a python server, and ``mesinfos-classic``, static f
 into images as the store builds them (same Dockerfile, no dependencies to resolve) and installed
 in a fresh sandbox served by uvicorn in a process of its own (``create_app``, one worker):
 
-1. cold start: time to the first byte of ``GET /health`` at the app's address when its container
+1. cold start: time to the first byte of ``GET <health route>`` (``/health``; a static app's
+   index page) at the app's address when its container
    is stopped (the request waits; a page would get the "starting" page past 1.5 s), ``--cold``
    times, each after the reaper stopped the container as idle (``app_idle_s`` = 3 s);
-2. warm latency: ``GET /health`` one after another on one keep-alive connection, p50 and p99,
+2. warm latency: the same request one after another on one keep-alive connection, p50 and p99,
    through the proxy and straight to the container's socket;
 3. requests/s: ``--connections`` keep-alive connections for ``--seconds``, from a load process
    of their own (the same client both ways), through the proxy and straight to the container;
@@ -50,6 +51,12 @@ from sandbox.service import Sandbox  # noqa: E402
 from sandbox.settings import Settings  # noqa: E402
 
 APPS = ("budget", "mesinfos-classic")
+
+
+def health(slug: str) -> str:
+    """The path the app answers cheaply: its health route (a static app's index page)."""
+    m = manifest_from_json((ROOT / "sample_apps" / slug / "manifest.webapp").read_bytes())
+    return m.runtime.health_path
 BENCH_OWNER = "apps-benchmark"
 
 SERVER = """
@@ -202,10 +209,10 @@ def wait_for(predicate, timeout_s: float, what: str) -> None:
         time.sleep(0.1)   # polling the engine: it has no event for "the reaper removed it"
 
 
-def load(kind: str, where: str, host: str, connections: int, seconds: float,
+def load(kind: str, where: str, host: str, path: str, connections: int, seconds: float,
          most: int = 10**9) -> dict:
     """Requests from a process of their own: count, req/s, p50, p99 (seconds)."""
-    out = subprocess.run([sys.executable, "-c", LOAD, kind, where, host, "/health",
+    out = subprocess.run([sys.executable, "-c", LOAD, kind, where, host, path,
                           str(connections), str(seconds), str(most)], capture_output=True,
                          text=True, timeout=seconds + 120)
     if out.returncode:
@@ -238,14 +245,14 @@ def main() -> None:
         print(f"apps benchmark: sandbox on 127.0.0.1 (1 worker), Docker {engine.ping()}, "
               f"{os.cpu_count()} cores")
         for slug in APPS:
-            host = srv.host(slug, srv.names[0])
+            host, path = srv.host(slug, srv.names[0]), health(slug)
             colds = []
             for _ in range(args.cold):
                 wait_for(lambda: not running(engine, srv.owner), 30, "idle stop")
-                took, status = first_byte(srv.port, host)
+                took, status = first_byte(srv.port, host, path)
                 assert status == 200, status
                 colds.append(took)
-            print(f"{slug}: cold start, first byte of GET /health (n={len(colds)}): "
+            print(f"{slug}: cold start, first byte of GET {path} (n={len(colds)}): "
                   f"p50 {ms(float(np.median(colds)))}, max {ms(max(colds))}")
         srv.stop()
         # 2-4: many testers, two apps each, a cap; idle 300 s (nothing stops while measured)
@@ -253,16 +260,16 @@ def main() -> None:
                      {"SELFDATA_APP_IDLE_S": "300", "SELFDATA_APP_MAX_RUNNING": str(args.cap)})
         servers.append(srv)
         for slug in APPS:
-            host = srv.host(slug, srv.names[0])
-            first_byte(srv.port, host)
+            host, path = srv.host(slug, srv.names[0]), health(slug)
+            first_byte(srv.port, host, path)
             box = next(c for c in running(engine, srv.owner)
                        if c.labels["selfdata.app"] == slug)
             app_sock = os.path.join(box.labels[SOCKDIR_LABEL], "app.sock")
             for label, kind, where in (("proxy", "tcp", f"127.0.0.1:{srv.port}"),
                                        ("direct", "unix", app_sock)):
-                one = load(kind, where, host, 1, 60, most=500)   # one after another
-                r = load(kind, where, host, args.connections, args.seconds)
-                print(f"{slug}: {label:6s} warm GET /health p50 {ms(one['p50'])}, p99 "
+                one = load(kind, where, host, path, 1, 60, most=500)   # one after another
+                r = load(kind, where, host, path, args.connections, args.seconds)
+                print(f"{slug}: {label:6s} warm GET {path} p50 {ms(one['p50'])}, p99 "
                       f"{ms(one['p99'])}; {args.connections} connections: "
                       f"{r['rps']:.0f} req/s (p50 {ms(r['p50'])}, p99 {ms(r['p99'])}, "
                       f"{r['errors']} failed)")
@@ -273,7 +280,7 @@ def main() -> None:
         t0 = time.perf_counter()
         for name in srv.names:
             for slug in APPS:
-                took, status = first_byte(srv.port, srv.host(slug, name))
+                took, status = first_byte(srv.port, srv.host(slug, name), health(slug))
                 assert status == 200, status
                 firsts.append(took)
                 now = running(engine, srv.owner)

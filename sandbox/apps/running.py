@@ -305,6 +305,8 @@ class RunningApps:
         now = self.clock()
         self.flush_uses()
         listing = self._listing()
+        if not listing and not self._running:
+            return []   # nothing runs: no need to read the uses
         uses = self.last_uses()
         stopped, gone = [], set()
         for c in listing:
@@ -337,8 +339,9 @@ class RunningApps:
         while not self._stopping.wait(self.reap_every_s):
             try:
                 self.reap()
-            except Exception:  # the engine or the database away for a moment: next pass
-                log.exception("the app reaper's pass failed")
+            except Exception as exc:  # the engine or the database away for a moment
+                log.warning("the app reaper's pass failed (next in %g s): %s",
+                            self.reap_every_s, exc)
 
     def flush_uses(self, keys: Iterable[Key] | None = None) -> None:
         """Write the last uses seen here and not written yet (of ``keys``, or all)."""

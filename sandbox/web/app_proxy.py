@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import h11
 import httpx
 from fastapi import Request
 from fastapi.responses import Response
@@ -142,12 +143,8 @@ async def _proxy(request: Request, slug: str, instance: str, lim: ProxyLimits) -
                 sock_dir = await start
         try:
             with app_socket(sock_dir) as uds:
-                # verify=False: plain HTTP on a local socket; a TLS context would cost ~90 ms
-                # of CPU to build (certificates loaded) on every request
-                client = httpx.AsyncClient(
-                    transport=httpx.AsyncHTTPTransport(uds=uds, verify=False),
-                    base_url="http://app", timeout=timeout)
-                return await _forward(request, slug, client, refused_raises=attempt == 1)
+                return await _forward_socket(request, slug, uds, lim.answer_s,
+                                             refused_raises=attempt == 1)
         except (UnsafeSocket, _Refused) as exc:
             # the container went (idle, evicted or removed by another worker) since it was
             # last checked: nothing was sent, so check it now and start it again, once
@@ -186,8 +183,64 @@ def _text(message: str, status: int, headers: dict | None = None) -> Response:
                     headers=headers)
 
 
-async def _forward(request: Request, slug: str, client: httpx.AsyncClient,
-                   refused_raises: bool = False) -> Response:
+async def _forward_socket(request: Request, slug: str, uds: str, answer_s: float,
+                          refused_raises: bool = False) -> Response:
+    """The request to the app over its socket, one connection per request, HTTP/1.1 written
+    and read with h11 (an HTTP client built per request — httpx's — costs more CPU than the
+    app takes to answer)."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(uds), 5)
+    except (OSError, TimeoutError) as exc:
+        if refused_raises and isinstance(exc, ConnectionRefusedError | FileNotFoundError):
+            raise _Refused("the app's socket refused the connection") from exc
+        return _text(f"{slug} did not answer: {type(exc).__name__}", 502)
+    conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=64 << 10)
+    headers = [(k, v) for k, v in request.headers.raw if k.decode("latin-1").lower() not in HOP]
+    body = await request.body()
+    headers += [(b"host", b"app"), (b"x-forwarded-host", request.headers.get("host", "").encode()),
+                (b"connection", b"close"), (b"content-length", str(len(body)).encode())]
+    target = request.scope.get("raw_path") or request.url.path.encode()
+    if request.url.query:
+        target += b"?" + request.url.query.encode()
+    try:
+        async with asyncio.timeout(answer_s):
+            writer.write(conn.send(h11.Request(method=request.method, target=target,
+                                               headers=headers)))
+            if body:
+                writer.write(conn.send(h11.Data(data=body)))
+            writer.write(conn.send(h11.EndOfMessage()))
+            await writer.drain()
+            answer: h11.Response | None = None
+            out = bytearray()
+            while True:
+                event = conn.next_event()
+                if event is h11.NEED_DATA:
+                    conn.receive_data(await reader.read(65536))
+                elif isinstance(event, h11.Response):
+                    answer = event
+                elif isinstance(event, h11.Data):
+                    out += event.data
+                    if len(out) > MAX_APP_RESPONSE:
+                        return _text(f"{slug} answered more than {MAX_APP_RESPONSE >> 20} MiB",
+                                     502)
+                elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                    break
+    except TimeoutError:
+        return _text(f"{slug} did not answer in time", 504)
+    except (OSError, h11.ProtocolError) as exc:
+        return _text(f"{slug} did not answer: {type(exc).__name__}", 502)
+    finally:
+        writer.close()
+    if answer is None:
+        return _text(f"{slug} did not answer: no response", 502)
+    response = Response(bytes(out), status_code=answer.status_code)
+    response.raw_headers = [h for h in response.raw_headers if h[0] == b"content-length"] + [
+        (k, v) for k, v in answer.headers if k.decode("latin-1") not in HOP]
+    return response
+
+
+async def _forward(request: Request, slug: str, client: httpx.AsyncClient) -> Response:
+    """The request to ``selfdata dev``'s local server."""
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP}
     headers["x-forwarded-host"] = request.headers.get("host", "")
     async with client:
@@ -203,10 +256,6 @@ async def _forward(request: Request, slug: str, client: httpx.AsyncClient,
                     await r.aclose()
                     return _text(f"{slug} answered more than {MAX_APP_RESPONSE >> 20} MiB", 502)
             await r.aclose()
-        except httpx.ConnectError as exc:
-            if refused_raises:
-                raise _Refused("the app's socket refused the connection") from exc
-            return _text(f"{slug} did not answer: {type(exc).__name__}", 502)
         except httpx.TimeoutException:
             return _text(f"{slug} did not answer in time", 504)
         except httpx.HTTPError as exc:
