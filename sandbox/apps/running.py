@@ -40,6 +40,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -97,6 +98,10 @@ class RunningApps:
         self._guard = threading.Lock()
         self._runner: AppRunner | None = None
         self._stopping = threading.Event()
+        # evictions' removals under way (container ids) and their futures
+        self._removing: set[str] = set()
+        self._pending: list[Future] = []
+        self._stopper = ThreadPoolExecutor(2, thread_name_prefix="app-stop")
         self._reaper: threading.Thread | None = None
         self.stats = {"starts": 0, "adopted": 0, "idle_stops": 0, "evictions": 0}
         # Containers of this sandbox carry this label; a start removes orphaned leftovers.
@@ -243,6 +248,9 @@ class RunningApps:
             started = float(found.labels.get(STARTED_LABEL, "0"))
         except ValueError:
             return None
+        with self._guard:
+            if found.id in self._removing:
+                return None
         if not found.running or found.labels.get(INSTALL_LABEL) != stamp or not sock or \
                 self.clock() - started > self.token_ttl_s / 2 or not bridge_listening(sock):
             return None
@@ -261,7 +269,7 @@ class RunningApps:
 
     def _make_room(self, starting: str) -> None:
         """Evict the least recently used containers until one more fits under the cap."""
-        others = [c for c in self._listing() if c.running and c.name != starting]
+        others = [c for c in self._live(self._listing()) if c.running and c.name != starting]
         self._evict_lru(others, len(others) - (self.max_running - 1))
 
     def _evict_lru(self, running: list[Container], excess: int) -> None:
@@ -275,14 +283,16 @@ class RunningApps:
         for c in sorted(running, key=last):
             if excess <= 0:
                 break
-            if self._remove(c):   # one busy starting or stopping right now is passed over
+            if self._remove(c, wait=False):   # one busy right now is passed over
                 excess -= 1
                 self.stats["evictions"] += 1
                 log.info("app %s of %s stopped to make room (cap %d)", *reversed(
                     self._key_of(c)), self.max_running)
 
-    def _remove(self, c: Container) -> bool:
-        """Remove ``c`` unless this process is busy with its app (its lock is held)."""
+    def _remove(self, c: Container, wait: bool = True) -> bool:
+        """Remove ``c`` unless this process is busy with its app (its lock is held); with
+        ``wait=False`` the engine's removal (a few hundred ms) goes on in a thread of its own,
+        so a start that evicts need not wait for it (:meth:`settle` waits)."""
         key = self._key_of(c)
         lock = self.lock(*key)
         if not lock.acquire(blocking=False):
@@ -291,12 +301,42 @@ class RunningApps:
             app = self._running.get(key)
             if app is not None and app.container_id == c.id:
                 del self._running[key]
-                self.runner().stop(app, keep_logs=False)
             else:
-                self.runner().engine.remove(c.id)
+                app = None
+            runner = self.runner()
+            with self._guard:
+                self._removing.add(c.id)
+
+            def remove() -> None:
+                try:
+                    if app is not None:
+                        runner.stop(app, keep_logs=False)
+                    else:
+                        runner.engine.remove(c.id)
+                finally:
+                    with self._guard:
+                        self._removing.discard(c.id)
+
+            if wait:
+                remove()
+            else:
+                with self._guard:
+                    self._pending = [f for f in self._pending if not f.done()]
+                    self._pending.append(self._stopper.submit(remove))
             return True
         finally:
             lock.release()
+
+    def settle(self) -> None:
+        """Wait for the removals still under way."""
+        with self._guard:
+            pending = list(self._pending)
+        for f in pending:
+            f.result()
+
+    def _live(self, listing: list[Container]) -> list[Container]:
+        with self._guard:
+            return [c for c in listing if c.id not in self._removing]
 
     def reap(self) -> list[Key]:
         """One pass of the reaper: write this process's uses, stop the containers idle for
@@ -304,7 +344,7 @@ class RunningApps:
         containers another process removed. Returns the apps stopped as idle."""
         now = self.clock()
         self.flush_uses()
-        listing = self._listing()
+        listing = self._live(self._listing())
         if not listing and not self._running:
             return []   # nothing runs: no need to read the uses
         uses = self.last_uses()
@@ -391,6 +431,7 @@ class RunningApps:
         self._stopping.set()
         if self._reaper is not None:
             self._reaper.join(10)
+        self._stopper.shutdown(wait=True)
         for instance, slug in list(self._running):
             with self.lock(instance, slug):
                 app = self._running.pop((instance, slug), None)

@@ -148,6 +148,7 @@ def test_at_the_cap_the_least_recently_used_app_makes_room(sb, image):
         apps.sock_dir("alice", "one", "alice.localhost")   # "two" is now the older use
         clock.now += 10
         apps.sock_dir("alice", "three", "alice.localhost")
+        apps.settle()   # the evicted one's removal goes on beside the start
         assert containers(apps) == {apps.container_name("alice", "one"): True,
                                     apps.container_name("alice", "three"): True}
         assert apps.stats["evictions"] == 1
@@ -155,6 +156,7 @@ def test_at_the_cap_the_least_recently_used_app_makes_room(sb, image):
         # the evicted one comes back on its next request, and "one" (least recent) goes
         clock.now += 10
         apps.sock_dir("alice", "two", "alice.localhost")
+        apps.settle()
         assert set(containers(apps)) == {apps.container_name("alice", "three"),
                                          apps.container_name("alice", "two")}
     finally:
@@ -181,6 +183,7 @@ def test_two_processes_start_one_container_count_one_cap_and_agree_on_idleness(s
         # the cap counts both processes' containers: b starting "other" evicts "shared"
         clock.now += 10
         b.sock_dir("alice", "other", "alice.localhost")
+        b.settle()
         assert containers(a) == {a.container_name("alice", "other"): True}
         # a's use of "other" is written (its reaper pass) and b agrees it is not idle
         clock.now += 60
