@@ -82,7 +82,10 @@ def create_app(settings: Settings) -> FastAPI:
         limits=settings.app_limits.run_limits(), docker_host=settings.docker_host,
         start_timeout_s=settings.app_start_timeout_s, token_ttl_s=settings.app_token_ttl_s,
         owner_key=settings.database_url, idle_s=settings.app_idle_s,
-        max_running=settings.app_max_running, reap_every_s=min(5.0, settings.app_idle_s / 2),
+        max_running=settings.app_max_running,
+        # `selfdata dev` serves no installed app: its process leaves their containers alone
+        reap_every_s=min(5.0, settings.app_idle_s / 2) if settings.serve_installed_apps
+        else None,
         page_env=lambda inst, m, token, domain: page_env(
             PageContext.of(m, domain, token, sb.locale_of(inst)), stack_assets))
     app.state.apps = Apps(sb.instances, sb.installs,
