@@ -385,8 +385,9 @@ class RunningApps:
 
     def flush_uses(self, keys: Iterable[Key] | None = None) -> None:
         """Write the last uses seen here and not written yet (of ``keys``, or all)."""
-        pending = [(k, self._used[k]) for k in (self._used if keys is None else keys)
-                   if k in self._used and self._used[k] > self._flushed.get(k, 0.0)]
+        used = dict(list(self._used.items()))   # a snapshot: requests add to it meanwhile
+        pending = [(k, used[k]) for k in (used if keys is None else keys)
+                   if k in used and used[k] > self._flushed.get(k, 0.0)]
         if not pending:
             return
         ins = (sqlite.insert if self.db.is_sqlite else postgresql.insert)(app_use)

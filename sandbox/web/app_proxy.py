@@ -73,7 +73,8 @@ class ProxyLimits:
         loop = asyncio.get_running_loop()
         key = (id(loop), instance, slug)
         fut = self._starts.get(key)
-        if fut is not None and (not fut.done() or fut.exception() is not None):
+        if fut is not None and (not fut.done() or (not fut.cancelled() and
+                                                   fut.exception() is not None)):
             if fut.done():
                 del self._starts[key]
             return fut
