@@ -89,6 +89,19 @@ def sb(tmp_path):
     sandbox.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_db(request, tmp_path):
+    """The database two sandbox processes share: SQLite, or PostgreSQL (one per test)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shared.db'}"
+    else:
+        url = request.getfixturevalue("pg_cluster").create_database(
+            f"apps_{tmp_path.name.lower()}"[:60])
+    sandbox = Sandbox(Settings(database_url=url))
+    yield sandbox
+    sandbox.close()
+
+
 def containers(apps: RunningApps) -> dict[str, bool]:
     """The owner's containers in the engine: name → running."""
     return {c.name: c.running for c in docker.engine().listing(f"selfdata.owner={apps.owner}")}
@@ -163,14 +176,15 @@ def test_at_the_cap_the_least_recently_used_app_makes_room(sb, image):
         apps.close()
 
 
-def test_two_processes_start_one_container_count_one_cap_and_agree_on_idleness(sb, image):
+def test_two_processes_start_one_container_count_one_cap_and_agree_on_idleness(shared_db,
+                                                                             image):
     """Two RunningApps on one database and one engine, as two worker processes would be;
     both asked for the same app at the same moment."""
-    install(sb, "alice", "shared", image)
-    install(sb, "alice", "other", image)
+    install(shared_db, "alice", "shared", image)
+    install(shared_db, "alice", "other", image)
     clock = Clock()
-    a = running(sb, clock, cap=1, idle_s=100)
-    b = running(sb, clock, cap=1, idle_s=100)
+    a = running(shared_db, clock, cap=1, idle_s=100)
+    b = running(shared_db, clock, cap=1, idle_s=100)
     try:
         with ThreadPoolExecutor(2) as pool:
             dirs = list(pool.map(lambda apps: apps.sock_dir("alice", "shared", "alice.localhost"),
