@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -49,6 +50,7 @@ from sandbox.apps.records import InstallRecords
 from sandbox.contract.manifest import Manifest
 from sandbox.errors import AppUnavailable, NotFound
 from sandbox.instances import Instances
+from sandbox.runtime import sockdir
 from sandbox.runtime.bridge import SocketBridges, bridge_listening
 from sandbox.runtime.engine import Container, Engine, EngineError, NameTaken, connect
 from sandbox.runtime.hardening import RunLimits
@@ -123,7 +125,7 @@ class RunningApps:
                 for c in engine.listing(f"selfdata.owner={self.owner}"):
                     sock = c.labels.get(SOCKDIR_LABEL, "")
                     if not c.running or not sock or not bridge_listening(sock):
-                        engine.remove(c.id)   # dead, or its starter is gone: no API left
+                        _discard(engine, c)   # dead, or its starter is gone: no API left
                 self._runner = AppRunner(engine, SocketBridges(), self.limits)
                 if self.reap_every_s:
                     self._reaper = threading.Thread(target=self._reap_loop, daemon=True,
@@ -200,12 +202,19 @@ class RunningApps:
             app = None
             for _ in range(3):   # adopt, or create; a lost race on the name: adopt then
                 found = runner.engine.find(name)
+                deadline = time.monotonic() + self.start_timeout_s
+                while found is not None and found.status == "created" and \
+                        time.monotonic() < deadline:
+                    # another process created it and is starting it; the engine has no
+                    # event to wait for here
+                    time.sleep(0.05)
+                    found = runner.engine.find(name)
                 if found is not None:
                     app = self._adoptable(found, installed.stamp)
                     if app is not None:
                         self.stats["adopted"] += 1
                         break
-                    runner.engine.remove(found.id)
+                    _discard(runner.engine, found)
                 self._make_room(name)
                 token = self.token_for(instance, slug)
                 extra = self.page_env(instance, installed.manifest, token,
@@ -447,3 +456,12 @@ def _started(c: Container) -> float:
         return float(c.labels.get(STARTED_LABEL, "0"))
     except ValueError:
         return 0.0
+
+
+def _discard(engine: Engine, c: Container) -> None:
+    """Remove ``c``, and its socket folder when no process serves it any more (its starter is
+    gone: nobody else would remove it)."""
+    engine.remove(c.id)
+    sock = c.labels.get(SOCKDIR_LABEL, "")
+    if sock and os.path.basename(sock).startswith("sd-") and not bridge_listening(sock):
+        sockdir.remove(sock)

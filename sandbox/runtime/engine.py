@@ -41,6 +41,7 @@ class Container:
     name: str
     labels: dict[str, str]
     running: bool
+    status: str = ""   # created (not started yet), running, exited ...
 
 
 @dataclass
@@ -233,7 +234,8 @@ class DockerEngine:
     def listing(self, label: str) -> list[Container]:
         """Every container with ``label`` (running or not), in one call."""
         return [Container(c["Id"], (c.get("Names") or ["/"])[0].lstrip("/"),
-                          dict(c.get("Labels") or {}), c.get("State") == "running")
+                          dict(c.get("Labels") or {}), c.get("State") == "running",
+                          c.get("State", ""))
                 for c in self.client.api.containers(all=True, filters={"label": label})]
 
     def find(self, name: str) -> Container | None:
@@ -245,4 +247,5 @@ class DockerEngine:
             return None
         return Container(attrs["Id"], attrs.get("Name", "").lstrip("/"),
                          dict(attrs.get("Config", {}).get("Labels") or {}),
-                         bool(attrs.get("State", {}).get("Running")))
+                         bool(attrs.get("State", {}).get("Running")),
+                         attrs.get("State", {}).get("Status", ""))

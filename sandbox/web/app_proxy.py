@@ -59,32 +59,50 @@ class ProxyLimits:
         # keyed by event loop too: asyncio's primitives belong to the loop that uses them
         self._turns: dict[tuple, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.in_flight))
-        self._starts: dict[tuple, asyncio.Future] = {}
+        self._starts: dict[tuple, _Start] = {}
         self.starters = ThreadPoolExecutor(starters, thread_name_prefix="app-start")
 
     def turn(self, instance: str, slug: str) -> asyncio.Semaphore:
         return self._turns[(id(asyncio.get_running_loop()), instance, slug)]
 
-    def start(self, instance: str, slug: str, fn: Callable[[], str]) -> asyncio.Future:
+    def start(self, instance: str, slug: str, fn: Callable[[], str]) -> _Start:
         """The app's start (or check) under way, or a new one in a starter thread: every
         request to an app waits on one thread, and a start goes on when the request that began
-        it left (a page shown "starting"). A start that failed is handed once to the next
-        request, which says why; the one after starts again."""
+        it left (a page shown "starting"). A start that failed while nobody waited for it is
+        handed to the next request, which says why; the one after starts again."""
         loop = asyncio.get_running_loop()
         key = (id(loop), instance, slug)
-        fut = self._starts.get(key)
-        if fut is not None and (not fut.done() or (not fut.cancelled() and
-                                                   fut.exception() is not None)):
-            if fut.done():
-                del self._starts[key]
-            return fut
+        entry = self._starts.get(key)
+        if entry is not None:
+            fut = entry.fut
+            if not fut.done():
+                return entry
+            if not entry.seen and not fut.cancelled() and fut.exception() is not None:
+                entry.seen = True
+                return entry
         fut = loop.run_in_executor(self.starters, fn)
         fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved: no warning
-        self._starts[key] = fut
-        return fut
+        entry = self._starts[key] = _Start(fut)
+        return entry
 
     def close(self) -> None:
         self.starters.shutdown(wait=False, cancel_futures=True)
+
+
+class _Start:
+    """A start in a starter thread, and whether a request has seen how it ended."""
+
+    def __init__(self, fut: asyncio.Future):
+        self.fut = fut
+        self.seen = False
+
+    async def wait(self, timeout: float | None = None) -> str | None:
+        """The socket directory; None if still starting after ``timeout``."""
+        done, _ = await asyncio.wait({self.fut}, timeout=timeout)
+        if not done:
+            return None
+        self.seen = True
+        return self.fut.result()
 
 
 def limits(request: Request) -> ProxyLimits:
@@ -134,14 +152,9 @@ async def _proxy(request: Request, slug: str, instance: str, lim: ProxyLimits) -
             domain = addresses.instance_host(instance, request.url.port)
             start = lim.start(instance, slug,
                               functools.partial(ins.running.sock_dir, instance, slug, domain))
-            if is_page(request) and not start.done():
-                try:
-                    sock_dir = await asyncio.wait_for(asyncio.shield(start),
-                                                      lim.starting_page_s)
-                except TimeoutError:
-                    return await run_in_threadpool(starting_page, request, slug, instance)
-            else:
-                sock_dir = await start
+            sock_dir = await start.wait(lim.starting_page_s if is_page(request) else None)
+            if sock_dir is None:
+                return await run_in_threadpool(starting_page, request, slug, instance)
         try:
             with app_socket(sock_dir) as uds:
                 return await _forward_socket(request, slug, uds, lim.answer_s,

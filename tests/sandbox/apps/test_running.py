@@ -8,6 +8,7 @@ cap and agree on idleness."""
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -257,3 +258,26 @@ def test_a_page_of_an_app_still_starting_says_so_and_reloads_while_the_api_waits
         now = docker.engine().find(apps.container_name("alice", "sleepy"))
         assert now is not None and now.running and now.id != gone.id
     assert containers(apps) == {}
+
+
+def test_a_container_whose_process_is_gone_is_replaced_not_adopted(sb, image):
+    """A worker that dies leaves its containers without their API (it served their api.sock):
+    the next process removes them and starts its own."""
+    install(sb, "alice", "sleepy", image)
+    clock = Clock()
+    a = running(sb, clock)
+    b = running(sb, clock)
+    try:
+        first = a.sock_dir("alice", "sleepy", "alice.localhost")
+        old = docker.engine().find(a.container_name("alice", "sleepy"))
+        a.runner().bridges.close(os.path.join(first, "api.sock"))   # a's process is gone
+        again = b.sock_dir("alice", "sleepy", "alice.localhost")
+        new = docker.engine().find(b.container_name("alice", "sleepy"))
+        assert new is not None and old is not None and new.id != old.id and new.running
+        assert b.stats["adopted"] == 0 and b.stats["starts"] == 1 and again != first
+        assert not os.path.exists(first)    # the gone process's socket folder too
+        assert "hello from the app" in page(again)
+    finally:
+        b.close()
+        a.close()
+    assert containers(a) == {}
