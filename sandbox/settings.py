@@ -108,6 +108,16 @@ class Settings(BaseSettings):
                                        "address and never touches the sandbox's containers.")
     app_start_timeout_s: float = Field(20, gt=0, description="How long an installed app has "
                                        "to answer its health route when it starts.")
+    app_idle_s: float = Field(300, gt=0, description="An installed app's container with no "
+                              "request for this long, in seconds, is stopped; its next "
+                              "request starts it again.")
+    app_max_running: int = Field(40, ge=1, le=10_000, description="Most app containers "
+                                 "running at once (all worker processes together); starting "
+                                 "one more stops the least recently used.")
+    app_starting_page_s: float = Field(1.5, ge=0, description="A page request to an app "
+                                       "still starting after this long, in seconds, gets a "
+                                       "short \"starting\" page that reloads itself (API and "
+                                       "asset requests wait for the app).")
     app_max_in_flight: int = Field(16, ge=1, le=1024, description="Requests one app may have "
                                    "in flight through the proxy; the next ones wait.")
     app_queue_s: float = Field(2, ge=0, description="How long a request waits for its turn "

@@ -30,19 +30,36 @@ class UnsafeSocket(OSError):
 
 
 @contextmanager
-def app_socket(sock_dir: str) -> Iterator[str]:
+def app_socket(sock_dir: str, name: str = "app.sock") -> Iterator[str]:
     """A path that reaches the socket the container created, and nothing else."""
-    path = os.path.join(sock_dir, "app.sock")
+    path = os.path.join(sock_dir, name)
     try:
         fd = os.open(path, os.O_PATH | os.O_NOFOLLOW)
     except FileNotFoundError as exc:
         raise UnsafeSocket("the app has not opened its socket yet") from exc
     try:
         if not stat.S_ISSOCK(os.fstat(fd).st_mode):
-            raise UnsafeSocket("app.sock is not a socket (a link or a file): refused")
+            raise UnsafeSocket(f"{name} is not a socket (a link or a file): refused")
         yield f"/proc/self/fd/{fd}"
     finally:
         os.close(fd)
+
+
+def bridge_listening(sock_dir: str) -> bool:
+    """Whether some process of this sandbox still serves the container's ``api.sock``: a
+    container whose starter is gone has no API left, and is replaced rather than adopted.
+    (Connects and closes; nothing is sent.)"""
+    try:
+        with app_socket(sock_dir, "api.sock") as path:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(1)
+            try:
+                sock.connect(path)
+            finally:
+                sock.close()
+        return True
+    except OSError:
+        return False
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -127,6 +144,10 @@ class SocketBridges:
         os.chmod(sock_path, 0o666)  # the app user in the container connects to it
         with self._lock:
             self._servers[sock_path] = (server, future)
+
+    def serves(self, sock_path: str) -> bool:
+        with self._lock:
+            return sock_path in self._servers
 
     def close(self, sock_path: str) -> None:
         with self._lock:

@@ -20,6 +20,10 @@ class EngineError(Exception):
     """The engine is missing, or refused what was asked."""
 
 
+class NameTaken(EngineError):
+    """A container of that name exists already (another process created it first)."""
+
+
 @dataclass
 class RunSpec:
     image: str
@@ -28,6 +32,16 @@ class RunSpec:
     limits: RunLimits = field(default_factory=RunLimits)
     labels: dict[str, str] = field(default_factory=dict)
     name: str | None = None
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container as a listing shows it: enough to adopt it or judge it."""
+    id: str
+    name: str
+    labels: dict[str, str]
+    running: bool
+    status: str = ""   # created (not started yet), running, exited ...
 
 
 @dataclass
@@ -52,6 +66,8 @@ class Engine(Protocol):
     def remove_image(self, ref: str) -> None: ...
     def images(self, label: str) -> list[str]: ...
     def containers(self, label: str) -> list[str]: ...
+    def listing(self, label: str) -> list[Container]: ...
+    def find(self, name: str) -> Container | None: ...
 
 
 class MissingEngine:
@@ -99,6 +115,7 @@ class DockerEngine:
                               "(scripts/ensure-docker.sh) and set DOCKER_HOST") from exc
         self.client = client
         self.url = url
+        self._images: set[str] = set()   # image ids a start found
 
     def ping(self) -> str:
         return self.client.version().get("Version", "?")
@@ -160,12 +177,28 @@ class DockerEngine:
         return image_id is not None, "".join(lines), image_id
 
     def start(self, spec: RunSpec) -> str:
-        if not self.image_id(spec.image):
-            raise EngineError(f"image {spec.image} is not on this engine (nothing is pulled)")
+        import docker.errors
+
+        # an id names one image forever: looked up once (a removed one fails at create)
+        if spec.image not in self._images:
+            if not self.image_id(spec.image):
+                raise EngineError(f"image {spec.image} is not on this engine (nothing is "
+                                  "pulled)")
+            if spec.image.startswith("sha256:"):
+                self._images.add(spec.image)
+
         kwargs = run_kwargs(spec.limits, spec.sock_dir)
-        c = self.client.containers.create(spec.image,
-                                          environment=spec.env, labels=spec.labels,
-                                          name=spec.name, detach=True, **kwargs)
+        try:
+            c = self.client.containers.create(spec.image,
+                                              environment=spec.env, labels=spec.labels,
+                                              name=spec.name, detach=True, **kwargs)
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409 and spec.name:
+                raise NameTaken(f"a container named {spec.name} exists") from exc
+            if isinstance(exc, docker.errors.ImageNotFound):
+                self._images.discard(spec.image)
+                raise EngineError(f"image {spec.image} is not on this engine") from exc
+            raise
         c.start()
         return c.id
 
@@ -197,3 +230,22 @@ class DockerEngine:
 
     def containers(self, label: str) -> list[str]:
         return [c.id for c in self.client.containers.list(all=True, filters={"label": label})]
+
+    def listing(self, label: str) -> list[Container]:
+        """Every container with ``label`` (running or not), in one call."""
+        return [Container(c["Id"], (c.get("Names") or ["/"])[0].lstrip("/"),
+                          dict(c.get("Labels") or {}), c.get("State") == "running",
+                          c.get("State", ""))
+                for c in self.client.api.containers(all=True, filters={"label": label})]
+
+    def find(self, name: str) -> Container | None:
+        import docker.errors
+
+        try:
+            attrs = self.client.api.inspect_container(name)
+        except docker.errors.NotFound:
+            return None
+        return Container(attrs["Id"], attrs.get("Name", "").lstrip("/"),
+                         dict(attrs.get("Config", {}).get("Labels") or {}),
+                         bool(attrs.get("State", {}).get("Running")),
+                         attrs.get("State", {}).get("Status", ""))

@@ -157,3 +157,13 @@ live_labels = sa.Table(
     sa.Column("instance_id", sa.Integer, nullable=False, index=True),
     sa.Column("body", sa.Text, nullable=False),
 )
+
+# When each installed app was last used, written only by sandbox.apps.running.RunningApps (at
+# most every few seconds per app and process): how the sandbox's worker processes agree on
+# which containers are idle and which is the least recently used.
+app_use = sa.Table(
+    "app_use", metadata,
+    sa.Column("instance", sa.String(255), primary_key=True),   # the instance's name
+    sa.Column("slug", sa.String(80), primary_key=True),        # the install key
+    sa.Column("used_at", sa.Float, nullable=False),            # epoch seconds
+)

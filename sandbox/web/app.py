@@ -81,13 +81,18 @@ def create_app(settings: Settings) -> FastAPI:
         api_for=lambda instance: ApiGate(app, addresses.instance_host(instance, settings.port)),
         limits=settings.app_limits.run_limits(), docker_host=settings.docker_host,
         start_timeout_s=settings.app_start_timeout_s, token_ttl_s=settings.app_token_ttl_s,
-        owner_key=settings.database_url,
+        owner_key=settings.database_url, idle_s=settings.app_idle_s,
+        max_running=settings.app_max_running,
+        # `selfdata dev` serves no installed app: its process leaves their containers alone
+        reap_every_s=min(5.0, settings.app_idle_s / 2) if settings.serve_installed_apps
+        else None,
         page_env=lambda inst, m, token, domain: page_env(
             PageContext.of(m, domain, token, sb.locale_of(inst)), stack_assets))
     app.state.apps = Apps(sb.instances, sb.installs,
                           RegistryClient(settings.registry_url.split(",")), running)
     app.state.proxy_limits = ProxyLimits(settings.app_max_in_flight, settings.app_queue_s,
-                                         settings.app_answer_timeout_s)
+                                         settings.app_answer_timeout_s,
+                                         starting_page_s=settings.app_starting_page_s)
     errors.install(app)
     app.include_router(files.router)  # first: its /data/…/relationships/references
     app.include_router(data.router)
