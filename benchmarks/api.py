@@ -2,15 +2,18 @@
 
     .venv/bin/python benchmarks/api.py                      # 1,000,000 documents, every backend
     .venv/bin/python benchmarks/api.py --docs 200000 --backends sqlite,pouchdb
+    .venv/bin/python benchmarks/api.py --backends sqlite,postgres --workers 1,2
 
 Per backend (sandbox on SQLite, sandbox on PostgreSQL, pouchdb-server in memory), in one run:
 1. bulk load of the same documents (Linky-like half-hour statements, one doctype, one instance):
    through the loader (``selfdata sandbox load``'s path) and through HTTP ``_bulk_docs`` in
    batches, documents/s;
 2. ``_index`` on (statementCategory, start), then ``_find`` with equality + range, limit 100,
-   from ``wrk`` (C, one thread, 16 connections, random ranges) against one server process:
-   requests/s, p50 and p99 latency.
-Everything listens on 127.0.0.1 only and stops by itself.
+   from ``wrk`` (C, one thread, 16 connections, random ranges) against the sandbox served
+   by 1, then 2 worker processes on the same database (``selfdata serve --workers N``, one
+   line per count of ``--workers``): requests/s, p50 and p99 latency.
+Everything listens on 127.0.0.1 only and stops by itself. On a 2-core machine wrk itself
+takes part of a core, so two workers share what is left with it.
 """
 
 from __future__ import annotations
@@ -125,8 +128,18 @@ def run_wrk(url: str, token: str | None, clients: int, seconds: int) -> dict:
             "non2xx": int(errors.group(1)) if errors else 0}
 
 
+def serve(url: str, port: int, workers: int) -> subprocess.Popen:
+    """``selfdata serve`` with ``workers`` processes on the database at ``url``."""
+    env = {**os.environ, "SELFDATA_DATABASE_URL": url}
+    return subprocess.Popen([sys.executable, "-m", "selfdata.cli", "serve", "--port", str(port),
+                             "--workers", str(workers)], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL)
+
+
 def bench_sandbox(name: str, url: str, docs: list[dict], http_docs: int, clients: int,
-                  seconds: int) -> dict:
+                  seconds: int, workers: list[int]) -> list[dict]:
+    """One result per count of worker processes; the load, ``_bulk_docs`` and ``_index``
+    figures are measured once, with the first count."""
     sb = Sandbox(Settings(database_url=url))
     inst = sb.instances.create("bench")
     t = time.perf_counter()
@@ -135,30 +148,36 @@ def bench_sandbox(name: str, url: str, docs: list[dict], http_docs: int, clients
     load_rate = len(docs) / (time.perf_counter() - t)
     token = sb.cli_token("bench", f"{DOCTYPE} bench.http", ttl=3600)
     sb.close()
-    port = free_port()
-    env = {**os.environ, "SELFDATA_DATABASE_URL": url}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "sandbox.web.asgi:build",
-                               "--factory", "--host", "127.0.0.1", "--port", str(port),
-                               "--log-level", "warning", "--no-access-log"], env=env, cwd=ROOT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/status/")
-        t = time.perf_counter()
-        sample = docs[:http_docs]
-        for i in range(0, len(sample), 5000):
-            post(f"{base}/data/bench.http/_bulk_docs", {"docs": sample[i:i + 5000]}, token)
-        http_rate = len(sample) / (time.perf_counter() - t)
-        t = time.perf_counter()
-        post(f"{base}/data/{DOCTYPE}/_index",
-             {"index": {"fields": ["statementCategory", "start"]}, "ddoc": "by_cat_start"},
-             token)
-        index_s = time.perf_counter() - t
-        r = run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, seconds)
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
-    return {"backend": name, "load_rate": load_rate, "http_rate": http_rate,
-            "index_s": index_s, **r}
+    out = []
+    http_rate = index_s = 0.0
+    for n, count in enumerate(workers):
+        port = free_port()
+        server = serve(url, port, count)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_http(f"{base}/status/")
+            if n == 0:
+                t = time.perf_counter()
+                sample = docs[:http_docs]
+                for i in range(0, len(sample), 5000):
+                    post(f"{base}/data/bench.http/_bulk_docs", {"docs": sample[i:i + 5000]},
+                         token)
+                http_rate = len(sample) / (time.perf_counter() - t)
+                t = time.perf_counter()
+                post(f"{base}/data/{DOCTYPE}/_index",
+                     {"index": {"fields": ["statementCategory", "start"]},
+                      "ddoc": "by_cat_start"}, token)
+                index_s = time.perf_counter() - t
+            # every worker has opened its connections and read the catalog before timing
+            run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, 2)
+            r = run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, seconds)
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=60)
+        out.append({"backend": f"{name}, {count} worker{'s' if count > 1 else ''}",
+                    "workers": count, "load_rate": load_rate, "http_rate": http_rate,
+                    "index_s": index_s, **r})
+    return out
 
 
 def bench_pouchdb(docs: list[dict], http_docs: int, clients: int, seconds: int) -> dict:
@@ -202,38 +221,49 @@ def main() -> None:
     ap.add_argument("--backends", default="sqlite,postgres,pouchdb")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--workers", default="1,2",
+                    help="counts of sandbox worker processes to measure, in turn")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (apt-get install wrk)")
     docs = documents(args.docs)
     print(f"{args.docs:,} documents of {DOCTYPE}; _find: statementCategory = linky and start in "
           f"one random day, limit 100; wrk, {args.clients} connections, {args.seconds} s")
-    results = []
+    workers = [int(w) for w in args.workers.split(",")]
+    results: list[dict] = []
     tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
     try:
         for backend in args.backends.split(","):
             if backend == "sqlite":
-                results.append(bench_sandbox("sandbox, SQLite", f"sqlite:///{tmp / 'b.db'}",
-                                             docs, args.http_docs, args.clients, args.seconds))
+                results += bench_sandbox("sandbox, SQLite", f"sqlite:///{tmp / 'b.db'}",
+                                         docs, args.http_docs, args.clients, args.seconds,
+                                         workers)
             elif backend == "postgres":
                 cluster = Cluster().start()
                 try:
-                    results.append(bench_sandbox("sandbox, PostgreSQL",
-                                                 cluster.create_database("bench"), docs,
-                                                 args.http_docs, args.clients, args.seconds))
+                    results += bench_sandbox("sandbox, PostgreSQL",
+                                             cluster.create_database("bench"), docs,
+                                             args.http_docs, args.clients, args.seconds,
+                                             workers)
                 finally:
                     cluster.stop()
             elif backend == "pouchdb":
                 results.append(bench_pouchdb(docs, args.http_docs, args.clients, args.seconds))
-            print(json.dumps(results[-1]), flush=True)
+            for r in results[-len(workers) if backend != "pouchdb" else -1:]:
+                print(json.dumps(r), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\n{'backend':<26} {'load docs/s':>12} {'_bulk_docs/s':>13} {'index s':>8} "
+    print(f"\n{'backend':<32} {'load docs/s':>12} {'_bulk_docs/s':>13} {'index s':>8} "
           f"{'_find req/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for r in results:
-        print(f"{r['backend']:<26} {r['load_rate']:>12,.0f} {r['http_rate']:>13,.0f} "
+        print(f"{r['backend']:<32} {r['load_rate']:>12,.0f} {r['http_rate']:>13,.0f} "
               f"{r['index_s']:>8.1f} {r['rps']:>12,.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
               f"{r['non2xx']:>8}")
+    for one in (r for r in results if r.get("workers") == 1):
+        for more in (r for r in results if r.get("workers", 1) > 1
+                     and r["backend"].startswith(one["backend"].rsplit(",", 1)[0] + ",")):
+            print(f"{more['backend']}: {more['rps'] / one['rps']:.2f}x one worker's requests/s "
+                  f"(target >= 1.7x), p99 {more['p99']:.1f} ms (target <= 20 ms)")
     pouch = next((r for r in results if r["backend"].startswith("pouchdb")), None)
     if pouch:
         for r in results:

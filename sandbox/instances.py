@@ -118,3 +118,7 @@ class Instances:
                 forget(conn, inst.id)
             conn.execute(sa.delete(instances).where(instances.c.id == inst.id))
         self._cache.pop(name, None)
+
+    def forget(self) -> None:
+        """Drop the instances kept by name (another process deleted one)."""
+        self._cache.clear()
