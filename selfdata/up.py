@@ -86,13 +86,15 @@ def _listen(port: int, option: str) -> socket.socket:
               help="Live: the clock's start (default: four weeks after the data's start).")
 @click.option("--faults", type=click.Choice(["clean", "realistic", "hostile"]),
               default="clean", show_default=True, help="Live: delivery faults.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Sandbox worker processes sharing the port (docs/scaling.md).")
 @click.option("--challenges", "challenges_file", type=click.Path(path_type=Path,
               exists=True, dir_okay=False), default=EXAMPLE_CHALLENGES, show_default=True,
               help="Challenges (a JSON list, docs/challenges.md) created and opened in the "
               "store.")
 def up(households: int, years: int, start: str, seed: int, data_dir: Path, database: Path,
        port: int, store_port: int, samples: bool, no_serve: bool, live: bool, speed: float,
-       live_from: str | None, faults: str, challenges_file: Path) -> None:
+       live_from: str | None, faults: str, challenges_file: Path, workers: int) -> None:
     """Generate a population (if needed), load it into a fresh sandbox and serve it."""
     try:
         first = date.fromisoformat(start)
@@ -169,12 +171,12 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
                        f"--database-url {url}")
         return
     _serve_event(url, sandbox_sock, store_sock, database.parent, first_inst, report.instances,
-                 samples, live, faults, challenges_file)
+                 samples, live, faults, challenges_file, workers)
 
 
 def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socket, var: Path,
                  first_inst: str, instances: list[str], samples: bool, live: bool,
-                 faults: str = "", challenges: Path | None = None) -> None:
+                 faults: str = "", challenges: Path | None = None, workers: int = 1) -> None:
     port = sandbox_sock.getsockname()[1]
     store_port = store_sock.getsockname()[1]
     for suffix in ("", "-wal", "-shm"):
@@ -192,7 +194,7 @@ def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socke
     event.stop_on_sigterm()
     event.prepare_store(store_app, state, challenges)
     servers = [event.serve_in_thread(store_app, store_sock),
-               event.serve_in_thread(sandbox_app, sandbox_sock)]
+               event.serve_sandbox(sandbox_app, sandbox_sock, workers)]
     state.engine = store_app.state.store.farm.engine_status()
     if live:  # the clock runs from now on
         sandbox_app.state.sandbox.live.clocks.set(EVENT, paused=False)
