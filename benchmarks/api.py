@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -106,16 +107,45 @@ def post(url: str, body: object, token: str | None = None, method: str = "POST")
         return json.loads(r.read())
 
 
-def run_wrk(url: str, token: str | None, clients: int, seconds: int) -> dict:
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds used so far by a process and every process below it (Linux /proc)."""
+    parent, cpu = {}, {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parent[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo += [p for p, pp in parent.items() if pp == pid]
+    return total
+
+
+def run_wrk(url: str, token: str | None, clients: int, seconds: int,
+            server: int | None = None) -> dict:
+    """wrk's figures, and the CPU the server's processes (``server``: the root pid) and wrk
+    used per request: what bounds requests/s when the cores are shared."""
     auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(LUA % (auth, DAYS - 1))
+    server_before = tree_cpu_s(server) if server else 0.0
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency",
                               "-s", fh.name, url], capture_output=True, text=True,
                              check=True).stdout
     finally:
         os.unlink(fh.name)
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_s = tree_cpu_s(server) - server_before if server else 0.0
+    wrk_s = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime
+                                                         + wrk_before.ru_stime)
 
     def ms(label: str) -> float:
         m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
@@ -124,8 +154,12 @@ def run_wrk(url: str, token: str | None, clients: int, seconds: int) -> dict:
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    done = re.search(r"(\d+) requests in", out)
+    n = max(1, int(done.group(1)) if done else 1)
     return {"rps": rps, "p50": ms("50"), "p99": ms("99"),
-            "non2xx": int(errors.group(1)) if errors else 0}
+            "non2xx": int(errors.group(1)) if errors else 0,
+            "server_cpu_ms": 1000 * server_s / n, "wrk_cpu_ms": 1000 * wrk_s / n,
+            "cores": (server_s + wrk_s) / seconds}
 
 
 def serve(url: str, port: int, workers: int) -> subprocess.Popen:
@@ -170,7 +204,7 @@ def bench_sandbox(name: str, url: str, docs: list[dict], http_docs: int, clients
                 index_s = time.perf_counter() - t
             # every worker has opened its connections and read the catalog before timing
             run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, 2)
-            r = run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, seconds)
+            r = run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, seconds, server.pid)
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
@@ -254,11 +288,13 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\n{'backend':<32} {'load docs/s':>12} {'_bulk_docs/s':>13} {'index s':>8} "
-          f"{'_find req/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+          f"{'_find req/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+          f"{'CPU ms/req':>10} {'wrk':>6} {'cores':>6}")
     for r in results:
         print(f"{r['backend']:<32} {r['load_rate']:>12,.0f} {r['http_rate']:>13,.0f} "
               f"{r['index_s']:>8.1f} {r['rps']:>12,.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
-              f"{r['non2xx']:>8}")
+              f"{r['non2xx']:>8} {r.get('server_cpu_ms', 0):>10.2f} "
+              f"{r.get('wrk_cpu_ms', 0):>6.2f} {r.get('cores', 0):>6.2f}")
     for one in (r for r in results if r.get("workers") == 1):
         for more in (r for r in results if r.get("workers", 1) > 1
                      and r["backend"].startswith(one["backend"].rsplit(",", 1)[0] + ",")):

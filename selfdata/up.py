@@ -87,7 +87,7 @@ def _listen(port: int, option: str) -> socket.socket:
 @click.option("--faults", type=click.Choice(["clean", "realistic", "hostile"]),
               default="clean", show_default=True, help="Live: delivery faults.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Sandbox worker processes sharing the port (docs/scaling.md).")
+              help="Sandbox worker processes sharing the port (docs/workers.md).")
 @click.option("--challenges", "challenges_file", type=click.Path(path_type=Path,
               exists=True, dir_okay=False), default=EXAMPLE_CHALLENGES, show_default=True,
               help="Challenges (a JSON list, docs/challenges.md) created and opened in the "

@@ -6,7 +6,7 @@ clears its own at once and bumps a counter in ``cache_epochs`` — in the changi
 when it has one, so the bump is seen together with the change. A thread in every serving
 process reads the counters every ``every_s`` seconds (one small query) and clears the caches
 whose counter moved. So a change made through any process is seen by all within ``every_s``
-plus a query: that is the bound documented in docs/scaling.md.
+plus a query: that is the bound documented in docs/workers.md.
 """
 
 from __future__ import annotations
