@@ -169,6 +169,7 @@ class Relay:
         self._registered_at: dict[int, float] = {}
         self._cursor = 0
         self._lock = threading.Lock()
+        self._registering = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_beat = 0.0
@@ -211,17 +212,31 @@ class Relay:
     def register(self, instance_id: int) -> None:
         """This process listens to the instance from now on: writes committed from here on,
         by any process, reach it."""
-        if instance_id in self._since:
+        if self._known(instance_id):
             return
-        with self.db.write() as conn:
-            self._upsert(conn, [instance_id])
-            last = conn.execute(sa.select(sa.func.max(realtime_events.c.id))).scalar() or 0
+        with self._registering:  # two sockets of one instance opening at once: one row
+            if self._known(instance_id):
+                return
+            with self.db.write() as conn:
+                self._upsert(conn, [instance_id])
+                last = conn.execute(sa.select(sa.func.max(realtime_events.c.id))).scalar() or 0
+            self._note_registered(instance_id, last)
+        self._start()
+
+    def _known(self, instance_id: int) -> bool:
+        """Registered already (kept so by :meth:`beat` for another ``HEARTBEAT_S``)."""
+        with self._lock:
+            if instance_id in self._since:
+                self._registered_at[instance_id] = time.monotonic()
+                return True
+        return False
+
+    def _note_registered(self, instance_id: int, last: int) -> None:
         with self._lock:
             self._since.setdefault(instance_id, last)
             self._registered_at[instance_id] = time.monotonic()
             if len(self._since) == 1 or self._thread is None:
                 self._cursor = max(self._cursor, min(self._since.values()))
-        self._start()
 
     def _upsert(self, conn: sa.Connection, ids: list[int]) -> None:
         now = time.time()
@@ -275,22 +290,24 @@ class Relay:
         bus = self.bus
         listening = set(bus.instances()) if bus is not None else set()
         young = time.monotonic() - HEARTBEAT_S  # registered, its socket not yet subscribed
-        with self._lock:
-            left = [i for i in self._since if i not in listening
-                    and self._registered_at.get(i, 0) < young]
-            for i in left:
-                del self._since[i]
-                self._registered_at.pop(i, None)
         t = realtime_listeners.c
-        with self.db.write() as conn:
-            conn.execute(sa.update(realtime_listeners).where(t.worker == self.worker)
-                         .values(seen=time.time()))
-            if left:
+        with self._registering:  # no registration between forgetting and deleting a row
+            with self._lock:
+                left = [i for i in self._since if i not in listening
+                        and self._registered_at.get(i, 0) < young]
+                for i in left:
+                    del self._since[i]
+                    self._registered_at.pop(i, None)
+            with self.db.write() as conn:
+                conn.execute(sa.update(realtime_listeners).where(t.worker == self.worker)
+                             .values(seen=time.time()))
+                if left:
+                    conn.execute(sa.delete(realtime_listeners).where(
+                        t.worker == self.worker, t.instance_id.in_(left)))
                 conn.execute(sa.delete(realtime_listeners).where(
-                    t.worker == self.worker, t.instance_id.in_(left)))
-            conn.execute(sa.delete(realtime_listeners).where(t.seen < time.time() - STALE_S))
-            conn.execute(sa.delete(realtime_events).where(
-                realtime_events.c.at < time.time() - KEEP_S))
+                    t.seen < time.time() - STALE_S))
+                conn.execute(sa.delete(realtime_events).where(
+                    realtime_events.c.at < time.time() - KEEP_S))
 
     def close(self) -> None:
         self._stop.set()
