@@ -11,7 +11,10 @@ Per backend (sandbox on SQLite, sandbox on PostgreSQL, pouchdb-server in memory)
 2. ``_index`` on (statementCategory, start), then ``_find`` with equality + range, limit 100,
    from ``wrk`` (C, one thread, 16 connections, random ranges) against the sandbox served
    by 1, then 2 worker processes on the same database (``selfdata serve --workers N``, one
-   line per count of ``--workers``): requests/s, p50 and p99 latency.
+   line per count of ``--workers``): requests/s, p50 and p99 latency, the CPU per request of
+   the server's processes and of wrk, and the cores they got; then new documents POSTed
+   from every connection (writes of every process sharing the database: any failure shows
+   as non-2xx).
 Everything listens on 127.0.0.1 only and stops by itself. On a 2-core machine wrk itself
 takes part of a core, so two workers share what is left with it.
 """
@@ -66,6 +69,14 @@ end
 """
 
 
+WRITE_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+%s
+wrk.body = '{"statementCategory":"linky","start":"2020-01-01T00:00:00","value":1}'
+"""
+
+
 def documents(n: int) -> list[dict]:
     """n half-hour statements spread over ten years (the shape of the Linky documents)."""
     rng = np.random.default_rng(1)
@@ -87,7 +98,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float = 60) -> None:
+def wait_http(url: str, timeout: float = 300) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -128,12 +139,12 @@ def tree_cpu_s(root: int) -> float:
 
 
 def run_wrk(url: str, token: str | None, clients: int, seconds: int,
-            server: int | None = None) -> dict:
+            server: int | None = None, script: str = LUA) -> dict:
     """wrk's figures, and the CPU the server's processes (``server``: the root pid) and wrk
     used per request: what bounds requests/s when the cores are shared."""
     auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(LUA % (auth, DAYS - 1))
+        fh.write(script % (auth, DAYS - 1) if script is LUA else script % auth)
     server_before = tree_cpu_s(server) if server else 0.0
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
@@ -205,12 +216,18 @@ def bench_sandbox(name: str, url: str, docs: list[dict], http_docs: int, clients
             # every worker has opened its connections and read the catalog before timing
             run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, 2)
             r = run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, seconds, server.pid)
+            # new documents from every connection at once: writers of every process take
+            # turns on the database (SQLite: one writer); none may fail
+            w = run_wrk(f"{base}/data/bench.http/", token, clients, max(2, seconds // 4),
+                        server.pid, WRITE_LUA)
+            r.update(write_rps=w["rps"], write_p99=w["p99"], write_non2xx=w["non2xx"])
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
         out.append({"backend": f"{name}, {count} worker{'s' if count > 1 else ''}",
                     "workers": count, "load_rate": load_rate, "http_rate": http_rate,
                     "index_s": index_s, **r})
+        print(json.dumps(out[-1]), flush=True)
     return out
 
 
@@ -283,18 +300,21 @@ def main() -> None:
                     cluster.stop()
             elif backend == "pouchdb":
                 results.append(bench_pouchdb(docs, args.http_docs, args.clients, args.seconds))
-            for r in results[-len(workers) if backend != "pouchdb" else -1:]:
-                print(json.dumps(r), flush=True)
+            if backend == "pouchdb":
+                print(json.dumps(results[-1]), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\n{'backend':<32} {'load docs/s':>12} {'_bulk_docs/s':>13} {'index s':>8} "
           f"{'_find req/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
-          f"{'CPU ms/req':>10} {'wrk':>6} {'cores':>6}")
+          f"{'CPU ms/req':>10} {'wrk':>6} {'cores':>6} {'POST/s':>7} {'p99':>6} "
+          f"{'non-2xx':>7}")
     for r in results:
         print(f"{r['backend']:<32} {r['load_rate']:>12,.0f} {r['http_rate']:>13,.0f} "
               f"{r['index_s']:>8.1f} {r['rps']:>12,.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
               f"{r['non2xx']:>8} {r.get('server_cpu_ms', 0):>10.2f} "
-              f"{r.get('wrk_cpu_ms', 0):>6.2f} {r.get('cores', 0):>6.2f}")
+              f"{r.get('wrk_cpu_ms', 0):>6.2f} {r.get('cores', 0):>6.2f} "
+              f"{r.get('write_rps', 0):>7,.0f} {r.get('write_p99', 0):>6.1f} "
+              f"{r.get('write_non2xx', 0):>7}")
     for one in (r for r in results if r.get("workers") == 1):
         for more in (r for r in results if r.get("workers", 1) > 1
                      and r["backend"].startswith(one["backend"].rsplit(",", 1)[0] + ",")):
