@@ -13,9 +13,9 @@ Per backend (sandbox on SQLite, sandbox on PostgreSQL, pouchdb-server in memory)
    from ``wrk`` (C, one thread, 16 connections, random ranges) against the sandbox served
    by 1, then 2 worker processes on the same database (``selfdata serve --workers N``, one
    line per count of ``--workers``): requests/s, p50 and p99 latency, the CPU per request of
-   the server's processes and of wrk, and the cores they got; then new documents POSTed
-   from every connection (writes of every process sharing the database: any failure shows
-   as non-2xx).
+   the server's processes (and PostgreSQL's) and of wrk, and the cores they got; then new
+   documents POSTed from every connection (writes of every process sharing the database:
+   any failure shows as non-2xx).
 Everything listens on 127.0.0.1 only and stops by itself. On a 2-core machine wrk itself
 takes part of a core, so two workers share what is left with it.
 """
@@ -141,13 +141,17 @@ def tree_cpu_s(root: int) -> float:
 
 
 def run_wrk(url: str, token: str | None, clients: int, seconds: int,
-            server: int | None = None, script: str = LUA) -> dict:
+            server: int | None = None, script: str = LUA, db_server: int | None = None) -> dict:
     """wrk's figures, and the CPU the server's processes (``server``: the root pid) and wrk
     used per request: what bounds requests/s when the cores are shared."""
     auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(script % (auth, DAYS - 1) if script is LUA else script % auth)
-    server_before = tree_cpu_s(server) if server else 0.0
+    def server_cpu() -> float:
+        return (tree_cpu_s(server) if server else 0.0) + (tree_cpu_s(db_server)
+                                                          if db_server else 0.0)
+
+    server_before = server_cpu()
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency",
@@ -156,7 +160,7 @@ def run_wrk(url: str, token: str | None, clients: int, seconds: int,
     finally:
         os.unlink(fh.name)
     wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_s = tree_cpu_s(server) - server_before if server else 0.0
+    server_s = server_cpu() - server_before
     wrk_s = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime
                                                          + wrk_before.ru_stime)
 
@@ -175,6 +179,12 @@ def run_wrk(url: str, token: str | None, clients: int, seconds: int,
             "cores": (server_s + wrk_s) / seconds}
 
 
+BUILT_SQLITE = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name LIKE 'mx_%'"
+# CREATE INDEX CONCURRENTLY lists the index at once; it is usable once valid
+BUILT_PG = ("SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname LIKE 'mx_%%' AND i.indisvalid")
+
+
 def wait_sql_index(url: str, timeout: float = 1800) -> None:
     """Until the SQL index behind a Mango index exists (the sandbox builds it in the
     background; ``_find`` answers from a scan meanwhile)."""
@@ -183,7 +193,7 @@ def wait_sql_index(url: str, timeout: float = 1800) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with db.read() as conn:
-                if conn.exec_driver_sql(db.dialect.index_names_sql()).first() is not None:
+                if conn.exec_driver_sql(BUILT_SQLITE if db.is_sqlite else BUILT_PG).first():
                     return
             time.sleep(0.2)
         raise RuntimeError("the SQL index was not built")
@@ -200,7 +210,7 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen:
 
 
 def bench_sandbox(name: str, url: str, docs: list[dict], http_docs: int, clients: int,
-                  seconds: int, workers: list[int]) -> list[dict]:
+                  seconds: int, workers: list[int], db_server: int | None = None) -> list[dict]:
     """One result per count of worker processes; the load, ``_bulk_docs`` and ``_index``
     figures are measured once, with the first count."""
     sb = Sandbox(Settings(database_url=url))
@@ -234,11 +244,12 @@ def bench_sandbox(name: str, url: str, docs: list[dict], http_docs: int, clients
                 index_s = time.perf_counter() - t
             # every worker has opened its connections and read the catalog before timing
             run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, 2)
-            r = run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, seconds, server.pid)
+            r = run_wrk(f"{base}/data/{DOCTYPE}/_find", token, clients, seconds, server.pid,
+                        db_server=db_server)
             # new documents from every connection at once: writers of every process take
             # turns on the database (SQLite: one writer); none may fail
             w = run_wrk(f"{base}/data/bench.http/", token, clients, max(2, seconds // 4),
-                        server.pid, WRITE_LUA)
+                        server.pid, WRITE_LUA, db_server)
             r.update(write_rps=w["rps"], write_p99=w["p99"], write_non2xx=w["non2xx"])
         finally:
             server.send_signal(signal.SIGINT)
@@ -311,10 +322,11 @@ def main() -> None:
             elif backend == "postgres":
                 cluster = Cluster().start()
                 try:
+                    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
                     results += bench_sandbox("sandbox, PostgreSQL",
                                              cluster.create_database("bench"), docs,
                                              args.http_docs, args.clients, args.seconds,
-                                             workers)
+                                             workers, postmaster)
                 finally:
                     cluster.stop()
             elif backend == "pouchdb":
