@@ -2,9 +2,11 @@
 
 Every committed write of a document (single, bulk, load; not design documents, whose writes
 the stack does not announce either) is published on the sandbox's event bus when somebody
-listens to the instance (``sandbox.events``); it is noted inside the transaction and published
-after its commit, so a rolled-back write announces nothing. Writers that use this module's
-``_create``/``_update``/``_delete`` inside their own ``db.write()`` transaction get the same.
+listens to the instance, in this process or another one on the database (``sandbox.events``,
+its ``Relay``); it is noted inside the transaction, written to the relay's outbox as the
+transaction commits and published here after its commit, so a rolled-back write announces
+nothing. Writers that use this module's ``_create``/``_update``/``_delete`` inside their own
+``db.write()`` transaction get the same.
 """
 
 from __future__ import annotations
