@@ -285,7 +285,7 @@ def bench_pouchdb(docs: list[dict], http_docs: int, clients: int, seconds: int) 
         post(f"{base}/bench/_find", {"selector": {"statementCategory": "linky",
                                                   "start": {"$gte": "2016"}}, "limit": 1})
         index_s = time.perf_counter() - t
-        r = run_wrk(f"{base}/bench/_find", None, clients, seconds)
+        r = run_wrk(f"{base}/bench/_find", None, clients, seconds, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
