@@ -11,6 +11,7 @@ from sandbox.settings import Settings
 
 DEFAULT_DATABASE = Path("var") / "sandbox.db"     # what `make run` / `selfdata up` writes
 CHECKOUT = Path(__file__).resolve().parents[1]     # the project this sandbox runs from
+HEALTHCHECK_S = 120   # a worker process of `serve --workers` may take that long to answer
 
 
 def _settings(database_url: str | None) -> Settings:
@@ -69,7 +70,8 @@ db_option = click.option("--database-url", envvar="SELFDATA_DATABASE_URL", defau
 @click.command()
 @db_option
 @click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080).")
-@click.option("--workers", type=int, default=1, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes sharing the port, on one database (docs/workers.md).")
 def serve(database_url: str | None, port: int | None, workers: int) -> None:
     """Serve the sandbox API on 127.0.0.1."""
     import os
@@ -83,8 +85,13 @@ def serve(database_url: str | None, port: int | None, workers: int) -> None:
     os.environ["SELFDATA_PORT"] = str(port)  # installed apps' sockets forward to this port
     click.echo(f"Sandbox API on http://127.0.0.1:{port}/ (docs: /docs), database "
                f"{settings.database_url}")
+    # With workers, uvicorn's parent pings each one and replaces one that does not answer
+    # within the health-check time; a worker answers only once its imports are done, which on
+    # a busy machine takes longer than uvicorn's 5 s default: it would be killed while starting,
+    # again and again.
     uvicorn.run("sandbox.web.asgi:build", host="127.0.0.1", port=port, workers=workers,
-                log_level="warning", factory=True)
+                log_level="warning", factory=True, access_log=False,
+                timeout_worker_healthcheck=HEALTHCHECK_S)
 
 
 @click.group()

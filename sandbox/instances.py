@@ -190,3 +190,7 @@ class Instances:
             for forget in self.on_delete:
                 forget(conn, inst.id)
         self._cache.pop(inst.name, None)
+
+    def forget(self) -> None:
+        """Drop the instances kept by name (another process deleted one)."""
+        self._cache.clear()

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -51,6 +52,7 @@ def _row_to_client(r) -> Client:
 class OAuth:
     def __init__(self, db: Database):
         self.db = db
+        self.on_change: Callable[[], None] = lambda: None  # a client deleted: forget tokens
 
     def register(self, inst: Instance, body: object) -> dict:
         if not isinstance(body, dict):
@@ -104,6 +106,7 @@ class OAuth:
             conn.execute(sa.delete(oauth_clients).where(oauth_clients.c.client_id == client_id,
                                                         oauth_clients.c.instance_id == inst.id))
             conn.execute(sa.delete(access_codes).where(access_codes.c.client_id == client_id))
+        self.on_change()
 
     def delete_instance(self, conn, instance_id: int) -> None:
         """Part of deleting an instance (in its transaction)."""

@@ -1,7 +1,38 @@
-"""The sandbox's domain façade: what the web layer and the CLI call. No HTTP here."""
+"""The sandbox's domain façade: what the web layer and the CLI call. No HTTP here.
+
+Several processes on one database
+---------------------------------
+``selfdata serve --workers N`` (and ``selfdata up --workers N``) runs N processes sharing the
+listening socket, and PostgreSQL takes any number of them behind any HTTP load balancer.
+The database is the only thing they share; every piece of state a process keeps for itself
+is listed here with how it stays correct:
+
+- Documents, revisions, conflicts: each update deletes the current revision by ``(id,
+  _rev)`` inside its write transaction and inserts the next one; of two processes writing
+  the same ``_rev`` exactly one deletes a row, the other answers 409 (SQLite: writes run
+  one at a time, ``BEGIN IMMEDIATE`` with a 30 s busy timeout; PostgreSQL: the row lock).
+- Ids: ``new_id`` draws a random 26-hex prefix per process: no two processes collide.
+- The journal: each process buffers its entries and writes them every 0.5 s; a reader sees
+  another process's entries within that time.
+- Realtime: a write's events reach the sockets of other processes through the database
+  (``sandbox.events.Relay``: who listens where, and an outbox polled every 50 ms).
+- Caches, cleared at once in the process that changes what they hold, and in the others
+  within ``sandbox.storage.epochs.EVERY_S`` (0.25 s) through the cache epochs:
+  token checks (``_auth_cache``: an uninstall, a revoked share, a deleted OAuth client),
+  instances by name (a deleted instance), the indexes of a doctype (a new or deleted index,
+  a dropped database; also expire after ``CATALOG_S``).
+- Live deliveries: each process's delivery thread takes its rows in a write transaction
+  serialised across processes (``Database.serialise``): a row is delivered once.
+- Live clocks and instance settings: read from the database on use, not cached.
+- Start-up: table creation and upgrades run one process at a time (``Database.startup``).
+- Per-process only, by design: the realtime socket caps (``realtime_max_sockets`` and per
+  client) count one process's sockets; the files' per-instance lock and the index builder
+  work per process (an index is built by the process that was asked for it).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -13,7 +44,7 @@ from sandbox.apps.records import InstallRecords
 from sandbox.auth import tokens
 from sandbox.contract.permissions import PermissionSet, parse_scope
 from sandbox.errors import InvalidToken
-from sandbox.events import EventBus
+from sandbox.events import EventBus, Relay
 from sandbox.files.blobs import BlobStore
 from sandbox.files.store import Files
 from sandbox.instance_settings import InstanceSettings
@@ -29,12 +60,14 @@ from sandbox.settings import Settings
 from sandbox.shares import Shares
 from sandbox.storage.database import Database
 from sandbox.storage.documents import DocumentStore
+from sandbox.storage.epochs import AUTH, INDEXES, INSTANCES, Epochs
 from sandbox.storage.finder import Finder
 from sandbox.storage.indexes import Indexes, IndexLimits, drop_indexes
 from sandbox.storage.tables import oauth_clients
 from sandbox.storage.upgrade import upgrade
 
 AUTH_CACHE_S = 5.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,10 +91,12 @@ class Sandbox:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.db = Database(settings.database_url)
-        self.db.create_all()
-        upgrade(self.db)
+        with self.db.startup():
+            self.db.create_all()
+            upgrade(self.db)
+        self.epochs = Epochs(self.db)
         self.instances = Instances(self.db)
-        self.events = EventBus(settings.realtime_queue_events)
+        self.events = EventBus(settings.realtime_queue_events, Relay(self.db))
         self.documents = DocumentStore(self.db, self.events)
         self.instance_settings = InstanceSettings(self.documents, settings.instance_locale,
                                                   settings.instance_timezone)
@@ -86,6 +121,8 @@ class Sandbox:
         self.oauth = OAuth(self.db)
         self._auth_cache: dict[str, tuple[Caller, float]] = {}
         self.installs = InstallRecords(self.db, on_change=self.forget_tokens)
+        self.shares.on_change = self.forget_tokens
+        self.oauth.on_change = self.forget_tokens
         self.dev_installs = DevInstalls(self.installs)
         # what lives in an instance is copied and deleted by its owners
         self.instances.on_copy += [self.documents.copy_instance, self._copy_files]
@@ -97,6 +134,21 @@ class Sandbox:
         # a declared instance (a large event) is generated and loaded on its first use
         self.ondemand = OnDemand(self)
         self.instances.first_use = self.ondemand.ensure
+        # what other processes cache of an instance or a doctype's indexes goes stale with it
+        self.instances.on_delete.append(lambda conn, _id: self.epochs.bump(INSTANCES, conn))
+        self.documents.on_drop.append(lambda conn, *_: self.epochs.bump(INDEXES, conn))
+        self.indexes.epochs = self.epochs
+        self.epochs.on(AUTH, self._auth_cache.clear)
+        self.epochs.on(INSTANCES, self._forget_instances)
+        self.epochs.on(INDEXES, self.indexes.forget_all)
+
+    def watch(self) -> None:
+        """A serving process: follow what other processes change (cache epochs)."""
+        self.epochs.start()
+
+    def _forget_instances(self) -> None:
+        self.instances.forget()
+        self._auth_cache.clear()
 
     def _copy_files(self, _conn, source_id: int, copy_id: int) -> None:
         self.files.blobs.copy_instance(self.instances.by_id(source_id),
@@ -107,6 +159,8 @@ class Sandbox:
         self.files.forget(instance_id)
 
     def close(self) -> None:
+        self.epochs.close()
+        self.events.close()
         self.live.engine.stop()
         self.indexes.close()
         self.journal.close()
@@ -165,7 +219,13 @@ class Sandbox:
         return caller
 
     def forget_tokens(self) -> None:
+        """A token may have lost its rights: check every token again, here at once and in
+        the other processes within the cache epochs' bound."""
         self._auth_cache.clear()
+        try:
+            self.epochs.bump(AUTH)
+        except Exception:  # the change is committed; the others still expire in AUTH_CACHE_S
+            log.exception("could not tell the other processes to forget their token checks")
 
     def _authenticate(self, token: str, host_instance: str | None = None) -> Caller:
         name = tokens.unverified_issuer(token)

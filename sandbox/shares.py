@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
@@ -122,6 +123,7 @@ def codes_visible(doc: dict, source_id: str, rights: PermissionSet) -> bool:
 class Shares:
     def __init__(self, documents: DocumentStore):
         self.documents = documents
+        self.on_change: Callable[[], None] = lambda: None  # a share changed: forget tokens
 
     def create(self, inst: Instance, parent_kind: str, source_id: str,
                parent: PermissionSet, attributes: dict, codes: list[str],
@@ -211,6 +213,7 @@ class Shares:
                 rules[key] = added[0].to_json()
             new["permissions"] = rules
         res = self.documents.update(inst.id, PERMISSIONS, perm_id, new)
+        self.on_change()
         return {**new, "_id": perm_id, "_rev": res.rev}
 
     def revoke(self, inst: Instance, perm_id: str, kind: str, source_id: str,
@@ -218,6 +221,7 @@ class Shares:
         doc = self.get(inst, perm_id, include_expired=True)
         self._may_update(doc, kind, source_id, parent)
         self.documents.delete(inst.id, PERMISSIONS, perm_id, doc["_rev"])
+        self.on_change()
 
     def _all(self, inst: Instance) -> list[dict]:
         try:

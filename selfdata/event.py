@@ -3,6 +3,8 @@ built, approved and two installed for the first tester, when a Docker engine is 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import signal
 import socket
 import threading
@@ -55,6 +57,105 @@ def serve_in_thread(app, sock: socket.socket, lifespan: str = "on") -> _Server:
             raise RuntimeError(f"the server on port {port} did not start")
         time.sleep(0.05)
     return server
+
+
+def _serve_worker(env: dict[str, str], sock: socket.socket) -> None:
+    """One sandbox worker process: the ASGI factory on the shared socket (settings from
+    ``env``, as ``selfdata serve`` passes them)."""
+    os.environ.update(env)
+    config = uvicorn.Config("sandbox.web.asgi:build", factory=True, log_level="warning",
+                            access_log=False, lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+class Workers:
+    """The sandbox served by ``count`` processes accepting on one bound socket (the kernel
+    hands each connection to one of them), as ``selfdata serve --workers`` does; for
+    :func:`shutdown` it looks like a server started by :func:`serve_in_thread`."""
+
+    def __init__(self, sock: socket.socket, count: int, env: dict[str, str],
+                 timeout_s: float = 60):
+        self.port = sock.getsockname()[1]
+        sock.listen(2048)
+        ctx = multiprocessing.get_context("spawn")
+        self.processes = [ctx.Process(target=_serve_worker, args=(env, sock), daemon=True,
+                                      name=f"sandbox-worker-{n}") for n in range(count)]
+        for proc in self.processes:
+            proc.start()
+        self._exit = False
+        self.thread = threading.Thread(target=self._join, daemon=True,
+                                       name=f"workers-{self.port}")
+        self._wait_started(timeout_s)
+        self.thread.start()
+
+    def _wait_started(self, timeout_s: float) -> None:
+        """Until the socket answers (a worker still starting accepts nothing: the kernel
+        gives the connections to those that do)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if any(not p.is_alive() for p in self.processes):
+                break
+            if _answers(self.port):
+                return
+            time.sleep(0.1)
+        self._stop()
+        raise RuntimeError(f"the sandbox workers on port {self.port} did not start")
+
+    @property
+    def should_exit(self) -> bool:
+        """Asked to stop, or a worker died (the event stops then, as one server would)."""
+        return self._exit or any(not p.is_alive() for p in self.processes)
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        if value and not self._exit:
+            self._exit = True
+            for proc in self.processes:
+                if proc.is_alive() and proc.pid is not None:
+                    os.kill(proc.pid, signal.SIGTERM)  # uvicorn shuts down gracefully
+
+    @property
+    def force_exit(self) -> bool:
+        return False
+
+    @force_exit.setter
+    def force_exit(self, value: bool) -> None:
+        if value:
+            self._stop()
+
+    def _join(self) -> None:
+        while not self._exit:
+            time.sleep(0.2)
+        for proc in self.processes:
+            proc.join(30)
+
+    def _stop(self) -> None:
+        for proc in self.processes:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(10)
+
+
+def serve_sandbox(app, sock: socket.socket, workers: int = 1):
+    """The event's sandbox on ``sock``: ``app`` served from a thread of this process, or,
+    with ``workers`` > 1, ``workers`` processes of its settings (``app`` then stays here
+    for what the command does itself: installs, the clock)."""
+    if workers <= 1:
+        return serve_in_thread(app, sock)
+    s: Settings = app.state.sandbox.settings
+    env = {"SELFDATA_DATABASE_URL": s.database_url, "SELFDATA_PORT": str(s.port),
+           "SELFDATA_REGISTRY_URL": s.registry_url,
+           "SELFDATA_LIVE_ADMIN_TOKEN": s.live_admin_token}
+    return Workers(sock, workers, env)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+            conn.sendall(b"GET /status/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            return conn.recv(12).startswith(b"HTTP/1.")
+    except OSError:
+        return False
 
 
 def stop_on_sigterm() -> None:

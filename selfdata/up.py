@@ -93,13 +93,16 @@ def _listen(port: int, option: str) -> socket.socket:
               help="Live: the clock's start (default: four weeks after the data's start).")
 @click.option("--faults", type=click.Choice(["clean", "realistic", "hostile"]),
               default="clean", show_default=True, help="Live: delivery faults.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Sandbox worker processes sharing the port (docs/workers.md).")
 @click.option("--challenges", "challenges_file", type=click.Path(path_type=Path,
               exists=True, dir_okay=False), default=EXAMPLE_CHALLENGES, show_default=True,
               help="Challenges (a JSON list, docs/challenges.md) created and opened in the "
               "store.")
 def up(households: int, years: int, start: str, seed: int, data_dir: Path, database: Path,
        port: int, store_port: int, samples: bool, no_serve: bool, eager: bool, live: bool,
-       speed: float, live_from: str | None, faults: str, challenges_file: Path) -> None:
+       speed: float, live_from: str | None, faults: str, challenges_file: Path,
+       workers: int) -> None:
     """Serve a population from a fresh sandbox: each household generated from the seed (or
     read from --data when a population is there) and loaded on its tester's first request;
     with --eager or --live, generated and loaded before serving."""
@@ -116,7 +119,7 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
     if not (eager or live):
         sb, url, report = _declare(data_dir, database, households, years, first, seed)
         _serve_or_exit(sb, url, report, database, port, sandbox_sock, store_sock, samples,
-                       challenges_file)
+                       challenges_file, workers=workers)
         return
     if manifest.is_file():
         m = read_manifest(data_dir)
@@ -154,7 +157,7 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
     if plan is not None:  # paused until the servers are up
         sb.live.clocks.set(EVENT, at=plan.start, speed=speed, paused=True)
     _serve_or_exit(sb, url, report, database, port, sandbox_sock, store_sock, samples,
-                   challenges_file, live, faults, live_from, speed)
+                   challenges_file, live, faults, live_from, speed, workers)
 
 
 def _fresh_sandbox(database: Path) -> tuple[Sandbox, str]:
@@ -199,7 +202,7 @@ def _declare(data_dir: Path, database: Path, households: int, years: int, first:
 def _serve_or_exit(sb: Sandbox, url: str, report: LoadReport, database: Path, port: int,
                    sandbox_sock: socket.socket | None, store_sock: socket.socket | None,
                    samples: bool, challenges_file: Path, live: bool = False, faults: str = "",
-                   live_from: str | None = None, speed: float = 1) -> None:
+                   live_from: str | None = None, speed: float = 1, workers: int = 1) -> None:
     first_inst = report.instances[0]
     if sb.ondemand.pending():
         click.echo(f"Loading the first tester's household ({first_inst}) for the demo token ...")
@@ -234,12 +237,12 @@ def _serve_or_exit(sb: Sandbox, url: str, report: LoadReport, database: Path, po
                        f"--database-url {url}")
         return
     _serve_event(url, sandbox_sock, store_sock, database.parent, first_inst, report.instances,
-                 samples, live, faults, challenges_file)
+                 samples, live, faults, challenges_file, workers)
 
 
 def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socket, var: Path,
                  first_inst: str, instances: list[str], samples: bool, live: bool,
-                 faults: str = "", challenges: Path | None = None) -> None:
+                 faults: str = "", challenges: Path | None = None, workers: int = 1) -> None:
     port = sandbox_sock.getsockname()[1]
     store_port = store_sock.getsockname()[1]
     for suffix in ("", "-wal", "-shm"):
@@ -257,7 +260,7 @@ def _serve_event(url: str, sandbox_sock: socket.socket, store_sock: socket.socke
     event.stop_on_sigterm()
     event.prepare_store(store_app, state, challenges)
     servers = [event.serve_in_thread(store_app, store_sock),
-               event.serve_in_thread(sandbox_app, sandbox_sock)]
+               event.serve_sandbox(sandbox_app, sandbox_sock, workers)]
     state.engine = store_app.state.store.farm.engine_status()
     if live:  # the clock runs from now on
         sandbox_app.state.sandbox.live.clocks.set(EVENT, paused=False)

@@ -110,6 +110,8 @@ class Deliveries:
         cols = (P.id, P.instance_id, P.due, P.source, P.op, P.doctype, P.rev.is_(None))
         q = sa.select(*cols).where(where, P.due <= now).order_by(P.due, P.id)
         with self.db.write() as conn:
+            # every server process ticks: a row is taken by one of them only
+            self.db.serialise(conn, "selfdata-live-delivery")
             rows = conn.execute(q.limit(self.max_rows)).all()
             if not rows:
                 return False

@@ -3,7 +3,9 @@ document queries, and raw reads for the hot path."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -20,6 +22,18 @@ def after_commit(conn: sa.Connection) -> list[Callable[[], None]] | None:
     """The callbacks to run once ``conn``'s write transaction is committed (None outside
     one)."""
     return conn.info.get("after_commit")
+
+
+def before_commit(conn: sa.Connection) -> list[Callable[[], None]] | None:
+    """The callbacks to run last inside ``conn``'s write transaction, once its body has
+    succeeded (None outside one): what must commit with it, written as late as possible."""
+    return conn.info.get("before_commit")
+
+
+def tx_state(conn: sa.Connection) -> dict | None:
+    """A dict that lives as long as ``conn``'s write transaction (None outside one), for what
+    its writers work out once per transaction."""
+    return conn.info.get("tx")
 
 
 class RawConnection:
@@ -51,17 +65,60 @@ class Database(dbkit.Database):
         :func:`after_commit`) runs once it is committed, in order, and not at all if it is
         rolled back: the documents store publishes its write events that way."""
         done: list[Callable[[], None]] = []
+        last: list[Callable[[], None]] = []
         with super().write() as conn:
-            conn.info["after_commit"] = done
+            conn.info.update(after_commit=done, before_commit=last, tx={})
             try:
                 yield conn
+                for callback in last:
+                    callback()
             finally:
-                conn.info.pop("after_commit", None)
+                for key in ("after_commit", "before_commit", "tx"):
+                    conn.info.pop(key, None)
         for callback in done:
             try:
                 callback()
             except Exception:  # the write is committed: its caller must hear it succeeded
                 log.exception("after-commit callback failed")
+
+    def writing_here(self) -> bool:
+        """Whether this thread is inside a write transaction (SQLite: another one would wait
+        for itself)."""
+        writers = self._writers
+        return isinstance(writers, dbkit.FairLock) and writers._owner == threading.get_ident()
+
+    def serialise(self, conn: sa.Connection, key: str) -> None:
+        """Make the write transactions that call this with ``key`` run one after the other,
+        across every process on the database, until ``conn``'s transaction ends. SQLite
+        already runs every write transaction alone (``BEGIN IMMEDIATE``); PostgreSQL takes a
+        transaction-scoped advisory lock."""
+        if not self.is_sqlite:
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+
+    @contextmanager
+    def startup(self) -> Iterator[None]:
+        """Hold off the other processes starting on the same database while this one creates
+        or upgrades its tables (several workers start at once)."""
+        if self.is_sqlite:
+            path = self.url.removeprefix("sqlite:///").split("?", 1)[0]
+            if not path or path == ":memory:":
+                yield
+                return
+            with open(f"{path}.startup-lock", "a+b") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT pg_advisory_lock(hashtext('selfdata-startup'))")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql("SELECT pg_advisory_unlock(hashtext('selfdata-startup'))")
+                conn.commit()
 
     @contextmanager
     def raw_read(self) -> Iterator[RawConnection]:

@@ -2,9 +2,11 @@
 
 Every committed write of a document (single, bulk, load; not design documents, whose writes
 the stack does not announce either) is published on the sandbox's event bus when somebody
-listens to the instance (``sandbox.events``); it is noted inside the transaction and published
-after its commit, so a rolled-back write announces nothing. Writers that use this module's
-``_create``/``_update``/``_delete`` inside their own ``db.write()`` transaction get the same.
+listens to the instance, in this process or another one on the database (``sandbox.events``,
+its ``Relay``); it is noted inside the transaction, written to the relay's outbox as the
+transaction commits and published here after its commit, so a rolled-back write announces
+nothing. Writers that use this module's ``_create``/``_update``/``_delete`` inside their own
+``db.write()`` transaction get the same.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 
 from sandbox.errors import BadRequest, Conflict, NotFound
 from sandbox.events import CREATED, DELETED, UPDATED, Event, EventBus
-from sandbox.storage.database import Database, after_commit
+from sandbox.storage.database import Database, after_commit, before_commit, tx_state
 from sandbox.storage.revs import new_id, next_rev, valid_rev
 from sandbox.storage.tables import databases, documents
 
@@ -84,25 +86,40 @@ class DocumentStore:
 
     # ---- write events ----------------------------------------------------------------------
 
-    def _listened(self, instance_id: int) -> bool:
-        return self.events is not None and self.events.listening(instance_id)
+    def _listened(self, conn, instance_id: int) -> bool:
+        """Whether anybody listens to the instance, here or in another process."""
+        return self.events is not None and self.events.heard(conn, instance_id)
+
+    def _pending(self, conn) -> list[Event] | None:
+        """The events of ``conn``'s write transaction so far (None outside one): on commit
+        they go to the other processes' listeners (in the transaction) and to this one's
+        (after it)."""
+        tx = tx_state(conn)
+        if tx is None or self.events is None:
+            return None
+        events = tx.get("events")
+        if events is None:
+            events = tx["events"] = []
+            bus = self.events
+            if bus.relay is not None:
+                relay = bus.relay
+                before_commit(conn).append(lambda: relay.write(conn, events))
+            after_commit(conn).append(lambda: bus.publish(events))
+        return events
 
     def _note(self, conn, instance_id: int, doctype: str, verb: str, doc_id: str,
               body: bytes) -> None:
         """Publish this write once the transaction commits, if anybody listens."""
-        if not self._listened(instance_id) or doc_id.startswith("_design/"):
+        if doc_id.startswith("_design/") or not self._listened(conn, instance_id):
             return
-        pending = after_commit(conn)
-        if pending is not None and self.events is not None:
-            bus = self.events
-            event = Event(instance_id, doctype, verb, doc_id, body)
-            pending.append(lambda: bus.publish([event]))
+        pending = self._pending(conn)
+        if pending is not None:
+            pending.append(Event(instance_id, doctype, verb, doc_id, body))
 
     def _note_many(self, conn, events: list[Event]) -> None:
-        pending = after_commit(conn)
-        if events and pending is not None and self.events is not None:
-            bus = self.events
-            pending.append(lambda: bus.publish(events))
+        pending = self._pending(conn) if events else None
+        if pending is not None:
+            pending.extend(events)
 
     def _changed(self, instance_id: int, doctype: str) -> None:
         for callback in self.on_change:
@@ -278,7 +295,7 @@ class DocumentStore:
         # the stack announces the last version with the new revision: read it only when
         # somebody listens
         last = self._row(conn, instance_id, doctype, doc_id) \
-            if self._listened(instance_id) else None
+            if self._listened(conn, instance_id) else None
         self._take_current(conn, instance_id, doctype, doc_id, rev, NotFound("deleted"))
         new = next_rev(rev, b"deleted")
         body = _dumps({"_id": doc_id, "_rev": new, "_deleted": True})
@@ -371,7 +388,7 @@ class DocumentStore:
         refused = self._refused(conn, instance_id, doctype, doc, allow)
         if refused:
             return _forbidden(doc_id, refused)
-        pending = after_commit(conn)
+        pending = self._pending(conn)
         noted = len(pending) if pending is not None else 0
         try:
             with conn.begin_nested():
@@ -452,7 +469,7 @@ class DocumentStore:
             return
         self._insert_rows(conn, rows)
         if self.events is not None:
-            heard = {i for i in {r[0] for r in rows} if self.events.listening(i)}
+            heard = {i for i in {r[0] for r in rows} if self._listened(conn, i)}
             if heard:
                 self._note_many(conn, [Event(r[0], r[1], CREATED, r[2], r[4].encode())
                                        for r in rows if r[0] in heard
@@ -470,7 +487,7 @@ class DocumentStore:
         rows of instances somebody listens to are read, for their CREATED events."""
         cols = ["instance_id", "doctype", "doc_id", "rev", "deleted", "body"]
         conn.execute(documents.insert().from_select(cols, rows))
-        heard = {i for i in instances if self._listened(i)}
+        heard = {i for i in instances if self._listened(conn, i)}
         if heard:
             first = rows.selected_columns[0]
             events = [Event(r[0], r[1], CREATED, r[2],
@@ -514,7 +531,7 @@ class DocumentStore:
             rev = next_rev(previous, content)
             body = _stored(doc_id, rev, doc)
             rows.append((instance_id, doctype, doc_id, rev, body.decode()))
-            if self._listened(instance_id):
+            if self._listened(conn, instance_id):
                 events.append(Event(instance_id, doctype, CREATED if deleted else UPDATED,
                                     doc_id, body))
         if gone:
@@ -533,7 +550,7 @@ class DocumentStore:
 
     def _note_rows(self, conn, instance_id: int, doctype: str, rows: list[dict]) -> None:
         """CREATED for rows inserted in one batch (nothing built when nobody listens)."""
-        if self._listened(instance_id):
+        if self._listened(conn, instance_id):
             self._note_many(conn, [Event(instance_id, doctype, CREATED, r["doc_id"],
                                          r["b"].encode()) for r in rows
                                    if not r["doc_id"].startswith("_design/")])

@@ -24,6 +24,7 @@ from sandbox.errors import BadRequest, Conflict
 from sandbox.mango.selector import Limits, parse, split_path
 from sandbox.storage.dialect import Dialect
 from sandbox.storage.documents import DOCS, DocumentStore, NotFound
+from sandbox.storage.epochs import INDEXES, Epochs
 from sandbox.storage.finder_spec import sort_spec
 from sandbox.storage.index_builder import IndexBuilder
 from sandbox.storage.tables import indexes
@@ -71,6 +72,7 @@ class Indexes:
         self.limits = limits
         self.caps = caps
         self._catalog: dict[tuple[int, str], tuple[float, list[Index]]] = {}
+        self.epochs: Epochs | None = None   # tells the other processes (sandbox.service)
         self.builder = IndexBuilder(self.db, build_share)
         documents.on_change.append(self.forget)
         documents.on_drop.append(drop_indexes)
@@ -95,8 +97,9 @@ class Indexes:
     def catalog(self, conn, instance_id: int, doctype: str) -> list[Index]:
         """The doctype's indexes (NotFound if it has no database), cached for ``CATALOG_S``.
 
-        Changes made by this process clear the cache at once; another worker's new index or
-        dropped database is seen within the cache time.
+        Changes made by this process clear the cache at once; another process's new index or
+        dropped database clears it within the cache epochs' bound (``sandbox.storage.epochs``),
+        and it expires anyway after ``CATALOG_S``.
         """
         key = (instance_id, doctype)
         hit = self._catalog.get(key)
@@ -112,6 +115,15 @@ class Indexes:
 
     def forget(self, instance_id: int, doctype: str) -> None:
         self._catalog.pop((instance_id, doctype), None)
+
+    def forget_all(self) -> None:
+        """Another process changed some doctype's indexes."""
+        self._catalog.clear()
+
+    def _changed(self, conn) -> None:
+        """Tell the other processes, in the transaction that changes the indexes."""
+        if self.epochs is not None:
+            self.epochs.bump(INDEXES, conn)
 
     def list_indexes(self, conn, instance_id: int, doctype: str) -> list[Index]:
         ph = self.db.ph  # plain SQL: this runs on every _find
@@ -148,6 +160,7 @@ class Indexes:
             self._check_caps(conn, instance_id, doctype, ddoc_id, present)
             build = self._write_index(conn, instance_id, doctype, ddoc_id, name, fields,
                                       partial)
+            self._changed(conn)
         if build is not None:
             self.builder.request(*build)
         return {"result": "created", "id": ddoc_id, "name": name}
@@ -211,6 +224,7 @@ class Indexes:
         with self.db.write() as conn:
             res = self.documents._delete(conn, instance_id, doctype, ddoc_id, rev)
             self._drop_sql(conn, instance_id, doctype, ddoc_id)
+            self._changed(conn)
         return {"ok": True, "id": res.id, "rev": res.rev}
 
     def _drop_sql(self, conn, instance_id, doctype, ddoc_id) -> None:
@@ -242,6 +256,7 @@ class Indexes:
                 conn.execute(sa.insert(indexes).values(
                     instance_id=instance_id, doctype=doctype, ddoc=destination, name=r.name,
                     fields=r.fields, partial=r.partial, sql_name=r.sql_name))
+            self._changed(conn)
         return {"ok": True, "id": res.id, "rev": res.rev}
 
     def design_docs(self, instance_id: int, doctype: str, include_docs: bool) -> dict:

@@ -167,3 +167,34 @@ app_use = sa.Table(
     sa.Column("slug", sa.String(80), primary_key=True),        # the install key
     sa.Column("used_at", sa.Float, nullable=False),            # epoch seconds
 )
+
+# Several server processes on one database (sandbox.storage.shared): what each process caches
+# and must forget when another one changes it, and realtime events crossing processes.
+cache_epochs = sa.Table(
+    "cache_epochs", metadata,
+    sa.Column("name", sa.String(40), primary_key=True),   # "auth", "instances", "indexes"
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+# Which process listens to which instance (one row per process and instance, refreshed).
+realtime_listeners = sa.Table(
+    "realtime_listeners", metadata,
+    sa.Column("instance_id", sa.Integer, primary_key=True),
+    sa.Column("worker", sa.String(40), primary_key=True),
+    sa.Column("seen", sa.Float, nullable=False),
+)
+
+# Write events for listeners in other processes, kept a short while.
+realtime_events = sa.Table(
+    "realtime_events", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("origin", sa.String(40), nullable=False),
+    sa.Column("instance_id", sa.Integer, nullable=False),
+    sa.Column("doctype", sa.String(255), nullable=False),
+    sa.Column("verb", sa.String(16), nullable=False),
+    sa.Column("doc_id", sa.String(512), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sqlite_autoincrement=True,
+)

@@ -62,6 +62,7 @@ async def _cross_site(scope: Scope, receive: Receive, send: Send) -> None:
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.sandbox.watch()  # what other processes on the database change
         if settings.live_engine:
             app.state.sandbox.live.engine.start()
         yield

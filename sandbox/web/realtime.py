@@ -261,6 +261,8 @@ async def realtime(ws: WebSocket) -> None:
             "429 Too Many Requests", "too many sockets",
             f"{who.client} already has {per_client} realtime sockets open in this personal "
             "cloud: share one socket between subscriptions", None), 1013)
+    # writes by the other processes on the database reach this socket from here on
+    await run_in_threadpool(sb.events.register, who.instance.id)
     session = Session(ws, sb, who)
     pump = asyncio.create_task(session.pump())
     try:
@@ -297,5 +299,6 @@ async def notify(doctype: str, doc_id: str, request: Request) -> Response:
     if not who.permissions.allow("POST", doctype, doc):
         raise Forbidden()
     sb = sandbox(request)
-    sb.events.publish([Event(who.instance.id, doctype, NOTIFIED, doc_id, orjson.dumps(doc))])
+    await run_in_threadpool(sb.events.announce, [Event(who.instance.id, doctype, NOTIFIED,
+                                                       doc_id, orjson.dumps(doc))])
     return Response(status_code=204)
