@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import sys
@@ -93,8 +94,9 @@ def _listen(port: int, option: str) -> socket.socket:
               help="Live: the clock's start (default: four weeks after the data's start).")
 @click.option("--faults", type=click.Choice(["clean", "realistic", "hostile"]),
               default="clean", show_default=True, help="Live: delivery faults.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Sandbox worker processes sharing the port (docs/workers.md).")
+@click.option("--workers", type=click.IntRange(0, 64), default=0,
+              help="Sandbox worker processes sharing the port (docs/workers.md); default 0: "
+              "one per core.")
 @click.option("--challenges", "challenges_file", type=click.Path(path_type=Path,
               exists=True, dir_okay=False), default=EXAMPLE_CHALLENGES, show_default=True,
               help="Challenges (a JSON list, docs/challenges.md) created and opened in the "
@@ -106,6 +108,7 @@ def up(households: int, years: int, start: str, seed: int, data_dir: Path, datab
     """Serve a population from a fresh sandbox: each household generated from the seed (or
     read from --data when a population is there) and loaded on its tester's first request;
     with --eager or --live, generated and loaded before serving."""
+    workers = workers or os.cpu_count() or 1
     try:
         first = date.fromisoformat(start)
     except ValueError:
