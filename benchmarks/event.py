@@ -14,8 +14,9 @@ In one run, printed side by side:
    OpenAPI, store catalogue, organiser console, challenges, store API docs);
 3. at the largest count, ``--opened`` never-opened testers each open their dashboard (the
    first request, its latency: p50, p99, max) then run one ``_find`` (tokens are minted from the
-   instances' secrets, which loads nothing); the server's peak RSS and the disk used (database
-   and files) before and after.
+   instances' secrets, which loads nothing); the server's peak RSS (the `up` process and its
+   worker processes, each one's own peak, summed) and the disk used (database and files)
+   before and after.
 """
 
 from __future__ import annotations
@@ -158,14 +159,42 @@ def time_to_urls(testers: int, folder: Path) -> tuple[float, Up, list[tuple[str,
     return time.monotonic() - up.started, up, urls
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (`selfdata up` serves from worker processes)."""
+    parent: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(stat.parent.name)] = int(fields[1])
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo += [c for c, pp in parent.items() if pp == p]
+    return tree
+
+
+def _status_mib(pid: int, field: str) -> float:
+    """One ``/proc/PID/status`` memory field summed over the process and its descendants."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            total += int(re.search(rf"{field}:\s+(\d+) kB",
+                                   Path(f"/proc/{p}/status").read_text())[1])
+        except (OSError, TypeError):
+            continue
+    return total / 1024
+
+
 def rss_peak_mib(pid: int) -> float:
-    text = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", text)[1]) / 1024
+    """The sum of each process's own peak: an upper bound of the tree's peak."""
+    return _status_mib(pid, "VmHWM")
 
 
 def rss_mib(pid: int) -> float:
-    text = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+) kB", text)[1]) / 1024
+    return _status_mib(pid, "VmRSS")
 
 
 def disk_mib(folder: Path) -> float:
