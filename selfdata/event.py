@@ -23,6 +23,9 @@ from app_store.settings import StoreSettings
 from sandbox.settings import Settings
 
 INSTALL_FOR_FIRST = ("energy-coach", "my-calls")
+# On stop, connections still open after this are closed (an app's or a browser's lingering
+# connection must not hold the event's shutdown), then the lifespan's shutdown runs.
+GRACEFUL_S = 10
 
 
 class _Server(uvicorn.Server):
@@ -46,7 +49,7 @@ def serve_in_thread(app, sock: socket.socket, lifespan: str = "on") -> _Server:
     """Serve ``app`` from a thread on a bound socket (see :func:`listening_socket`)."""
     port = sock.getsockname()[1]
     server = _Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                    lifespan=lifespan))
+                                    lifespan=lifespan, timeout_graceful_shutdown=GRACEFUL_S))
     server.port = port
     server.thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                                      daemon=True, name=f"serve-{port}")
@@ -64,7 +67,8 @@ def _serve_worker(env: dict[str, str], sock: socket.socket) -> None:
     ``env``, as ``selfdata serve`` passes them)."""
     os.environ.update(env)
     config = uvicorn.Config("sandbox.web.asgi:build", factory=True, log_level="warning",
-                            access_log=False, lifespan="on")
+                            access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=GRACEFUL_S)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -83,6 +87,7 @@ class Workers:
         for proc in self.processes:
             proc.start()
         self._exit = False
+        self._asked = threading.Event()  # set when the event is asked to stop
         self.thread = threading.Thread(target=self._join, daemon=True,
                                        name=f"workers-{self.port}")
         self._wait_started(timeout_s)
@@ -113,6 +118,7 @@ class Workers:
             for proc in self.processes:
                 if proc.is_alive() and proc.pid is not None:
                     os.kill(proc.pid, signal.SIGTERM)  # uvicorn shuts down gracefully
+            self._asked.set()
 
     @property
     def force_exit(self) -> bool:
@@ -124,10 +130,10 @@ class Workers:
             self._stop()
 
     def _join(self) -> None:
-        while not self._exit:
-            time.sleep(0.2)
+        self._asked.wait()
+        deadline = time.monotonic() + 30  # for all of them: they stop side by side
         for proc in self.processes:
-            proc.join(30)
+            proc.join(max(0.0, deadline - time.monotonic()))
 
     def _stop(self) -> None:
         for proc in self.processes:
