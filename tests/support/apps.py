@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import tarfile
 import zipfile
@@ -39,8 +40,11 @@ def app_files(m: dict | None = None, **extra: bytes) -> dict[str, bytes]:
 
 def tar_gz(files: dict[str, bytes], tweak: Callable[[tarfile.TarFile], None] | None = None
            ) -> bytes:
+    """The files as a .tar.gz, the same bytes for the same files (the gzip header's time is
+    fixed: tests compare an archive made again with the one a store kept)."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz, \
+            tarfile.open(fileobj=gz, mode="w") as tar:
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
