@@ -147,7 +147,7 @@ def _ledger_rows(ctx: SourceContext, templates: dict, card: str, bin4: str,
         rows[i] = row
     for i, pay in enumerate(pays):
         if rows[i] is None:
-            rows[i] = _payment_row(pay, templates, card, bin4, last, posting[i])
+            rows[i] = _payment_row(pay, templates, card, bin4)
     return rows
 
 
@@ -217,27 +217,18 @@ TEMPLATE_OF = {"transfer_out": "transfer_out", "transfer_in": "transfer_in", "ca
                "atm": "atm", "check": "fee"}
 
 
-def _payment_row(pay: Payment, templates: dict, card: str, bin4: str, last: date,
-                 posting: int) -> tuple:
-    realised = None
-    day = pay.day
-    if pay.kind == "card":
-        realised = pay.when.date() if pay.when else pay.day
-        if day <= realised:  # the publisher gave the purchase day: the bank posts it later
-            day = min(realised + timedelta(days=posting), max(last, realised))
+def _payment_row(pay: Payment, templates: dict, card: str, bin4: str) -> tuple:
+    """The row of a payment other than by card (those are :func:`_card_rows`')."""
     template = TEMPLATE_OF.get(pay.kind, "direct_debit")
     motif = pay.reference or pay.counterparty
-    original = statement_label(templates, template, day=realised or day, when=pay.when,
+    original = statement_label(templates, template, day=pay.day, when=pay.when,
                                who=pay.counterparty, merchant=pay.counterparty, city=pay.city,
                                motif=motif, ref=pay.reference or _h(motif, 8), card=card,
                                bin4=bin4)
     if pay.kind == "check":
         original = f"CHEQUE {_h(pay.reference or motif, 7)}"
-    label = pay.vendor or pay.counterparty
-    if pay.kind == "card" and pay.city and not pay.vendor:
-        label = f"{pay.counterparty} {ascii_upper(pay.city)}"
-    return _row(day, pay.amount, "checking", label, original, OPTYPES[pay.kind], pay.category,
-                realised)
+    return _row(pay.day, pay.amount, "checking", pay.vendor or pay.counterparty, original,
+                OPTYPES[pay.kind], pay.category)
 
 
 def _flow_row(f: Flow, templates: dict, card: str, bin4: str) -> tuple:

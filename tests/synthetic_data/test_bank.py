@@ -364,3 +364,26 @@ def test_a_household_without_pay_or_pension_lives_on_benefits_it_can_afford():
     assert income > 11 * 635  # at least the RSA, from benefits
     housing = -sum(o["amount"] for o in r.ops if o["cozyCategoryId"] in ("401010", "401020"))
     assert housing <= 0.4 * income + 1
+
+
+@pytest.mark.parametrize("family", sorted(bank._p()["labels"]))
+def test_card_labels_made_for_the_year_at_once_are_those_of_one_line_at_a_time(family):
+    templates = bank._p()["labels"][family]
+    pays = [Payment(day=date(2024, 3, 1), amount=-12.5, kind="card", counterparty="CAFÉ DU PARC",
+                    category="400110", source="test", when=datetime(2024, 3, 1, 9, 7),
+                    city="Saint-Étienne"),
+            Payment(day=date(2024, 3, 2), amount=-40.0, kind="card", counterparty="AMAZON",
+                    category="400100", source="test", reference="CMD0001",
+                    when=datetime(2024, 3, 1, 23, 59)),
+            Payment(day=date(2024, 3, 5), amount=-3.2, kind="card", counterparty="BOULANGERIE",
+                    category="400110", source="test")]
+    rows = bank._card_rows(pays, [2, 3, 1], templates["card"], "1234", "4974",
+                           date(2024, 12, 31))
+    for pay, row in zip(pays, rows, strict=True):
+        realised = pay.when.date() if pay.when else pay.day
+        motif = pay.reference or pay.counterparty
+        assert row[4] == bank.statement_label(
+            templates, "card", day=realised, when=pay.when, who=pay.counterparty,
+            merchant=pay.counterparty, city=pay.city, motif=motif,
+            ref=pay.reference or bank._h(motif, 8), card="1234", bin4="4974")
+        assert row[7] == realised and row[0] > realised  # posted after the purchase
