@@ -3,12 +3,14 @@ the app folder without anyone reloading it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sandbox.settings import Settings
 from selfdata.dev import DevSession
 from tests.support.apps import app_files, manifest
-from tests.support.browser import browser, shot
+from tests.support.browser import browser, shot, wait_for_text
 from tests.support.served import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -36,8 +38,7 @@ def test_an_open_page_of_the_dev_app_reloads_when_a_file_changes(tmp_path):
                 (d / "index.html").write_text(PAGE.format("second"))
                 assert session.changed(timeout=10)   # what `selfdata dev`'s loop waits for
                 assert session.reload()
-                page.wait_for_function(
-                    "document.getElementById('msg')?.textContent === 'second'", timeout=30000)
+                wait_for_text(page, "#msg", re.compile("^second$"))
                 assert page.evaluate("window.notReloaded") is None   # a new page load
                 shot(page, "dev-live-reload")
         finally:

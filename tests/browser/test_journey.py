@@ -15,7 +15,14 @@ import pytest
 
 from app_store.packing import pack
 from tests.support import docker
-from tests.support.browser import audit, browser, chromium_path, keyboard_reaches, shot
+from tests.support.browser import (
+    audit,
+    browser,
+    chromium_path,
+    keyboard_reaches,
+    shot,
+    wait_for_text,
+)
 from tests.support.up import Up
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
@@ -122,8 +129,7 @@ def test_the_whole_journey(event):
         assert audit(tester) == [], "4-tester-consent"
         tester.click("text=Install and allow")
         tester.wait_for_url(f"http://my-calls.{first}.localhost:{port}/")
-        tester.wait_for_function(
-            "document.getElementById('status').textContent.includes('read.')", timeout=60000)
+        wait_for_text(tester, "#status", "read.", timeout_ms=60000)
         assert tester.text_content("#status") == f"{n_calls} calls and SMS read."
         shot(tester, "5-tester-app")
 

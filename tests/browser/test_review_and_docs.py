@@ -5,6 +5,7 @@ its Copy button copies it; form errors show in the form. Each page passes the au
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ import pytest
 from sandbox.settings import Settings
 from sandbox.web.app import create_app as create_sandbox
 from tests.support.apps import PY_RUNTIME, app_files, manifest, tar_gz
-from tests.support.browser import audit, browser, chromium_path, shot
+from tests.support.browser import audit, browser, chromium_path, shot, wait_for_text
 from tests.support.served import Served
 from tests.support.store import awaiting_review, live_store
 
@@ -138,8 +139,7 @@ def test_a_new_token_is_copied_and_a_form_error_stays_in_its_form(store):
         box = page.locator("#new-token").bounding_box()
         assert box is not None and box["y"] < 400          # at the top, not in small print
         page.click("button[data-copy=new-token]")
-        page.wait_for_function("document.querySelector('[data-copied=new-token]')"
-                               ".textContent.length > 0")
+        wait_for_text(page, "[data-copied=new-token]", re.compile(".+"))
         assert page.evaluate("navigator.clipboard.readText()") == token
         shot(page, "organiser-new-token-phone")
         assert audit(page) == []

@@ -14,7 +14,7 @@ from app_store.checks.run import check_upload
 from app_store.packing import pack
 from sandbox.settings import Settings
 from selfdata.dev import DevSession
-from tests.support.browser import browser, shot
+from tests.support.browser import browser, shot, wait_for_text
 from tests.support.households import docs_of, full_household, household
 from tests.support.node import js_packages
 from tests.support.served import LiveServer
@@ -53,9 +53,7 @@ def test_the_tutorial_app_shows_the_testers_bills(app_dir, tmp_path):
             with browser() as b:
                 page = b.new_page()
                 page.goto(session.url)
-                page.wait_for_function(
-                    "document.getElementById('total').textContent.includes('in all')",
-                    timeout=30000)
+                wait_for_text(page, "#total", "in all")
                 total = sum(x["amount"] for x in bills)
                 assert page.text_content("#total") == f"{len(bills)} bills, {total:.2f} € in all."
                 vendors = {x["vendor"] for x in bills}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,21 @@ def browser() -> Iterator:
             yield b
         finally:
             b.close()
+
+
+def wait_for_text(page, selector: str, text: str | re.Pattern, timeout_ms: float = 30000,
+                  ) -> None:
+    """Until the element's text contains ``text`` (a string) or matches it (a pattern).
+    Playwright polls from its own isolated script: ``wait_for_function`` with a string
+    evaluates it in the page, which a page's CSP without 'unsafe-eval' refuses whenever the
+    first check is not already true."""
+    from playwright.sync_api import expect
+
+    target = expect(page.locator(selector))
+    if isinstance(text, re.Pattern):
+        target.to_have_text(text, timeout=timeout_ms)
+    else:
+        target.to_contain_text(text, timeout=timeout_ms)
 
 
 def shot(page, name: str) -> Path:
