@@ -86,7 +86,6 @@ class Workers:
                                       name=f"sandbox-worker-{n}") for n in range(count)]
         for proc in self.processes:
             proc.start()
-        self._exit = False
         self._asked = threading.Event()  # set when the event is asked to stop
         self.thread = threading.Thread(target=self._join, daemon=True,
                                        name=f"workers-{self.port}")
@@ -109,12 +108,11 @@ class Workers:
     @property
     def should_exit(self) -> bool:
         """Asked to stop, or a worker died (the event stops then, as one server would)."""
-        return self._exit or any(not p.is_alive() for p in self.processes)
+        return self._asked.is_set() or any(not p.is_alive() for p in self.processes)
 
     @should_exit.setter
     def should_exit(self, value: bool) -> None:
-        if value and not self._exit:
-            self._exit = True
+        if value and not self._asked.is_set():
             for proc in self.processes:
                 if proc.is_alive() and proc.pid is not None:
                     os.kill(proc.pid, signal.SIGTERM)  # uvicorn shuts down gracefully

@@ -213,7 +213,7 @@ def _card_rows(pays: list[Payment], posting: list[int], template: str, card: str
             for p, day, r, original in zip(pays, days, realised, originals, strict=True)]
 
 
-TEMPLATE_OF = {"transfer_out": "transfer_out", "transfer_in": "transfer_in", "card": "card",
+TEMPLATE_OF = {"transfer_out": "transfer_out", "transfer_in": "transfer_in",
                "atm": "atm", "check": "fee"}
 
 
